@@ -1,0 +1,3 @@
+from kpi_report.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,144 @@
+"""The command line: parse arguments, call one library function, turn errors into a message and exit code."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from typing import TextIO
+from pathlib import Path
+
+from kpi_report import __version__
+from kpi_report.errors import KpiReportError, MasterError, UsageError
+from kpi_report.fiscal import parse_fy
+from kpi_report.master import load_plan
+from kpi_report.model import Finding
+from kpi_report.project import Project
+from kpi_report.scaffold import write_blank_project
+from kpi_report.summary import findings_text, plan_summary
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+class ProgressBar:
+    """A one-line progress bar on stderr: ``label [#####.....] 5/10``."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream if stream is not None else sys.stderr
+        self._last = ""
+
+    def __call__(self, label: str, done: int, total: int) -> None:
+        width = 30
+        filled = width * done // total if total else width
+        line = f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}"
+        if line != self._last:
+            print(line, end="\n" if done >= total else "", file=self.stream, flush=True)
+            self._last = line
+
+
+def _fy(text: str) -> int:
+    try:
+        return parse_fy(text)
+    except KpiReportError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def _project(args: argparse.Namespace) -> Project:
+    root = Path(args.project)
+    if not root.is_dir():
+        raise UsageError(
+            f"プロジェクトフォルダー {root} がありません。--project で正しいフォルダーを指定してください。"
+        )
+    return Project(root)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    path = write_blank_project(Path(args.dir))
+    print(f"新しいプロジェクトを作成しました: {path}")
+    print("inputs/master.xlsx のシート『説明』を読んで、取組とKPIを入力してください。")
+    return EXIT_OK
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    plan = load_plan(_project(args).master)
+    print(plan_summary(plan))
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    project = _project(args)
+    plan = load_plan(project.master)
+    print(plan_summary(plan))
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kpi-report",
+        description="総合戦略などの進捗管理: 所管課の記入様式を作り、提出を検証し、進捗状況一覧表と年次報告書を作ります。",
+    )
+    parser.add_argument("--version", action="version", version=f"kpi-report {__version__}")
+    parser.add_argument(
+        "--debug", action="store_true", help="エラー時にトレースバックを表示する（開発者向け）"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add(name: str, func: Callable[[argparse.Namespace], int], help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(func=func)
+        return p
+
+    def with_project(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        p.add_argument(
+            "--project", default=".", metavar="DIR", help="プロジェクトフォルダー（既定: 現在のフォルダー）"
+        )
+        return p
+
+    p = add(
+        "init", cmd_init, "新しいプロジェクトフォルダーを作り、空のマスター（見出し・記入例・説明付き）を置く"
+    )
+    p.add_argument("dir", metavar="DIR", help="作成するフォルダー")
+    with_project(
+        add("plan", cmd_plan, "マスターを読み込んで確認し、計画の概要（または問題の一覧）を表示する")
+    )
+    with_project(add("demo", cmd_demo, "同梱のサンプル計画で全工程を実行し、出力先を表示する"))
+    return parser
+
+
+def _print_findings(findings: Sequence[Finding]) -> None:
+    if findings:
+        print(findings_text(findings), file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``kpi-report`` command."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return EXIT_USAGE if exc.code not in (0, None) else EXIT_OK
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        code: int = args.func(args)
+        return code
+    except MasterError as exc:
+        _print_findings([f for f in exc.findings if isinstance(f, Finding)])
+        print(f"kpi-report: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KpiReportError as exc:
+        print(f"kpi-report: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("kpi-report: 中断しました。", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if args.debug:
+            traceback.print_exc()
+        print(
+            f"kpi-report: 予期しないエラーです（{type(exc).__name__}: {exc}）。--debug を付けて再実行し、開発者に報告してください。",
+            file=sys.stderr,
+        )
+        return 3

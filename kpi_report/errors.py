@@ -1,0 +1,27 @@
+"""The exception tree. Validation problems are Findings (data), not exceptions."""
+
+from __future__ import annotations
+
+
+class KpiReportError(Exception):
+    """Base of every error the tool reports to the user as a one-line message."""
+
+
+class UsageError(KpiReportError):
+    """The command was called wrongly (bad option value, missing folder)."""
+
+
+class FiscalYearError(UsageError):
+    """A fiscal-year text could not be parsed."""
+
+
+class MasterError(KpiReportError):
+    """The master workbook is missing, unreadable or has problems (findings attached)."""
+
+    def __init__(self, message: str, findings: tuple[object, ...] = ()) -> None:
+        super().__init__(message)
+        self.findings = findings
+
+
+class OutputError(KpiReportError):
+    """An output could not be written (folder not writable, disk full)."""

@@ -1,0 +1,78 @@
+"""The catalogue of finding codes: severity and Japanese message template per code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kpi_report.model import Finding, Severity
+
+# code -> (severity, message template). Templates use str.format fields given by the caller.
+CATALOGUE: dict[str, tuple[Severity, str]] = {
+    # master (inputs/master.xlsx)
+    "master-missing-sheet": ("error", "シート『{sheet}』がありません。シート名を『{sheet}』にしてください。"),
+    "master-missing-column": (
+        "error",
+        "シート『{sheet}』に必須列「{column}」がありません。1行目の見出しに「{column}」を追加してください。",
+    ),
+    "master-missing-value": ("error", "{cell}: 「{column}」が空です。値を入力してください。"),
+    "master-duplicate-id": (
+        "error",
+        "{cell}: {column}「{value}」が重複しています（{other}と同じ）。一意のIDにしてください。",
+    ),
+    "master-unknown-direction": (
+        "error",
+        "{cell}: 方向「{value}」は使えません。増加・減少・維持 のいずれかにしてください。",
+    ),
+    "master-not-a-number": (
+        "error",
+        "{cell}: {column}「{value}」を数値として読めません。「45人」「73.2%」「－」のように入力してください。",
+    ),
+    "master-bad-fiscal-year": ("error", "{cell}: {column}「{value}」を年度として読めません。{help}"),
+    "master-unknown-category": (
+        "error",
+        "{cell}: 区分「{value}」は使えません。継続・新規・拡充・検討 のいずれかにしてください。",
+    ),
+    "master-kpi-unknown-goal": (
+        "error",
+        "{cell}: 基本目標「{value}」はシート『取組』にありません。取組シートと同じ表記にしてください。",
+    ),
+    "master-kpi-unknown-area": (
+        "error",
+        "{cell}: 施策「{value}」はこの基本目標の取組にありません。取組シートと同じ表記にしてください。",
+    ),
+    "master-bad-setting": ("error", "{cell}: 設定「{key}」の値「{value}」を読めません。{help}"),
+    "master-no-measures": ("error", "シート『取組』に取組が1件もありません。"),
+    "master-text-cleaned": (
+        "warning",
+        "{cell}: 制御文字・ゼロ幅文字などを取り除きました。表示を確認してください。",
+    ),
+}
+
+
+def make_finding(
+    code: str,
+    *,
+    file: str = "",
+    sheet: str = "",
+    cell: str = "",
+    item_id: str = "",
+    value: object = "",
+    department: str = "",
+    **params: Any,
+) -> Finding:
+    """Build a Finding from the catalogue; ``params`` fill the message template."""
+    severity, template = CATALOGUE[code]
+    text_value = "" if value is None else str(value)
+    where = f"シート『{sheet}』{cell}" if sheet and cell else cell
+    message = template.format(sheet=sheet, cell=where, value=text_value, item_id=item_id, **params)
+    return Finding(
+        code=code,
+        severity=severity,
+        message=message,
+        file=file,
+        sheet=sheet,
+        cell=cell,
+        item_id=item_id,
+        value=text_value,
+        department=department,
+    )

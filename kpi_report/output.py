@@ -1,0 +1,94 @@
+"""Writing outputs safely: atomic replacement, clear errors, checksums, the manifest."""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import io
+import json
+import os
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+
+from kpi_report.errors import OutputError
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file and a rename: a crash leaves the old file intact.
+
+    Raises:
+        OutputError: the folder is not writable or the disk is full.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            raise OutputError(
+                f"ディスクがいっぱいで {path} を書き込めません。空き容量を確保してください。"
+            ) from exc
+        raise OutputError(
+            f"{path} を書き込めません（{exc.strerror or exc}）。出力フォルダーの書き込み権限を確認してください。"
+        ) from exc
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """UTF-8 text through :func:`write_atomic`."""
+    write_atomic(path, text.encode("utf-8"))
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Stable JSON (sorted keys, UTF-8, trailing newline) through :func:`write_atomic`."""
+    write_text_atomic(path, json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
+
+
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def file_record(path: Path, root: Path) -> dict[str, Any]:
+    """{path (relative to root, POSIX), sha256, size} for the manifest."""
+    return {
+        "path": path.relative_to(root).as_posix(),
+        "sha256": sha256_file(path),
+        "size": path.stat().st_size,
+    }
+
+
+FIXED_CREATED = datetime(2020, 1, 1)  # document dates fixed so identical inputs give identical bytes
+
+
+def new_xlsx(buffer: io.BytesIO) -> Any:
+    """An xlsxwriter Workbook writing to ``buffer``: deterministic, and every string written literally.
+
+    Strings are never turned into formulas, links or numbers (bad-inputs #20).
+    """
+    workbook = xlsxwriter.Workbook(
+        buffer,
+        {
+            "in_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+        },
+    )
+    workbook.set_properties({"created": FIXED_CREATED})
+    return workbook

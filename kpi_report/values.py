@@ -1,0 +1,102 @@
+"""Normalising what people type into cells: text cleaning and tolerant number parsing."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+# control characters other than tab and line breaks, zero-width characters, BOM
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200d\u2060\ufeff]")
+_NBSP = re.compile("[\u00a0\u202f]")
+_MISSING = {"－", "-", "―", "ー", "—", "‐", "−", "–", "─", ""}
+_NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
+_LEADING_NUMBER = re.compile(r"\s*(約|およそ)?\s*([+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)\s*")
+
+
+def clean_text(text: str) -> tuple[str, bool]:
+    """Remove control and zero-width characters, turn non-breaking spaces into spaces.
+
+    Returns:
+        The cleaned text and whether anything was changed.
+    """
+    cleaned = _NBSP.sub(" ", _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n")))
+    return cleaned, cleaned != text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def normalize_choice(text: str) -> str:
+    """NFKC, then drop every space: how a drop-down value typed by hand is compared."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+def is_missing_mark(text: str) -> bool:
+    """True for blank and the dash marks that mean 'not reported' (－)."""
+    return text.strip() in _MISSING or unicodedata.normalize("NFKC", text).strip() in _MISSING
+
+
+@dataclass(frozen=True)
+class ParsedNumber:
+    """A number read from a cell: the value, or None; ok False when the text is not a number."""
+
+    value: float | None
+    ok: bool
+
+
+def parse_number(raw: object, unit: str = "") -> ParsedNumber:
+    """Parse a value cell strictly: `1,234`, `１２３`, `73.2%`, `45人` (the KPI's unit), `－` = missing.
+
+    Text that is not a number (約50, 集計中, None) gives ok=False; it is never coerced.
+    """
+    if raw is None:
+        return ParsedNumber(None, True)
+    if isinstance(raw, bool):
+        return ParsedNumber(None, False)
+    if isinstance(raw, int | float):
+        return ParsedNumber(float(raw), True)
+    s = unicodedata.normalize("NFKC", str(raw)).strip()
+    if is_missing_mark(s):
+        return ParsedNumber(None, True)
+    s = s.replace(" ", "")
+    u = unicodedata.normalize("NFKC", unit).strip()
+    for suffix in (u, "%"):
+        if suffix and s.endswith(suffix):
+            s = s[: -len(suffix)]
+            break
+    if _NUMBER.fullmatch(s):
+        return ParsedNumber(float(s.replace(",", "")), True)
+    return ParsedNumber(None, False)
+
+
+def parse_master_number(raw: object) -> ParsedNumber:
+    """Parse a master 基準値/目標値: a leading number with any unit and note after it (`55% ※平成32年世論調査`).
+
+    A leading 約 (approximately) is accepted in the master, where the planning section writes it by hand.
+    """
+    if raw is None:
+        return ParsedNumber(None, True)
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        return ParsedNumber(float(raw), True)
+    s = unicodedata.normalize("NFKC", str(raw)).strip()
+    if is_missing_mark(s):
+        return ParsedNumber(None, True)
+    m = _LEADING_NUMBER.match(s)
+    if not m:
+        return ParsedNumber(None, False)
+    return ParsedNumber(float(m.group(2).replace(",", "")), True)
+
+
+def split_list(text: str) -> tuple[str, ...]:
+    """Split a multi-value cell (departments, budget codes) on line breaks, 、 and commas."""
+    parts = re.split(r"[\n、,，]", text or "")
+    return tuple(p.strip() for p in parts if p.strip())
+
+
+def split_notes(text: str) -> tuple[str, ...]:
+    """実施状況 to points: one per line, a leading ・ or - bullet mark removed, blank lines dropped."""
+    points = []
+    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        s = line.strip()
+        s = re.sub(r"^[・\-－‐•●]\s*", "", s)
+        if s:
+            points.append(s)
+    return tuple(points)

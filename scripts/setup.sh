@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Set up everything on a fresh machine: system libraries (apt), a virtual environment, the package.
+# Idempotent: a second run only checks. Usage: scripts/setup.sh [--dev]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+# WeasyPrint needs Pango; the tests read PDFs with poppler and open pages in Chromium.
+ldconfig -p 2>/dev/null | grep -q libpango-1.0 || need_apt+=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b)
+if [[ "${1:-}" == "--dev" ]]; then
+  command -v pdffonts >/dev/null || need_apt+=(poppler-utils)
+  command -v chromium >/dev/null || need_apt+=(chromium)
+fi
+if ((${#need_apt[@]})); then
+  if command -v apt-get >/dev/null && [[ $(id -u) == 0 ]]; then
+    echo "setup: installing system packages: ${need_apt[*]}"
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+  else
+    echo "setup: please install these system packages: ${need_apt[*]}" >&2
+  fi
+fi
+
+PY=${PYTHON:-python3}
+[[ -x .venv/bin/python ]] || "$PY" -m venv .venv
+extra=""
+[[ "${1:-}" == "--dev" ]] && extra="[dev]"
+stamp=".venv/.installed$extra"
+if [[ ! -f "$stamp" || pyproject.toml -nt "$stamp" ]]; then
+  .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".$extra" 2>&1 | grep -v '^WARNING: Location' || true
+  .venv/bin/python -c "import kpi_report, weasyprint, openpyxl, xlsxwriter, pandas" && touch "$stamp"
+fi
