@@ -6,8 +6,8 @@ import argparse
 import sys
 import traceback
 from collections.abc import Callable, Sequence
-from typing import TextIO
 from pathlib import Path
+from typing import TextIO
 
 from kpi_report import __version__
 from kpi_report.errors import KpiReportError, MasterError, UsageError

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -226,3 +227,34 @@ class ProgressReport:
     missing_submissions: tuple[str, ...] = ()  # departments with no accepted workbook for fy
     orphan_ids: tuple[str, ...] = ()  # entries whose 取組ID/KPI_ID no longer exists in the master
     reiwa_for_2019: bool = True
+
+
+Progress = Callable[[str, int, int], None]  # (label, done, total): how library code reports long work
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One workbook read for a fiscal year and whom it came from."""
+
+    file: str  # file name inside inputs/<FY>/
+    department: str  # "" when it could not be identified
+    sha256: str
+    errors: int  # error findings in this file
+    warnings: int
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """The result of checking one fiscal year's inputs: findings and the entries read."""
+
+    fy: int
+    findings: tuple[Finding, ...]
+    measure_entries: tuple[MeasureEntry, ...]
+    kpi_entries: tuple[KpiEntry, ...]
+    submissions: tuple[Submission, ...]
+    missing_departments: tuple[str, ...]  # departments that own something but sent nothing
+
+    @property
+    def errors(self) -> tuple[Finding, ...]:
+        """The error findings."""
+        return tuple(f for f in self.findings if f.severity == "error")
