@@ -211,6 +211,17 @@ def _read_measures(ws: Any, file: str, findings: list[Finding]) -> list[Measure]
                     value=v.get("区分", ""),
                 )
             )
+        if isinstance(row.raw.get("予算事業コード"), int | float):
+            findings.append(
+                make_finding(
+                    "master-code-as-number",
+                    file=file,
+                    sheet=MEASURE_SHEET,
+                    cell=row.ref("予算事業コード"),
+                    item_id=v["取組ID"],
+                    value=v.get("予算事業コード", ""),
+                )
+            )
         key = (v["基本目標"], v["施策"])
         counters[key] = counters.get(key, 0) + 1
         measures.append(

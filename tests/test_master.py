@@ -1,0 +1,238 @@
+"""The master loader: good workbooks in any column order, and every problem of a broken one reported at once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from kpi_report.cli import main
+from kpi_report.errors import MasterError
+from kpi_report.master import check_master, load_plan
+
+GOAL = "基本目標1「住み続けたいまちの空間をつくる」"
+AREA = "① 農のあるまちづくりの推進"
+MEASURE_HEADER = ["取組ID", "基本目標", "施策", "名称", "内容", "所管課", "関連課", "区分", "予算事業コード"]
+KPI_HEADER = [
+    "KPI_ID",
+    "基本目標",
+    "施策",
+    "指標名",
+    "単位",
+    "基準値",
+    "基準年度",
+    "目標値",
+    "目標年度",
+    "方向",
+    "所管課",
+]
+
+
+def measure(mid: str, name: str = "取組", owners: str = "産業振興課", area: str = AREA) -> list[object]:
+    return [mid, GOAL, area, name, "内容です", owners, "", "継続", "0104010242"]
+
+
+def kpi(
+    kid: str, baseline: object = "45 人", target: object = "20人", direction: str = "減少"
+) -> list[object]:
+    return [
+        kid,
+        GOAL,
+        AREA,
+        "待機児童数",
+        "人",
+        baseline,
+        "H27",
+        target,
+        "平成31年度",
+        direction,
+        "子育て支援課",
+    ]
+
+
+def write_master(
+    path: Path,
+    measures: list[list[object]],
+    kpis: list[list[object]] | None = None,
+    measure_header: list[str] = MEASURE_HEADER,
+    settings: list[tuple[str, str]] | None = None,
+) -> Path:
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "取組"
+    ws.append(measure_header)
+    for row in measures:
+        ws.append(row)
+    if kpis is not None:
+        ks = wb.create_sheet("KPI")
+        ks.append(KPI_HEADER)
+        for row in kpis:
+            ks.append(row)
+    if settings is not None:
+        ss = wb.create_sheet("設定")
+        for key, value in settings:
+            ss.append([key, value])
+    wb.save(path)
+    return path
+
+
+def codes(findings: object) -> list[tuple[str, str]]:
+    assert isinstance(findings, list | tuple)
+    return [(f.cell, f.code) for f in findings]
+
+
+def test_good_master_loads_in_master_order(tmp_path: Path) -> None:
+    path = write_master(
+        tmp_path / "m.xlsx",
+        [
+            measure("1-1-01", "一つ目", owners="産業振興課\n学務課"),
+            [],
+            measure("1-1-02", "二つ目", owners="都市計画課、地域整備支援課"),
+            measure("1-2-01", "三つ目", area="② 別の施策"),
+        ],
+        [kpi("K1")],
+    )
+    plan = load_plan(path)
+    assert [m.id for m in plan.measures] == ["1-1-01", "1-1-02", "1-2-01"]
+    assert [m.number for m in plan.measures] == ["1", "2", "1"]  # restarts in each area
+    assert plan.measures[0].owners == ("産業振興課", "学務課")
+    assert plan.measures[1].owners == ("都市計画課", "地域整備支援課")
+    assert plan.measures[0].budget_codes == ("0104010242",)
+    assert [a.title for a in plan.goals[0].areas] == [AREA, "② 別の施策"]
+    k = plan.kpis[0]
+    assert (k.baseline, k.target, k.baseline_fy, k.target_fy, k.direction) == (45.0, 20.0, 2015, 2019, "減少")
+    assert plan.departments == ("産業振興課", "学務課", "都市計画課", "地域整備支援課", "子育て支援課")
+
+
+def test_columns_found_by_name_in_any_order_and_extra_columns_ignored(tmp_path: Path) -> None:
+    header = ["備考", *reversed(MEASURE_HEADER)]
+    path = write_master(tmp_path / "m.xlsx", [["メモ", *reversed(measure("X-1"))]], measure_header=header)
+    plan = load_plan(path)
+    assert plan.measures[0].id == "X-1"
+    assert plan.measures[0].name == "取組"
+
+
+def test_settings_sheet(tmp_path: Path) -> None:
+    path = write_master(
+        tmp_path / "m.xlsx",
+        [measure("1")],
+        settings=[
+            ("計画名", "小平市総合戦略"),
+            ("計画開始年度", "H27"),
+            ("和暦", "平成31年度"),
+            ("進捗状況", "実施中、完了"),
+        ],
+    )
+    s = load_plan(path).settings
+    assert (s.plan_name, s.start_fy, s.reiwa_for_2019, s.statuses) == (
+        "小平市総合戦略",
+        2015,
+        False,
+        ("実施中", "完了"),
+    )
+
+
+def test_every_problem_is_reported_not_just_the_first(tmp_path: Path) -> None:
+    path = write_master(
+        tmp_path / "m.xlsx",
+        [measure("1-1-01"), measure("1-1-01"), [*measure("1-1-03")[:3], "", "内容", "課"]],
+        [
+            kpi("K1", direction="上昇"),
+            kpi("K2", target="たくさん"),
+            kpi("K1"),
+            [*kpi("K3")[:1], "基本目標9「ない目標」", *kpi("K3")[2:]],
+            [*kpi("K4")[:6], "来年", *kpi("K4")[7:]],
+        ],
+    )
+    with pytest.raises(MasterError) as info:
+        load_plan(path)
+    assert codes(info.value.findings) == [
+        ("A3", "master-duplicate-id"),
+        ("D4", "master-missing-value"),
+        ("J2", "master-unknown-direction"),
+        ("H3", "master-not-a-number"),
+        ("A4", "master-duplicate-id"),
+        ("B5", "master-kpi-unknown-goal"),
+        ("G6", "master-bad-fiscal-year"),
+    ]
+    first = info.value.findings[0]
+    assert "A2" in first.message and "重複" in first.message  # names both places
+
+
+def test_kpi_area_must_match_a_measure_area(tmp_path: Path) -> None:
+    path = write_master(tmp_path / "m.xlsx", [measure("1")], [[*kpi("K1")[:2], "⑨ ない施策", *kpi("K1")[3:]]])
+    _, findings = check_master(path)
+    assert codes(findings) == [("C2", "master-kpi-unknown-area")]
+
+
+def test_budget_code_typed_as_a_number_is_a_warning(tmp_path: Path) -> None:
+    path = write_master(tmp_path / "m.xlsx", [[*measure("1")[:8], 104010242]])
+    plan, findings = check_master(path)
+    assert codes(findings) == [("I2", "master-code-as-number")]
+    assert plan is not None and plan.measures[0].budget_codes == ("104010242",)
+
+
+def test_missing_required_columns_are_all_listed(tmp_path: Path) -> None:
+    header = [h for h in MEASURE_HEADER if h not in ("名称", "所管課")]
+    path = write_master(
+        tmp_path / "m.xlsx", [["1", GOAL, AREA, "内容", "", "継続", ""]], measure_header=header
+    )
+    _, findings = check_master(path)
+    assert [(f.code, f.message) for f in findings if f.code == "master-missing-column"] == [
+        (
+            "master-missing-column",
+            "シート『取組』に必須列「名称」がありません。1行目の見出しに「名称」を追加してください。",
+        ),
+        (
+            "master-missing-column",
+            "シート『取組』に必須列「所管課」がありません。1行目の見出しに「所管課」を追加してください。",
+        ),
+    ]
+
+
+def test_missing_and_unreadable_files_are_clear_errors(tmp_path: Path) -> None:
+    with pytest.raises(MasterError, match="ありません"):
+        load_plan(tmp_path / "none.xlsx")
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"PK\x03\x04 truncated")
+    with pytest.raises(MasterError, match="読めません"):
+        load_plan(broken)
+
+
+def test_sheet_missing(tmp_path: Path) -> None:
+    wb = Workbook()
+    wb.save(tmp_path / "m.xlsx")
+    _, findings = check_master(tmp_path / "m.xlsx")
+    assert [f.code for f in findings] == ["master-missing-sheet"]
+
+
+def test_cli_plan_exits_2_listing_every_problem(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "inputs").mkdir()
+    write_master(
+        tmp_path / "inputs" / "master.xlsx", [measure("1"), measure("1")], [kpi("K1", direction="?")]
+    )
+    assert main(["plan", "--project", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "master-duplicate-id" in err and "master-unknown-direction" in err
+    assert "Traceback" not in err
+
+
+def test_cli_init_then_plan(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["init", str(tmp_path / "new")]) == 0
+    assert main(["plan", "--project", str(tmp_path / "new")]) == 0
+    out = capsys.readouterr().out
+    assert "取組 1" in out and "産業振興課" in out
+    assert main(["init", str(tmp_path / "new")]) == 2  # never overwrites
+
+
+def test_cli_plan_on_missing_project(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["plan", "--project", str(tmp_path / "nope")]) == 2
+    assert "--project" in capsys.readouterr().err
+
+
+def test_sample_plan_summary(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["plan", "--project", str(Path(__file__).resolve().parents[1])]) == 0
+    out = capsys.readouterr().out
+    assert "基本目標 4 / 施策 10 / 取組 60 / KPI 18 / 数値目標 5 / 所管課 18" in out
