@@ -227,6 +227,17 @@ class ProgressReport:
     missing_submissions: tuple[str, ...] = ()  # departments with no accepted workbook for fy
     orphan_ids: tuple[str, ...] = ()  # entries whose 取組ID/KPI_ID no longer exists in the master
     reiwa_for_2019: bool = True
+    status_columns: tuple[str, ...] = ()  # 集計 columns: the scale, other statuses seen, then 未報告
+    status_counts: tuple[StatusCount, ...] = ()  # per goal, counts in status_columns order
+    flagged_departments: tuple[str, ...] = ()  # departments whose report-year errors were overridden
+
+
+@dataclass(frozen=True)
+class StatusCount:
+    """The report year's 進捗状況 counts of one 基本目標 (the 集計 table)."""
+
+    goal: str
+    counts: tuple[int, ...]  # in ProgressReport.status_columns order
 
 
 Progress = Callable[[str, int, int], None]  # (label, done, total): how library code reports long work
