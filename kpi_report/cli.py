@@ -125,7 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.func(args)
         return code
     except MasterError as exc:
-        _print_findings([f for f in exc.findings if isinstance(f, Finding)])
+        _print_findings(exc.findings)
         print(f"kpi-report: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KpiReportError as exc:

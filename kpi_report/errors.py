@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from kpi_report.model import Finding
+
 
 class KpiReportError(Exception):
     """Base of every error the tool reports to the user as a one-line message."""
@@ -18,7 +20,7 @@ class FiscalYearError(UsageError):
 class MasterError(KpiReportError):
     """The master workbook is missing, unreadable or has problems (findings attached)."""
 
-    def __init__(self, message: str, findings: tuple[object, ...] = ()) -> None:
+    def __init__(self, message: str, findings: tuple[Finding, ...] = ()) -> None:
         super().__init__(message)
         self.findings = findings
 
