@@ -27,3 +27,7 @@ class MasterError(KpiReportError):
 
 class OutputError(KpiReportError):
     """An output could not be written (folder not writable, disk full)."""
+
+
+class InputsHaveErrors(KpiReportError):
+    """The report year's submissions still have error findings; build refuses to publish."""

@@ -50,6 +50,12 @@ CATALOGUE: dict[str, tuple[Severity, str]] = {
         "warning",
         "{cell}: 制御文字・ゼロ幅文字などを取り除きました。表示を確認してください。",
     ),
+    # merge (build)
+    "status-conflict": (
+        "warning",
+        "取組「{item_id}」の進捗状況が所管課の間で異なります（{value}）。一覧表には筆頭所管課の「{shown}」を表示します。"
+        "所管課間で調整して同じ進捗状況を記入してください。",
+    ),
 }
 
 
