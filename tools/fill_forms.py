@@ -1,0 +1,131 @@
+"""Fill a department form by program, the way a clerk's own script would: by column names, never by position.
+
+Used by the tests, the benchmarks and the sample submissions. Only the published fixed points of the form are
+relied on (sheets 進捗 / KPI, header cells 取組ID / 進捗状況 / 実施状況 and KPI_ID / 実績値 / 備考); everything
+else in the workbook is kept as it is.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from openpyxl import load_workbook
+from openpyxl.writer.excel import ExcelWriter
+
+PROGRESS_SHEET, KPI_SHEET = "進捗", "KPI"
+HEADER_SCAN_ROWS = 20  # the header row is looked for in the first rows, not assumed
+FIXED_TIME = datetime(2020, 1, 1)  # document and zip entry dates, so the same fill gives the same bytes
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+class FormLayoutError(Exception):
+    """The form lacks a sheet or a header column the filler needs."""
+
+
+def _header(ws: Any, key: str) -> tuple[int, dict[str, int]]:
+    """The header row number and {column name: column number}, found by the cell holding ``key``."""
+    for row in ws.iter_rows(min_row=1, max_row=HEADER_SCAN_ROWS):
+        names = {str(c.value).strip(): c.column for c in row if isinstance(c.value, str) and c.value.strip()}
+        if key in names:
+            return row[0].row, names
+    raise FormLayoutError(f"シート『{ws.title}』に見出し「{key}」が見つかりません。")
+
+
+def _column(columns: Mapping[str, int], name: str, sheet: str) -> int:
+    if name not in columns:
+        raise FormLayoutError(f"シート『{sheet}』に列「{name}」がありません。")
+    return columns[name]
+
+
+class _FixedTimeZip(zipfile.ZipFile):
+    """A ZipFile that stamps every entry written by name with a fixed date."""
+
+    def writestr(
+        self,
+        zinfo_or_arcname: str | zipfile.ZipInfo,
+        data: Any,
+        compress_type: int | None = None,
+        compresslevel: int | None = None,
+    ) -> None:
+        if isinstance(zinfo_or_arcname, str):
+            info = zipfile.ZipInfo(zinfo_or_arcname, date_time=_ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            zinfo_or_arcname = info
+        super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
+
+
+def save_deterministic(wb: Any, out: Path) -> None:
+    """Save an openpyxl workbook so that the same content always gives the same bytes."""
+    wb.properties.created = FIXED_TIME
+    wb.properties.modified = FIXED_TIME
+    buffer = io.BytesIO()
+    # openpyxl's save() stamps the current time into docProps; its writer, used directly, does not
+    ExcelWriter(wb, _FixedTimeZip(buffer, "w", zipfile.ZIP_DEFLATED)).save()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(buffer.getvalue())
+
+
+def fill_form(
+    form: Path,
+    out: Path,
+    measures: Mapping[str, tuple[str, str]],
+    kpis: Mapping[str, object],
+    *,
+    kpi_remarks: Mapping[str, str] | None = None,
+    description: str = "",
+) -> None:
+    """Fill ``form`` and save the result as ``out`` (``form`` is not changed).
+
+    Args:
+        form: a form written by ``kpi-report forms``.
+        out: where to save the filled workbook.
+        measures: 取組ID -> (進捗状況, 実施状況); rows whose ID is absent are left as they are.
+        kpis: KPI_ID -> 実績値 (a number, or text written as is).
+        kpi_remarks: KPI_ID -> 備考.
+        description: stored in the workbook's document properties (e.g. "サンプルデータ").
+
+    Raises:
+        FormLayoutError: a sheet or header column the values need is missing.
+    """
+    wb = load_workbook(form)
+    if measures:
+        if PROGRESS_SHEET not in wb.sheetnames:
+            raise FormLayoutError(f"シート『{PROGRESS_SHEET}』がありません。")
+        ws = wb[PROGRESS_SHEET]
+        header_row, columns = _header(ws, "取組ID")
+        id_col = columns["取組ID"]
+        status_col = _column(columns, "進捗状況", PROGRESS_SHEET)
+        notes_col = _column(columns, "実施状況", PROGRESS_SHEET)
+        for row in range(header_row + 1, ws.max_row + 1):
+            measure_id = ws.cell(row, id_col).value
+            if measure_id is not None and str(measure_id) in measures:
+                status, notes = measures[str(measure_id)]
+                ws.cell(row, status_col).value = status
+                ws.cell(row, notes_col).value = notes
+    remarks = kpi_remarks or {}
+    if kpis or remarks:
+        if KPI_SHEET not in wb.sheetnames:
+            raise FormLayoutError(f"シート『{KPI_SHEET}』がありません。")
+        ws = wb[KPI_SHEET]
+        header_row, columns = _header(ws, "KPI_ID")
+        id_col = columns["KPI_ID"]
+        actual_col = _column(columns, "実績値", KPI_SHEET)
+        remarks_col = _column(columns, "備考", KPI_SHEET) if remarks else 0
+        for row in range(header_row + 1, ws.max_row + 1):
+            kpi_id = ws.cell(row, id_col).value
+            if kpi_id is None:
+                continue
+            if str(kpi_id) in kpis:
+                actual: Any = kpis[str(kpi_id)]  # whatever the caller's program writes, even text
+                ws.cell(row, actual_col).value = actual
+            if str(kpi_id) in remarks:
+                ws.cell(row, remarks_col).value = remarks[str(kpi_id)]
+    if description:
+        wb.properties.description = description
+    save_deterministic(wb, out)
