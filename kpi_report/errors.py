@@ -31,3 +31,7 @@ class OutputError(KpiReportError):
 
 class InputsHaveErrors(KpiReportError):
     """The report year's submissions still have error findings; build refuses to publish."""
+
+
+class DiffError(KpiReportError):
+    """A progress list given to diff is missing, not an .xlsx, or has no progress sheet."""

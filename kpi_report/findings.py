@@ -56,6 +56,21 @@ CATALOGUE: dict[str, tuple[Severity, str]] = {
         "取組「{item_id}」の進捗状況が所管課の間で異なります（{value}）。一覧表には筆頭所管課の「{shown}」を表示します。"
         "所管課間で調整して同じ進捗状況を記入してください。",
     ),
+    # diff (two progress lists)
+    "diff-matched-by-name": (
+        "warning",
+        "シート『{sheet}』に取組ID列がないため、基本目標・施策・名称で照合しました。名称を変えた取組は削除と追加として"
+        "表示されます。正確に照合するには kpi-report build で作った一覧（取組ID列付き）を使ってください。",
+    ),
+    "diff-duplicate-key": (
+        "warning",
+        "{cell}: 「{value}」が一覧の中で重複しています。2件目以降は別の行として比較しました。一覧を確認してください。",
+    ),
+    "diff-no-kpi-sheet": (
+        "warning",
+        "KPIのシート（「KPI_ID」「指標名」の見出し行）がないため、KPIは比較していません。"
+        "KPIも比較するには、KPIシート付きの一覧を指定してください。",
+    ),
 }
 
 
