@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import importlib
+import importlib.util
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -11,9 +13,10 @@ from typing import TextIO
 
 from kpi_report import __version__
 from kpi_report.errors import KpiReportError, MasterError, UsageError
-from kpi_report.fiscal import parse_fy
+from kpi_report.fiscal import fy_label, parse_fy
+from kpi_report.forms import write_forms
 from kpi_report.master import load_plan
-from kpi_report.model import Finding
+from kpi_report.model import CheckReport, Finding, Plan
 from kpi_report.project import Project
 from kpi_report.scaffold import write_blank_project
 from kpi_report.summary import findings_text, plan_summary
@@ -73,6 +76,32 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _previous_year_report(project: Project, plan: Plan, fy: int) -> CheckReport | None:
+    """The previous fiscal year's checked inputs, when inputs/<FY-1>/ exists: the new forms show them."""
+    if not project.inputs(fy - 1).is_dir() or importlib.util.find_spec("kpi_report.check") is None:
+        return None
+    check = importlib.import_module("kpi_report.check")
+    report: CheckReport = check.check_year(project, plan, fy - 1, progress=ProgressBar())
+    return report
+
+
+def cmd_forms(args: argparse.Namespace) -> int:
+    project = _project(args)
+    plan = load_plan(project.master)
+    previous = _previous_year_report(project, plan, args.fy)
+    paths = write_forms(project, plan, args.fy, previous=previous, progress=ProgressBar())
+    for path in paths:
+        print(path)
+    shown = ""
+    if previous is not None:
+        shown = f"前年度の提出 {len(previous.submissions)} 件の実施状況・実績値を参考として表示しています。"
+    print(
+        f"{fy_label(args.fy, plan.settings.reiwa_for_2019)}の記入様式を {len(paths)} 課分作成しました: "
+        f"{project.outputs(args.fy) / 'forms'}　{shown}".rstrip()
+    )
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kpi-report",
@@ -103,6 +132,17 @@ def build_parser() -> argparse.ArgumentParser:
         add("plan", cmd_plan, "マスターを読み込んで確認し、計画の概要（または問題の一覧）を表示する")
     )
     with_project(add("demo", cmd_demo, "同梱のサンプル計画で全工程を実行し、出力先を表示する"))
+    p = with_project(
+        add(
+            "forms",
+            cmd_forms,
+            "所管課ごとの記入様式（Excel）を outputs/<年度>/forms/ に作る。"
+            "inputs/<前年度>/ があれば、前年度の実施状況と実績値を参考として載せる",
+        )
+    )
+    p.add_argument(
+        "--fy", type=_fy, required=True, metavar="FY", help="年度（例: 2019、R1、令和元年度、H31）"
+    )
     return parser
 
 
