@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TextIO
 
 from kpi_report import __version__
+from kpi_report.diff_output import diff_summary_text, run_diff
 from kpi_report.errors import KpiReportError, MasterError, UsageError
 from kpi_report.fiscal import fy_label, parse_fy
 from kpi_report.forms import write_forms
@@ -102,6 +103,14 @@ def cmd_forms(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_diff(args: argparse.Namespace) -> int:
+    json_path = Path(args.json) if args.json else None
+    result = run_diff(Path(args.old), Path(args.new), Path(args.out), json_path, progress=ProgressBar())
+    print(diff_summary_text(result))
+    print(f"出力: {args.out}" + (f"、{args.json}" if args.json else ""))
+    return EXIT_FINDINGS if args.exit_code and result.changes else EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kpi-report",
@@ -142,6 +151,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--fy", type=_fy, required=True, metavar="FY", help="年度（例: 2019、R1、令和元年度、H31）"
+    )
+    p = add(
+        "diff",
+        cmd_diff,
+        "2つの進捗状況一覧表（例: 前年度と今年度の progress-list.xlsx）を比べ、追加・削除・移動・文言の変更・"
+        "進捗状況とKPIの変化を、変更箇所に色を付けたExcelとJSONに書き出す（監査用）",
+    )
+    p.add_argument("old", metavar="OLD.xlsx", help="比較元（旧）の一覧")
+    p.add_argument("new", metavar="NEW.xlsx", help="比較先（新）の一覧")
+    p.add_argument("--out", required=True, metavar="DIFF.xlsx", help="書き出す比較結果のExcelファイル")
+    p.add_argument("--json", metavar="FILE", help="同じ内容をJSONでも書き出す")
+    p.add_argument(
+        "--exit-code", action="store_true", help="差異があれば終了コード1を返す（スクリプト用。既定は常に0）"
     )
     return parser
 
