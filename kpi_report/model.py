@@ -161,6 +161,7 @@ class KpiEntry:
     actual_text: str  # as written
     file: str = ""
     row: int = 0
+    remarks: str = ""  # 備考, as written (cleaned)
 
 
 @dataclass(frozen=True)
