@@ -43,7 +43,7 @@ def _column(columns: Mapping[str, int], name: str, sheet: str) -> int:
 
 
 class _FixedTimeZip(zipfile.ZipFile):
-    """A ZipFile that stamps every entry written by name with a fixed date."""
+    """A ZipFile that stamps every entry with a fixed date (files and strings alike)."""
 
     def writestr(
         self,
@@ -58,6 +58,16 @@ class _FixedTimeZip(zipfile.ZipFile):
             info.external_attr = 0o644 << 16
             zinfo_or_arcname = info
         super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
+
+    def write(
+        self,
+        filename: Any,
+        arcname: Any = None,
+        compress_type: int | None = None,
+        compresslevel: int | None = None,
+    ) -> None:
+        # openpyxl writes each worksheet to a temporary file first: take its bytes, not its mtime
+        self.writestr(str(arcname or filename), Path(filename).read_bytes(), compress_type, compresslevel)
 
 
 def save_deterministic(wb: Any, out: Path) -> None:
