@@ -74,6 +74,8 @@ MIN_EQUAL_RUN = 3  # equal runs shorter than this between two changes are folded
 MAX_HEADER_SCAN = 10  # the header row is looked for in the first rows only
 MAX_PARTS, MAX_UNZIPPED = 10_000, 1 << 30  # a progress list never comes near these; a zip bomb does
 
+_DIGITS = frozenset("0123456789０１２３４５６７８９")
+_NUMBER_CHARS = "0123456789０１２３４５６７８９,.，．"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _YEAR_HEADING = re.compile(r"【([^】\n]*)】")
 _ERA_YEAR = re.compile(r"(昭和|平成|令和)(元|\d{1,2})年度")
@@ -247,7 +249,7 @@ def cell_text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        return value.replace("\r\n", "\n").replace("\r", "\n")
+        return value if "\r" not in value else value.replace("\r\n", "\n").replace("\r", "\n")
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, int):
@@ -262,45 +264,81 @@ def cell_text(value: object) -> str:
 def char_spans(old: str, new: str) -> tuple[Span, ...]:
     """Character diff of ``old`` → ``new`` grouped into readable runs.
 
-    difflib on characters (no junk heuristic), then equal runs shorter than MIN_EQUAL_RUN, or shorter than both
-    neighbouring changes, are folded into the changes so a re-worded phrase reads as one deletion and one insertion.
+    difflib on characters (no junk heuristic); a change touching a number takes the whole number (10 → 12, not
+    1 kept and 0 → 2); equal runs shorter than MIN_EQUAL_RUN, or shorter than both neighbouring changes, are folded
+    into the changes, so a re-worded phrase reads as one deletion and one insertion.
     """
     if old == new:
         return (Span("equal", old),) if old else ()
-    # segments: [deleted, inserted] for a change, [text, None] for an equal run
-    segments: list[list[str | None]] = []
+    # a segment is ["=", text, ""] (kept) or ["~", deleted, inserted] (changed)
+    segments: list[list[str]] = []
     for tag, i1, i2, j1, j2 in SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
         if tag == "equal":
-            segments.append([old[i1:i2], None])
-        elif segments and segments[-1][1] is not None:
-            segments[-1][0] = f"{segments[-1][0]}{old[i1:i2]}"
-            segments[-1][1] = f"{segments[-1][1]}{new[j1:j2]}"
+            segments.append(["=", old[i1:i2], ""])
+        elif segments and segments[-1][0] == "~":
+            segments[-1][1] += old[i1:i2]
+            segments[-1][2] += new[j1:j2]
         else:
-            segments.append([old[i1:i2], new[j1:j2]])
-    folded = True
-    while folded:
-        folded = False
-        for k in range(1, len(segments) - 1):
-            text, marker = segments[k]
-            before, after = segments[k - 1], segments[k + 1]
-            if marker is not None or before[1] is None or after[1] is None:
-                continue
-            assert text is not None and before[0] is not None and after[0] is not None
-            size = min(max(len(before[0]), len(before[1])), max(len(after[0]), len(after[1])))
-            if len(text) < MIN_EQUAL_RUN or len(text) < size:
-                segments[k - 1 : k + 2] = [[before[0] + text + after[0], before[1] + text + after[1]]]
-                folded = True
-                break
+            segments.append(["~", old[i1:i2], new[j1:j2]])
+    _widen_numbers(segments)
     spans: list[Span] = []
-    for a, b in segments:
-        if b is None:
-            spans.append(Span("equal", a or ""))
+    for kind, a, b in _fold(segments):
+        if kind == "=":
+            if a:
+                spans.append(Span("equal", a))
             continue
         if a:
             spans.append(Span("delete", a))
         if b:
             spans.append(Span("insert", b))
     return tuple(spans)
+
+
+def _widen_numbers(segments: list[list[str]]) -> None:
+    """Move the digits of a number cut by a change from the neighbouring equal runs into the change."""
+    for k, (kind, a, b) in enumerate(segments):
+        if kind != "~":
+            continue
+        if k > 0 and segments[k - 1][0] == "=":
+            left = segments[k - 1][1]
+            if left[-1:] in _DIGITS and (a[:1] in _DIGITS or b[:1] in _DIGITS):
+                kept = left.rstrip(_NUMBER_CHARS)
+                moved = left[len(kept) :]
+                segments[k - 1][1] = kept
+                a, b = moved + a, moved + b
+        if k + 1 < len(segments) and segments[k + 1][0] == "=":
+            right = segments[k + 1][1]
+            if right[:1] in _DIGITS and (a[-1:] in _DIGITS or b[-1:] in _DIGITS):
+                kept = right.lstrip(_NUMBER_CHARS)
+                moved = right[: len(right) - len(kept)]
+                segments[k + 1][1] = kept
+                a, b = a + moved, b + moved
+        segments[k] = ["~", a, b]
+
+
+def _fold(segments: list[list[str]]) -> list[list[str]]:
+    """Fold short equal runs between two changes into one change, until nothing more folds."""
+    folded = True
+    while folded:
+        folded = False
+        out: list[list[str]] = []
+        for segment in segments:
+            if out and segment[0] == "~" and out[-1][0] == "~":
+                out[-1][1] += segment[1]
+                out[-1][2] += segment[2]
+                continue
+            if len(out) >= 2 and segment[0] == "~" and out[-1][0] == "=" and out[-2][0] == "~":
+                equal, before = out[-1][1], out[-2]
+                size = min(max(len(before[1]), len(before[2])), max(len(segment[1]), len(segment[2])))
+                if len(equal) < MIN_EQUAL_RUN or len(equal) < size:
+                    out.pop()
+                    before[1] += equal + segment[1]
+                    before[2] += equal + segment[2]
+                    folded = True
+                    continue
+            out.append(segment)
+        segments = out
+    return segments
 
 
 def _number(value: object, unit: str, percent: bool) -> tuple[bool, float | None]:
@@ -512,7 +550,10 @@ def _columns(header: Sequence[object], role_of: Callable[[str], str]) -> tuple[C
 def _cell(row: Sequence[object], index: int | None) -> str:
     if index is None or index >= len(row):
         return ""
-    return cell_text(row[index]).strip()
+    value = row[index]
+    if value == "":
+        return ""
+    return cell_text(value).strip()
 
 
 def _join(first: object, more: object, is_id: bool) -> object:
@@ -541,10 +582,11 @@ def _read_progress_sheet(name: str, grid: Sequence[Sequence[object]], header_row
     kinds: list[tuple[int, str]] = []
     for r in range(header_row + 1, len(grid)):
         row = grid[r]
-        filled = [c for c in table if _cell(row, c)]
         if _cell(row, id_col):
             kinds.append((r, "item"))
-        elif filled == [first]:
+            continue
+        filled = [c for c in table if _cell(row, c)]
+        if filled == [first]:
             kinds.append((r, "group"))
         elif filled:
             kinds.append((r, "item"))
@@ -722,15 +764,20 @@ def _pair(old: Sequence[Item], new: Sequence[Item], by_id: bool) -> tuple[_Pairi
     return result, old_dups, new_dups
 
 
-def _heading_renames(pairs: Sequence[tuple[Item, Item]], level: Literal["goal", "area"]) -> dict[str, str]:
-    """Goal (or goal+area) titles that were re-worded: every measure under the old title is under the new one."""
+def _heading_renames(
+    pairs: Sequence[tuple[Item, Item]], level: Literal["goal", "area"], goal_map: dict[str, str]
+) -> dict[str, str]:
+    """Goal titles (or goal+area keys, old goals mapped by ``goal_map``) that were re-worded.
+
+    A title is taken as re-worded when it is gone from NEW, the new one was not in OLD, and most measures under
+    each are the same measures.
+    """
 
     def title(item: Item, goal_map: dict[str, str]) -> str:
         if level == "goal":
             return item.goal
         return f"{goal_map.get(item.goal, item.goal)}\x1f{item.area}"
 
-    goal_map = _heading_renames(pairs, "goal") if level == "area" else {}
     old_titles = {title(o, goal_map) for o, _ in pairs}
     new_titles = {title(n, {}) for _, n in pairs}
     links = Counter((title(o, goal_map), title(n, {})) for o, n in pairs)
@@ -863,8 +910,11 @@ def _measure_changes(
     for role, (oi, ni, header) in cols.pairs.items():
         if role in ("id", "number"):
             continue  # the number is the display position: a move or an insertion above changes it
-        a = cell_text(old.values[oi]) if oi < len(old.values) else ""
-        b = cell_text(new.values[ni]) if ni < len(new.values) else ""
+        raw_a = old.values[oi] if oi < len(old.values) else ""
+        raw_b = new.values[ni] if ni < len(new.values) else ""
+        if raw_a == raw_b:
+            continue
+        a, b = cell_text(raw_a), cell_text(raw_b)
         if a == b:
             continue
         if role == "notes":
@@ -953,6 +1003,8 @@ def _kpi_changes(old: Item, new: Item, cols: _Cols, sheet: ListSheet, old_years:
             continue  # goal and area changes are reported as a move
         a = old.values[oi] if oi < len(old.values) else ""
         b = new.values[ni] if ni < len(new.values) else ""
+        if a == b:
+            continue
         percent = role == "rate"
         if role in numeric or role.startswith("actual:"):
             if same_value(a, b, unit, percent, old_unit):
@@ -1018,20 +1070,15 @@ def _item_base(item: Item, sheet: ListSheet) -> dict[str, object]:
 def _compare_sheet(
     old: ListSheet,
     new: ListSheet,
-    by_id: bool,
+    pairing: _Pairing,
     kpi: bool,
-    goal_map: dict[str, str] | None,
-    area_map: dict[str, str] | None,
+    goal_map: dict[str, str],
+    area_map: dict[str, str],
     notes_threshold: int | None,
     progress: Progress | None,
-) -> tuple[list[Change], list[Change], _Pairing, list[Item], list[Item]]:
-    """Changes of one sheet: (column and heading changes, item changes in NEW order), the pairing, duplicates."""
+) -> tuple[list[Change], list[Change]]:
+    """Changes of one sheet: (column and heading changes, item changes in NEW order then removed items)."""
     cols = _pair_columns(old, new, kpi)
-    pairing, old_dups, new_dups = _pair(old.items, new.items, by_id)
-    if goal_map is None:
-        goal_map = _heading_renames(pairing.pairs, "goal")
-    if area_map is None:
-        area_map = _heading_renames(pairing.pairs, "area")
     head_changes = list(cols.changes)
     if not kpi:
         head_changes += _heading_changes(goal_map, area_map, new)
@@ -1039,10 +1086,11 @@ def _compare_sheet(
     def location(item: Item, mapped: bool) -> tuple[str, str]:
         if not mapped:
             return item.goal, item.area
-        goal = goal_map.get(item.goal, item.goal) if goal_map else item.goal
+        goal = goal_map.get(item.goal, item.goal)
+        if not area_map:
+            return goal, item.area
         key = f"{goal}\x1f{item.area}"
-        area = area_map.get(key, key).split("\x1f", 1)[1] if area_map else item.area
-        return goal, area
+        return goal, area_map.get(key, key).split("\x1f", 1)[1]
 
     moved_place = [k for k, (o, n) in enumerate(pairing.pairs) if location(o, True) != location(n, False)]
     in_place = [k for k in range(len(pairing.pairs)) if k not in set(moved_place)]
@@ -1094,7 +1142,7 @@ def _compare_sheet(
                 **_item_base(o, old),  # type: ignore[arg-type]
             )
         )
-    return head_changes, item_changes, pairing, old_dups, new_dups
+    return head_changes, item_changes
 
 
 def _heading_changes(goal_map: dict[str, str], area_map: dict[str, str], new: ListSheet) -> list[Change]:
@@ -1166,9 +1214,11 @@ def compare(old: ProgressList, new: ProgressList, progress: Progress | None = No
         for doc in (old, new):
             if not doc.measures.has_ids:
                 findings.append(make_finding("diff-matched-by-name", file=doc.file, sheet=doc.measures.name))
-    threshold = old.report_fy
-    head, items, pairing, old_dups, new_dups = _compare_sheet(
-        old.measures, new.measures, by_id, False, None, None, threshold, progress
+    pairing, old_dups, new_dups = _pair(old.measures.items, new.measures.items, by_id)
+    goal_map = _heading_renames(pairing.pairs, "goal", {})
+    area_map = _heading_renames(pairing.pairs, "area", goal_map)
+    head, items = _compare_sheet(
+        old.measures, new.measures, pairing, False, goal_map, area_map, old.report_fy, progress
     )
     findings += _duplicate_findings(old, old.measures, old_dups, by_id)
     findings += _duplicate_findings(new, new.measures, new_dups, by_id)
@@ -1177,10 +1227,9 @@ def compare(old: ProgressList, new: ProgressList, progress: Progress | None = No
     if old.kpis is not None and new.kpis is not None:
         kpi_by_id = old.kpis.has_ids and new.kpis.has_ids
         kpi_matching = "kpi-id" if kpi_by_id else "kpi-name"
-        goal_map = _heading_renames(pairing.pairs, "goal")
-        area_map = _heading_renames(pairing.pairs, "area")
-        kpi_head, kpi_items, _, kpi_old_dups, kpi_new_dups = _compare_sheet(
-            old.kpis, new.kpis, kpi_by_id, True, goal_map, area_map, None, progress
+        kpi_pairing, kpi_old_dups, kpi_new_dups = _pair(old.kpis.items, new.kpis.items, kpi_by_id)
+        kpi_head, kpi_items = _compare_sheet(
+            old.kpis, new.kpis, kpi_pairing, True, goal_map, area_map, None, progress
         )
         changes += kpi_head + kpi_items
         findings += _duplicate_findings(old, old.kpis, kpi_old_dups, kpi_by_id)
