@@ -111,6 +111,20 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if args.exit_code and result.changes else EXIT_OK
 
 
+def cmd_build(args: argparse.Namespace) -> int:
+    from kpi_report.build import build, build_summary  # pandas and jinja2 load only for build
+    from kpi_report.errors import InputsHaveErrors
+
+    project = _project(args)
+    try:
+        result = build(project, args.fy, allow_errors=args.allow_errors, progress=ProgressBar())
+    except InputsHaveErrors as exc:
+        print(f"kpi-report: {exc}", file=sys.stderr)
+        return EXIT_FINDINGS
+    print(build_summary(result, project.root))
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kpi-report",
@@ -164,6 +178,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", metavar="FILE", help="同じ内容をJSONでも書き出す")
     p.add_argument(
         "--exit-code", action="store_true", help="差異があれば終了コード1を返す（スクリプト用。既定は常に0）"
+    )
+    p = with_project(
+        add(
+            "build",
+            cmd_build,
+            "提出を検証し、マスターと計画初年度からの全年度の実施状況を合わせて、進捗状況一覧表（Excel・HTML）などを"
+            " outputs/<年度>/ に作る",
+        )
+    )
+    p.add_argument(
+        "--fy", type=_fy, required=True, metavar="FY", help="報告する年度（例: 2019、R1、令和元年度、H31）"
+    )
+    p.add_argument(
+        "--allow-errors",
+        action="store_true",
+        help="報告年度の提出にエラーが残っていても作成する（該当する所管課の行に色を付ける）",
     )
     return parser
 
