@@ -678,8 +678,8 @@ class _SheetXml:
             return Cell(raw.strip() in ("1", "true"), formula)
         if kind == "e":
             return Cell(raw, formula, error=True)
-        if not raw:
-            return Cell("", formula) if formula else None
+        if not raw:  # an empty <v/> under a formula (openpyxl writes that) is no saved value
+            return Cell(None, formula) if formula else None
         try:
             return Cell(float(raw), formula)
         except ValueError:
