@@ -92,6 +92,9 @@ META_KEYS: tuple[str, ...] = (
     META_TOOL,
 )
 
+META_STATUS_SCALE = "進捗状況の選択肢"  # in column C; the scale itself in column D, one per row
+_META_SCALE_COLUMN = "D"
+
 DEADLINE_LINE = "提出期限: 　　年　　月　　日（企画課が記入）"
 GOAL_LEVEL_AREA = "（基本目標の数値目標）"  # 施策 cell of a goal-level 数値目標
 FORMS_DIR = "forms"
@@ -454,9 +457,13 @@ def _write_progress(
 
 def _status_validation(statuses: Sequence[str]) -> dict[str, Any]:
     listed = "、".join(statuses)
+    inline = len(",".join(statuses)) <= 255 and not any("," in s for s in statuses)
+    choices: dict[str, Any] = {"source": list(statuses)}
+    if not inline:  # Excel's limit for a list written into the rule: point at the copy kept in _meta
+        choices = {"source": f"='{META_SHEET}'!${_META_SCALE_COLUMN}$1:${_META_SCALE_COLUMN}${len(statuses)}"}
     return {
         "validate": "list",
-        "source": list(statuses),
+        **choices,
         "ignore_blank": True,
         "input_title": STATUS_COLUMN,
         "input_message": "▼をクリックして一覧から選んでください。",
@@ -557,6 +564,9 @@ def _write_meta(wb: Any, plan: Plan, fy: int, department: str) -> None:
             ws.write_number(row, 1, value)
         else:
             ws.write_string(row, 1, value)
+    ws.write_string(0, 2, META_STATUS_SCALE)
+    for row, status in enumerate(plan.settings.statuses):
+        ws.write_string(row, 3, status)
     ws.very_hidden()
 
 

@@ -176,6 +176,25 @@ def test_a_custom_status_scale_is_offered(sample_plan: Plan, tmp_path: Path) -> 
     assert dv.formula1.strip('"').split(",") == list(scale)
 
 
+def test_a_scale_excel_cannot_hold_inline_is_listed_from_the_hidden_sheet(
+    sample_plan: Plan, tmp_path: Path
+) -> None:
+    scale = (
+        "実施中（予定どおり）",
+        "実施中（遅れ, 要対応）",
+        *(f"区分{i:02d}の長い説明文をここに書きます" for i in range(20)),
+    )
+    plan = dataclasses.replace(
+        sample_plan, settings=dataclasses.replace(sample_plan.settings, statuses=scale)
+    )
+    path = tmp_path / "form.xlsx"
+    path.write_bytes(build_form(plan, 2019, CO_OWNER))
+    wb = load(path)
+    (dv,) = validations(wb[PROGRESS_SHEET], "list")
+    assert dv.formula1 == f"'_meta'!$D$1:$D${len(scale)}"
+    assert [wb[META_SHEET].cell(r, 4).value for r in range(1, len(scale) + 1)] == list(scale)
+
+
 def test_notes_have_an_excel_enforced_length_limit(forms_2019: dict[str, Path], sample_plan: Plan) -> None:
     ws = load(forms_2019[CO_OWNER])[PROGRESS_SHEET]
     (dv,) = validations(ws, "textLength")
