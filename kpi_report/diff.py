@@ -1092,7 +1092,11 @@ def _compare_sheet(
         key = f"{goal}\x1f{item.area}"
         return goal, area_map.get(key, key).split("\x1f", 1)[1]
 
-    moved_place = [k for k, (o, n) in enumerate(pairing.pairs) if location(o, True) != location(n, False)]
+    moved_place = [
+        k
+        for k, (o, n) in enumerate(pairing.pairs)
+        if location(n, False) not in (location(o, False), location(o, True))
+    ]
     in_place = [k for k in range(len(pairing.pairs)) if k not in set(moved_place)]
     reordered = {in_place[k] for k in _moved_by_order([pairing.pairs[k] for k in in_place])}
     moved = set(moved_place) | reordered
