@@ -99,11 +99,12 @@ def test_manifest_lists_every_input_and_output(project: Project) -> None:
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     assert manifest["fy"] == 2019 and manifest["version"] and manifest["tool"] == "kpi-report"
     inputs = {r["path"]: r for r in manifest["inputs"]}
-    expected_inputs = ["inputs/master.xlsx"] + sorted(
+    submitted = [
         p.relative_to(project.root).as_posix()
         for fy in (2018, 2019)
         for p in project.inputs(fy).glob("*.xlsx")
-    )
+    ]
+    expected_inputs = ["inputs/master.xlsx", *submitted]
     assert sorted(inputs) == sorted(expected_inputs)
     outputs_ = {r["path"]: r for r in manifest["outputs"]}
     written = {p.relative_to(project.root).as_posix() for p in result.files if p != manifest_path}
