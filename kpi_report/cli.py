@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import importlib
-import importlib.util
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -12,6 +10,7 @@ from pathlib import Path
 from typing import TextIO
 
 from kpi_report import __version__
+from kpi_report.check import check_year
 from kpi_report.diff_output import diff_summary_text, run_diff
 from kpi_report.errors import KpiReportError, MasterError, UsageError
 from kpi_report.fiscal import fy_label, parse_fy
@@ -79,11 +78,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def _previous_year_report(project: Project, plan: Plan, fy: int) -> CheckReport | None:
     """The previous fiscal year's checked inputs, when inputs/<FY-1>/ exists: the new forms show them."""
-    if not project.inputs(fy - 1).is_dir() or importlib.util.find_spec("kpi_report.check") is None:
+    if not project.inputs(fy - 1).is_dir():
         return None
-    check = importlib.import_module("kpi_report.check")
-    report: CheckReport = check.check_year(project, plan, fy - 1, progress=ProgressBar())
-    return report
+    return check_year(project, plan, fy - 1, progress=ProgressBar())
 
 
 def cmd_forms(args: argparse.Namespace) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import json
 import shutil
 from collections.abc import Iterator
@@ -353,7 +352,6 @@ def test_cli_rejects_an_unreadable_fiscal_year(
     assert "年度「来年」を読み取れません" in capsys.readouterr().err
 
 
-@pytest.mark.skipif(importlib.util.find_spec("kpi_report.check") is None, reason="check not available yet")
 def test_cli_shows_last_years_submissions(sample_project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["forms", "--fy", "2019", "--project", str(sample_project)]) == 0
     assert "前年度の提出 18 件" in capsys.readouterr().out
