@@ -17,6 +17,15 @@ import xlsxwriter
 from kpi_report.errors import OutputError
 
 
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _current_umask()
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file and a rename: a crash leaves the old file intact.
 
@@ -31,6 +40,7 @@ def write_atomic(path: Path, data: bytes) -> None:
                 handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
+            os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; outputs are e-mailed and published
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
