@@ -1,0 +1,49 @@
+"""Atomic output writing: old file intact on failure, clear errors, ordinary permissions."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from kpi_report.errors import OutputError
+from kpi_report.output import write_atomic
+
+
+def test_replaces_the_file_and_leaves_no_temporary(tmp_path: Path) -> None:
+    target = tmp_path / "out" / "list.xlsx"
+    write_atomic(target, b"old")
+    write_atomic(target, b"new")
+    assert target.read_bytes() == b"new"
+    assert [p.name for p in target.parent.iterdir()] == ["list.xlsx"]
+
+
+def test_outputs_are_readable_by_others(tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        write_atomic(tmp_path / "a.pdf", b"x")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "a.pdf").stat().st_mode) & 0o044 == 0o044
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write into read-only folders")
+def test_unwritable_folder_is_one_clear_error(tmp_path: Path) -> None:
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    write_atomic(folder / "a.txt", b"previous")
+    folder.chmod(0o500)
+    try:
+        with pytest.raises(OutputError, match="書き込めません"):
+            write_atomic(folder / "a.txt", b"next")
+    finally:
+        folder.chmod(0o700)
+    assert (folder / "a.txt").read_bytes() == b"previous"
+
+
+def test_path_blocked_by_a_file_is_one_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "outputs").write_bytes(b"not a folder")
+    with pytest.raises(OutputError, match="書き込めません"):
+        write_atomic(tmp_path / "outputs" / "2019" / "list.xlsx", b"x")
