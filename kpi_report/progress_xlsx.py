@@ -274,6 +274,9 @@ def kpi_rows(report: ProgressReport) -> list[KpiRow]:
     return sorted(rows, key=lambda k: k.kpi.row)
 
 
+_KPI_CENTERED = frozenset({"単位", "基準年度", "目標年度", "評価", "方向"})
+
+
 def _year(report: ProgressReport, fy: int | None) -> str:
     return fy_label(fy, report.reiwa_for_2019) if fy else MISSING
 
@@ -321,7 +324,8 @@ def _kpi_sheet(wb: Any, f: _Formats, report: ProgressReport) -> None:
                 ws.write_string(r, col, MISSING, f.center)
             else:
                 text = _clean(str(value))
-                ws.write_string(r, col, text, f.text)
+                centered = headers[col] in _KPI_CENTERED or text == MISSING
+                ws.write_string(r, col, text, f.center if centered else f.text)
                 lines = max(lines, len(wrap(text, widths[col])))
         ws.set_row(r, row_height(lines))
     _page_setup(ws, last, 2 + len(kpi_rows(report)))
