@@ -100,6 +100,21 @@ def cmd_forms(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    from kpi_report.check import run_check
+    from kpi_report.check_outputs import check_summary
+
+    project = _project(args)
+    run = run_check(project, args.fy, progress=ProgressBar())
+    if not project.inputs(args.fy).is_dir():
+        print(f"{project.inputs(args.fy)} がありません。提出された調査票をこのフォルダーに置いてください。")
+    print(check_summary(run.report, run.plan))
+    print("出力:")
+    for path in run.files:
+        print(f"  {path}")
+    return EXIT_FINDINGS if run.report.errors else EXIT_OK
+
+
 def cmd_diff(args: argparse.Namespace) -> int:
     json_path = Path(args.json) if args.json else None
     result = run_diff(Path(args.old), Path(args.new), Path(args.out), json_path, progress=ProgressBar())
@@ -158,6 +173,17 @@ def build_parser() -> argparse.ArgumentParser:
             cmd_forms,
             "所管課ごとの記入様式（Excel）を outputs/<年度>/forms/ に作る。"
             "inputs/<前年度>/ があれば、前年度の実施状況と実績値を参考として載せる",
+        )
+    )
+    p.add_argument(
+        "--fy", type=_fy, required=True, metavar="FY", help="年度（例: 2019、R1、令和元年度、H31）"
+    )
+    p = with_project(
+        add(
+            "check",
+            cmd_check,
+            "inputs/<年度>/ に提出された調査票を検証し、所管課ごとの集計と指摘を表示して、指摘一覧（Excel・JSON）と"
+            "指摘を書き込んだ返送用のコピーを outputs/<年度>/check/ に作る。エラーがあれば終了コード1",
         )
     )
     p.add_argument(
