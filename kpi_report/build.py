@@ -8,7 +8,6 @@ the previous outputs intact and never a half-written file under a final name.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -68,14 +67,25 @@ class BuildResult:
     report: ProgressReport
 
 
+def input_years(project: Project) -> tuple[int, ...]:
+    """The fiscal years with a folder inputs/<FY>/ (four digits), ascending."""
+    inputs = project.root / "inputs"
+    if not inputs.is_dir():
+        return ()
+    return tuple(
+        sorted(int(p.name) for p in inputs.iterdir() if p.is_dir() and _YEAR_FOLDER.fullmatch(p.name))
+    )
+
+
+def latest_input_year(project: Project) -> int | None:
+    """The latest fiscal year with submissions in inputs/<FY>/ (the demo builds it), None when there is none."""
+    years = [fy for fy in input_years(project) if any(project.inputs(fy).glob("*.xlsx"))]
+    return years[-1] if years else None
+
+
 def years_to_check(project: Project, plan: Plan, fy: int) -> tuple[int, ...]:
     """The plan's first year (計画開始年度, else the earliest inputs/<year>/) to ``fy``: years with a folder, and fy."""
-    inputs = project.root / "inputs"
-    present = (
-        sorted(int(p.name) for p in inputs.iterdir() if p.is_dir() and _YEAR_FOLDER.fullmatch(p.name))
-        if inputs.is_dir()
-        else []
-    )
+    present = input_years(project)
     start = plan.settings.start_fy
     if start is None:
         start = min([y for y in present if y <= fy], default=fy)
@@ -173,7 +183,7 @@ def manifest_data(
         "fy": fy,
         "fy_label": fy_label(fy, plan.settings.reiwa_for_2019),
         "fiscal_years_checked": sorted(reports),
-        "master_sha256": plan.sha256 or hashlib.sha256(project.master.read_bytes()).hexdigest(),
+        "master_sha256": plan.sha256,
         "inputs": sorted(inputs, key=lambda r: r["path"]),
         "outputs": sorted((file_record(p, root) for p in outputs if p.is_file()), key=lambda r: r["path"]),
     }

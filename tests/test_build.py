@@ -14,7 +14,7 @@ import kodaira
 import pytest
 from openpyxl import load_workbook
 
-from kpi_report.build import build, years_to_check
+from kpi_report.build import build, latest_input_year, years_to_check
 from kpi_report.cli import main
 from kpi_report.errors import InputsHaveErrors
 from kpi_report.forms import build_form, form_filename
@@ -160,6 +160,8 @@ def test_years_checked_from_the_plan_start_or_the_earliest_folder(project: Proje
     assert years_to_check(project, plan, 2018) == (2018,)
     (project.inputs(2021)).mkdir()
     assert years_to_check(project, plan, 2020) == (2018, 2019, 2020)
+    assert latest_input_year(project) == 2019  # the empty 2021 folder has no submissions
+    assert latest_input_year(Project(project.root / "nowhere")) is None
 
 
 def test_cli_build(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
