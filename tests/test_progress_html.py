@@ -320,8 +320,10 @@ class Browser:
         os.close(self._from_browser)
 
 
-def open_page(browser: Browser, url: str, width: int, height: int, screenshot: Path) -> dict[str, Any]:
-    """Load ``url`` at the given viewport, save a screenshot; return layout figures and requested URLs."""
+def open_page(
+    browser: Browser, url: str, width: int, height: int, screenshot: Path, media: str = ""
+) -> dict[str, Any]:
+    """Load ``url`` at the given viewport (and CSS media), save a screenshot; return layout figures and requests."""
     target = browser.send("Target.createTarget", {"url": "about:blank"})["targetId"]
     session = browser.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
     browser.events.clear()
@@ -332,6 +334,8 @@ def open_page(browser: Browser, url: str, width: int, height: int, screenshot: P
         {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600},
         session=session,
     )
+    if media:
+        browser.send("Emulation.setEmulatedMedia", {"media": media}, session=session)
     browser.send("Page.navigate", {"url": url}, session=session)
     browser.wait_for("Page.loadEventFired")
     figures = browser.send(
@@ -373,6 +377,7 @@ def test_real_browser_phone_and_desktop(report: ProgressReport, tmp_path: Path) 
     try:
         phone = open_page(browser, url, 390, 844, tmp_path / "phone.png")
         desktop = open_page(browser, url, 1280, 900, tmp_path / "desktop.png")
+        printed = open_page(browser, url, 700, 500, tmp_path / "print.png", media="print")
     finally:
         browser.close()
     for figures in (phone, desktop):
@@ -384,5 +389,6 @@ def test_real_browser_phone_and_desktop(report: ProgressReport, tmp_path: Path) 
     assert phone["innerWidth"] == 390 and desktop["innerWidth"] == 1280
     assert phone["rowDisplay"] == "block" and desktop["rowDisplay"] == "table-row"
     assert phone["tableHeight"] > desktop["tableHeight"]  # stacked cells on the phone
+    assert printed["rowDisplay"] == "table-row" and printed["requests"] == [url]  # print keeps the table
     for name in ("phone.png", "desktop.png"):
         assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
