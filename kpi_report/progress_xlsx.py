@@ -50,6 +50,14 @@ def owners_text(row: MeasureRow) -> str:
     return "\n".join([*row.measure.owners, *(f"({d})" for d in row.measure.related)])
 
 
+def flagged_legend(departments: Sequence[str], limit: int = 5) -> str:
+    """The printed legend of rows rendered despite errors (short: Excel headers hold 255 characters)."""
+    shown = "・".join(_clean(d) for d in departments[:limit])
+    if len(departments) > limit:
+        shown += f" ほか{len(departments) - limit}課"
+    return f"※色付きの行は、エラーが残ったまま作成した所管課（{shown}）の取組です。"
+
+
 def char_width(char: str) -> int:
     """Width of a character in column units: full-width and wide (CJK) count 2, others 1."""
     return 2 if unicodedata.east_asian_width(char) in ("W", "F", "A") else 1
@@ -202,11 +210,7 @@ def _list_sheet(wb: Any, f: _Formats, report: ProgressReport) -> None:
         ws.write_string(2, col, header, f.header)
     ws.set_row(2, row_height(2))
     if report.flagged_departments:
-        ws.set_header(
-            "&L&9※色付きの行は、エラーが残ったまま作成した所管課（"
-            + "・".join(report.flagged_departments)
-            + "）の取組です。"
-        )
+        ws.set_header("&L&9" + flagged_legend(report.flagged_departments).replace("&", "&&"))
     full_width = sum(WIDTHS[:6])
     r = 3
     for goal in report.goals:

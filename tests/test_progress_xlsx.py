@@ -14,7 +14,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from kpi_report.master import load_plan
 from kpi_report.merge import merge
 from kpi_report.model import AreaSection, GoalSection, Plan, ProgressReport
-from kpi_report.progress_xlsx import LINE_PT, MAX_ROW_PT, WIDTHS, render_progress_xlsx, wrap
+from kpi_report.progress_xlsx import LINE_PT, MAX_ROW_PT, WIDTHS, flagged_legend, render_progress_xlsx, wrap
 
 
 @pytest.fixture(scope="module")
@@ -254,3 +254,9 @@ def test_wrap_counts_full_width_characters_double() -> None:
     assert wrap("一行目\n二行目", 40) == ["一行目", "二行目"]
     assert wrap("", 10) == [""]
     assert len(wrap("see https://example.jp/very/long/path と書きました", 12)) >= 4
+
+
+def test_flagged_legend_stays_short() -> None:
+    legend = flagged_legend([f"部署{i:02d}課" for i in range(30)])
+    assert legend.startswith("※色付きの行は") and "部署00課・部署01課" in legend and "ほか25課" in legend
+    assert len(legend) < 100
