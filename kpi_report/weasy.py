@@ -1,0 +1,487 @@
+"""WeasyPrint plumbing for the annual review: the Japanese font, a safe URL fetcher, parts rendered in
+parallel processes with continuous page numbers, and the deterministic merge of their PDFs.
+
+Why parts: WeasyPrint lays a document out in one Python thread, and long tables are its slow case. The
+review is cut into independent parts (summary, goal sections, slices of the progress table), each a
+small HTML document starting on a new page. Workers lay parts out as they come; a part's page count
+and anchors are known right after layout, so its first page number is known as soon as every earlier
+part is laid out. Only then are its margin boxes (running header, footer ``- n -``) made and its PDF
+written: layout never waits for numbering. The cover and table of contents are rendered last, when
+every page number is known, and all PDFs are joined with pypdf into one file with an outline and page
+labels. Every step is deterministic, so identical inputs give identical bytes.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib.util
+import io
+import mimetypes
+import multiprocessing
+import os
+import shutil
+import subprocess
+import traceback
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from functools import lru_cache
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+
+import weasyprint.layout as weasy_layout
+import weasyprint.layout.page as weasy_page
+from pypdf import PdfReader, PdfWriter
+from pypdf.constants import PageLabelStyle
+from pypdf.generic import ArrayObject, NameObject, NumberObject
+from weasyprint import CSS, HTML
+from weasyprint.layout.background import layout_backgrounds
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from kpi_report.errors import KpiReportError
+from kpi_report.model import Progress
+
+PACKAGED_FONT_FAMILY = "IPAexGothic"
+PREFERRED_INSTALLED_FAMILIES = ("Noto Sans CJK JP", "IPAexGothic")
+FRONT = "front"  # key of the cover + table of contents part
+
+
+class ReviewRenderError(KpiReportError):
+    """The annual review PDF could not be rendered."""
+
+
+class RefusedURLError(ValueError):
+    """A document asked for a URL outside the packaged assets; it was not fetched."""
+
+
+@dataclass(frozen=True)
+class JapaneseFont:
+    """The Japanese font the review uses: an installed family, or a font file loaded with @font-face."""
+
+    family: str
+    file: Path | None = None  # set when the font is not installed and comes from the file
+
+
+def packaged_font_file() -> Path | None:
+    """IPAexGothic shipped by the japanize-matplotlib package (found without importing it)."""
+    spec = importlib.util.find_spec("japanize_matplotlib")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        candidate = Path(folder) / "fonts" / "ipaexg.ttf"
+        if candidate.is_file():
+            return candidate.resolve()
+    return None
+
+
+def _installed_family(family: str) -> bool:
+    """Whether fontconfig has ``family`` itself (fc-match falls back to another family otherwise)."""
+    fc_match = shutil.which("fc-match")
+    if not fc_match:
+        return False
+    try:
+        found = subprocess.run(
+            [fc_match, "-f", "%{family}", f"{family}:lang=ja"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return family in found.split(",")
+
+
+@lru_cache(maxsize=1)
+def find_japanese_font() -> JapaneseFont:
+    """An installed Noto Sans CJK JP / IPAexGothic when fontconfig has one, else the packaged IPAexGothic.
+
+    Raises:
+        ReviewRenderError: no Japanese font at all (japanize-matplotlib missing from the install).
+    """
+    for family in PREFERRED_INSTALLED_FAMILIES:
+        if _installed_family(family):
+            return JapaneseFont(family)
+    font = packaged_font_file()
+    if font is None:
+        raise ReviewRenderError(
+            "日本語フォントが見つかりません。kpi-report を依存パッケージ（japanize-matplotlib）ごと"
+            "インストールし直すか、Noto Sans CJK JP をインストールしてください。"
+        )
+    return JapaneseFont(PACKAGED_FONT_FAMILY, font)
+
+
+def font_face_css(font: JapaneseFont) -> str:
+    """The @font-face rule loading a packaged font file ('' for an installed family)."""
+    if font.file is None:
+        return ""
+    return f'@font-face {{ font-family: "{font.family}"; src: url("{font.file.as_uri()}"); }}\n'
+
+
+def css_string(text: str) -> str:
+    """``text`` as a quoted CSS string: every character but letters and digits hex-escaped."""
+    return '"' + "".join(ch if ch.isalnum() else f"\\{ord(ch):x} " for ch in text) + '"'
+
+
+class SafeURLFetcher(URLFetcher):  # type: ignore[misc]
+    """Fetches only ``data:`` URLs and files inside the allowed folders or equal to an allowed file.
+
+    Everything else — http(s), ftp, other files such as file:///etc/passwd, link-local addresses — is
+    refused before any connection or file access, and recorded in :attr:`refused`.
+    """
+
+    def __init__(self, allowed_roots: Sequence[Path], allowed_files: Sequence[Path] = ()) -> None:
+        super().__init__(allowed_protocols=("data",), allow_redirects=False, fail_on_errors=False)
+        self.allowed_roots = tuple(Path(p).resolve() for p in allowed_roots)
+        self.allowed_files = frozenset(Path(p).resolve() for p in allowed_files)
+        self.requests: list[str] = []  # every URL WeasyPrint asked for
+        self.refused: list[str] = []  # the ones refused
+
+    def _allowed_path(self, url: str) -> Path | None:
+        parts = urlsplit(url)
+        if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost"):
+            return None
+        try:
+            path = Path(url2pathname(parts.path)).resolve(strict=True)
+        except (OSError, RuntimeError, ValueError):
+            return None
+        if not path.is_file():
+            return None
+        if path in self.allowed_files or any(path.is_relative_to(root) for root in self.allowed_roots):
+            return path
+        return None
+
+    def fetch(self, url: str, headers: Mapping[str, str] | None = None) -> URLFetcherResponse:
+        """Return the resource of an allowed URL; raise :class:`RefusedURLError` for any other."""
+        self.requests.append(url)
+        if url[:5].lower() == "data:":
+            return super().fetch(url, headers)
+        path = self._allowed_path(url)
+        if path is None:
+            self.refused.append(url)
+            raise RefusedURLError(
+                f"kpi-report は {url[:80]} を読み込みません（同梱の資源以外は取得しません）。"
+            )
+        mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(path.as_uri(), body=path.read_bytes(), headers={"Content-Type": mime})
+
+
+@contextmanager
+def _deferred_margin_boxes() -> Iterator[list[tuple[Any, Any, Any]]]:
+    """Lay a document out without its margin boxes, keeping what is needed to make them later.
+
+    Relies on WeasyPrint 70.0 internals (pinned in pyproject.toml): ``layout_document`` makes each
+    page's margin boxes last, after the whole document is paginated, through
+    ``weasyprint.layout.make_margin_boxes(context, page, state)``.
+    """
+    held: list[tuple[Any, Any, Any]] = []
+    original = weasy_layout.make_margin_boxes
+
+    def hold(context: Any, page: Any, state: Any) -> tuple[()]:
+        held.append((context, page, copy.deepcopy(state)))
+        return ()
+
+    weasy_layout.make_margin_boxes = hold
+    try:
+        yield held
+    finally:
+        weasy_layout.make_margin_boxes = original
+
+
+def _make_margin_boxes(held: list[tuple[Any, Any, Any]], page_offset: int) -> None:
+    """Make the held pages' margin boxes with the page counter shifted by ``page_offset``."""
+    make = weasy_page.make_margin_boxes
+    for context, page, state in held:
+        counters = state[1]
+        counters["page"] = [value + page_offset for value in counters.get("page", [0])]
+        page.children = (*page.children, *make(context, page, state))
+        layout_backgrounds(page, context.get_image_from_uri)
+
+
+@dataclass(frozen=True)
+class RenderConfig:
+    """What every part shares: stylesheets (CSS text, cascade order), base URL, fetcher allowances."""
+
+    stylesheets: tuple[str, ...]
+    base_url: str
+    allowed_roots: tuple[Path, ...]
+    allowed_files: tuple[Path, ...] = ()
+
+
+@dataclass(frozen=True)
+class PartLayout:
+    """A laid-out part: its page count and the page (0-based, within the part) of each anchor."""
+
+    pages: int
+    anchors: dict[str, int] = field(default_factory=dict)
+
+
+class PartRenderer:
+    """Renders parts in one process: layout first, margin boxes and PDF once the first page number is known."""
+
+    def __init__(self, config: RenderConfig) -> None:
+        self.config = config
+        self.fetcher = SafeURLFetcher(config.allowed_roots, config.allowed_files)
+        self.font_config = FontConfiguration()
+        self.stylesheets = [
+            CSS(string=text, base_url=config.base_url, url_fetcher=self.fetcher, font_config=self.font_config)
+            for text in config.stylesheets
+        ]
+        self._held: dict[str, tuple[Any, list[tuple[Any, Any, Any]]]] = {}
+
+    def layout(self, key: str, html: str) -> PartLayout:
+        """Lay out part ``key``; keep it until :meth:`finish`."""
+        with _deferred_margin_boxes() as held:
+            document = HTML(string=html, base_url=self.config.base_url, url_fetcher=self.fetcher).render(
+                stylesheets=self.stylesheets, font_config=self.font_config
+            )
+        anchors: dict[str, int] = {}
+        for index, page in enumerate(document.pages):
+            for name in page.anchors:
+                anchors.setdefault(name, index)
+        self._held[key] = (document, held)
+        return PartLayout(len(document.pages), anchors)
+
+    def finish(self, key: str, first_page_number: int) -> bytes:
+        """Number the pages of part ``key`` from ``first_page_number`` and return its PDF."""
+        document, held = self._held.pop(key)
+        _make_margin_boxes(held, first_page_number - 1)
+        pdf: bytes = document.write_pdf()
+        return pdf
+
+
+def _worker(conn: Connection, config: RenderConfig) -> None:
+    """Worker process loop: ('layout', key, html) → ('laid', key, PartLayout); ('finish', key, n) → ('pdf', key, bytes)."""
+    try:
+        renderer = PartRenderer(config)
+        while True:
+            message = conn.recv()
+            if message[0] == "layout":
+                conn.send(("laid", message[1], renderer.layout(message[1], message[2])))
+            elif message[0] == "finish":
+                conn.send(("pdf", message[1], renderer.finish(message[1], message[2])))
+            else:
+                break
+    except Exception:
+        with suppress(OSError):
+            conn.send(("error", "", traceback.format_exc(limit=8)))
+    finally:
+        conn.close()
+
+
+FrontBuilder = Callable[[Mapping[str, PartLayout], Mapping[str, int]], str]
+
+
+@dataclass
+class RenderedParts:
+    """The result of :func:`render_parts`: PDFs in document order (front first) and where parts start."""
+
+    pdfs: list[bytes]
+    first_pages: dict[str, int]  # body page number (1-based) of each part's first page
+    layouts: dict[str, PartLayout]
+    front_pages: int
+
+
+def worker_count() -> int:
+    """Processes to render with: the CPUs this process may use, at most 2 (memory stays bounded)."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(2, cpus))
+
+
+def render_parts(
+    parts: Sequence[tuple[str, str]],
+    make_front: FrontBuilder,
+    config: RenderConfig,
+    workers: int | None = None,
+    progress: Progress | None = None,
+    label: str = "年次報告書",
+) -> RenderedParts:
+    """Render ``parts`` ((key, html) in document order) and the front matter built from their layouts.
+
+    Body pages are numbered continuously from 1 across the parts; the front matter is not numbered.
+    """
+    workers = worker_count() if workers is None else workers
+    total = len(parts) + 1
+    tick = (lambda done: progress(label, done, total)) if progress else (lambda done: None)
+    if workers <= 1 or len(parts) <= 1:
+        return _render_sequential(parts, make_front, config, tick)
+    return _render_parallel(parts, make_front, config, min(workers, len(parts)), tick)
+
+
+def _first_pages(keys: Sequence[str], layouts: Mapping[str, PartLayout]) -> dict[str, int]:
+    first, number = {}, 1
+    for key in keys:
+        if key not in layouts:
+            break
+        first[key] = number
+        number += layouts[key].pages
+    return first
+
+
+def _render_sequential(
+    parts: Sequence[tuple[str, str]],
+    make_front: FrontBuilder,
+    config: RenderConfig,
+    tick: Callable[[int], None],
+) -> RenderedParts:
+    renderer = PartRenderer(config)
+    layouts: dict[str, PartLayout] = {}
+    pdfs: list[bytes] = []
+    number = 1
+    for done, (key, html) in enumerate(parts, start=1):
+        layouts[key] = renderer.layout(key, html)
+        pdfs.append(renderer.finish(key, number))
+        number += layouts[key].pages
+        tick(done)
+    first = _first_pages([k for k, _ in parts], layouts)
+    front = renderer.layout(FRONT, make_front(layouts, first))
+    pdfs.insert(0, renderer.finish(FRONT, 1))
+    tick(len(parts) + 1)
+    return RenderedParts(pdfs, first, layouts, front.pages)
+
+
+def _render_parallel(
+    parts: Sequence[tuple[str, str]],
+    make_front: FrontBuilder,
+    config: RenderConfig,
+    workers: int,
+    tick: Callable[[int], None],
+) -> RenderedParts:
+    methods = multiprocessing.get_all_start_methods()
+    context: Any = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    keys = [k for k, _ in parts]
+    html_of = dict(parts)
+    todo: deque[str] = deque(keys)
+    layouts: dict[str, PartLayout] = {}
+    holder: dict[str, int] = {}  # part key -> worker index holding its layout
+    pdf_of: dict[str, bytes] = {}
+    busy: dict[int, bool] = {}
+    conns: list[Connection] = []
+    procs = []
+    front_queued = False
+    try:
+        for _ in range(workers):
+            parent_end, child_end = context.Pipe()
+            proc = context.Process(target=_worker, args=(child_end, config), daemon=True)
+            proc.start()
+            child_end.close()
+            conns.append(parent_end)
+            procs.append(proc)
+            busy[len(conns) - 1] = False
+
+        def dispatch() -> None:
+            first = _first_pages(keys, layouts)
+            for w, conn in enumerate(conns):
+                if busy[w]:
+                    continue
+                ready = [
+                    k for k, h in holder.items() if h == w and k not in pdf_of and (k in first or k == FRONT)
+                ]
+                if ready:
+                    key = min(ready, key=lambda k: -1 if k == FRONT else keys.index(k))
+                    conn.send(("finish", key, first.get(key, 1)))
+                    holder[key] = -1
+                elif todo:
+                    key = todo.popleft()
+                    conn.send(("layout", key, html_of[key]))
+                else:
+                    continue
+                busy[w] = True
+
+        dispatch()
+        while len(pdf_of) < len(keys) + 1:
+            for conn in wait(conns):
+                assert isinstance(conn, Connection)
+                w = conns.index(conn)
+                try:
+                    kind, key, payload = conn.recv()
+                except EOFError as exc:
+                    raise ReviewRenderError("年次報告書の描画プロセスが異常終了しました。") from exc
+                busy[w] = False
+                if kind == "error":
+                    raise ReviewRenderError(f"年次報告書の描画に失敗しました。\n{payload}")
+                if kind == "laid":
+                    layouts[key] = payload
+                    holder[key] = w
+                else:
+                    pdf_of[key] = payload
+                    tick(len(pdf_of))
+                if not front_queued and all(k in layouts for k in keys):
+                    html_of[FRONT] = make_front(layouts, _first_pages(keys, layouts))
+                    todo.appendleft(FRONT)
+                    front_queued = True
+            dispatch()
+        for conn in conns:
+            conn.send(("stop", "", None))
+    finally:
+        for conn in conns:
+            conn.close()
+        for proc in procs:
+            proc.join(timeout=5)
+            if proc.is_alive():
+                proc.terminate()
+    first = _first_pages(keys, layouts)
+    return RenderedParts([pdf_of[FRONT], *(pdf_of[k] for k in keys)], first, layouts, layouts[FRONT].pages)
+
+
+@dataclass(frozen=True)
+class OutlineItem:
+    """A PDF bookmark: title, page index in the merged file, parent bookmark index (or None)."""
+
+    title: str
+    page_index: int
+    parent: int | None = None
+
+
+def merge_pdfs(
+    pdfs: Sequence[bytes],
+    front_pages: int,
+    outline: Sequence[OutlineItem],
+    metadata: Mapping[str, str],
+    links: Mapping[str, int] | None = None,
+) -> bytes:
+    """Join part PDFs into one: bookmarks, page labels (front pages unnumbered, body from 1), metadata.
+
+    ``links`` maps URI link targets written in the front matter (e.g. ``toc:g1``) to the page index they
+    should jump to: those annotations become internal GoTo links.
+    """
+    writer = PdfWriter()
+    for data in pdfs:
+        writer.append(PdfReader(io.BytesIO(data)), import_outline=False)
+    total = len(writer.pages)
+    if front_pages:
+        writer.set_page_label(0, front_pages - 1, prefix="表紙・目次")
+    if total > front_pages:
+        writer.set_page_label(front_pages, total - 1, style=PageLabelStyle.DECIMAL, start=1)
+    if links:
+        _internal_links(writer, front_pages, links)
+    added: list[Any] = []
+    for item in outline:
+        parent = added[item.parent] if item.parent is not None else None
+        added.append(writer.add_outline_item(title=item.title, page_number=item.page_index, parent=parent))
+    writer.add_metadata(dict(metadata))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _internal_links(writer: PdfWriter, front_pages: int, links: Mapping[str, int]) -> None:
+    """Turn the front matter's ``toc:`` URI links into GoTo links to pages of the merged file."""
+    for page in writer.pages[:front_pages]:
+        for ref in page.get("/Annots", ArrayObject()) or []:
+            annot = ref.get_object()
+            action = annot.get("/A")
+            uri = str(action.get("/URI", "")) if action is not None else ""
+            if uri not in links:
+                continue
+            target = writer.pages[links[uri]].indirect_reference
+            del annot["/A"]
+            annot[NameObject("/Dest")] = ArrayObject([target, NameObject("/Fit")])
+            annot[NameObject("/Border")] = ArrayObject([NumberObject(0), NumberObject(0), NumberObject(0)])
+            annot.pop("/BS", None)
