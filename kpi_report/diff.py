@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from difflib import SequenceMatcher
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -77,7 +78,7 @@ MAX_PARTS, MAX_UNZIPPED = 10_000, 1 << 30  # a progress list never comes near th
 _DIGITS = frozenset("0123456789０１２３４５６７８９")
 _NUMBER_CHARS = "0123456789０１２３４５６７８９,.，．"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_YEAR_HEADING = re.compile(r"【([^】\n]*)】")
+_HEADING_LINE = re.compile(r"^[ \t\u3000]*【[^】\n]*】[ \t\u3000]*$", re.MULTILINE)
 _ERA_YEAR = re.compile(r"(昭和|平成|令和)(元|\d{1,2})年度")
 
 
@@ -390,28 +391,26 @@ class YearBlock:
 
 def split_year_blocks(notes: str) -> list[YearBlock]:
     """Split a notes cell into blocks at each line that is a 【…年度】 heading."""
-    blocks: list[tuple[str, list[str]]] = []
-    for line in notes.split("\n"):
-        stripped = line.strip()
-        m = _YEAR_HEADING.fullmatch(stripped)
-        if m:
-            blocks.append((stripped, [line]))
-        elif blocks:
-            blocks[-1][1].append(line)
-        else:
-            blocks.append(("", [line]))
+    starts = [m.start() for m in _HEADING_LINE.finditer(notes)]
+    pieces: list[str] = []
+    if not starts or starts[0] > 0:
+        pieces.append(notes[: starts[0] - 1] if starts else notes)
+    for k, start in enumerate(starts):
+        pieces.append(notes[start : starts[k + 1] - 1] if k + 1 < len(starts) else notes[start:])
     result: list[YearBlock] = []
-    seen: Counter[str] = Counter()
-    for heading, lines in blocks:
+    seen: dict[str, int] = {}
+    for k, text in enumerate(pieces):
+        heading = "" if k == 0 and (not starts or starts[0] > 0) else text.split("\n", 1)[0].strip()
         fy = _heading_fy(heading)
         key = str(fy) if fy is not None else heading
-        seen[key] += 1
+        seen[key] = seen.get(key, 0) + 1
         if seen[key] > 1:
             key = f"{key}#{seen[key]}"
-        result.append(YearBlock(key, fy, heading, "\n".join(lines)))
+        result.append(YearBlock(key, fy, heading, text))
     return result
 
 
+@lru_cache(maxsize=1024)
 def _heading_fy(heading: str) -> int | None:
     inner = heading.strip("【】 ")
     if not inner:
@@ -933,6 +932,14 @@ def _measure_changes(
 def _notes_changes(
     old: str, new: str, threshold: int | None, header: str, col: int, base: dict[str, object]
 ) -> list[Change]:
+    if old and new.startswith(old + "\n") and _HEADING_LINE.match(new, len(old) + 1):
+        # the usual yearly growth: blocks appended after an unchanged text; only the new part needs splitting
+        added = split_year_blocks(new[len(old) + 1 :])
+        if all(
+            b.fy is not None and (threshold is None or b.fy > threshold) and b.heading not in old
+            for b in added
+        ):
+            return [_new_year_change(b, header, col, base) for b in added]
     old_blocks = {b.key: b for b in split_year_blocks(old)} if old else {}
     new_blocks = split_year_blocks(new) if new else []
     changes: list[Change] = []
@@ -956,17 +963,7 @@ def _notes_changes(
         if not block.text.strip():
             continue
         growth = block.fy is not None and (threshold is None or block.fy > threshold)
-        changes.append(
-            Change(
-                "new-year-notes" if growth else "past-notes-edited",
-                column=header,
-                new=block.text,
-                detail=f"{block.heading or '（年度見出しの前）'}を追加",
-                spans=(Span("insert", block.text),),
-                col=col,
-                **base,  # type: ignore[arg-type]
-            )
-        )
+        changes.append(_new_year_change(block, header, col, base, growth))
     for block in old_blocks.values():
         if block.text.strip():
             changes.append(
@@ -981,6 +978,21 @@ def _notes_changes(
                 )
             )
     return changes
+
+
+def _new_year_change(
+    block: YearBlock, header: str, col: int, base: dict[str, object], growth: bool = True
+) -> Change:
+    """A block added to the notes: a new year's (growth) or one for a year already published (an edit)."""
+    return Change(
+        "new-year-notes" if growth else "past-notes-edited",
+        column=header,
+        new=block.text,
+        detail=f"{block.heading or '（年度見出しの前）'}を追加",
+        spans=(Span("insert", block.text),),
+        col=col,
+        **base,  # type: ignore[arg-type]
+    )
 
 
 def _kpi_changes(old: Item, new: Item, cols: _Cols, sheet: ListSheet, old_years: set[str]) -> list[Change]:

@@ -1,0 +1,88 @@
+"""Benchmark: kpi-report diff end to end (read both lists, match, diff, write DIFF.xlsx and JSON).
+
+Two generated progress lists of 1,000 and of 20,000 measures (notes with a block per year 2016–2019, a KPI per ten
+measures), about 5% of the rows edited: re-worded 内容, an edited past year's note, a status change, moves,
+removals and additions. Two cases each: the same report year (only the edits), and the next report year
+(every measure also gains a 令和2年度 block and every KPI a new actual — the yearly audit). Target: 20,000 < 5 s.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.common import peak_rss_mb
+from kpi_report.diff_output import run_diff
+from kpi_report.fiscal import fy_heading
+from tools.progress_fixture import FixtureList, progress_list_bytes, synthetic_list
+
+
+def edited(doc: FixtureList, next_year: bool, seed: int = 1) -> FixtureList:
+    """``doc`` with ~5% of its measures edited (and, for ``next_year``, a new year's block on every measure)."""
+    rng = random.Random(seed)
+    rows = list(doc.measures)
+    n = len(rows)
+    picked = rng.sample(range(n), n // 20)
+    share = len(picked) // 5
+    reworded, past, status, moved, removed = (picked[k * share : (k + 1) * share] for k in range(5))
+    for i in reworded:
+        rows[i] = dataclasses.replace(rows[i], content=rows[i].content.replace("関係機関", "地域の関係団体"))
+    for i in past:
+        rows[i] = dataclasses.replace(rows[i], notes=rows[i].notes.replace("経営体", "団体", 1))
+    for i in status:
+        rows[i] = dataclasses.replace(rows[i], status="完了" if rows[i].status != "完了" else "実施中")
+    for i in moved:
+        target = rows[(i + n // 3) % n]
+        rows[i] = dataclasses.replace(rows[i], goal=target.goal, area=target.area)
+    added = [
+        dataclasses.replace(rows[i], id=f"N{k:05d}", name=f"新規取組{k}（合成データ）")
+        for k, i in enumerate(removed)
+    ]
+    for k, i in enumerate(removed):
+        rows[i] = added[k]
+    if next_year:
+        heading = fy_heading(doc.fy + 1)
+        rows = [
+            dataclasses.replace(m, notes=f"{m.notes}\n{heading}\n・翌年度の取組を実施しました。")
+            for m in rows
+        ]
+    # keep each goal and area together, as the renderer does: a moved measure lands in its new area
+    order = {(m.goal, m.area): k for k, m in enumerate(doc.measures)}
+    rows.sort(key=lambda m: order[(m.goal, m.area)])
+    kpis = doc.kpis
+    years = doc.kpi_years
+    fy = doc.fy
+    if next_year:
+        kpis = tuple(dataclasses.replace(k, actuals=(*k.actuals, 999.0)) for k in kpis)
+        years, fy = (*years, doc.fy + 1), doc.fy + 1
+    return dataclasses.replace(doc, fy=fy, measures=tuple(rows), kpis=kpis, kpi_years=years)
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        for measures in (1_000, 20_000):
+            base = synthetic_list(measures)
+            old = folder / f"old-{measures}.xlsx"
+            old.write_bytes(progress_list_bytes(base))
+            for next_year in (False, True):
+                new = folder / f"new-{measures}-{next_year}.xlsx"
+                new.write_bytes(progress_list_bytes(edited(base, next_year)))
+                out, js = folder / "diff.xlsx", folder / "diff.json"
+                start = time.perf_counter()
+                result = run_diff(old, new, out, js)
+                seconds = time.perf_counter() - start
+                label = "next year + 5% edited" if next_year else "same year, 5% edited"
+                print(
+                    f"diff {measures:,} measures ({label}): {seconds:.2f} s, {len(result.changes):,} changes, "
+                    f"inputs {old.stat().st_size / 1e6:.1f}+{new.stat().st_size / 1e6:.1f} MB, "
+                    f"DIFF.xlsx {out.stat().st_size / 1e6:.1f} MB, JSON {js.stat().st_size / 1e6:.1f} MB"
+                )
+    print(f"peak memory: {peak_rss_mb():.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
