@@ -231,6 +231,7 @@ class ProgressReport:
     status_columns: tuple[str, ...] = ()  # 集計 columns: the scale, other statuses seen, then 未報告
     status_counts: tuple[StatusCount, ...] = ()  # per goal, counts in status_columns order
     flagged_departments: tuple[str, ...] = ()  # departments whose report-year errors were overridden
+    grade_thresholds: GradeThresholds = field(default_factory=GradeThresholds)  # 評価 rule, for legends
 
 
 @dataclass(frozen=True)
