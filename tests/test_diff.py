@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from openpyxl.cell.rich_text import CellRichText, TextBlock
 
 from kpi_report import cli
+from kpi_report.build import build
 from kpi_report.diff import Change, DiffResult, Span, char_spans, diff_files, same_value, split_year_blocks
 from kpi_report.diff_output import diff_json, diff_json_bytes, render_diff_xlsx, run_diff
 from kpi_report.errors import DiffError
@@ -22,6 +23,7 @@ from kpi_report.master import load_plan
 from kpi_report.merge import merge
 from kpi_report.model import ProgressReport, YearNotes
 from kpi_report.progress_xlsx import render_progress_xlsx
+from kpi_report.project import Project
 from tools.progress_fixture import FixtureKpi, FixtureList, FixtureMeasure, notes_text, progress_list_bytes
 
 G1 = "基本目標1「住み続けたいまちの空間をつくる」"
@@ -614,3 +616,41 @@ def test_cli_exit_codes_and_summary(
     assert cli.main(["diff", str(old), str(new), "--out", str(new)]) == 2
     assert "比較する一覧と同じ" in capsys.readouterr().err
     assert cli.main(["diff", str(old), str(new)]) == 2  # --out is required
+
+
+def test_sample_project_two_years(sample_project: Path, tmp_path: Path) -> None:
+    project = Project(sample_project)
+    reports = {fy: build(project, fy).report for fy in (2018, 2019)}
+    old, new = (project.outputs(fy) / "progress-list.xlsx" for fy in (2018, 2019))
+    result = run_diff(old, new, tmp_path / "diff.xlsx", tmp_path / "diff.json")
+    assert (result.measure_matching, result.kpi_matching) == ("id", "kpi-id")
+    assert (result.old.report_fy, result.new.report_fy) == (2018, 2019)
+    assert len(result.new.measures.items) == sum(len(a.rows) for g in reports[2019].goals for a in g.areas)
+    kinds = {c.kind for c in result.changes}
+    assert not kinds & {
+        "measure-added",
+        "measure-removed",
+        "measure-moved",
+        "past-notes-edited",
+        "column-removed",
+    }
+    with_2019 = sorted(
+        row.measure.id
+        for goal in reports[2019].goals
+        for area in goal.areas
+        for row in area.rows
+        if any(y.fy == 2019 for y in row.history)
+    )
+    assert sorted(c.item_id for c in result.changes if c.kind == "new-year-notes") == with_2019
+    statuses = {
+        row.measure.id: row.status
+        for fy in (2018, 2019)
+        for g in reports[fy].goals
+        for a in g.areas
+        for row in a.rows
+    }
+    for change in (c for c in result.changes if c.kind == "status-changed"):
+        assert change.new == statuses[change.item_id]
+    assert json.loads((tmp_path / "diff.json").read_text(encoding="utf-8"))["summary"]["total"] == len(
+        result.changes
+    )
