@@ -330,7 +330,7 @@ class _WorkbookCheck:
         entries: list[MeasureEntry] = []
         for row, measure_id in table.rows():
             measure = by_id.get(measure_id)
-            if measure is not None:
+            if measure is not None and (department in measure.owners or not known):
                 table.compare_master(row, measure_id, {"名称": measure.name, "内容": measure.content})
             status = ""
             status_text = table.text(row, STATUS_COLUMN, measure_id)
@@ -384,7 +384,7 @@ class _WorkbookCheck:
         entries: list[KpiEntry] = []
         for row, kpi_id in table.rows():
             kpi = by_id.get(kpi_id)
-            if kpi is not None:
+            if kpi is not None and (kpi.owner == department or not known):
                 table.compare_master(row, kpi_id, {"指標名": kpi.name})
             actual, actual_text = table.number(row, ACTUAL_COLUMN, kpi_id, kpi.unit if kpi else "")
             remarks = table.text(row, REMARKS_COLUMN, kpi_id) if REMARKS_COLUMN in table.columns else ""
@@ -619,10 +619,11 @@ class _Table:
         self.late_findings.append(dataclasses.replace(finding, sheet=self.sheet.name))
 
     def text(self, row: int, column: str, item_id: str) -> str | None:
-        """A cell as cleaned text ("" when blank); None when it holds a formula without value or an error."""
+        """A cell as cleaned text ("" when blank); None when the column is missing or the cell holds a formula
+        without value or an error value (each already reported)."""
         col = self.columns.get(normalize_choice(column))
         if col is None:
-            return ""
+            return None
         cell = self.sheet.cells.get((row, col))
         if cell is None:
             return ""
