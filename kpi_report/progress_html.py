@@ -15,6 +15,7 @@ import jinja2
 
 from kpi_report import __version__
 from kpi_report.achievement import format_rate
+from kpi_report.errors import UsageError
 from kpi_report.fiscal import fy_label
 from kpi_report.model import KpiRow, ProgressReport
 from kpi_report.progress_xlsx import kpi_rows, year_line
@@ -77,13 +78,24 @@ def _kpi_view(report: ProgressReport, row: KpiRow) -> KpiView:
 
 
 def render_progress_html(report: ProgressReport, project: Project | None = None) -> bytes:
-    """The progress-list page as UTF-8 bytes (deterministic: the same report gives the same bytes)."""
-    template = template_environment(project).get_template(PAGE_TEMPLATE)
-    html = template.render(
-        report=report,
-        year_line=year_line(report),
-        year_labels=[fy_label(y, report.reiwa_for_2019) for y in report.years],
-        kpis=[_kpi_view(report, k) for k in kpi_rows(report)],
-        version=__version__,
-    )
+    """The progress-list page as UTF-8 bytes (deterministic: the same report gives the same bytes).
+
+    Raises:
+        UsageError: a template (e.g. a city's override in templates/) is missing or broken.
+    """
+    try:
+        template = template_environment(project).get_template(PAGE_TEMPLATE)
+        html = template.render(
+            report=report,
+            year_line=year_line(report),
+            year_labels=[fy_label(y, report.reiwa_for_2019) for y in report.years],
+            kpis=[_kpi_view(report, k) for k in kpi_rows(report)],
+            version=__version__,
+        )
+    except jinja2.TemplateError as exc:
+        where = f"{exc.filename}:{exc.lineno} " if isinstance(exc, jinja2.TemplateSyntaxError) else ""
+        raise UsageError(
+            f"テンプレート {PAGE_TEMPLATE} を処理できません（{where}{type(exc).__name__}: {exc.message}）。"
+            "templates/ フォルダーの変更を確認するか、削除して既定のテンプレートに戻してください。"
+        ) from exc
     return html.encode("utf-8")

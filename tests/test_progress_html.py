@@ -18,6 +18,7 @@ from typing import Any
 import kodaira
 import pytest
 
+from kpi_report.errors import UsageError
 from kpi_report.master import load_plan
 from kpi_report.merge import merge
 from kpi_report.model import Plan, ProgressReport
@@ -392,3 +393,15 @@ def test_real_browser_phone_and_desktop(report: ProgressReport, tmp_path: Path) 
     assert printed["rowDisplay"] == "table-row" and printed["requests"] == [url]  # print keeps the table
     for name in ("phone.png", "desktop.png"):
         assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_broken_city_template_is_a_clear_error(report: ProgressReport, tmp_path: Path) -> None:
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "progress-list.html.j2").write_text(
+        "{{ report.no_such_field }", encoding="utf-8"
+    )
+    with pytest.raises(UsageError, match="templates/"):
+        render_progress_html(report, Project(tmp_path))
+    (tmp_path / "templates" / "progress-list.html.j2").write_text("{{ no_such_variable }}", encoding="utf-8")
+    with pytest.raises(UsageError, match="UndefinedError"):
+        render_progress_html(report, Project(tmp_path))
