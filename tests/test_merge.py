@@ -10,7 +10,7 @@ import pytest
 from kpi_report.errors import InputsHaveErrors
 from kpi_report.master import load_plan
 from kpi_report.merge import merge, note_lines
-from kpi_report.model import Finding, MeasureRow, Plan, ProgressReport, Settings
+from kpi_report.model import Finding, GradeThresholds, MeasureRow, Plan, ProgressReport, Settings
 
 
 @pytest.fixture(scope="module")
@@ -188,3 +188,10 @@ def test_control_characters_in_notes_are_cleaned(plan: Plan) -> None:
     reports[2016] = replace(reports[2016], measure_entries=(dirty, *reports[2016].measure_entries[1:]))
     report = merge(plan, 2016, reports).report
     assert rows(report)["1-1-01"].history[0].points == ("説明会を開催しました。",)
+
+
+def test_grade_thresholds_travel_with_the_report(plan: Plan) -> None:
+    strict = replace(plan, settings=replace(plan.settings, grades=GradeThresholds(a=1.2, b=0.8, c=0.1)))
+    assert merge(strict, 2019, kodaira.check_reports()).report.grade_thresholds == GradeThresholds(
+        1.2, 0.8, 0.1
+    )
