@@ -46,6 +46,40 @@ from kpi_report.values import clean_text, normalize_choice, parse_number, split_
 
 __all__ = ["CheckRun", "check_year", "department_from_name", "run_check", "write_check_outputs"]
 
+CODES: tuple[str, ...] = (  # the finding codes check gives besides intake's (findings.CATALOGUE, README)
+    "missing-submission",
+    "duplicate-submission",
+    "unknown-department",
+    "no-form-record",
+    "form-version",
+    "wrong-fiscal-year",
+    "wrong-department",
+    "master-changed",
+    "older-master",
+    "missing-sheet",
+    "missing-column",
+    "missing-id",
+    "duplicate-id",
+    "unknown-id",
+    "not-owned",
+    "missing-measure",
+    "missing-kpi",
+    "status-missing",
+    "status-not-in-scale",
+    "notes-missing",
+    "notes-too-long",
+    "actual-not-reported",
+    "actual-not-a-number",
+    "formula-without-value",
+    "excel-error-value",
+    "master-text-edited",
+    "text-cleaned",
+    "merged-cells",
+    "hidden-row",
+    "hidden-column",
+    "hidden-sheet",
+    "data-outside-table",
+)
 EXCEL_CELL_LIMIT = 32_767  # characters Excel keeps in one cell
 HEADER_SCAN_ROWS = 20  # the header row is looked for in the first rows, not assumed
 WANTED_SHEETS = frozenset({PROGRESS_SHEET, KPI_SHEET, META_SHEET})

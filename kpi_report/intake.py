@@ -37,6 +37,24 @@ from kpi_report.findings import make_finding
 from kpi_report.model import Finding
 
 Kind = Literal["xlsx", "xlsm", "skipped", "rejected"]
+CODES: tuple[str, ...] = (  # the finding codes this module gives (findings.CATALOGUE, README)
+    "skipped-file",
+    "empty-file",
+    "unreadable-file",
+    "file-too-large",
+    "legacy-format",
+    "encrypted-workbook",
+    "macro-workbook",
+    "wrong-extension",
+    "archive-too-many-parts",
+    "archive-too-large",
+    "archive-ratio",
+    "xml-doctype",
+    "sheet-too-large",
+    "external-link",
+    "data-connection",
+    "dde-link",
+)
 
 
 @dataclass(frozen=True)

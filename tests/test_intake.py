@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import struct
 import tracemalloc
 import zipfile
@@ -11,6 +12,8 @@ from pathlib import Path
 import defects
 import pytest
 
+from kpi_report import check, intake
+from kpi_report.findings import CATALOGUE
 from kpi_report.intake import DEFAULT_LIMITS, Cell, Limits, take_in
 from kpi_report.model import Plan
 
@@ -243,3 +246,18 @@ def test_reader_values_formulas_errors_hidden_and_merged(tmp_path: Path) -> None
     assert s.hidden_rows == {3}
     assert s.hidden_columns == {3, 4}
     assert s.merged == ((6, 2, 7, 3),)
+
+
+def test_every_code_is_catalogued_and_documented() -> None:
+    """Codes given by intake.py and check.py: in findings.CATALOGUE and in the README's table, and no others."""
+    repo = Path(__file__).resolve().parents[1]
+    readme = (repo / "README.md").read_text(encoding="utf-8")
+    used: set[str] = set()
+    for module in ("intake.py", "check.py"):
+        source = (repo / "kpi_report" / module).read_text(encoding="utf-8")
+        used.update(re.findall(r'(?:make_finding\(|report\([^"]*)\s*"([a-z]+(?:-[a-z]+)+)"', source))
+    codes = set(intake.CODES) | set(check.CODES)
+    assert used <= codes
+    for code in codes:
+        assert code in CATALOGUE, code
+        assert f"`{code}`" in readme, code
