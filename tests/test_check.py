@@ -10,6 +10,7 @@ import dataclasses
 import hashlib
 import json
 import shutil
+import subprocess
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -589,3 +590,35 @@ def test_cli_warnings_only_exit_0(
     defects.master_name_edited(target, target)
     assert main(["check", "--fy", "2019", "--project", str(project.root)]) == 0
     assert "[警告]" in capsys.readouterr().out
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+def test_form_saved_by_libreoffice_checks_clean(
+    project: Project, sample_plan: Plan, clean_form: Path
+) -> None:
+    """Some city halls use LibreOffice Calc: a filled form re-saved by it must check clean and get feedback."""
+    work = project.root / "lo"
+    work.mkdir()
+    defects.status_not_in_scale(clean_form, work / "産業振興課.xlsx")
+    subprocess.run(
+        [
+            "soffice",
+            "--headless",
+            "--norestore",
+            f"-env:UserInstallation=file://{work / 'profile'}",
+            "--convert-to",
+            "xlsx:Calc MS Excel 2007 XML",
+            "--outdir",
+            str(project.inputs(FY)),
+            str(work / "産業振興課.xlsx"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    report = check_year(project, sample_plan, FY)
+    assert flat(of_file(report, "産業振興課.xlsx")) == [("L4", "status-not-in-scale")]
+    assert len(report.measure_entries) == 8 and len(report.kpi_entries) == 4
+    write_check_outputs(report, project, sample_plan)
+    copy = openpyxl.load_workbook(project.outputs(FY) / "check" / "feedback" / "産業振興課.xlsx")
+    assert copy["進捗"]["L4"].comment is not None
