@@ -10,13 +10,12 @@ from pathlib import Path
 from typing import TextIO
 
 from kpi_report import __version__
-from kpi_report.check import check_year
 from kpi_report.diff_output import diff_summary_text, run_diff
 from kpi_report.errors import KpiReportError, MasterError, UsageError
 from kpi_report.fiscal import fy_label, parse_fy
-from kpi_report.forms import write_forms
 from kpi_report.master import load_plan
-from kpi_report.model import CheckReport, Finding, Plan
+from kpi_report.model import Finding
+from kpi_report.pipeline import generate_forms, run_demo
 from kpi_report.project import Project
 from kpi_report.scaffold import write_blank_project
 from kpi_report.summary import findings_text, plan_summary
@@ -35,9 +34,13 @@ class ProgressBar:
         width = 30
         filled = width * done // total if total else width
         line = f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}"
-        if line != self._last:
+        if line == self._last:
+            return
+        self._last = line
+        if self.stream.isatty():
             print(line, end="\n" if done >= total else "", file=self.stream, flush=True)
-            self._last = line
+        elif done >= total:  # a log file gets the finished bar only
+            print(line.lstrip("\r"), file=self.stream, flush=True)
 
 
 def _fy(text: str) -> int:
@@ -71,30 +74,24 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     project = _project(args)
-    plan = load_plan(project.master)
-    print(plan_summary(plan))
+    for step in run_demo(project, progress=ProgressBar()):
+        print(f"\n== {step.title}")
+        print(step.text)
     return EXIT_OK
-
-
-def _previous_year_report(project: Project, plan: Plan, fy: int) -> CheckReport | None:
-    """The previous fiscal year's checked inputs, when inputs/<FY-1>/ exists: the new forms show them."""
-    if not project.inputs(fy - 1).is_dir():
-        return None
-    return check_year(project, plan, fy - 1, progress=ProgressBar())
 
 
 def cmd_forms(args: argparse.Namespace) -> int:
     project = _project(args)
-    plan = load_plan(project.master)
-    previous = _previous_year_report(project, plan, args.fy)
-    paths = write_forms(project, plan, args.fy, previous=previous, progress=ProgressBar())
-    for path in paths:
+    run = generate_forms(project, args.fy, progress=ProgressBar())
+    for path in run.files:
         print(path)
     shown = ""
-    if previous is not None:
-        shown = f"前年度の提出 {len(previous.submissions)} 件の実施状況・実績値を参考として表示しています。"
+    if run.previous is not None:
+        shown = (
+            f"前年度の提出 {len(run.previous.submissions)} 件の実施状況・実績値を参考として表示しています。"
+        )
     print(
-        f"{fy_label(args.fy, plan.settings.reiwa_for_2019)}の記入様式を {len(paths)} 課分作成しました: "
+        f"{fy_label(args.fy, run.plan.settings.reiwa_for_2019)}の記入様式を {len(run.files)} 課分作成しました: "
         f"{project.outputs(args.fy) / 'forms'}　{shown}".rstrip()
     )
     return EXIT_OK
