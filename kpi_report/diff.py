@@ -369,9 +369,9 @@ def same_value(
     return cell_text(old).strip() == cell_text(new).strip()
 
 
-def _value_text(value: object, percent: bool) -> str:
+def _value_text(value: object, percent: bool, digits: int = 1) -> str:
     if percent and isinstance(value, int | float) and not isinstance(value, bool):
-        return f"{value * 100:.10g}%"
+        return f"{value * 100:.{digits}f}%"
     return cell_text(value)
 
 
@@ -1034,6 +1034,8 @@ def _kpi_changes(old: Item, new: Item, cols: _Cols, sheet: ListSheet, old_years:
         else:
             kind = "kpi-definition-changed"
         ta, tb = _value_text(a, percent), _value_text(b, percent)
+        if ta == tb:  # a rate that differs beyond the shown decimal
+            ta, tb = _value_text(a, percent, 6), _value_text(b, percent, 6)
         changes.append(
             Change(
                 kind,
@@ -1263,11 +1265,7 @@ def diff_files(old: Path, new: Path, progress: Progress | None = None) -> DiffRe
     Raises:
         DiffError: a file is not a readable .xlsx or has no progress sheet.
     """
-    docs = []
-    for k, path in enumerate((old, new)):
-        if progress is not None:
-            progress("読み込み", k, 2)
-        docs.append(read_progress_list(path))
-    if progress is not None:
+    docs = [read_progress_list(path) for path in (old, new)]
+    if progress is not None:  # reported once both are read, so an unreadable file leaves no half-drawn bar
         progress("読み込み", 2, 2)
     return compare(docs[0], docs[1], progress)

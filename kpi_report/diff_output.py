@@ -68,6 +68,7 @@ CHANGE_COLUMNS = (
     ("説明", 24),
     ("新一覧のセル", 10),
 )
+_CHANGE_WRAP_WIDTHS = (24, 22, 24, 40, 40, 60)  # 基本目標, 施策, 名称, 変更前, 変更後, 差分 (old + new)
 _PROGRESS_WIDTHS = {"number": 8, "name": 20, "content": 34, "owners": 16, "status": 9, "notes": 66, "id": 10}
 
 
@@ -219,6 +220,8 @@ class _Formats:
         )
         self.text = wb.add_format({"text_wrap": True, "valign": "top"})
         self.cell = wb.add_format({"border": 1})
+        self.cell_bold = wb.add_format({"border": 1, "bold": True})
+        self.top = wb.add_format({"valign": "top"})
         self.delete = wb.add_format({"font_color": DELETE_COLOUR, "font_strikeout": True})
         self.insert = wb.add_format({"font_color": INSERT_COLOUR, "underline": 1})
         self.delete_cell = wb.add_format(
@@ -247,6 +250,25 @@ class _Formats:
                 props.update(bg_color=dict((k, c) for k, c, _ in FILLS)[fill], pattern=1)
             self._list[key] = self.wb.add_format(props)
         return self._list[key]
+
+
+def _lines(text: str, width: float) -> int:
+    """Lines ``text`` takes wrapped in a column ``width`` wide: ASCII counts 1, other characters 2.
+
+    The UTF-8 length gives the count without a loop in Python: ASCII takes 1 byte, CJK 3.
+    """
+    capacity = max(int(width) - 1, 2)
+    lines = 0
+    for line in text.split("\n"):
+        n = len(line)
+        size = n + (len(line.encode("utf-8")) - n) // 2
+        lines += 1 + max(size - 1, 0) // capacity
+    return lines
+
+
+def row_height(lines: int) -> float:
+    """Row height in points for ``lines`` wrapped lines (LibreOffice does not fit rows to wrapped text itself)."""
+    return min(409.0, 13.5 * max(lines, 1) + 4)
 
 
 def _fit(text: str) -> str:
@@ -279,15 +301,31 @@ def _write_spans(ws: Any, r: int, c: int, spans: Sequence[tuple[str, str]], f: _
     ws.write_rich_string(r, c, *fragments, f.text)
 
 
+def _print_setup(ws: Any, header_row: int) -> None:
+    """A4 landscape, one page wide, the header row repeated on every page."""
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(header_row)
+    ws.set_footer("&C&P / &N")
+
+
+def _merged_text(ws: Any, r: int, first: int, last: int, text: str, fmt: Any) -> None:
+    """Text across merged cells, written literally (merge_range would pass it through write())."""
+    ws.merge_range(r, first, r, last, "", fmt)
+    ws.write_string(r, first, text, fmt)
+
+
 def _summary_sheet(wb: Any, f: _Formats, result: DiffResult) -> None:
     ws = wb.add_worksheet(SUMMARY_SHEET)
-    ws.set_column(0, 0, 34)
-    ws.set_column(1, 2, 48)
-    ws.set_column(3, 30, 10)
+    ws.set_column(0, 0, 46)
+    ws.set_column(1, 30, 12)
+    _print_setup(ws, 0)
     ws.write_string(0, 0, "進捗状況一覧表の比較（監査用）", f.title)
+    old_cols, new_cols = (1, 6), (7, 12)
     ws.write_string(2, 0, "", f.header)
-    ws.write_string(2, 1, "比較元（旧）", f.header)
-    ws.write_string(2, 2, "比較先（新）", f.header)
+    _merged_text(ws, 2, *old_cols, "比較元（旧）", f.header)
+    _merged_text(ws, 2, *new_cols, "比較先（新）", f.header)
     rows: list[tuple[str, str, str]] = [
         ("ファイル", result.old.file, result.new.file),
         ("SHA-256", result.old.sha256, result.new.sha256),
@@ -302,14 +340,14 @@ def _summary_sheet(wb: Any, f: _Formats, result: DiffResult) -> None:
     ]
     r = 3
     for label, a, b in rows:
-        ws.write_string(r, 0, label, f.bold)
-        ws.write_string(r, 1, a, f.text)
-        ws.write_string(r, 2, b, f.text)
+        ws.write_string(r, 0, label, f.cell_bold)
+        _merged_text(ws, r, *old_cols, a, f.cell)
+        _merged_text(ws, r, *new_cols, b, f.cell)
         r += 1
-    ws.write_string(r, 0, "照合方法", f.bold)
-    ws.write_string(r, 1, _matching_text(result), f.text)
-    ws.write_string(r + 1, 0, "変更の合計", f.bold)
-    ws.write_number(r + 1, 1, len(result.changes))
+    ws.write_string(r, 0, "照合方法", f.cell_bold)
+    _merged_text(ws, r, old_cols[0], new_cols[1], _matching_text(result), f.cell)
+    ws.write_string(r + 1, 0, "変更の合計", f.cell_bold)
+    ws.write_number(r + 1, 1, len(result.changes), f.cell)
     r += 3
 
     ws.write_string(r, 0, "種類", f.header)
@@ -331,15 +369,17 @@ def _summary_sheet(wb: Any, f: _Formats, result: DiffResult) -> None:
     chart.set_title({"name": "種類別の変更件数"})
     chart.set_y_axis({"reverse": True})
     chart.set_legend({"none": True})
-    chart.set_size({"width": 620, "height": 40 + 22 * len(kinds)})
-    ws.insert_chart(r, 2, chart, {"x_offset": 10})
-    r = first + len(kinds) + 1
+    height = 60 + 20 * len(kinds)
+    chart.set_size({"width": 720, "height": height})
+    ws.insert_chart(r, 3, chart)
+    r = max(first + len(kinds), r + height // 20 + 1) + 1
 
     present = [kind for kind, count in kinds if count]
     for title, groups, blank in (
         ("基本目標別", result.count_by_goal(), "（一覧全体）"),
         ("所管課別（筆頭所管課）", result.count_by_department(), "（所管課の記載なし）"),
     ):
+        ws.set_row(r, 48)
         ws.write_string(r, 0, title, f.header)
         ws.write_string(r, 1, "合計", f.header)
         for c, kind in enumerate(present, start=2):
@@ -356,15 +396,16 @@ def _summary_sheet(wb: Any, f: _Formats, result: DiffResult) -> None:
         ws.write_string(r, 0, "注意", f.header)
         for finding in result.findings:
             r += 1
-            ws.write_string(r, 0, finding.file, f.text)
-            ws.write_string(r, 1, finding.message, f.text)
+            ws.write_string(r, 0, finding.file, f.cell)
+            _merged_text(ws, r, old_cols[0], new_cols[1], finding.message, f.cell)
+            ws.set_row(r, 15 * (1 + len(finding.message) // 75))
         r += 2
     ws.write_string(r, 0, "凡例", f.header)
-    ws.write_rich_string(r + 1, 0, f.delete, "削除された文字", "・", f.insert, "追加された文字", f.text)
-    ws.write_string(r + 1, 1, "変更一覧の「差分」列", f.text)
+    ws.write_rich_string(r + 1, 0, f.delete, "削除された文字", "・", f.insert, "追加された文字")
+    ws.write_string(r + 1, 1, "変更一覧の「差分」列")
     for k, (key, _, legend) in enumerate(FILLS, start=r + 2):
         ws.write_string(k, 0, "", f.list_cell("text", key))
-        ws.write_string(k, 1, f"新一覧・新KPIのセルの色: {legend}", f.text)
+        ws.write_string(k, 1, f"新一覧・新KPIのセルの色: {legend}")
 
 
 def _changes_sheet(wb: Any, f: _Formats, result: DiffResult) -> None:
@@ -373,13 +414,14 @@ def _changes_sheet(wb: Any, f: _Formats, result: DiffResult) -> None:
         ws.set_column(c, c, width)
         ws.write_string(0, c, header, f.header)
     ws.freeze_panes(1, 2)
+    _print_setup(ws, 0)
     ws.autofilter(0, 0, max(len(result.changes), 1), len(CHANGE_COLUMNS) - 1)
     target = {result.new.measures.name: NEW_LIST_SHEET}
     if result.new.kpis is not None:
         target[result.new.kpis.name] = NEW_KPI_SHEET
     links = 0
     for r, change in enumerate(result.changes, start=1):
-        ws.write_number(r, 0, r)
+        ws.write_number(r, 0, r, f.top)
         for c, text in enumerate(
             (
                 change.label,
@@ -400,6 +442,8 @@ def _changes_sheet(wb: Any, f: _Formats, result: DiffResult) -> None:
         _write_spans(ws, r, 11, _spans(change), f)
         if change.detail:
             ws.write_string(r, 12, _fit(change.detail), f.text)
+        texts = (change.goal, change.area, change.name, change.old, change.new, change.old + change.new)
+        ws.set_row(r, row_height(max(_lines(t, w) for t, w in zip(texts, _CHANGE_WRAP_WIDTHS, strict=True))))
         if change.cell and change.sheet in target:
             if links < MAX_LINKS:
                 ws.write_url(r, 13, f"internal:'{target[change.sheet]}'!{change.cell}", f.link, change.cell)
@@ -444,12 +488,16 @@ def _rewrite_sheet(
     """NEW's sheet as read, with changed cells filled and commented with their old values."""
     ws = wb.add_worksheet(name)
     roles = {c.index: c.role for c in sheet.columns}
+    widths: dict[int, float] = {}
     for index, role in roles.items():
-        width = 12 if kpi else _PROGRESS_WIDTHS.get(role, 14)
-        ws.set_column(index, index, 10 if role.startswith("actual:") else width)
+        widths[index] = 10 if role.startswith("actual:") else (12 if kpi else _PROGRESS_WIDTHS.get(role, 14))
+        ws.set_column(index, index, widths[index])
+    table = [i for i in widths if roles[i] != "id"]
+    group_width = sum(widths[i] for i in table)
     marks = _marks(changes, sheet)
     groups = {g.row: g.level for g in sheet.groups}
     ws.freeze_panes(sheet.header_row + 1, 0)
+    _print_setup(ws, sheet.header_row)
     for r, row in enumerate(sheet.grid):
         if r < sheet.header_row:
             style = "title"
@@ -457,6 +505,10 @@ def _rewrite_sheet(
             style = "header"
         else:
             style = groups.get(r, "text")
+        lines = 1
+        if style in ("goal", "area") and len(table) > 1:
+            fill = marks.get((r, min(table)), ("", []))[0]
+            ws.merge_range(r, min(table), r, max(table), "", f.list_cell(style, fill))
         for c, value in enumerate(row):
             fill, notes = marks.get((r, c), ("", []))
             if (value is None or value == "") and not fill:
@@ -469,6 +521,8 @@ def _rewrite_sheet(
                 ws.write_number(r, c, value, fmt)
             elif isinstance(value, str):
                 ws.write_string(r, c, value, fmt)
+                if r > sheet.header_row and c in widths:
+                    lines = max(lines, _lines(value, group_width if style in ("goal", "area") else widths[c]))
             elif value is None:
                 ws.write_blank(r, c, None, fmt)
             else:
@@ -478,6 +532,10 @@ def _rewrite_sheet(
                 if len(text) > COMMENT_MAX:
                     text = text[:COMMENT_MAX] + "…（全文は変更一覧）"
                 ws.write_comment(r, c, text, {"x_scale": 3, "y_scale": 3})
+        if r == sheet.header_row:
+            ws.set_row(r, row_height(2))
+        elif lines > 1:
+            ws.set_row(r, row_height(lines))
 
 
 def render_diff_xlsx(result: DiffResult) -> bytes:

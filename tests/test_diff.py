@@ -263,7 +263,7 @@ def test_kpi_changes_and_representation_only_differences(result: DiffResult) -> 
     actual = one(result, "kpi-actual-changed", "K1")
     assert (actual.old, actual.new) == ("30", "35")
     rate = one(result, "kpi-rate-changed", "K1")
-    assert (rate.old, rate.new) == ("60%", "100%")
+    assert (rate.old, rate.new) == ("60.0%", "100.0%")
     grade = one(result, "kpi-grade-changed", "K1")
     assert grade.detail == "B → A"
     assert one(result, "kpi-new-actual", "K1").new == "50"
@@ -455,7 +455,7 @@ def test_json_has_the_same_content(outputs: tuple[Path, Path, DiffResult]) -> No
         {"op": "insert", "text": "地域の関係団体"},
     ]
     rate = next(c for c in data["changes"] if c["kind"] == "kpi-rate-changed")
-    assert rate["spans"] == [{"op": "delete", "text": "60%"}, {"op": "insert", "text": "100%"}]
+    assert rate["spans"] == [{"op": "delete", "text": "60.0%"}, {"op": "insert", "text": "100.0%"}]
     assert list(data) == sorted(data)
 
 
