@@ -137,7 +137,14 @@ def check_year(project: Project, plan: Plan, fy: int, progress: Progress | None 
         if path.is_dir():
             results.append(_skipped_folder(path))
         else:
-            results.append(_WorkbookCheck(path, plan, fy).run())
+            try:
+                results.append(_WorkbookCheck(path, plan, fy).run())
+            except Exception as exc:  # whatever one file does, the rest of the batch is checked
+                result = _FileResult(path.name, "")
+                reason = f"読み取り中の予期しないエラー {type(exc).__name__}"
+                result.findings.append(make_finding("unreadable-file", reason=reason))
+                result.department = department_from_name(path.name, plan)
+                results.append(result)
         if progress is not None:
             progress(label, done, len(paths))
     _flag_duplicate_submissions(results)
@@ -390,7 +397,7 @@ class _WorkbookCheck:
                     length=f"{len(notes):,}",
                     limit=f"{limit:,}",
                 )
-            self._check_id(table, row, measure_id, measure is not None, known, department, "measure")
+            self._check_id(table, row, measure_id, measure.owners if measure else None, known, department)
             entries.append(
                 MeasureEntry(
                     fy=self.fy,
@@ -433,7 +440,7 @@ class _WorkbookCheck:
                     length=f"{len(remarks):,}",
                     limit=f"{EXCEL_CELL_LIMIT:,}",
                 )
-            self._check_id(table, row, kpi_id, kpi is not None, known, department, "kpi")
+            self._check_id(table, row, kpi_id, (kpi.owner,) if kpi else None, known, department)
             entries.append(
                 KpiEntry(
                     fy=self.fy,
@@ -455,18 +462,19 @@ class _WorkbookCheck:
         return [e for e in entries if e.kpi_id not in duplicated]
 
     def _check_id(
-        self, table: _Table, row: int, item_id: str, exists: bool, known: bool, department: str, kind: str
+        self,
+        table: _Table,
+        row: int,
+        item_id: str,
+        owners: tuple[str, ...] | None,
+        known: bool,
+        department: str,
     ) -> None:
-        if not exists:
+        """#5: an ID the master does not have, or one another department owns."""
+        if owners is None:
             table.report(row, table.id_column, "unknown-id", item_id, item_id, column=table.id_column)
             return
-        if not known:
-            return
-        if kind == "measure":
-            owners = next(m.owners for m in self.plan.measures if m.id == item_id)
-        else:
-            owners = tuple(k.owner for k in self.plan.kpis if k.id == item_id)
-        if department not in owners:
+        if known and department not in owners:
             table.report(
                 row,
                 table.id_column,
@@ -701,6 +709,9 @@ class _Table:
         if not self._usable(row, col, cell, item_id):
             return None, cell_text(cell.value)
         if isinstance(cell.value, float):
+            if cell.percent:  # typed as 73.2% in Excel, stored as 0.732: the value the clerk sees
+                shown = round(cell.value * 100, 10)
+                return shown, f"{cell_text(shown)}%"
             return cell.value, cell_text(cell.value)
         text = self.text(row, column, item_id) or ""
         parsed = parse_number(text, unit) if not isinstance(cell.value, bool) else None

@@ -82,6 +82,7 @@ class Cell:
     value: str | float | bool | None  # None only for a formula saved without its value
     formula: str = ""  # the formula as written ('=A1*2'), "" for a plain value
     error: bool = False  # value is an error text such as '#DIV/0!'
+    percent: bool = False  # a number shown in a percent format: Excel stores 73.2% as 0.732
 
 
 @dataclass(frozen=True)
@@ -453,7 +454,15 @@ def _parse(parser: Any, archive: zipfile.ZipFile, part: str) -> None:
             while chunk := stream.read(1 << 16):
                 parser.Parse(chunk, False)
         parser.Parse(b"", True)
-    except (expat.ExpatError, zipfile.BadZipFile, EOFError, _Forbidden) as exc:
+    except (
+        expat.ExpatError,
+        zipfile.BadZipFile,
+        EOFError,
+        _Forbidden,
+        ValueError,
+        KeyError,
+        OverflowError,
+    ) as exc:
         raise _Unreadable(f"部品「{part}」を読み取れません（{type(exc).__name__}）") from exc
 
 
@@ -517,6 +526,15 @@ class _WorkbookReader:
         parser.StartElementHandler = start
         _parse(parser, archive, workbook)
         self._strings: list[str] | None = None
+        self._percent: frozenset[int] | None = None
+
+    @property
+    def percent_styles(self) -> frozenset[int]:
+        """Indexes of the cell formats (cellXfs) whose number format shows a percentage."""
+        if self._percent is None:
+            part = next((t for _, typ, t, _ in self.workbook_rels if typ.endswith("/styles")), "")
+            self._percent = _read_percent_styles(self.archive, part) if part in self.names else frozenset()
+        return self._percent
 
     @property
     def strings(self) -> list[str]:
@@ -546,7 +564,7 @@ class _WorkbookReader:
         state, part = next((s, p) for n, s, p in self.sheets if n == name)
         if part not in self.names:
             raise _Unreadable(f"シート『{name}』の部品がありません")
-        reader = _SheetXml(name, self.strings, self.limits.max_cells)
+        reader = _SheetXml(name, self.strings, self.limits.max_cells, self.percent_styles)
         parser = _new_parser()
         parser.StartElementHandler = reader.start
         parser.EndElementHandler = reader.end
@@ -596,11 +614,45 @@ def _read_shared_strings(archive: zipfile.ZipFile, part: str, limits: Limits) ->
     return strings
 
 
+_PERCENT_FORMATS = {9, 10}  # built-in number formats 0% and 0.00%
+_QUOTED = re.compile(r'"[^"]*"|\\.')
+
+
+def _read_percent_styles(archive: zipfile.ZipFile, part: str) -> frozenset[int]:
+    """From styles.xml: the cellXfs indexes whose number format (built-in or custom) contains a bare %."""
+    percent_formats = set(_PERCENT_FORMATS)
+    xfs: list[int] = []
+    depth = {"cellXfs": 0}
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        local = _local(tag)
+        if local == "numFmt" and "%" in _QUOTED.sub("", attrs.get("formatCode", "")):
+            percent_formats.add(int(attrs.get("numFmtId", "-1")))
+        elif local == "cellXfs":
+            depth["cellXfs"] += 1
+        elif local == "xf" and depth["cellXfs"]:
+            xfs.append(int(attrs.get("numFmtId", "0")))
+
+    def end(tag: str) -> None:
+        if _local(tag) == "cellXfs":
+            depth["cellXfs"] -= 1
+
+    parser = _new_parser()
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    _parse(parser, archive, part)
+    return frozenset(i for i, fmt in enumerate(xfs) if fmt in percent_formats)
+
+
 class _SheetXml:
     """expat handlers collecting one worksheet's cells, hidden rows/columns and merged ranges."""
 
-    def __init__(self, sheet: str, strings: list[str], max_cells: int) -> None:
+    def __init__(
+        self, sheet: str, strings: list[str], max_cells: int, percent_styles: frozenset[int]
+    ) -> None:
         self.sheet, self.strings, self.max_cells = sheet, strings, max_cells
+        self.percent_styles = percent_styles
+        self.style = 0
         self.cells: dict[tuple[int, int], Cell] = {}
         self.hidden_rows: set[int] = set()
         self.hidden_columns: set[int] = set()
@@ -627,6 +679,7 @@ class _SheetXml:
             else:
                 self.col += 1
             self.type = attrs.get("t", "n")
+            self.style = int(attrs.get("s", "0") or 0)
             self.formula = None
             self.value = None
             self.inline = None
@@ -699,7 +752,7 @@ class _SheetXml:
         if not raw:  # an empty <v/> under a formula (openpyxl writes that) is no saved value
             return Cell(None, formula) if formula else None
         try:
-            return Cell(float(raw), formula)
+            return Cell(float(raw), formula, percent=self.style in self.percent_styles)
         except ValueError:
             return Cell(raw, formula)
 

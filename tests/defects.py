@@ -193,6 +193,17 @@ def actual_typed(value: object) -> Callable[[Path, Path], Path]:
     return defect
 
 
+def actual_as_percent(src: Path, dst: Path) -> Path:
+    """#2: 45% typed in Excel: stored as the number 0.45 in a percent format."""
+
+    def change(wb: Any) -> None:
+        cell = wb["KPI"]["J6"]
+        cell.value = 0.45
+        cell.number_format = "0%"
+
+    return edit(src, dst, change)
+
+
 # -- #3 formulas and error values -----------------------------------------------------------------------
 
 

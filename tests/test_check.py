@@ -245,6 +245,15 @@ def test_actual_values_are_normalised_or_named(
         assert f"「{typed}」" in findings[0].message
 
 
+def test_actual_typed_as_percent_in_excel_is_the_percentage(
+    project: Project, sample_plan: Plan, clean_form: Path
+) -> None:
+    report, findings = inject(project, sample_plan, clean_form, defects.actual_as_percent, "p.xlsx")
+    assert findings == []
+    entry = next(e for e in report.kpi_entries if e.kpi_id == "K2-2-01")
+    assert (entry.actual, entry.actual_text) == (45.0, "45%")
+
+
 # -- what the entries carry ---------------------------------------------------------------------------------
 
 

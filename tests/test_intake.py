@@ -261,3 +261,20 @@ def test_every_code_is_catalogued_and_documented() -> None:
     for code in codes:
         assert code in CATALOGUE, code
         assert f"`{code}`" in readme, code
+
+
+@pytest.mark.parametrize(
+    ("original", "hostile"),
+    [(b'<c r="A4"', b'<c r="A-4"'), (b'<row r="4"', b'<row r="four"'), (b'<c r="A4"', b'<c s="x" r="A4"')],
+)
+def test_malformed_cell_attributes_make_the_file_unreadable(
+    clean_form: Path, tmp_path: Path, original: bytes, hostile: bytes
+) -> None:
+    part = defects.sheet_part(clean_form, "進捗")
+    path = defects.rewrite(
+        clean_form,
+        tmp_path / "malformed.xlsx",
+        {},
+        lambda name, data: data.replace(original, hostile, 1) if name == part else data,
+    )
+    assert codes(path) == ["unreadable-file"]
