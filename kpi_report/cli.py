@@ -107,8 +107,10 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"{project.inputs(args.fy)} がありません。提出された調査票をこのフォルダーに置いてください。")
     print(check_summary(run.report, run.plan))
     print("出力:")
-    for path in run.files:
+    for path in run.files[:2]:
         print(f"  {path}")
+    if len(run.files) > 2:
+        print(f"  {run.files[2].parent}/（返送用のコピー {len(run.files) - 2} 件）")
     return EXIT_FINDINGS if run.report.errors else EXIT_OK
 
 
