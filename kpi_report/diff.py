@@ -15,6 +15,7 @@ import math
 import re
 import unicodedata
 import zipfile
+import zlib
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -26,7 +27,7 @@ from pathlib import Path
 from typing import Literal
 
 from python_calamine import CalamineError, CalamineWorkbook
-from xlsxwriter.utility import xl_rowcol_to_cell
+from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
 
 from kpi_report.errors import DiffError, KpiReportError
 from kpi_report.findings import make_finding
@@ -73,10 +74,13 @@ MATCHING_LABELS = {
 
 MIN_EQUAL_RUN = 3  # equal runs shorter than this between two changes are folded into the change
 MAX_HEADER_SCAN = 10  # the header row is looked for in the first rows only
-MAX_PARTS, MAX_UNZIPPED = 10_000, 1 << 30  # a progress list never comes near these; a zip bomb does
+MAX_CELLS = 10_000_000  # A1 to the last used cell; a sheet claiming more is refused before it is read
+MAX_PARTS, MAX_UNZIPPED = 10_000, 512 << 20  # a progress list never comes near these; a zip bomb does
 
 _DIGITS = frozenset("0123456789０１２３４５６７８９")
 _NUMBER_CHARS = "0123456789０１２３４５６７８９,.，．"
+_ROW_REF = re.compile(rb"<(?:\w+:)?row\b[^>]*?\sr=\"(\d{1,9})\"")
+_CELL_COLUMN = re.compile(rb"<(?:\w+:)?c\b[^>]*?\sr=\"([A-Za-z]{1,3})\d")
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _HEADING_LINE = re.compile(r"^[ \t\u3000]*【[^】\n]*】[ \t\u3000]*$", re.MULTILINE)
 _ERA_YEAR = re.compile(r"(昭和|平成|令和)(元|\d{1,2})年度")
@@ -494,14 +498,17 @@ def _open(path: Path) -> tuple[CalamineWorkbook, str]:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             parts = archive.infolist()
-    except zipfile.BadZipFile as exc:
+            if len(parts) > MAX_PARTS or sum(p.file_size for p in parts) > MAX_UNZIPPED:
+                raise DiffError(
+                    f"{path.name} は展開後の大きさが異常なため読みません。進捗状況一覧表の .xlsx を指定してください。"
+                )
+            for part in parts:
+                if part.filename.startswith("xl/worksheets/") and part.filename.endswith(".xml"):
+                    _check_extent(path.name, archive.read(part))
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
         raise DiffError(
             f"{path.name} は壊れています（.xlsx として開けません）。保存し直してください。"
         ) from exc
-    if len(parts) > MAX_PARTS or sum(p.file_size for p in parts) > MAX_UNZIPPED:
-        raise DiffError(
-            f"{path.name} は展開後の大きさが異常なため読みません。進捗状況一覧表の .xlsx を指定してください。"
-        )
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except CalamineError as exc:
@@ -509,6 +516,23 @@ def _open(path: Path) -> tuple[CalamineWorkbook, str]:
             f"{path.name} を .xlsx として読めません（{exc}）。Excel で保存し直してください。"
         ) from exc
     return workbook, hashlib.sha256(data).hexdigest()
+
+
+def _check_extent(file: str, sheet_xml: bytes) -> None:
+    """Refuse a sheet whose cells span more than MAX_CELLS from A1.
+
+    The reader allocates the whole rectangle up to the last cell, so one cell at XFD1048576 would take hundreds
+    of gigabytes; the cell references are checked in the XML first.
+    """
+    rows = [int(r) for r in _ROW_REF.findall(sheet_xml)]
+    columns = set(_CELL_COLUMN.findall(sheet_xml))
+    last_row = max(rows, default=0)
+    last_col = max((xl_cell_to_rowcol(c.decode("ascii").upper() + "1")[1] + 1 for c in columns), default=0)
+    if last_row * last_col > MAX_CELLS:
+        raise DiffError(
+            f"{file} のシートの範囲が大きすぎます（A1:{xl_rowcol_to_cell(last_row - 1, last_col - 1)}）。"
+            "一覧の範囲外に入力された値を削除して保存し直してください。"
+        )
 
 
 def _find_sheet(
@@ -519,15 +543,21 @@ def _find_sheet(
     order = ([preferred] if preferred in names else []) + [n for n in names if n != preferred]
     for name in order:
         try:
-            grid: Sequence[Sequence[object]] = workbook.get_sheet_by_name(name).to_python(
-                skip_empty_area=False
+            sheet = workbook.get_sheet_by_name(name)
+            head = sheet.to_python(skip_empty_area=False, nrows=MAX_HEADER_SCAN)
+            header_row = next(
+                (
+                    r
+                    for r, row in enumerate(head)
+                    if all(t in {_norm(cell_text(v)) for v in row} for t in required)
+                ),
+                None,
             )
+            if header_row is not None:
+                grid: Sequence[Sequence[object]] = sheet.to_python(skip_empty_area=False)
+                return name, grid, header_row
         except CalamineError as exc:
             raise DiffError(f"シート『{name}』を読めません（{exc}）。Excel で保存し直してください。") from exc
-        for r, row in enumerate(grid[:MAX_HEADER_SCAN]):
-            texts = {_norm(cell_text(v)) for v in row}
-            if all(t in texts for t in required):
-                return name, grid, r
     return None
 
 

@@ -594,6 +594,25 @@ def test_unreadable_inputs_are_diff_errors(tmp_path: Path, lists: tuple[Path, Pa
         diff_files(other, lists[1])
     with pytest.raises(DiffError, match="がありません"):
         diff_files(tmp_path / "missing.xlsx", lists[1])
+    not_a_workbook = tmp_path / "archive.xlsx"
+    with zipfile.ZipFile(not_a_workbook, "w") as archive:
+        archive.writestr("readme.txt", "zip, but not a workbook")
+    with pytest.raises(DiffError, match=r"\.xlsx として読めません"):
+        diff_files(not_a_workbook, lists[1])
+
+
+def test_sheet_with_a_cell_at_xfd1048576_is_refused_before_reading(tmp_path: Path) -> None:
+    buffer = io.BytesIO()
+    wb = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    ws = wb.add_worksheet("進捗状況一覧表")
+    ws.write_string(0, 0, "名称")
+    ws.write_string(0, 1, "進捗状況")
+    ws.write_string(1_048_575, 16_383, "x")
+    wb.close()
+    path = tmp_path / "bad_dimensions.xlsx"
+    path.write_bytes(buffer.getvalue())
+    with pytest.raises(DiffError, match="A1:XFD1048576"):
+        diff_files(path, path)
 
 
 def test_cli_exit_codes_and_summary(
