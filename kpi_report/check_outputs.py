@@ -280,14 +280,23 @@ def _findings_sheet(wb: Any, findings: Sequence[Finding]) -> None:
     for cell in ws[1]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="D9E1F2")
-    for column, width in zip("ABCDE", (8, 10, 8, 14, 90), strict=True):
+    for column, width in zip("ABCDE", (8, 10, 8, 16, 90), strict=True):
         ws.column_dimensions[column].width = width
     for row in ws.iter_rows(min_row=2):
+        for cell in row[:4]:
+            cell.alignment = Alignment(vertical="top")
         row[4].alignment = Alignment(wrap_text=True, vertical="top")
+        lines = sum(-(-max(_width(line), 1) // 86) for line in str(row[4].value).split("\n"))
+        ws.row_dimensions[row[0].row].height = 15 * lines  # wrapped rows are not re-measured on opening
         severity = next((k for k, v in SEVERITY_LABELS.items() if v == row[0].value), "")
         if severity:
             row[0].fill = PatternFill("solid", fgColor=_FILLS[severity])
     ws.freeze_panes = "A2"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
     for sheet in wb.worksheets:
         sheet.sheet_view.tabSelected = sheet is ws
     wb.active = 0
