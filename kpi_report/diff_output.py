@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from kpi_report.diff import KINDS, MATCHING_LABELS, Change, DiffResult, ListSheet, ProgressList, diff_files
+from kpi_report.diff import KINDS, MATCHING_LABELS, Change, DiffResult, diff_files
+from kpi_report.diff_read import ListSheet, ProgressList
 from kpi_report.errors import DiffError
 from kpi_report.model import Progress
 from kpi_report.output import FIXED_CREATED, new_xlsx, write_atomic

@@ -16,8 +16,9 @@ from openpyxl.cell.rich_text import CellRichText, TextBlock
 
 from kpi_report import cli
 from kpi_report.build import build
-from kpi_report.diff import Change, DiffResult, Span, char_spans, diff_files, same_value, split_year_blocks
+from kpi_report.diff import Change, DiffResult, Span, char_spans, diff_files, same_value
 from kpi_report.diff_output import diff_json, diff_json_bytes, render_diff_xlsx, run_diff
+from kpi_report.diff_read import split_year_blocks
 from kpi_report.errors import DiffError
 from kpi_report.master import load_plan
 from kpi_report.merge import merge
