@@ -173,7 +173,7 @@ def check_year(project: Project, plan: Plan, fy: int, progress: Progress | None 
         if result.usable:
             measure_entries.extend(result.measures)
             kpi_entries.extend(result.kpis)
-    findings.extend(make_finding("missing-submission", department=d, value=d, name=d) for d in missing)
+    findings.extend(make_finding("missing-submission", department=d, value=d, name=d, fy=fy) for d in missing)
     return CheckReport(
         fy=fy,
         findings=tuple(findings),

@@ -158,7 +158,8 @@ def findings_workbook(report: CheckReport, plan: Plan, rows: list[dict[str, Any]
         }
     )
     header = wb.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1, "valign": "vcenter"})
-    text = wb.add_format({"text_wrap": True, "valign": "top"})
+    text = wb.add_format({"valign": "top"})
+    wrapped = wb.add_format({"text_wrap": True, "valign": "top"})
     severity_formats = {
         s: wb.add_format({"bg_color": f"#{_FILLS[s]}", "valign": "top"}) for s in SEVERITY_LABELS
     }
@@ -183,31 +184,46 @@ def findings_workbook(report: CheckReport, plan: Plan, rows: list[dict[str, Any]
     ws = wb.add_worksheet("指摘一覧")
     columns = (
         ("重要度", 8),
-        ("所管課", 16),
-        ("ファイル", 24),
+        ("所管課", 22),
+        ("ファイル", 28),
         ("シート", 8),
-        ("セル", 7),
-        ("取組ID・KPI_ID", 12),
-        ("コード", 20),
+        ("セル", 8),
+        ("取組ID・KPI_ID", 15),
+        ("コード", 22),
         ("内容（直し方）", 70),
         ("入力値", 30),
     )
     _table_header(ws, header, columns)
     for r, f in enumerate(report.findings, start=1):
-        values = (f.department, f.file, f.sheet, f.cell, f.item_id, f.code, f.message, _cut(f.value))
+        value = _cut(f.value)
+        values = (f.department, f.file, f.sheet, f.cell, f.item_id, f.code)
         ws.write_string(r, 0, SEVERITY_LABELS[f.severity], severity_formats[f.severity])
-        for c, value in enumerate(values, start=1):
-            ws.write_string(r, c, value, text)
+        for c, text_value in enumerate(values, start=1):
+            ws.write_string(r, c, text_value, text)
+        ws.write_string(r, 7, f.message, wrapped)
+        ws.write_string(r, 8, value, wrapped)
+        lines = max(_lines(f.message, 68), min(_lines(value, 28), 10))
+        ws.set_row(r, min(15 * lines, 409))  # wrapped rows are not re-measured when the file is opened
     ws.autofilter(0, 0, max(len(report.findings), 1), len(columns) - 1)
     wb.close()
     return buffer.getvalue()
 
 
 def _table_header(ws: Any, style: Any, columns: Sequence[tuple[str, float]]) -> None:
+    """Header row, column widths, frozen header; printed A4 landscape at page width, header on every page."""
     for c, (name, width) in enumerate(columns):
         ws.write_string(0, c, name, style)
         ws.set_column(c, c, width)
     ws.freeze_panes(1, 0)
+    ws.set_paper(9)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0)
+
+
+def _lines(text: str, width: int) -> int:
+    """Lines a wrapped cell of ``width`` (in half-width characters) needs for ``text``."""
+    return sum(-(-max(_width(line), 1) // width) for line in text.split("\n"))
 
 
 def _cut(value: str) -> str:
@@ -286,8 +302,9 @@ def _findings_sheet(wb: Any, findings: Sequence[Finding]) -> None:
         for cell in row[:4]:
             cell.alignment = Alignment(vertical="top")
         row[4].alignment = Alignment(wrap_text=True, vertical="top")
-        lines = sum(-(-max(_width(line), 1) // 86) for line in str(row[4].value).split("\n"))
-        ws.row_dimensions[row[0].row].height = 15 * lines  # wrapped rows are not re-measured on opening
+        ws.row_dimensions[row[0].row].height = 15 * _lines(
+            str(row[4].value), 86
+        )  # wrapped rows are not re-measured on opening
         severity = next((k for k, v in SEVERITY_LABELS.items() if v == row[0].value), "")
         if severity:
             row[0].fill = PatternFill("solid", fgColor=_FILLS[severity])

@@ -146,7 +146,7 @@ CATALOGUE: dict[str, tuple[Severity, str]] = {
     # check (kpi_report/check.py): the returned department workbooks
     "missing-submission": (
         "error",
-        "所管課「{name}」の提出がありません。調査票（outputs/<年度>/forms/）を送り、記入して返送するよう依頼してください。",
+        "所管課「{name}」の提出がありません。調査票（outputs/{fy}/forms/）を送り、記入して返送するよう依頼してください。",
     ),
     "duplicate-submission": (
         "error",
