@@ -674,3 +674,20 @@ def test_sample_project_two_years(sample_project: Path, tmp_path: Path) -> None:
     assert json.loads((tmp_path / "diff.json").read_text(encoding="utf-8"))["summary"]["total"] == len(
         result.changes
     )
+
+
+def test_added_and_removed_columns_are_reported_once(tmp_path: Path) -> None:
+    old = write(tmp_path / "old.xlsx", old_list())
+    wb = load_workbook(old)
+    sheet = wb["進捗状況一覧表"]
+    sheet.cell(3, 8, "備考")
+    sheet.cell(6, 8, "手書きの備考")
+    kpi = wb["KPI"]
+    kpi.delete_cols(7)  # 基準年度
+    new = tmp_path / "new.xlsx"
+    wb.save(new)
+    result = diff_files(old, new)
+    assert [(c.kind, c.sheet, c.column) for c in result.changes] == [
+        ("column-added", "進捗状況一覧表", "備考"),
+        ("column-removed", "KPI", "基準年度"),
+    ]
