@@ -69,7 +69,6 @@ CHANGE_COLUMNS = (
     ("説明", 24),
     ("新一覧のセル", 10),
 )
-_CHANGE_WRAP_WIDTHS = (24, 22, 24, 40, 40, 60)  # 基本目標, 施策, 名称, 変更前, 変更後, 差分 (old + new)
 _PROGRESS_WIDTHS = {"number": 8, "name": 20, "content": 34, "owners": 16, "status": 9, "notes": 66, "id": 10}
 
 
@@ -259,6 +258,9 @@ def _lines(text: str, width: float) -> int:
     The UTF-8 length gives the count without a loop in Python: ASCII takes 1 byte, CJK 3.
     """
     capacity = max(int(width) - 1, 2)
+    n = len(text)
+    if n + (len(text.encode("utf-8")) - n) // 2 <= capacity:
+        return text.count("\n") + 1  # every line fits: the common case, without splitting
     lines = 0
     for line in text.split("\n"):
         n = len(line)
@@ -443,8 +445,12 @@ def _changes_sheet(wb: Any, f: _Formats, result: DiffResult) -> None:
         _write_spans(ws, r, 11, _spans(change), f)
         if change.detail:
             ws.write_string(r, 12, _fit(change.detail), f.text)
-        texts = (change.goal, change.area, change.name, change.old, change.new, change.old + change.new)
-        ws.set_row(r, row_height(max(_lines(t, w) for t, w in zip(texts, _CHANGE_WRAP_WIDTHS, strict=True))))
+        old_lines, new_lines = _lines(change.old, 40), _lines(change.new, 40)
+        lines = max(old_lines, new_lines, (old_lines + new_lines + 1) * 2 // 3)  # 差分 is 1.5 times as wide
+        for text, width in ((change.goal, 24), (change.area, 22), (change.name, 24)):
+            lines = max(lines, _lines(text, width))
+        if lines > 1:
+            ws.set_row(r, row_height(lines))
         if change.cell and change.sheet in target:
             if links < MAX_LINKS:
                 ws.write_url(r, 13, f"internal:'{target[change.sheet]}'!{change.cell}", f.link, change.cell)
