@@ -401,7 +401,10 @@ def _pair_columns(old: ListSheet, new: ListSheet, kpi: bool) -> _Cols:
     sheet = new.name
     for index in sorted(set(old_rest) & set(new_rest)):
         o, n = old_rest.pop(index), new_rest.pop(index)
-        if "id" in (o.role, n.role):
+        renamed = (o.role.startswith("other:") or n.role.startswith("other:")) and not any(
+            role == "id" or role.startswith("actual:") for role in (o.role, n.role)
+        )
+        if not renamed:  # two different known columns (e.g. two years' actuals) are not one renamed column
             old_rest[index], new_rest[index] = o, n
             continue
         role = o.role if not o.role.startswith("other:") else n.role
