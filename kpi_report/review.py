@@ -39,7 +39,6 @@ from kpi_report.weasy import (
     font_face_css,
     merge_pdfs,
     render_parts,
-    worker_count,
 )
 
 TEMPLATE = "annual-review.html.j2"
@@ -48,8 +47,9 @@ UNREPORTED = "未報告"
 GRADE_COLUMNS = ("A", "B", "C", "D", "－")
 # Parts are cut at 施策 boundaries once they hold about this many estimated text lines: big enough that
 # the per-part cost (a new document, its font subset) stays small, small enough to share the work out.
+# Parts are planned for two workers whatever the machine, so the bytes never depend on the CPU count.
 PART_LINES = 700
-PARTS_PER_WORKER = 4
+PLANNED_PARTS = 8
 _HEADING_POINT = re.compile(r"^[《【〈〔［\[].*[》】〉〕］\]]$")
 _GOAL_SHORT = re.compile(r"^(基本目標\s*[0-9０-９ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩ一二三四五六七八九十]+)")
 
@@ -134,7 +134,7 @@ def render_review(
             f"年次報告書のテンプレート {exc} を読み込めません。templates/ フォルダーを確認してください。"
         ) from exc
     context = _context(report, font)
-    parts = plan_parts(report, workers)
+    parts = plan_parts(report)
 
     def page(part: Part) -> str:
         try:
@@ -418,12 +418,11 @@ def _split(
     return packer.parts
 
 
-def plan_parts(report: ProgressReport, workers: int | None = None) -> list[Part]:
+def plan_parts(report: ProgressReport) -> list[Part]:
     """The review's parts in document order: summary, goal sections, progress-table slices."""
-    count = worker_count() if workers is None else max(1, workers)
     section_total = sum(_section_cost(r) for g in report.goals for a in g.areas for r in a.rows)
     appendix_total = sum(_appendix_cost(r) for g in report.goals for a in g.areas for r in a.rows)
-    limit = max(PART_LINES, (section_total + appendix_total) / (count * PARTS_PER_WORKER))
+    limit = max(PART_LINES, (section_total + appendix_total) / PLANNED_PARTS)
     return [
         Part("summary", "summary", first=True),
         *_split(report, _section_cost, limit, "goals", break_goals=True),
