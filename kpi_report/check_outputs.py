@@ -340,6 +340,16 @@ class _FixedTimeZip(zipfile.ZipFile):
             raw = _CORE_DATES.sub(rb"\g<1>2020-01-01T00:00:00Z\g<2>", raw)
         super().writestr(info, raw, compress_type, compresslevel)
 
+    def write(
+        self,
+        filename: Any,
+        arcname: Any = None,
+        compress_type: int | None = None,
+        compresslevel: int | None = None,
+    ) -> None:
+        # openpyxl writes each worksheet to a temporary file first: take its bytes, not its modification time
+        self.writestr(str(arcname or filename), Path(filename).read_bytes(), compress_type, compresslevel)
+
 
 def check_summary(report: CheckReport, plan: Plan) -> str:
     """The console summary: a table 所管課 | ファイル | エラー | 警告 | 状態, then the findings, errors first."""

@@ -504,6 +504,8 @@ def test_feedback_copy_marks_the_faulty_cell(project: Project, sample_plan: Plan
     assert cell.comment is not None and findings[0].message in cell.comment.text
     assert wb["進捗"]["L5"].comment is None
     assert wb.sheetnames[0] == FEEDBACK_SHEET
+    # every zip entry has the fixed date, worksheets included (openpyxl writes those through temporary files)
+    assert {i.date_time for i in zipfile.ZipFile(copy).infolist()} == {(1980, 1, 1, 0, 0, 0)}
     listed = [row for row in wb[FEEDBACK_SHEET].iter_rows(min_row=2, values_only=True)]
     assert listed == [("エラー", "進捗", "L4", "2-1-01", findings[0].message)]
 
