@@ -386,17 +386,8 @@ class _WorkbookCheck:
             notes = table.text(row, NOTES_COLUMN, measure_id)
             if notes == "" and not table.covered(row, NOTES_COLUMN):
                 table.report(row, NOTES_COLUMN, "notes-missing", measure_id, "")
-            elif notes and len(notes) > limit:
-                table.report(
-                    row,
-                    NOTES_COLUMN,
-                    "notes-too-long",
-                    measure_id,
-                    notes,
-                    column=NOTES_COLUMN,
-                    length=f"{len(notes):,}",
-                    limit=f"{limit:,}",
-                )
+            else:
+                table.check_length(row, NOTES_COLUMN, measure_id, notes, limit)
             self._check_id(table, row, measure_id, measure.owners if measure else None, known, department)
             entries.append(
                 MeasureEntry(
@@ -429,17 +420,7 @@ class _WorkbookCheck:
                 table.compare_master(row, kpi_id, {"指標名": kpi.name})
             actual, actual_text = table.number(row, ACTUAL_COLUMN, kpi_id, kpi.unit if kpi else "")
             remarks = table.text(row, REMARKS_COLUMN, kpi_id) if REMARKS_COLUMN in table.columns else ""
-            if remarks and len(remarks) > EXCEL_CELL_LIMIT:
-                table.report(
-                    row,
-                    REMARKS_COLUMN,
-                    "notes-too-long",
-                    kpi_id,
-                    remarks,
-                    column=REMARKS_COLUMN,
-                    length=f"{len(remarks):,}",
-                    limit=f"{EXCEL_CELL_LIMIT:,}",
-                )
+            table.check_length(row, REMARKS_COLUMN, kpi_id, remarks, EXCEL_CELL_LIMIT)
             self._check_id(table, row, kpi_id, (kpi.owner,) if kpi else None, known, department)
             entries.append(
                 KpiEntry(
@@ -568,16 +549,7 @@ class _Table:
             if r2 <= self.header_row or not any(c1 <= c <= c2 for c in input_cols):
                 continue
             top_left = cell_ref(max(r1, self.header_row + 1), c1)
-            self._add(
-                r1,
-                c1,
-                make_finding(
-                    "merged-cells",
-                    sheet=self.sheet.name,
-                    cell=top_left,
-                    value=f"{cell_ref(r1, c1)}:{cell_ref(r2, c2)}",
-                ),
-            )
+            self._at(r1, c1, "merged-cells", cell=top_left, value=f"{cell_ref(r1, c1)}:{cell_ref(r2, c2)}")
             self._covered.update(
                 (r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1) if (r, c) != (r1, c1)
             )
@@ -596,42 +568,14 @@ class _Table:
             for col in sorted(by_row[row]):
                 if col not in header_cols:
                     value = self.sheet.cells[(row, col)]
-                    self._add(
-                        row,
-                        col,
-                        make_finding(
-                            "data-outside-table",
-                            sheet=self.sheet.name,
-                            cell=cell_ref(row, col),
-                            value=_shown(value),
-                        ),
-                    )
+                    self._at(row, col, "data-outside-table", value=_shown(value))
             item_id = self.text(row, self.id_column, "")
             if not item_id:
                 if item_id == "" and any(self.sheet.cells.get((row, c)) is not None for c in input_cols):
-                    self._add(
-                        row,
-                        id_col,
-                        make_finding(
-                            "missing-id",
-                            sheet=self.sheet.name,
-                            cell=cell_ref(row, id_col),
-                            column=self.id_column,
-                        ),
-                    )
+                    self._at(row, id_col, "missing-id", column=self.id_column)
                 continue
             if row in self.sheet.hidden_rows:
-                self._add(
-                    row,
-                    id_col,
-                    make_finding(
-                        "hidden-row",
-                        sheet=self.sheet.name,
-                        cell=cell_ref(row, id_col),
-                        item_id=item_id,
-                        row=row,
-                    ),
-                )
+                self._at(row, id_col, "hidden-row", item_id=item_id, row=row)
             if item_id in self.seen:
                 self.duplicates.append((row, item_id))
             else:
@@ -642,19 +586,22 @@ class _Table:
         """Whether the cell is hidden under a merged range (its emptiness is the merge's finding)."""
         return (row, self.columns.get(column, 0)) in self._covered
 
-    def _add(self, row: int, col: int, finding: Finding) -> None:
+    def _at(self, row: int, col: int, code: str, /, *, cell: str = "", **fields: Any) -> None:
+        """A finding at the cell (row, col) of this sheet (named ``cell`` when given), kept in reading order."""
+        finding = make_finding(code, sheet=self.sheet.name, cell=cell or cell_ref(row, col), **fields)
         self.cell_findings.append((row, col, finding))
 
     def report(self, row: int, at: str, code: str, item_id: str, value: object, **params: Any) -> None:
         """A finding at the cell of column ``at`` in ``row``."""
-        col = self.columns[normalize_choice(at)]
-        self._add(
-            row,
-            col,
-            make_finding(
-                code, sheet=self.sheet.name, cell=cell_ref(row, col), item_id=item_id, value=value, **params
-            ),
-        )
+        self._at(row, self.columns[normalize_choice(at)], code, item_id=item_id, value=value, **params)
+
+    def check_length(self, row: int, column: str, item_id: str, text: str | None, limit: int) -> None:
+        """A text longer than ``limit`` characters (実施状況 or 備考)."""
+        if text and len(text) > limit:
+            length, most = f"{len(text):,}", f"{limit:,}"
+            self.report(
+                row, column, "notes-too-long", item_id, text, column=column, length=length, limit=most
+            )
 
     def late(self, finding: Finding) -> None:
         """A sheet-level finding placed after the cell findings (a missing row)."""
@@ -677,13 +624,7 @@ class _Table:
         raw = cell_text(value)
         cleaned, changed = clean_text(raw)
         if changed:
-            self._add(
-                row,
-                col,
-                make_finding(
-                    "text-cleaned", sheet=self.sheet.name, cell=cell_ref(row, col), item_id=item_id, value=raw
-                ),
-            )
+            self._at(row, col, "text-cleaned", item_id=item_id, value=raw)
         return cleaned.strip()
 
     def number(self, row: int, column: str, item_id: str, unit: str) -> tuple[float | None, str]:
@@ -694,17 +635,7 @@ class _Table:
         cell = self.sheet.cells.get((row, col))
         if cell is None:
             if not self.covered(row, column):
-                self._add(
-                    row,
-                    col,
-                    make_finding(
-                        "actual-not-reported",
-                        sheet=self.sheet.name,
-                        cell=cell_ref(row, col),
-                        item_id=item_id,
-                        how="空欄",
-                    ),
-                )
+                self._at(row, col, "actual-not-reported", item_id=item_id, how="空欄")
             return None, ""
         if not self._usable(row, col, cell, item_id):
             return None, cell_text(cell.value)
@@ -716,59 +647,21 @@ class _Table:
         text = self.text(row, column, item_id) or ""
         parsed = parse_number(text, unit) if not isinstance(cell.value, bool) else None
         if parsed is not None and parsed.ok and parsed.value is None:
-            self._add(
-                row,
-                col,
-                make_finding(
-                    "actual-not-reported",
-                    sheet=self.sheet.name,
-                    cell=cell_ref(row, col),
-                    item_id=item_id,
-                    value=text,
-                    how=f"「{text}」" if text else "空欄",
-                ),
-            )
+            how = f"「{text}」" if text else "空欄"
+            self._at(row, col, "actual-not-reported", item_id=item_id, value=text, how=how)
             return None, text
         if parsed is None or not parsed.ok:
-            self._add(
-                row,
-                col,
-                make_finding(
-                    "actual-not-a-number",
-                    sheet=self.sheet.name,
-                    cell=cell_ref(row, col),
-                    item_id=item_id,
-                    value=text,
-                    unit=unit or "単位",
-                ),
-            )
+            self._at(row, col, "actual-not-a-number", item_id=item_id, value=text, unit=unit or "単位")
             return None, text
         return parsed.value, text
 
     def _usable(self, row: int, col: int, cell: Cell, item_id: str) -> bool:
         """#3: a formula saved without its value, or an Excel error value, is an error, never read as blank."""
-        ref = cell_ref(row, col)
         if cell.error:
-            self._add(
-                row,
-                col,
-                make_finding(
-                    "excel-error-value", sheet=self.sheet.name, cell=ref, item_id=item_id, value=cell.value
-                ),
-            )
+            self._at(row, col, "excel-error-value", item_id=item_id, value=cell.value)
             return False
         if cell.value is None:
-            self._add(
-                row,
-                col,
-                make_finding(
-                    "formula-without-value",
-                    sheet=self.sheet.name,
-                    cell=ref,
-                    item_id=item_id,
-                    value=cell.formula,
-                ),
-            )
+            self._at(row, col, "formula-without-value", item_id=item_id, value=cell.formula)
             return False
         return True
 
@@ -780,36 +673,28 @@ class _Table:
             cell = self.sheet.cells.get((row, self.columns[column]))
             seen = clean_text(cell_text(cell.value))[0].strip() if cell is not None else ""
             if seen != expected.strip():
-                self._add(
+                self._at(
                     row,
                     self.columns[column],
-                    make_finding(
-                        "master-text-edited",
-                        sheet=self.sheet.name,
-                        cell=cell_ref(row, self.columns[column]),
-                        item_id=item_id,
-                        value=seen,
-                        column=column,
-                        old=_short(expected),
-                    ),
+                    "master-text-edited",
+                    item_id=item_id,
+                    value=seen,
+                    column=column,
+                    old=_short(expected),
                 )
 
     def flag_duplicates(self) -> set[str]:
         """#6: the same ID twice: an error at each later row naming the first; returns the duplicated IDs."""
         id_col = self.columns[normalize_choice(self.id_column)]
         for row, item_id in self.duplicates:
-            self._add(
+            self._at(
                 row,
                 id_col,
-                make_finding(
-                    "duplicate-id",
-                    sheet=self.sheet.name,
-                    cell=cell_ref(row, id_col),
-                    item_id=item_id,
-                    value=item_id,
-                    column=self.id_column,
-                    other=self.seen[item_id],
-                ),
+                "duplicate-id",
+                item_id=item_id,
+                value=item_id,
+                column=self.id_column,
+                other=self.seen[item_id],
             )
         return {item_id for _, item_id in self.duplicates}
 
