@@ -12,10 +12,8 @@ Every file is written atomically with deterministic bytes; the inputs are only r
 from __future__ import annotations
 
 import io
-import re
 import unicodedata
 import warnings
-import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from pathlib import Path, PurePosixPath
@@ -25,13 +23,12 @@ from openpyxl import load_workbook
 from openpyxl.cell.cell import MergedCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.writer.excel import ExcelWriter
 
 from kpi_report import __version__
 from kpi_report.fiscal import fy_label
 from kpi_report.intake import take_in
 from kpi_report.model import CheckReport, Finding, Plan, Submission
-from kpi_report.output import FIXED_CREATED, new_xlsx, write_atomic, write_json_atomic
+from kpi_report.output import FIXED_CREATED, new_xlsx, openpyxl_bytes, write_atomic, write_json_atomic
 from kpi_report.project import Project
 
 CHECK_DIR = "check"
@@ -42,9 +39,7 @@ FEEDBACK_SHEET = "検証結果"
 SEVERITY_LABELS = {"error": "エラー", "warning": "警告", "info": "情報"}
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 _FILLS = {"error": "FFC7CE", "warning": "FFEB9C", "info": "DDEBF7"}
-_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 _XLSX_TEXT_LIMIT = 32_767
-_CORE_DATES = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
 
 
 def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
@@ -279,10 +274,7 @@ def feedback_copy(data: bytes, findings: Sequence[Finding]) -> bytes:
         comment.width, comment.height = 420, 40 + 70 * len(group)
         cell.comment = comment
     _findings_sheet(wb, findings)
-    wb.properties.modified = FIXED_CREATED
-    buffer = io.BytesIO()
-    ExcelWriter(wb, _FixedTimeZip(buffer, "w", zipfile.ZIP_DEFLATED)).save()  # save() would stamp "now"
-    return buffer.getvalue()
+    return openpyxl_bytes(wb)
 
 
 def _findings_sheet(wb: Any, findings: Sequence[Finding]) -> None:
@@ -317,38 +309,6 @@ def _findings_sheet(wb: Any, findings: Sequence[Finding]) -> None:
     for sheet in wb.worksheets:
         sheet.sheet_view.tabSelected = sheet is ws
     wb.active = 0
-
-
-class _FixedTimeZip(zipfile.ZipFile):
-    """A ZipFile giving every entry openpyxl writes a fixed date, and docProps/core.xml fixed dates."""
-
-    def writestr(
-        self,
-        zinfo_or_arcname: str | zipfile.ZipInfo,
-        data: Any,
-        compress_type: int | None = None,
-        compresslevel: int | None = None,
-    ) -> None:
-        name = (
-            zinfo_or_arcname.filename if isinstance(zinfo_or_arcname, zipfile.ZipInfo) else zinfo_or_arcname
-        )
-        info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
-        info.compress_type = zipfile.ZIP_DEFLATED
-        info.external_attr = 0o644 << 16
-        raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
-        if name == "docProps/core.xml":
-            raw = _CORE_DATES.sub(rb"\g<1>2020-01-01T00:00:00Z\g<2>", raw)
-        super().writestr(info, raw, compress_type, compresslevel)
-
-    def write(
-        self,
-        filename: Any,
-        arcname: Any = None,
-        compress_type: int | None = None,
-        compresslevel: int | None = None,
-    ) -> None:
-        # openpyxl writes each worksheet to a temporary file first: take its bytes, not its modification time
-        self.writestr(str(arcname or filename), Path(filename).read_bytes(), compress_type, compresslevel)
 
 
 def check_summary(report: CheckReport, plan: Plan) -> str:

@@ -8,11 +8,13 @@ import io
 import json
 import os
 import tempfile
+import zipfile
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import xlsxwriter
+from openpyxl.writer.excel import ExcelWriter
 
 from kpi_report.errors import OutputError
 
@@ -84,6 +86,7 @@ def file_record(path: Path, root: Path) -> dict[str, Any]:
 
 
 FIXED_CREATED = datetime(2020, 1, 1)  # document dates fixed so identical inputs give identical bytes
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
 def new_xlsx(buffer: io.BytesIO) -> Any:
@@ -102,3 +105,43 @@ def new_xlsx(buffer: io.BytesIO) -> Any:
     )
     workbook.set_properties({"created": FIXED_CREATED})
     return workbook
+
+
+def openpyxl_bytes(wb: Any) -> bytes:
+    """An openpyxl workbook saved to bytes that depend on its content only: fixed document dates (created and
+    modified) and zip entry times."""
+    wb.properties.created = FIXED_CREATED
+    wb.properties.modified = FIXED_CREATED
+    buffer = io.BytesIO()
+    # openpyxl's save() stamps the current time into docProps; its writer, used directly, does not
+    ExcelWriter(wb, _FixedTimeZip(buffer, "w", zipfile.ZIP_DEFLATED)).save()
+    return buffer.getvalue()
+
+
+class _FixedTimeZip(zipfile.ZipFile):
+    """A ZipFile giving every entry openpyxl writes the same date and file mode."""
+
+    def writestr(
+        self,
+        zinfo_or_arcname: str | zipfile.ZipInfo,
+        data: Any,
+        compress_type: int | None = None,
+        compresslevel: int | None = None,
+    ) -> None:
+        name = (
+            zinfo_or_arcname.filename if isinstance(zinfo_or_arcname, zipfile.ZipInfo) else zinfo_or_arcname
+        )
+        info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.external_attr = 0o644 << 16
+        super().writestr(info, data, compress_type, compresslevel)
+
+    def write(
+        self,
+        filename: Any,
+        arcname: Any = None,
+        compress_type: int | None = None,
+        compresslevel: int | None = None,
+    ) -> None:
+        # openpyxl writes each worksheet to a temporary file first: take its bytes, not its modification time
+        self.writestr(str(arcname or filename), Path(filename).read_bytes(), compress_type, compresslevel)

@@ -7,20 +7,16 @@ else in the workbook is kept as it is.
 
 from __future__ import annotations
 
-import io
-import zipfile
 from collections.abc import Mapping
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from openpyxl import load_workbook
-from openpyxl.writer.excel import ExcelWriter
+
+from kpi_report.output import openpyxl_bytes
 
 PROGRESS_SHEET, KPI_SHEET = "進捗", "KPI"
 HEADER_SCAN_ROWS = 20  # the header row is looked for in the first rows, not assumed
-FIXED_TIME = datetime(2020, 1, 1)  # document and zip entry dates, so the same fill gives the same bytes
-_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
 class FormLayoutError(Exception):
@@ -42,43 +38,11 @@ def _column(columns: Mapping[str, int], name: str, sheet: str) -> int:
     return columns[name]
 
 
-class _FixedTimeZip(zipfile.ZipFile):
-    """A ZipFile that stamps every entry with a fixed date (files and strings alike)."""
-
-    def writestr(
-        self,
-        zinfo_or_arcname: str | zipfile.ZipInfo,
-        data: Any,
-        compress_type: int | None = None,
-        compresslevel: int | None = None,
-    ) -> None:
-        if isinstance(zinfo_or_arcname, str):
-            info = zipfile.ZipInfo(zinfo_or_arcname, date_time=_ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            zinfo_or_arcname = info
-        super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
-
-    def write(
-        self,
-        filename: Any,
-        arcname: Any = None,
-        compress_type: int | None = None,
-        compresslevel: int | None = None,
-    ) -> None:
-        # openpyxl writes each worksheet to a temporary file first: take its bytes, not its mtime
-        self.writestr(str(arcname or filename), Path(filename).read_bytes(), compress_type, compresslevel)
-
-
 def save_deterministic(wb: Any, out: Path) -> None:
     """Save an openpyxl workbook so that the same content always gives the same bytes."""
-    wb.properties.created = FIXED_TIME
-    wb.properties.modified = FIXED_TIME
-    buffer = io.BytesIO()
-    # openpyxl's save() stamps the current time into docProps; its writer, used directly, does not
-    ExcelWriter(wb, _FixedTimeZip(buffer, "w", zipfile.ZIP_DEFLATED)).save()
+    data = openpyxl_bytes(wb)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(buffer.getvalue())
+    out.write_bytes(data)
 
 
 def fill_form(
