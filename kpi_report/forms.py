@@ -266,9 +266,22 @@ def _print_setup(ws: Any) -> None:
     ws.freeze_panes(HEADER_ROW, 0)
 
 
-def _header(
-    ws: Any, styles: _Styles, columns: Sequence[str], inputs: Iterable[str], widths: Sequence[float]
-) -> None:
+def _input_sheet(
+    wb: Any,
+    styles: _Styles,
+    sheet: str,
+    title: str,
+    hint: str,
+    columns: Sequence[str],
+    inputs: Iterable[str],
+    widths: Sequence[float],
+) -> tuple[Any, dict[str, int]]:
+    """A sheet with its title, its input hint and the header row (input columns marked); returns the sheet and
+    {column name: column number}."""
+    ws = wb.add_worksheet(sheet)
+    ws.write_string(0, 0, title, styles.title)
+    ws.write_string(1, 0, hint, styles.hint)
+    ws.set_row(0, 24)
     input_names = set(inputs)
     ws.set_row(HEADER_ROW - 1, 30)
     for col, (name, width) in enumerate(zip(columns, widths, strict=True)):
@@ -276,6 +289,7 @@ def _header(
         ws.write_string(
             HEADER_ROW - 1, col, name, styles.input_header if name in input_names else styles.header
         )
+    return ws, {name: i for i, name in enumerate(columns)}
 
 
 def _write_instructions(
@@ -398,20 +412,17 @@ def _write_progress(
     prev: _Previous,
 ) -> None:
     settings = plan.settings
-    ws = wb.add_worksheet(PROGRESS_SHEET)
-    ws.write_string(
-        0, 0, f"{fy_label(fy, settings.reiwa_for_2019)} 進捗状況調査票　{department}", styles.title
-    )
-    ws.write_string(
-        1,
-        0,
+    ws, col = _input_sheet(
+        wb,
+        styles,
+        PROGRESS_SHEET,
+        f"{fy_label(fy, settings.reiwa_for_2019)} 進捗状況調査票　{department}",
         f"オレンジ色の見出しの列（{STATUS_COLUMN}・{NOTES_COLUMN}）に入力してください。"
         "灰色のセルは変更できません。未入力のセルは黄色で表示されます。",
-        styles.hint,
+        PROGRESS_COLUMNS,
+        PROGRESS_INPUT_COLUMNS,
+        _PROGRESS_WIDTHS,
     )
-    ws.set_row(0, 24)
-    _header(ws, styles, PROGRESS_COLUMNS, PROGRESS_INPUT_COLUMNS, _PROGRESS_WIDTHS)
-    col = {name: i for i, name in enumerate(PROGRESS_COLUMNS)}
     centered = {MEASURE_ID_COLUMN, "番号", "区分"}
     for offset, measure in enumerate(measures):
         row = HEADER_ROW + offset  # 0-based row of this measure
@@ -477,20 +488,17 @@ def _write_kpis(
     wb: Any, styles: _Styles, plan: Plan, fy: int, department: str, kpis: Sequence[Kpi], prev: _Previous
 ) -> None:
     settings = plan.settings
-    ws = wb.add_worksheet(KPI_SHEET)
-    ws.write_string(
-        0, 0, f"{fy_label(fy, settings.reiwa_for_2019)} KPI実績値調査票　{department}", styles.title
-    )
-    ws.write_string(
-        1,
-        0,
+    ws, col = _input_sheet(
+        wb,
+        styles,
+        KPI_SHEET,
+        f"{fy_label(fy, settings.reiwa_for_2019)} KPI実績値調査票　{department}",
         f"オレンジ色の見出しの列（{ACTUAL_COLUMN}・{REMARKS_COLUMN}）に入力してください。"
         f"{ACTUAL_COLUMN}は数値のみ（単位は付けない）、未集計は空欄です。",
-        styles.hint,
+        KPI_COLUMNS,
+        KPI_INPUT_COLUMNS,
+        _KPI_WIDTHS,
     )
-    ws.set_row(0, 24)
-    _header(ws, styles, KPI_COLUMNS, KPI_INPUT_COLUMNS, _KPI_WIDTHS)
-    col = {name: i for i, name in enumerate(KPI_COLUMNS)}
     centered = {KPI_ID_COLUMN, "単位", "目標年度"}
     for offset, kpi in enumerate(kpis):
         row = HEADER_ROW + offset
