@@ -60,8 +60,8 @@ class _Row:
 class _SheetReader:
     """Rows of one sheet as dicts keyed by header name; collects findings about the sheet."""
 
-    def __init__(self, ws: Any, sheet: str, file: str, findings: list[Finding]) -> None:
-        self.sheet, self.file, self.findings = sheet, file, findings
+    def __init__(self, ws: Any, sheet: str, id_column: str, file: str, findings: list[Finding]) -> None:
+        self.sheet, self.id_column, self.file, self.findings = sheet, id_column, file, findings
         rows = ws.iter_rows(values_only=True)
         header = next(rows, ())
         self.columns: dict[str, int] = {}
@@ -105,17 +105,23 @@ class _SheetReader:
     def missing_values(self, row: _Row, required: tuple[str, ...]) -> bool:
         missing = [c for c in required if not row.values.get(c)]
         for column in missing:
-            self.findings.append(
-                make_finding(
-                    "master-missing-value",
-                    file=self.file,
-                    sheet=self.sheet,
-                    cell=row.ref(column),
-                    item_id=row.values.get(required[0], ""),
-                    column=column,
-                )
-            )
+            self.report(row, "master-missing-value", column)
         return bool(missing)
+
+    def report(self, row: _Row, code: str, column: str, **params: Any) -> None:
+        """A finding at the cell of ``column`` in ``row``, for the row's ID, quoting the cell's text."""
+        self.findings.append(
+            make_finding(
+                code,
+                file=self.file,
+                sheet=self.sheet,
+                cell=row.ref(column),
+                item_id=row.values.get(self.id_column, ""),
+                value=row.values.get(column, ""),
+                column=column,
+                **params,
+            )
+        )
 
 
 def load_plan(path: Path) -> Plan:
@@ -174,7 +180,7 @@ def check_master(path: Path) -> tuple[Plan | None, list[Finding]]:
 
 
 def _read_measures(ws: Any, file: str, findings: list[Finding]) -> list[Measure]:
-    reader = _SheetReader(ws, MEASURE_SHEET, file, findings)
+    reader = _SheetReader(ws, MEASURE_SHEET, "取組ID", file, findings)
     if not reader.require(MEASURE_REQUIRED):
         return []
     measures: list[Measure] = []
@@ -185,43 +191,14 @@ def _read_measures(ws: Any, file: str, findings: list[Finding]) -> list[Measure]
         if reader.missing_values(row, MEASURE_REQUIRED):
             continue
         if v["取組ID"] in seen:
-            findings.append(
-                make_finding(
-                    "master-duplicate-id",
-                    file=file,
-                    sheet=MEASURE_SHEET,
-                    cell=row.ref("取組ID"),
-                    item_id=v["取組ID"],
-                    value=v["取組ID"],
-                    column="取組ID",
-                    other=seen[v["取組ID"]],
-                )
-            )
+            reader.report(row, "master-duplicate-id", "取組ID", other=seen[v["取組ID"]])
             continue
         seen[v["取組ID"]] = row.ref("取組ID")
         category = normalize_choice(v.get("区分", "")).strip("【】[]")
         if category and category not in CATEGORIES:
-            findings.append(
-                make_finding(
-                    "master-unknown-category",
-                    file=file,
-                    sheet=MEASURE_SHEET,
-                    cell=row.ref("区分"),
-                    item_id=v["取組ID"],
-                    value=v.get("区分", ""),
-                )
-            )
+            reader.report(row, "master-unknown-category", "区分")
         if isinstance(row.raw.get("予算事業コード"), int | float):
-            findings.append(
-                make_finding(
-                    "master-code-as-number",
-                    file=file,
-                    sheet=MEASURE_SHEET,
-                    cell=row.ref("予算事業コード"),
-                    item_id=v["取組ID"],
-                    value=v.get("予算事業コード", ""),
-                )
-            )
+            reader.report(row, "master-code-as-number", "予算事業コード")
         key = (v["基本目標"], v["施策"])
         counters[key] = counters.get(key, 0) + 1
         measures.append(
@@ -244,7 +221,7 @@ def _read_measures(ws: Any, file: str, findings: list[Finding]) -> list[Measure]
 
 
 def _read_kpis(ws: Any, file: str, findings: list[Finding], measures: list[Measure]) -> list[Kpi]:
-    reader = _SheetReader(ws, KPI_SHEET, file, findings)
+    reader = _SheetReader(ws, KPI_SHEET, "KPI_ID", file, findings)
     if not reader.require(KPI_REQUIRED):
         return []
     areas_by_goal: dict[str, set[str]] = {}
@@ -257,34 +234,19 @@ def _read_kpis(ws: Any, file: str, findings: list[Finding], measures: list[Measu
         if reader.missing_values(row, KPI_REQUIRED):
             continue
         kpi_id = v["KPI_ID"]
-
-        def report(code: str, column: str, row: _Row = row, **params: Any) -> None:
-            findings.append(
-                make_finding(
-                    code,
-                    file=file,
-                    sheet=KPI_SHEET,
-                    cell=row.ref(column),
-                    item_id=row.values["KPI_ID"],
-                    value=row.values.get(column, ""),
-                    column=column,
-                    **params,
-                )
-            )
-
         if kpi_id in seen:
-            report("master-duplicate-id", "KPI_ID", other=seen[kpi_id])
+            reader.report(row, "master-duplicate-id", "KPI_ID", other=seen[kpi_id])
             continue
         seen[kpi_id] = row.ref("KPI_ID")
         direction = normalize_choice(v["方向"])
         if direction not in DIRECTIONS:
-            report("master-unknown-direction", "方向")
+            reader.report(row, "master-unknown-direction", "方向")
         numbers: dict[str, float | None] = {}
         for column in ("基準値", "目標値"):
             parsed = parse_master_number(row.raw.get(column))
             numbers[column] = parsed.value
             if not parsed.ok:
-                report("master-not-a-number", column)
+                reader.report(row, "master-not-a-number", column)
         years: dict[str, int | None] = {}
         for column in ("基準年度", "目標年度"):
             years[column] = None
@@ -292,12 +254,12 @@ def _read_kpis(ws: Any, file: str, findings: list[Finding], measures: list[Measu
                 try:
                     years[column] = parse_fy(v[column])
                 except FiscalYearError:
-                    report("master-bad-fiscal-year", column, help=FY_HELP)
+                    reader.report(row, "master-bad-fiscal-year", column, help=FY_HELP)
         area = v.get("施策", "")
         if v["基本目標"] not in areas_by_goal:
-            report("master-kpi-unknown-goal", "基本目標")
+            reader.report(row, "master-kpi-unknown-goal", "基本目標")
         elif area and area not in areas_by_goal[v["基本目標"]]:
-            report("master-kpi-unknown-area", "施策")
+            reader.report(row, "master-kpi-unknown-area", "施策")
         kpis.append(
             Kpi(
                 id=kpi_id,
