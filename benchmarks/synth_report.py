@@ -8,13 +8,16 @@ characters per measure and year, a few years without an entry, a few measures no
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from pathlib import Path
 
 from kpi_report.achievement import achievement_rate, grade
 from kpi_report.fiscal import fy_heading, fy_label
 from kpi_report.master import load_plan
 from kpi_report.model import (
+    Area,
     AreaSection,
+    Goal,
     GoalSection,
     Kpi,
     KpiRow,
@@ -125,8 +128,12 @@ def report_from_plan(
     )
 
 
-def synthetic_plan(path: Path, measures: int) -> Plan:
-    """A generated master of ``measures`` measures (KPIs and departments scaled with it), loaded."""
+def synthetic_plan(path: Path, measures: int, texts: Plan | None = None) -> Plan:
+    """A generated master of ``measures`` measures (KPIs and departments scaled with it), loaded.
+
+    With ``texts``, each measure takes the 名称 and 内容 of a measure of that plan in turn (e.g. the
+    bundled Kiyose sample, 内容 of 61 characters on average), instead of the generator's 184-character 内容.
+    """
     write_synthetic_master(
         path,
         measures=measures,
@@ -135,4 +142,16 @@ def synthetic_plan(path: Path, measures: int) -> Plan:
         goals=4,
         areas_per_goal=5 if measures >= 100 else 3,
     )
-    return load_plan(path)
+    plan = load_plan(path)
+    if texts is None or not texts.measures:
+        return plan
+    source = texts.measures
+    renamed = {
+        m.id: replace(m, name=source[i % len(source)].name, content=source[i % len(source)].content)
+        for i, m in enumerate(plan.measures)
+    }
+    goals = tuple(
+        Goal(g.title, tuple(Area(a.title, tuple(renamed[m.id] for m in a.measures)) for a in g.areas))
+        for g in plan.goals
+    )
+    return replace(plan, goals=goals, measures=tuple(renamed[m.id] for m in plan.measures))

@@ -51,15 +51,20 @@ def _text(x: float, y: float, text: str, size: float = 8, anchor: str = "start",
     )
 
 
+CHART_LEGEND = "□基準 ■実績 ◆目標"
+
+
 def kpi_chart(row: KpiRow, font_family: str, reiwa_for_2019: bool = True) -> str:
     """A small line chart of one KPI: baseline, actual values per year, the target line and target year.
 
-    The baseline is a hollow dot, actual values filled dots joined by a line, the target a dashed
-    horizontal line labelled 目標 with a diamond on the target year, which is marked on the axis.
+    The baseline is a hollow square, actual values filled squares joined by a line, the target a dashed
+    horizontal line with a diamond on the target year, whose dashed vertical line marks it on the axis
+    (legend: :data:`CHART_LEGEND`). Straight segments and two labels only: WeasyPrint draws SVG in
+    Python, per element and per path command, and a review holds hundreds of these charts.
     """
     kpi = row.kpi
     width, height = 200.0, 62.0
-    left, right, top, bottom = 6.0, 176.0, 7.0, 46.0
+    left, right, top, bottom = 8.0, 192.0, 6.0, 46.0
     points: list[tuple[int, float]] = [(fy, v) for fy, v in row.actuals if v is not None]
     base = (
         (kpi.baseline_fy, kpi.baseline) if kpi.baseline_fy is not None and kpi.baseline is not None else None
@@ -89,40 +94,29 @@ def kpi_chart(row: KpiRow, font_family: str, reiwa_for_2019: bool = True) -> str
     def y(value: float) -> float:
         return bottom - (bottom - top) * (value - lo) / (hi - lo)
 
-    body = [f'<line x1="{_n(left)}" y1="{_n(bottom)}" x2="{_n(right)}" y2="{_n(bottom)}" stroke="{_GRID}"/>']
-    for fy in years:
-        body.append(
-            f'<line x1="{_n(x(fy))}" y1="{_n(bottom)}" x2="{_n(x(fy))}" y2="{_n(bottom + 2)}" stroke="{_GRID}"/>'
-        )
+    def square(fy: int, value: float) -> str:
+        return f"M{_n(x(fy) - 2)} {_n(y(value) - 2)}h4v4h-4Z"
+
+    axis = f"M{_n(left)} {_n(bottom)}H{_n(right)}" + "".join(f"M{_n(x(fy))} {_n(bottom)}v2" for fy in years)
+    body = [f'<path d="{axis}" stroke="{_GRID}" fill="none"/>']
+    target = ""
     if target_fy is not None:
-        body.append(
-            f'<line x1="{_n(x(target_fy))}" y1="{_n(top)}" x2="{_n(x(target_fy))}" y2="{_n(bottom)}" '
-            f'stroke="{_TARGET}" stroke-width="0.6" stroke-dasharray="1.5 1.5"/>'
-        )
+        target += f"M{_n(x(target_fy))} {_n(top)}V{_n(bottom)}"
     if kpi.target is not None:
-        ty = y(kpi.target)
-        body.append(
-            f'<line x1="{_n(left)}" y1="{_n(ty)}" x2="{_n(right)}" y2="{_n(ty)}" stroke="{_TARGET}" '
-            f'stroke-width="1" stroke-dasharray="4 2"/>'
-        )
-        body.append(_text(right + 2, ty + 3, "目標", 7.5, fill=_TARGET))
-        if target_fy is not None:
-            tx = x(target_fy)
-            body.append(
-                f'<path d="M{_n(tx)} {_n(ty - 3.5)}L{_n(tx + 3.5)} {_n(ty)}L{_n(tx)} {_n(ty + 3.5)}'
-                f'L{_n(tx - 3.5)} {_n(ty)}Z" fill="{_TARGET}"/>'
-            )
+        target += f"M{_n(left)} {_n(y(kpi.target))}H{_n(right)}"
+    if target:
+        body.append(f'<path d="{target}" stroke="{_TARGET}" stroke-dasharray="3 2" fill="none"/>')
+    if kpi.target is not None and target_fy is not None:
+        tx, ty = x(target_fy), y(kpi.target)
+        body.append(f'<path d="M{_n(tx)} {_n(ty - 3.5)}l3.5 3.5l-3.5 3.5l-3.5 -3.5Z" fill="{_TARGET}"/>')
     line = ([base] if base else []) + [(fy, v) for fy, v in points if not base or fy > base[0]]
     if len(line) > 1:
         coords = " ".join(f"{_n(x(fy))},{_n(y(v))}" for fy, v in line)
         body.append(f'<polyline points="{coords}" fill="none" stroke="{_ACTUAL}" stroke-width="1.2"/>')
+    if points:
+        body.append(f'<path d="{"".join(square(fy, v) for fy, v in points)}" fill="{_ACTUAL}"/>')
     if base:
-        body.append(
-            f'<circle cx="{_n(x(base[0]))}" cy="{_n(y(base[1]))}" r="2.2" fill="#ffffff" '
-            f'stroke="{_ACTUAL}" stroke-width="1"/>'
-        )
-    for fy, v in points:
-        body.append(f'<circle cx="{_n(x(fy))}" cy="{_n(y(v))}" r="2.2" fill="{_ACTUAL}"/>')
+        body.append(f'<path d="{square(*base)}" fill="#ffffff" stroke="{_ACTUAL}"/>')
     marked = [first, last] if last != first else [first]
     for fy in marked:
         anchor = "start" if fy == first and len(marked) > 1 else "end" if len(marked) > 1 else "middle"

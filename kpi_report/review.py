@@ -288,6 +288,7 @@ def _context(report: ProgressReport, font: JapaneseFont) -> dict[str, Any]:
         "rate": format_rate,
         "value": value_text,
         "kpi_chart": kpi_chart,
+        "chart_legend": charts.CHART_LEGEND,
         "actual_values": actual_values,
         "this_year": this_year,
         "point_class": point_class,

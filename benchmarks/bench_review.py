@@ -1,0 +1,190 @@
+"""Benchmark: the annual review PDF for generated plans of 60, 300 and 1,000 measures.
+
+For each size, in a fresh process: a synthetic master (tools/synth.py) and a report with two years of notes
+in the volume of Kodaira's published table (benchmarks/synth_report.py), then render_review timed
+(first run and best of the repeats), pages, size, and peak memory of the main process and of the largest
+rendering process. Where LibreOffice is installed, the same rows written to an .xlsx and printed to PDF by
+``soffice --headless --convert-to pdf`` are timed for comparison (the peer a planning section would use).
+
+Usage: .venv/bin/python -m benchmarks.bench_review [--sizes 60,300,1000] [--repeat 3] [--workers N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from pypdf import PdfReader
+
+from benchmarks.synth_report import report_from_plan, synthetic_plan
+from kpi_report.master import load_plan
+from kpi_report.model import ProgressReport
+from kpi_report.output import new_xlsx, write_atomic
+from kpi_report.project import PACKAGED_TEMPLATES
+from kpi_report.review import render_review
+
+SAMPLE = Path(__file__).resolve().parents[1] / "inputs" / "master.xlsx"
+HEADERS = ("施策番号", "名称", "内容", "所管課（関連課）", "進捗状況", "実施等状況")
+
+
+def _peak_mb(who: int) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024
+
+
+def one(measures: int, repeat: int, workers: int | None, long_content: bool) -> dict[str, object]:
+    """Time render_review for one plan size (run in its own process, so memory figures are its own)."""
+    texts = None if long_content else load_plan(SAMPLE)
+    with tempfile.TemporaryDirectory() as tmp:
+        plan = synthetic_plan(Path(tmp) / "master.xlsx", measures, texts)
+    report = report_from_plan(plan, fy=2019, history_years=2)
+    times = []
+    pdf = b""
+    for _ in range(repeat):
+        start = time.perf_counter()
+        pdf = render_review(report, [PACKAGED_TEMPLATES], workers=workers)
+        times.append(time.perf_counter() - start)
+    chars = sum(
+        len(r.measure.content) + sum(len(p) for y in r.history for p in y.points)
+        for g in report.goals
+        for a in g.areas
+        for r in a.rows
+    )
+    return {
+        "measures": len(plan.measures),
+        "kpis": len(plan.kpis),
+        "chars": chars,
+        "first": times[0],
+        "best": min(times),
+        "pages": len(PdfReader(io.BytesIO(pdf)).pages),
+        "mb": len(pdf) / 1e6,
+        "main_peak_mb": _peak_mb(resource.RUSAGE_SELF),
+        "worker_peak_mb": _peak_mb(resource.RUSAGE_CHILDREN),
+    }
+
+
+def progress_xlsx(report: ProgressReport, path: Path) -> None:
+    """The report's progress-table rows as a plain printable .xlsx (LibreOffice's input for comparison)."""
+    buffer = io.BytesIO()
+    wb = new_xlsx(buffer)
+    ws = wb.add_worksheet("進捗状況一覧表")
+    wrap = wb.add_format({"text_wrap": True, "valign": "top", "border": 1, "font_size": 8})
+    head = wb.add_format({"bold": True, "border": 1, "bg_color": "#DDE7F3", "font_size": 8})
+    for col, (title, width) in enumerate(zip(HEADERS, (6, 18, 34, 14, 8, 60), strict=True)):
+        ws.set_column(col, col, width)
+        ws.write_string(0, col, title, head)
+    row = 1
+    for goal in report.goals:
+        ws.merge_range(row, 0, row, 5, goal.title, head)
+        row += 1
+        for area in goal.areas:
+            ws.merge_range(row, 0, row, 5, area.title, head)
+            row += 1
+            for r in area.rows:
+                notes = "\n".join(
+                    line for y in r.history for line in (y.heading, *(f"・{p}" for p in y.points))
+                )
+                owners = "\n".join((*r.measure.owners, *(f"（{d}）" for d in r.measure.related)))
+                values = (r.measure.number, r.measure.name, r.measure.content, owners, r.status, notes)
+                for col, value in enumerate(values):
+                    ws.write_string(row, col, value, wrap)
+                row += 1
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.repeat_rows(0)
+    ws.fit_to_pages(1, 0)
+    wb.close()
+    write_atomic(path, buffer.getvalue())
+
+
+def libreoffice(measures: int, repeat: int, long_content: bool) -> float | None:
+    """Best time of LibreOffice headless printing the same rows (xlsx → pdf); None without soffice."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if not soffice:
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        plan = synthetic_plan(folder / "master.xlsx", measures, None if long_content else load_plan(SAMPLE))
+        sheet = folder / f"progress-{measures}.xlsx"
+        progress_xlsx(report_from_plan(plan, fy=2019, history_years=2), sheet)
+        command = [
+            soffice,
+            f"-env:UserInstallation={(folder / 'profile').as_uri()}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(folder / "out"),
+            str(sheet),
+        ]
+        subprocess.run(
+            command, capture_output=True, check=True, timeout=600
+        )  # first start builds the profile
+        times = []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            subprocess.run(command, capture_output=True, check=True, timeout=600)
+            times.append(time.perf_counter() - start)
+        return min(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", default="60,300,1000", help="measure counts, comma-separated")
+    parser.add_argument("--repeat", type=int, default=3, help="renders per size (best and first are shown)")
+    parser.add_argument("--workers", type=int, default=None, help="rendering processes (default: up to 2)")
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--no-libreoffice", action="store_true", help="skip the LibreOffice comparison")
+    parser.add_argument(
+        "--long-content",
+        action="store_true",
+        help="keep tools/synth.py's 184-character 内容 instead of the sample plan's texts (61 on average)",
+    )
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(one(args.one, args.repeat, args.workers, args.long_content)))
+        return
+    content = (
+        "184-character 内容 (tools/synth.py)" if args.long_content else "名称・内容 of the Kiyose sample"
+    )
+    print(f"annual review PDF (render_review, after imports; 2 years of notes per measure; {content})")
+    for size in (int(s) for s in args.sizes.split(",")):
+        command = [
+            sys.executable,
+            "-m",
+            "benchmarks.bench_review",
+            "--one",
+            str(size),
+            "--repeat",
+            str(args.repeat),
+        ]
+        if args.workers:
+            command += ["--workers", str(args.workers)]
+        if args.long_content:
+            command.append("--long-content")
+        result = json.loads(subprocess.run(command, capture_output=True, text=True, check=True).stdout)
+        line = (
+            f"{result['measures']:5d} measures, {result['kpis']:3d} KPIs, {result['chars'] / 1000:5.0f}k chars: "
+            f"best {result['best']:5.2f} s, first {result['first']:5.2f} s, {result['pages']:4d} pages, "
+            f"{result['mb']:4.1f} MB; peak memory main {result['main_peak_mb']:.0f} MB, "
+            f"largest worker {result['worker_peak_mb']:.0f} MB"
+        )
+        if not args.no_libreoffice:
+            office = libreoffice(size, args.repeat, args.long_content)
+            line += "; LibreOffice xlsx→pdf (table only): " + (
+                f"{office:.2f} s" if office else "not installed"
+            )
+        print(line, flush=True)
+
+
+if __name__ == "__main__":
+    main()
