@@ -1,0 +1,320 @@
+"""The annual review PDF: content, contents page, page numbers, fonts, safe fetching, reproducibility."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import socket
+import subprocess
+import urllib.request
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pypdf import PdfReader
+
+from benchmarks.synth_report import report_from_plan
+from kpi_report import weasy
+from kpi_report.achievement import format_rate
+from kpi_report.model import Plan, ProgressReport, YearNotes
+from kpi_report.project import PACKAGED_TEMPLATES
+from kpi_report.review import pdf_date, render_review, value_text
+from kpi_report.weasy import PartRenderer, RenderConfig, SafeURLFetcher, css_string
+
+HOSTILE = (
+    '<img src="file:///etc/passwd">',
+    '<link rel=attachment href="file:///etc/passwd">',
+    "http://169.254.169.254/latest/meta-data/",
+    "<script>alert(1)</script>",
+)
+
+
+def _flat(text: str) -> str:
+    """Text without any whitespace: table cells wrap lines anywhere."""
+    return re.sub(r"\s+", "", text)
+
+
+@pytest.fixture(scope="module")
+def report(sample_plan: Plan) -> ProgressReport:
+    return report_from_plan(sample_plan, fy=2019, missing_submissions=("郷土博物館",))
+
+
+@pytest.fixture(scope="module")
+def pdf(report: ProgressReport) -> bytes:
+    return render_review(report, [PACKAGED_TEMPLATES], workers=2)
+
+
+@pytest.fixture(scope="module")
+def pages(pdf: bytes) -> list[str]:
+    return [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
+
+
+def _fonts(reader: PdfReader) -> list[Any]:
+    """Every font dictionary used by the pages."""
+    fonts: list[Any] = []
+    for page in reader.pages:
+        resources: Any = page["/Resources"]
+        fonts.extend(font.get_object() for font in resources["/Font"].values())
+    return fonts
+
+
+def _front_pages(pdf: bytes) -> int:
+    return sum(1 for label in PdfReader(io.BytesIO(pdf)).page_labels if not label.isdigit())
+
+
+def test_cover_shows_plan_city_era_year_and_issue_date(pages: list[str], report: ProgressReport) -> None:
+    cover = pages[0]
+    assert report.plan_name in cover
+    assert "令和元年度 実績" in cover
+    assert "年次報告書" in _flat(cover)
+    assert report.city in cover
+    assert report.issue_date == "令和2年6月" and report.issue_date in cover
+
+
+def test_contents_page_numbers_are_where_the_sections_start(
+    pdf: bytes, pages: list[str], report: ProgressReport
+) -> None:
+    front = _front_pages(pdf)
+    toc = pages[1]
+    assert "目次" in toc
+    titles = ["概要", *(g.title for g in report.goals), *(a.title for g in report.goals for a in g.areas)]
+    for title in titles:
+        match = re.search(re.escape(title) + r"\s*\.{3,}\s*(\d+)", toc)
+        assert match, f"{title} missing from the contents"
+        page = int(match.group(1))
+        body = pages[front + page - 1]
+        assert title in body, f"{title}: the contents say page {page}, which does not show it"
+        assert f"- {page} -" in body
+    appendix = re.search(r"進捗状況一覧表\s*\.{3,}\s*(\d+)", toc)
+    assert appendix and "進捗状況一覧表" in pages[front + int(appendix.group(1)) - 1]
+
+
+def test_body_pages_are_numbered_continuously_with_the_plan_name_on_top(
+    pdf: bytes, pages: list[str], report: ProgressReport
+) -> None:
+    front = _front_pages(pdf)
+    assert front == 2  # cover and one contents page, unnumbered
+    for number, text in enumerate(pages[front:], start=1):
+        assert text.rstrip().endswith(f"- {number} -")
+        assert report.plan_name in text
+    assert all("- 1 -" not in text for text in pages[:front])
+
+
+def test_every_measure_name_and_this_years_notes_are_printed(
+    pages: list[str], report: ProgressReport
+) -> None:
+    text = _flat("".join(pages))
+    for goal in report.goals:
+        for area in goal.areas:
+            for row in area.rows:
+                assert _flat(row.measure.name) in text
+                for year in row.history:
+                    assert _flat(year.heading) in text
+                    for point in year.points:
+                        assert _flat(point) in text
+
+
+def test_every_kpi_is_printed_with_its_rate_and_grade_counts(
+    pages: list[str], report: ProgressReport
+) -> None:
+    body = _flat("".join(pages))
+    rows = [k for g in report.goals for k in (*g.indicators, *(k for a in g.areas for k in a.kpis))]
+    assert rows
+    for row in rows:
+        name = _flat(row.kpi.name)
+        assert name in body
+        start = body.index(name)
+        assert format_rate(row.rate) in body[start : start + 400]
+    summary = _flat(pages[2] + pages[3])
+    assert "提出のなかった所管課" in summary and "郷土博物館" in summary
+
+
+def test_progress_table_repeats_its_header_on_every_page(
+    pdf: bytes, pages: list[str], report: ProgressReport
+) -> None:
+    front = _front_pages(pdf)
+    toc = pages[1]
+    start = int(re.search(r"進捗状況一覧表\s*\.{3,}\s*(\d+)", toc).group(1))  # type: ignore[union-attr]
+    appendix = pages[front + start - 1 :]
+    assert len(appendix) > 3
+    for text in appendix:
+        flat = _flat(text)
+        assert "施策番号名称内容所管課（関連課）進捗状況" in flat
+        assert _flat(report.notes_header) in flat
+
+
+def test_fonts_are_embedded_japanese_subsets(pdf: bytes, tmp_path: Path) -> None:
+    path = tmp_path / "review.pdf"
+    path.write_bytes(pdf)
+    if shutil.which("pdffonts"):
+        lines = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
+        fonts = lines.splitlines()[2:]
+        assert fonts
+        for line in fonts:
+            emb, sub, uni = line.split()[-5:-2]
+            assert (emb, sub, uni) == ("yes", "yes", "yes"), line
+            assert "IPAex" in line or "Noto" in line, line
+    for font in _fonts(PdfReader(io.BytesIO(pdf))):
+        descendant = font["/DescendantFonts"][0].get_object()
+        descriptor = descendant["/FontDescriptor"].get_object()
+        assert "/FontFile2" in descriptor or "/FontFile3" in descriptor
+
+
+def test_packaged_font_is_used_when_none_is_installed(
+    monkeypatch: pytest.MonkeyPatch, report: ProgressReport
+) -> None:
+    monkeypatch.setattr(weasy, "_installed_family", lambda family: False)
+    weasy.find_japanese_font.cache_clear()
+    try:
+        font = weasy.find_japanese_font()
+        assert font.file is not None and font.file.name == "ipaexg.ttf"
+        small = replace(report, goals=report.goals[:1])
+        reader = PdfReader(io.BytesIO(render_review(small, [PACKAGED_TEMPLATES], workers=1)))
+        names = {str(font["/BaseFont"]) for font in _fonts(reader)}
+        assert names and all(name.endswith("IPAexGothic") for name in names)
+        assert small.goals[0].title in reader.pages[2].extract_text() + reader.pages[3].extract_text()
+    finally:
+        weasy.find_japanese_font.cache_clear()
+
+
+def test_two_renders_give_identical_bytes_whatever_the_worker_count(
+    pdf: bytes, report: ProgressReport
+) -> None:
+    assert render_review(report, [PACKAGED_TEMPLATES], workers=1) == pdf
+    metadata: Any = PdfReader(io.BytesIO(pdf)).metadata
+    assert str(metadata["/CreationDate"]) == "D:20200601000000"  # the issue date, not the clock
+
+
+def test_progress_is_reported_part_by_part(report: ProgressReport) -> None:
+    calls: list[tuple[str, int, int]] = []
+    small = replace(report, goals=report.goals[:2])
+    render_review(small, [PACKAGED_TEMPLATES], progress=lambda *a: calls.append(a), workers=2)
+    assert [done for _, done, _ in calls] == list(range(1, len(calls) + 1))
+    assert calls[-1][1] == calls[-1][2] > 2
+
+
+def _hostile_report(report: ProgressReport) -> ProgressReport:
+    goal = report.goals[0]
+    area = goal.areas[0]
+    row = area.rows[0]
+    notes = (*row.history[:-1], YearNotes(report.fy, row.history[-1].heading, HOSTILE))
+    measure = replace(row.measure, name='取組<img src="http://169.254.169.254/">')
+    area = replace(area, rows=(replace(row, history=notes, measure=measure), *area.rows[1:3]))
+    return replace(
+        report,
+        goals=(replace(goal, areas=(area,)),),
+        plan_name='計画<link rel="stylesheet" href="http://x/">',
+    )
+
+
+class _Recorder:
+    """Records every URL given to the fetcher and fails on any connection attempt."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.fetched: list[str] = []
+        self.connections: list[Any] = []
+        original = SafeURLFetcher.fetch
+
+        def fetch(fetcher: SafeURLFetcher, url: str, headers: Any = None) -> Any:
+            self.fetched.append(url)
+            return original(fetcher, url, headers)
+
+        def connect(*args: Any, **kwargs: Any) -> None:
+            self.connections.append(args)
+            raise OSError("network disabled in tests")
+
+        def urlopen(*args: Any, **kwargs: Any) -> None:
+            self.connections.append(args)
+            raise OSError("urlopen disabled in tests")
+
+        monkeypatch.setattr(SafeURLFetcher, "fetch", fetch)
+        monkeypatch.setattr(socket.socket, "connect", connect)
+        monkeypatch.setattr(socket, "create_connection", connect)
+        monkeypatch.setattr(urllib.request.OpenerDirector, "open", urlopen)
+
+
+def test_hostile_notes_are_printed_as_text_and_fetch_nothing(
+    monkeypatch: pytest.MonkeyPatch, report: ProgressReport
+) -> None:
+    recorder = _Recorder(monkeypatch)
+    hostile = _hostile_report(report)
+    data = render_review(hostile, [PACKAGED_TEMPLATES], workers=1)
+    font = weasy.find_japanese_font()
+    allowed = {font.file.as_uri()} if font.file else set()
+    assert set(recorder.fetched) <= allowed
+    assert recorder.connections == []
+    text = _flat("".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages))
+    for snippet in HOSTILE:
+        assert _flat(snippet) in text
+    assert _flat('取組<img src="http://169.254.169.254/">') in text
+    assert b"/EmbeddedFile" not in data and b"root:x:0" not in data and b"/URI (http" not in data
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        '<img src="file:///etc/passwd">',
+        '<link rel="attachment" href="file:///etc/passwd">',
+        '<img src="http://169.254.169.254/latest/meta-data/">',
+        '<style>@import url("http://169.254.169.254/x.css");</style>',
+        '<p style="background: url(file:///etc/hostname)">x</p>',
+        '<img src="../../../../../../etc/passwd">',
+    ],
+)
+def test_fetcher_refuses_what_markup_could_ask_for(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, markup: str
+) -> None:
+    """Second layer: even raw markup (a template, not escaped data) fetches nothing outside the templates."""
+    recorder = _Recorder(monkeypatch)
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    renderer = PartRenderer(RenderConfig(("",), templates.as_uri() + "/", (templates,)))
+    renderer.layout("p", f"<html><body><p>本文</p>{markup}</body></html>")
+    data = renderer.finish("p", 1)
+    assert recorder.fetched and renderer.fetcher.refused == recorder.fetched
+    assert recorder.connections == []
+    assert b"/EmbeddedFile" not in data and b"root:" not in data
+
+
+def test_fetcher_reads_files_inside_the_template_folders_only(tmp_path: Path) -> None:
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "logo.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"/>')
+    (templates / "escape.txt").symlink_to("/etc/hostname")
+    fetcher = SafeURLFetcher([templates])
+    assert fetcher.fetch((templates / "logo.svg").as_uri()).read().startswith(b"<svg")
+    for url in (
+        (templates / "escape.txt").as_uri(),
+        "file:///etc/passwd",
+        "https://example.org/",
+        "ftp://x/",
+    ):
+        with pytest.raises(weasy.RefusedURLError):
+            fetcher.fetch(url)
+    assert fetcher.fetch("data:text/plain,ok").read() == b"ok"
+    assert len(fetcher.refused) == 4
+
+
+def test_a_project_template_overrides_the_packaged_one(tmp_path: Path, report: ProgressReport) -> None:
+    custom = tmp_path / "templates"
+    custom.mkdir()
+    css = (PACKAGED_TEMPLATES / "annual-review.css").read_text(encoding="utf-8")
+    (custom / "annual-review.css").write_text(
+        css + "\n.cover-title::after { content: '（案）'; }\n", encoding="utf-8"
+    )
+    small = replace(report, goals=report.goals[:1])
+    data = render_review(small, [custom, PACKAGED_TEMPLATES], workers=1)
+    assert "年次報告書（案）" in _flat(PdfReader(io.BytesIO(data)).pages[0].extract_text())
+
+
+def test_small_helpers() -> None:
+    assert pdf_date("令和2年6月") == "D:20200601000000"
+    assert pdf_date("令和元年5月1日") == "D:20190501000000"
+    assert pdf_date("2020年6月15日") == "D:20200615000000"
+    assert pdf_date("") is None and pdf_date("六月") is None
+    assert value_text(1234.0, "人") == "1,234人"
+    assert value_text(73.25, "%") == "73.25%"
+    assert value_text(None, "人") == "－"
+    assert css_string('a"b\\c') == '"a\\22 b\\5c c"'
