@@ -25,7 +25,8 @@ from kpi_report.model import CheckReport, Finding, Plan, Progress, ProgressRepor
 from kpi_report.output import file_record, write_atomic, write_json_atomic
 from kpi_report.progress_html import render_progress_html
 from kpi_report.progress_xlsx import render_progress_xlsx
-from kpi_report.project import Project
+from kpi_report.project import Project, template_dirs
+from kpi_report.review import render_review
 
 MANIFEST = "manifest.json"
 _YEAR_FOLDER = re.compile(r"\d{4}")
@@ -38,6 +39,7 @@ def renderers() -> dict[str, Renderer]:
     return {
         "progress-list.xlsx": lambda report, _project: render_progress_xlsx(report),
         "progress-list.html": render_progress_html,
+        "annual-review.pdf": lambda report, project: render_review(report, template_dirs(project)),
     }
 
 

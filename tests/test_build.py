@@ -24,7 +24,7 @@ from kpi_report.project import Project
 from tools.fill_forms import fill_form
 
 REPO = Path(__file__).resolve().parents[1]
-REPORTS = ("progress-list.xlsx", "progress-list.html", "manifest.json")
+REPORTS = ("progress-list.xlsx", "progress-list.html", "annual-review.pdf", "manifest.json")
 
 
 @pytest.fixture(scope="module")
