@@ -221,7 +221,16 @@ def goal_short(title: str) -> str:
 
 
 def status_counts(report: ProgressReport) -> tuple[tuple[str, ...], list[CountRow]]:
-    """Status columns (the scale, then 未報告) and each goal's count of measures per status."""
+    """Status columns and each goal's count of measures per status.
+
+    The merge stage's 集計 (report.status_columns / status_counts) when it provides one, so the PDF and
+    the workbook count alike; otherwise the scale, then 未報告 for measures without an accepted status.
+    """
+    if report.status_columns and len(report.status_counts) == len(report.goals):
+        return report.status_columns, [
+            CountRow(goal.title, goal_short(goal.title), tuple(counts.counts))
+            for goal, counts in zip(report.goals, report.status_counts, strict=True)
+        ]
     columns = (*report.statuses, UNREPORTED)
     rows = []
     for goal in report.goals:
@@ -262,8 +271,9 @@ def _context(report: ProgressReport, font: JapaneseFont) -> dict[str, Any]:
     status_columns, status_rows = status_counts(report)
     grades = grade_counts(report)
     status_colors = [
-        charts.STATUS_COLORS[i % len(charts.STATUS_COLORS)] for i in range(len(report.statuses))
-    ] + [charts.UNREPORTED_COLOR]
+        charts.UNREPORTED_COLOR if name == UNREPORTED else charts.STATUS_COLORS[i % len(charts.STATUS_COLORS)]
+        for i, name in enumerate(status_columns)
+    ]
     grade_colors = [charts.GRADE_COLORS[g] for g in ("A", "B", "C", "D", "")]
     years = report.years
 
@@ -280,7 +290,6 @@ def _context(report: ProgressReport, font: JapaneseFont) -> dict[str, Any]:
     def this_year(row: MeasureRow) -> tuple[str, ...]:
         return next((y.points for y in row.history if y.fy == report.fy), ())
 
-    thresholds = getattr(report, "grade_thresholds", None) or GradeThresholds()
     return {
         "report": report,
         "font_family": font.family,
@@ -300,7 +309,7 @@ def _context(report: ProgressReport, font: JapaneseFont) -> dict[str, Any]:
         "status_rows": status_rows,
         "grade_columns": GRADE_COLUMNS,
         "grade_rows": grades,
-        "grade_legend": grade_legend(thresholds),
+        "grade_legend": grade_legend(report.grade_thresholds),
         "status_chart": Markup(
             charts.stacked_bars(
                 [(r.short, r.counts) for r in status_rows],
