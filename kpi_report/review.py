@@ -36,8 +36,8 @@ from kpi_report.weasy import (
     ReviewRenderError,
     css_string,
     find_japanese_font,
+    finish_pdf,
     font_face_css,
-    merge_pdfs,
     render_parts,
 )
 
@@ -183,7 +183,7 @@ def render_review(
     if created:
         metadata["/CreationDate"] = metadata["/ModDate"] = created
     links = {f"toc:{entry.anchor}": entry.page + offset for entry in toc}
-    return merge_pdfs(rendered.pdfs, rendered.front_pages, outline, metadata, links)
+    return finish_pdf(rendered, outline, metadata, links)
 
 
 def _environment(template_dirs: Sequence[Path]) -> Environment:

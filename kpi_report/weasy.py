@@ -43,7 +43,7 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.constants import PageLabelStyle
 from pypdf.generic import ArrayObject, NameObject, NumberObject
 from weasyprint import CSS, HTML
-from weasyprint.layout.background import layout_backgrounds
+from weasyprint.layout.background import layout_box_backgrounds
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -201,8 +201,10 @@ def _make_margin_boxes(held: list[tuple[Any, Any, Any]], page_offset: int) -> No
     for context, page, state in held:
         counters = state[1]
         counters["page"] = [value + page_offset for value in counters.get("page", [0])]
-        page.children = (*page.children, *make(context, page, state))
-        layout_backgrounds(page, context.get_image_from_uri)
+        margin_boxes = tuple(make(context, page, state))
+        page.children = (*page.children, *margin_boxes)
+        for box in margin_boxes:  # the rest of the page had its backgrounds laid out already
+            layout_box_backgrounds(page, box, context.get_image_from_uri)
 
 
 # A small user-agent stylesheet replacing WeasyPrint's full HTML5 one for the review's own documents: the
@@ -348,11 +350,35 @@ def _worker(conn: Connection, config: RenderConfig) -> None:
 FrontBuilder = Callable[[Mapping[str, PartLayout], Mapping[str, int]], str]
 
 
+class _Joiner:
+    """Appends part PDFs to one PdfWriter in document order as they arrive (while workers still render).
+
+    The insertion order is always the same (parts in order, then the front matter at the start), so the
+    merged bytes do not depend on which worker finished first.
+    """
+
+    def __init__(self, keys: Sequence[str]) -> None:
+        self.writer = PdfWriter()
+        self.keys = list(keys)
+        self._pending: dict[str, bytes] = {}
+        self._next = 0
+
+    def add(self, key: str, data: bytes) -> None:
+        self._pending[key] = data
+        while self._next < len(self.keys) and self.keys[self._next] in self._pending:
+            part = self._pending.pop(self.keys[self._next])
+            self.writer.append(PdfReader(io.BytesIO(part)), import_outline=False)
+            self._next += 1
+        if self._next == len(self.keys) and FRONT in self._pending:
+            front = self._pending.pop(FRONT)
+            self.writer.merge(0, PdfReader(io.BytesIO(front)), import_outline=False)
+
+
 @dataclass
 class RenderedParts:
-    """The result of :func:`render_parts`: PDFs in document order (front first) and where parts start."""
+    """The result of :func:`render_parts`: the joined PDF (front first) and where parts start."""
 
-    pdfs: list[bytes]
+    writer: PdfWriter
     first_pages: dict[str, int]  # body page number (1-based) of each part's first page
     layouts: dict[str, PartLayout]
     front_pages: int
@@ -404,19 +430,19 @@ def _render_sequential(
     tick: Callable[[int], None],
 ) -> RenderedParts:
     renderer = PartRenderer(config)
+    joiner = _Joiner([k for k, _ in parts])
     layouts: dict[str, PartLayout] = {}
-    pdfs: list[bytes] = []
     number = 1
     for done, (key, html) in enumerate(parts, start=1):
         layouts[key] = renderer.layout(key, html)
-        pdfs.append(renderer.finish(key, number))
+        joiner.add(key, renderer.finish(key, number))
         number += layouts[key].pages
         tick(done)
     first = _first_pages([k for k, _ in parts], layouts)
     front = renderer.layout(FRONT, make_front(layouts, first))
-    pdfs.insert(0, renderer.finish(FRONT, 1))
+    joiner.add(FRONT, renderer.finish(FRONT, 1))
     tick(len(parts) + 1)
-    return RenderedParts(pdfs, first, layouts, front.pages)
+    return RenderedParts(joiner.writer, first, layouts, front.pages)
 
 
 _WARM_UP_HTML = (
@@ -458,7 +484,8 @@ def _render_parallel(
     todo: deque[str] = deque(keys)
     layouts: dict[str, PartLayout] = {}
     holder: dict[str, int] = {}  # part key -> worker index holding its layout
-    pdf_of: dict[str, bytes] = {}
+    done: set[str] = set()
+    joiner = _Joiner(keys)
     busy: dict[int, bool] = {}
     conns: list[Connection] = []
     procs = []
@@ -479,7 +506,7 @@ def _render_parallel(
                 if busy[w]:
                     continue
                 ready = [
-                    k for k, h in holder.items() if h == w and k not in pdf_of and (k in first or k == FRONT)
+                    k for k, h in holder.items() if h == w and k not in done and (k in first or k == FRONT)
                 ]
                 if ready:
                     key = min(ready, key=lambda k: -1 if k == FRONT else keys.index(k))
@@ -493,7 +520,7 @@ def _render_parallel(
                 busy[w] = True
 
         dispatch()
-        while len(pdf_of) < len(keys) + 1:
+        while len(done) < len(keys) + 1:
             for conn in wait(conns):
                 assert isinstance(conn, Connection)
                 w = conns.index(conn)
@@ -508,8 +535,9 @@ def _render_parallel(
                     layouts[key] = payload
                     holder[key] = w
                 else:
-                    pdf_of[key] = payload
-                    tick(len(pdf_of))
+                    done.add(key)
+                    joiner.add(key, payload)
+                    tick(len(done))
                 if not front_queued and all(k in layouts for k in keys):
                     html_of[FRONT] = make_front(layouts, _first_pages(keys, layouts))
                     todo.appendleft(FRONT)
@@ -525,7 +553,7 @@ def _render_parallel(
             if proc.is_alive():
                 proc.terminate()
     first = _first_pages(keys, layouts)
-    return RenderedParts([pdf_of[FRONT], *(pdf_of[k] for k in keys)], first, layouts, layouts[FRONT].pages)
+    return RenderedParts(joiner.writer, first, layouts, layouts[FRONT].pages)
 
 
 @dataclass(frozen=True)
@@ -537,21 +565,18 @@ class OutlineItem:
     parent: int | None = None
 
 
-def merge_pdfs(
-    pdfs: Sequence[bytes],
-    front_pages: int,
+def finish_pdf(
+    rendered: RenderedParts,
     outline: Sequence[OutlineItem],
     metadata: Mapping[str, str],
     links: Mapping[str, int] | None = None,
 ) -> bytes:
-    """Join part PDFs into one: bookmarks, page labels (front pages unnumbered, body from 1), metadata.
+    """The joined PDF's bytes, with bookmarks, page labels (front pages unnumbered, body from 1), metadata.
 
     ``links`` maps URI link targets written in the front matter (e.g. ``toc:g1``) to the page index they
     should jump to: those annotations become internal GoTo links.
     """
-    writer = PdfWriter()
-    for data in pdfs:
-        writer.append(PdfReader(io.BytesIO(data)), import_outline=False)
+    writer, front_pages = rendered.writer, rendered.front_pages
     total = len(writer.pages)
     if front_pages:
         writer.set_page_label(0, front_pages - 1, prefix="表紙・目次")
