@@ -48,8 +48,8 @@ GRADE_COLUMNS = ("A", "B", "C", "D", "－")
 # Parts are cut at 施策 boundaries once they hold about this many estimated text lines: big enough that
 # the per-part cost (a new document, its font subset) stays small, small enough to share the work out.
 # Parts are planned for two workers whatever the machine, so the bytes never depend on the CPU count.
-PART_LINES = 700
-PLANNED_PARTS = 8
+PART_LINES = 600
+PLANNED_PARTS = 10
 _HEADING_POINT = re.compile(r"^[《【〈〔［\[].*[》】〉〕］\]]$")
 _GOAL_SHORT = re.compile(r"^(基本目標\s*[0-9０-９ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩ一二三四五六七八九十]+)")
 
@@ -287,6 +287,10 @@ def _context(report: ProgressReport, font: JapaneseFont) -> dict[str, Any]:
         of = dict(row.actuals)
         return [value_text(of.get(fy), row.kpi.unit) for fy in years]
 
+    def common_year(rows: Sequence[KpiRow], attribute: str) -> int | None:
+        found = {getattr(row.kpi, attribute) for row in rows}
+        return found.pop() if len(found) == 1 else None
+
     def this_year(row: MeasureRow) -> tuple[str, ...]:
         return next((y.points for y in row.history if y.fy == report.fy), ())
 
@@ -298,6 +302,8 @@ def _context(report: ProgressReport, font: JapaneseFont) -> dict[str, Any]:
         "value": value_text,
         "kpi_chart": kpi_chart,
         "chart_legend": charts.CHART_LEGEND,
+        "common_year": common_year,
+        "year_mark": lambda fy: charts.year_mark(fy, reiwa),
         "actual_values": actual_values,
         "this_year": this_year,
         "point_class": point_class,
@@ -436,7 +442,8 @@ def plan_parts(report: ProgressReport) -> list[Part]:
     return [
         Part("summary", "summary", first=True),
         *_split(report, _section_cost, limit, "goals", break_goals=True),
-        *_split(report, _appendix_cost, limit, "appendix", break_goals=False),
+        # smaller parts last: the workers then run out of work at nearly the same time
+        *_split(report, _appendix_cost, limit * 0.75, "appendix", break_goals=False),
     ]
 
 
