@@ -50,7 +50,7 @@ GRADE_COLUMNS = ("A", "B", "C", "D", "－")
 # Parts are planned for two workers whatever the machine, so the bytes never depend on the CPU count.
 PART_LINES = 600
 PLANNED_PARTS = 10
-_HEADING_POINT = re.compile(r"^[《【〈〔［\[].*[》】〉〕］\]]$")
+SUBHEADING_MARKS = "《≪〈＜"  # a point starting with one is a sub-heading (as in the progress list)
 _GOAL_SHORT = re.compile(r"^(基本目標\s*[0-9０-９ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩ一二三四五六七八九十]+)")
 
 
@@ -206,12 +206,12 @@ def value_text(value: float | None, unit: str) -> str:
 
 def point_class(point: str) -> str:
     """CSS class of a note point: a sub-heading such as 《小川駅西口地区》 is not bulleted."""
-    return "subhead" if _HEADING_POINT.match(point) else "point"
+    return "subhead" if point[:1] and point[:1] in SUBHEADING_MARKS else "point"
 
 
 def point_text(point: str) -> str:
     """A note point as printed: bulleted with ・ unless it is a sub-heading."""
-    return point if _HEADING_POINT.match(point) else f"・{point}"
+    return point if point[:1] and point[:1] in SUBHEADING_MARKS else f"・{point}"
 
 
 def goal_short(title: str) -> str:
