@@ -340,3 +340,22 @@ def test_joined_bytes_do_not_depend_on_which_part_finished_first(tmp_path: Path)
     assert joined(f"c {weasy.FRONT} b a") == first
     assert joined(f"b {weasy.FRONT} a c") == first
     assert PdfReader(io.BytesIO(first)).pages[0].extract_text() == f"部分{weasy.FRONT}"
+
+
+def test_rows_published_despite_errors_say_so(report: ProgressReport) -> None:
+    goal = report.goals[0]
+    area = goal.areas[0]
+    flagged = replace(area.rows[0], flagged=True)
+    small = replace(
+        report,
+        goals=(replace(goal, areas=(replace(area, rows=(flagged, *area.rows[1:])),)),),
+        flagged_departments=flagged.measure.owners,
+    )
+    text = _flat(
+        "".join(
+            p.extract_text()
+            for p in PdfReader(io.BytesIO(render_review(small, [PACKAGED_TEMPLATES], workers=1))).pages
+        )
+    )
+    assert text.count("要確認") >= 2  # in the goal section and in the progress table
+    assert "修正が必要な箇所が残っています" in text and _flat(flagged.measure.owners[0]) in text
