@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -142,7 +143,7 @@ def render_review(
         except TemplateError as exc:
             raise ReviewRenderError(f"年次報告書のテンプレートに誤りがあります: {exc}") from exc
 
-    keyed = [(part.key, page(part)) for part in parts]
+    keyed = [(part.key, partial(page, part)) for part in parts]
 
     def front(layouts: Mapping[str, PartLayout], first_pages: Mapping[str, int]) -> str:
         toc = table_of_contents(report, parts, layouts, first_pages)

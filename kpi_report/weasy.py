@@ -27,7 +27,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
@@ -348,6 +348,7 @@ def _worker(conn: Connection, config: RenderConfig) -> None:
 
 
 FrontBuilder = Callable[[Mapping[str, PartLayout], Mapping[str, int]], str]
+PartSource = Callable[[], str]  # a part's HTML, made when a worker is about to take it
 
 
 class _Joiner:
@@ -394,14 +395,14 @@ def worker_count() -> int:
 
 
 def render_parts(
-    parts: Sequence[tuple[str, str]],
+    parts: Sequence[tuple[str, PartSource]],
     make_front: FrontBuilder,
     config: RenderConfig,
     workers: int | None = None,
     progress: Progress | None = None,
     label: str = "年次報告書",
 ) -> RenderedParts:
-    """Render ``parts`` ((key, html) in document order) and the front matter built from their layouts.
+    """Render ``parts`` ((key, HTML source) in document order) and the front matter built from their layouts.
 
     Body pages are numbered continuously from 1 across the parts; the front matter is not numbered.
     """
@@ -424,7 +425,7 @@ def _first_pages(keys: Sequence[str], layouts: Mapping[str, PartLayout]) -> dict
 
 
 def _render_sequential(
-    parts: Sequence[tuple[str, str]],
+    parts: Sequence[tuple[str, PartSource]],
     make_front: FrontBuilder,
     config: RenderConfig,
     tick: Callable[[int], None],
@@ -433,8 +434,8 @@ def _render_sequential(
     joiner = _Joiner([k for k, _ in parts])
     layouts: dict[str, PartLayout] = {}
     number = 1
-    for done, (key, html) in enumerate(parts, start=1):
-        layouts[key] = renderer.layout(key, html)
+    for done, (key, source) in enumerate(parts, start=1):
+        layouts[key] = renderer.layout(key, source())
         joiner.add(key, renderer.finish(key, number))
         number += layouts[key].pages
         tick(done)
@@ -469,7 +470,7 @@ def _warm_up(config: RenderConfig) -> None:
 
 
 def _render_parallel(
-    parts: Sequence[tuple[str, str]],
+    parts: Sequence[tuple[str, PartSource]],
     make_front: FrontBuilder,
     config: RenderConfig,
     workers: int,
@@ -480,7 +481,7 @@ def _render_parallel(
     if fork:
         _warm_up(config)
     keys = [k for k, _ in parts]
-    html_of = dict(parts)
+    source_of: dict[str, PartSource] = dict(parts)
     todo: deque[str] = deque(keys)
     layouts: dict[str, PartLayout] = {}
     holder: dict[str, int] = {}  # part key -> worker index holding its layout
@@ -514,7 +515,7 @@ def _render_parallel(
                     holder[key] = -1
                 elif todo:
                     key = todo.popleft()
-                    conn.send(("layout", key, html_of[key]))
+                    conn.send(("layout", key, source_of[key]()))
                 else:
                     continue
                 busy[w] = True
@@ -539,7 +540,7 @@ def _render_parallel(
                     joiner.add(key, payload)
                     tick(len(done))
                 if not front_queued and all(k in layouts for k in keys):
-                    html_of[FRONT] = make_front(layouts, _first_pages(keys, layouts))
+                    source_of[FRONT] = partial(make_front, dict(layouts), _first_pages(keys, layouts))
                     todo.appendleft(FRONT)
                     front_queued = True
             dispatch()
