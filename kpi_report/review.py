@@ -308,6 +308,7 @@ def _context(report: ProgressReport, font: JapaneseFont) -> dict[str, Any]:
         "actual_values": actual_values,
         "this_year": this_year,
         "point_class": point_class,
+        "long_row": long_row,
         "point_text": point_text,
         "year_width": round(min(22.0, 105 / max(1, len(years))), 2),
         "measure_total": sum(len(a.rows) for g in report.goals for a in g.areas),
@@ -347,6 +348,22 @@ def _appendix_cost(row: MeasureRow) -> float:
     notes = sum(1 + sum(_lines(p, 42) for p in y.points) for y in row.history)
     return (
         notes + _lines(row.measure.content, 22) + _lines(row.measure.name, 11) + len(row.measure.owners) + 3
+    )
+
+
+PAGE_LINES = 40  # text lines of the progress table that surely fit on one page (47 do, header included)
+
+
+def long_row(row: MeasureRow) -> bool:
+    """Whether a measure's progress-table row may be taller than a page.
+
+    Such a row may split (break-inside: auto): kept whole, WeasyPrint would push it to a page of its own,
+    leave near-empty pages and drop the repeated header while it breaks it anyway.
+    """
+    notes = sum(1 + sum(_lines(p, 42) for p in y.points) for y in row.history)
+    return (
+        max(notes, _lines(row.measure.content, 22), len(row.measure.owners) + len(row.measure.related))
+        > PAGE_LINES
     )
 
 

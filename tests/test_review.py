@@ -359,3 +359,27 @@ def test_rows_published_despite_errors_say_so(report: ProgressReport) -> None:
     )
     assert text.count("要確認") >= 2  # in the goal section and in the progress table
     assert "修正が必要な箇所が残っています" in text and _flat(flagged.measure.owners[0]) in text
+
+
+def test_a_measure_taller_than_a_page_splits_under_the_repeated_header(report: ProgressReport) -> None:
+    goal, area = report.goals[0], report.goals[0].areas[0]
+    point = "説明会を開催し、参加者の意見を踏まえて実施方法を見直しました。" * 5
+    history = tuple(
+        YearNotes(fy, f"【{fy}年度】", tuple(f"{i}:{point}" for i in range(4))) for fy in report.years
+    )
+    tall = replace(area.rows[0], history=history)
+    small = replace(
+        report, goals=(replace(goal, indicators=(), areas=(replace(area, rows=(tall,), kpis=()),)),)
+    )
+    pages = [
+        p.extract_text()
+        for p in PdfReader(io.BytesIO(render_review(small, [PACKAGED_TEMPLATES], workers=1))).pages
+    ]
+    start = next(i for i, text in enumerate(pages) if "進捗状況一覧表" in text and "目次" not in text)
+    appendix = pages[start:]
+    assert len(appendix) >= 3
+    for number, text in enumerate(appendix, start=1):
+        assert "施策番号名称内容所管課（関連課）進捗状況" in _flat(text)
+        assert number == len(appendix) or len(_flat(text)) > 800  # no page left nearly empty
+    flat = _flat("".join(appendix))
+    assert all(_flat(p) in flat for y in history for p in y.points)
