@@ -20,7 +20,7 @@ from kpi_report import weasy
 from kpi_report.achievement import format_rate
 from kpi_report.model import Plan, ProgressReport, YearNotes
 from kpi_report.project import PACKAGED_TEMPLATES
-from kpi_report.review import pdf_date, render_review, value_text
+from kpi_report.review import pdf_date, render_review, value_text, wrap_class
 from kpi_report.weasy import PartRenderer, RenderConfig, SafeURLFetcher, css_string
 
 HOSTILE = (
@@ -318,6 +318,8 @@ def test_small_helpers() -> None:
     assert value_text(73.25, "%") == "73.25%"
     assert value_text(None, "人") == "－"
     assert css_string('a"b\\c') == '"a\\22 b\\5c c"'
+    assert wrap_class("詳細は https://www.city.example.lg.jp/kurashi/ を参照") == "w"
+    assert wrap_class("地域の関係団体と連携し、説明会を3回開催しました。事業コード0104010242") == ""
 
 
 def test_joined_bytes_do_not_depend_on_which_part_finished_first(tmp_path: Path) -> None:
