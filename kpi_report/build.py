@@ -31,15 +31,17 @@ from kpi_report.review import render_review
 MANIFEST = "manifest.json"
 _YEAR_FOLDER = re.compile(r"\d{4}")
 
-Renderer = Callable[[ProgressReport, Project], bytes]
+Renderer = Callable[[ProgressReport, Project, Progress | None], bytes]
 
 
 def renderers() -> dict[str, Renderer]:
     """Every report `build` writes: output file name -> renderer. The one place to add a new output."""
     return {
-        "progress-list.xlsx": lambda report, _project: render_progress_xlsx(report),
-        "progress-list.html": render_progress_html,
-        "annual-review.pdf": lambda report, project: render_review(report, template_dirs(project)),
+        "progress-list.xlsx": lambda report, _project, _progress: render_progress_xlsx(report),
+        "progress-list.html": lambda report, project, _progress: render_progress_html(report, project),
+        "annual-review.pdf": lambda report, project, progress: render_review(
+            report, template_dirs(project), progress=progress
+        ),
     }
 
 
@@ -124,8 +126,8 @@ def build(
     total = len(steps) * 2 + 1
     rendered: dict[Path, bytes] = {}
     for done, (name, render) in enumerate(steps.items()):
-        _report(progress, f"{label}の報告書を作成", done, total)
-        rendered[project.outputs(fy) / name] = render(merged.report, project)
+        _report(progress, f"{label}の報告書を作成（{name}）", done, total)
+        rendered[project.outputs(fy) / name] = render(merged.report, project, progress)
     for done, (path, data) in enumerate(rendered.items(), start=len(steps)):
         _report(progress, f"{label}の報告書を保存", done, total)
         write_atomic(path, data)
