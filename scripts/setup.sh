@@ -27,7 +27,12 @@ extra=""
 [[ "${1:-}" == "--dev" ]] && extra="[dev]"
 stamp=".venv/.installed$extra"
 if [[ ! -f "$stamp" || pyproject.toml -nt "$stamp" ]]; then
-  .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".$extra" 2>&1 | grep -v '^WARNING: Location' || true
+  echo "setup: installing Python packages into .venv (log: .venv/pip.log)"
+  if ! { .venv/bin/python -m pip install --disable-pip-version-check --upgrade pip &&
+    .venv/bin/python -m pip install --disable-pip-version-check -e ".$extra"; } >.venv/pip.log 2>&1; then
+    tail -n 30 .venv/pip.log >&2
+    echo "setup: pip install failed; the whole log is .venv/pip.log" >&2
+    exit 1
+  fi
   .venv/bin/python -c "import kpi_report, weasyprint, openpyxl, xlsxwriter, pandas" && touch "$stamp"
 fi
