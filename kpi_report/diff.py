@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from xlsxwriter.utility import xl_rowcol_to_cell
 
@@ -449,15 +449,9 @@ def _where(item: Item, number: str = "") -> str:
     return " ／ ".join(parts)
 
 
-def _measure_changes(
-    old: Item,
-    new: Item,
-    cols: _Cols,
-    sheet: ListSheet,
-    notes_threshold: int | None,
-) -> list[Change]:
-    changes: list[Change] = []
-    base = {
+def _change_base(old: Item, new: Item, sheet: ListSheet) -> dict[str, Any]:
+    """The fields every change of a matched pair shares: where it is and what it belongs to."""
+    return {
         "sheet": sheet.name,
         "item_id": new.item_id or old.item_id,
         "goal": new.goal,
@@ -466,6 +460,17 @@ def _measure_changes(
         "department": new.department,
         "row": new.row,
     }
+
+
+def _measure_changes(
+    old: Item,
+    new: Item,
+    cols: _Cols,
+    sheet: ListSheet,
+    notes_threshold: int | None,
+) -> list[Change]:
+    changes: list[Change] = []
+    base = _change_base(old, new, sheet)
     kinds = {"name": "name-changed", "content": "content-changed", "owners": "owners-changed"}
     for role, (oi, ni, header) in cols.pairs.items():
         if role in ("id", "number"):
@@ -517,7 +522,7 @@ def _notes_changes(
                         detail=f"{block.heading or '（年度見出しの前）'}の記載を修正",
                         spans=char_spans(before.text, block.text),
                         col=col,
-                        **base,  # type: ignore[arg-type]
+                        **base,
                     )
                 )
             continue
@@ -535,7 +540,7 @@ def _notes_changes(
                     detail=f"{block.heading or '（年度見出しの前）'}を削除",
                     spans=(Span("delete", block.text),),
                     col=col,
-                    **base,  # type: ignore[arg-type]
+                    **base,
                 )
             )
     return changes
@@ -552,21 +557,13 @@ def _new_year_change(
         detail=f"{block.heading or '（年度見出しの前）'}を追加",
         spans=(Span("insert", block.text),),
         col=col,
-        **base,  # type: ignore[arg-type]
+        **base,
     )
 
 
 def _kpi_changes(old: Item, new: Item, cols: _Cols, sheet: ListSheet, old_years: set[str]) -> list[Change]:
     changes: list[Change] = []
-    base = {
-        "sheet": sheet.name,
-        "item_id": new.item_id or old.item_id,
-        "goal": new.goal,
-        "area": new.area,
-        "name": new.name,
-        "department": new.department,
-        "row": new.row,
-    }
+    base = _change_base(old, new, sheet)
     unit_pair = cols.pairs.get("unit")
     unit = cell_str(new.values, unit_pair[1]) if unit_pair else ""
     old_unit = cell_str(old.values, unit_pair[0]) if unit_pair else ""
@@ -606,7 +603,7 @@ def _kpi_changes(old: Item, new: Item, cols: _Cols, sheet: ListSheet, old_years:
                 detail=f"{ta or '（空欄）'} → {tb or '（空欄）'}",
                 spans=() if kind in ("kpi-actual-changed", "kpi-rate-changed") else char_spans(ta, tb),
                 col=ni,
-                **base,  # type: ignore[arg-type]
+                **base,
             )
         )
     for column in sheet.columns:
@@ -625,7 +622,7 @@ def _kpi_changes(old: Item, new: Item, cols: _Cols, sheet: ListSheet, old_years:
                         new=cell_text(value),
                         detail=f"{column.header}: {cell_text(value)}",
                         col=column.index,
-                        **base,  # type: ignore[arg-type]
+                        **base,
                     )
                 )
     return changes
