@@ -490,13 +490,13 @@ def _measure_changes(
         kind = "status-changed" if role == "status" else kinds.get(role, "other-changed")
         detail = f"{a or '（空欄）'} → {b or '（空欄）'}" if role == "status" else ""
         changes.append(
-            Change(kind, column=header, old=a, new=b, detail=detail, spans=char_spans(a, b), col=ni, **base)  # type: ignore[arg-type]
+            Change(kind, column=header, old=a, new=b, detail=detail, spans=char_spans(a, b), col=ni, **base)
         )
     return changes
 
 
 def _notes_changes(
-    old: str, new: str, threshold: int | None, header: str, col: int, base: dict[str, object]
+    old: str, new: str, threshold: int | None, header: str, col: int, base: dict[str, Any]
 ) -> list[Change]:
     if old and new.startswith(old + "\n") and HEADING_LINE.match(new, len(old) + 1):
         # the usual yearly growth: blocks appended after an unchanged text; only the new part needs splitting
@@ -547,7 +547,7 @@ def _notes_changes(
 
 
 def _new_year_change(
-    block: YearBlock, header: str, col: int, base: dict[str, object], growth: bool = True
+    block: YearBlock, header: str, col: int, base: dict[str, Any], growth: bool = True
 ) -> Change:
     """A block added to the notes: a new year's (growth) or one for a year already published (an edit)."""
     return Change(
