@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import stat
 import unicodedata
 import zipfile
 from collections.abc import Collection, Iterator
@@ -152,14 +153,26 @@ def take_in(path: Path, wanted: Collection[str] = (), limits: Limits = DEFAULT_L
     if skip_reason:
         return _skipped(name, "", skip_reason)
     try:
-        size = path.stat().st_size
-        if size > limits.max_file_bytes:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):  # a pipe blocks the read forever, /dev/zero never ends
+            return _skipped(name, "", "通常のファイルではないもの（名前付きパイプ、デバイスなど）")
+        if info.st_size > limits.max_file_bytes:
             return _rejected(
                 name,
                 "",
-                make_finding("file-too-large", file=name, size=_mb(size), limit=_mb(limits.max_file_bytes)),
+                make_finding(
+                    "file-too-large", file=name, size=_mb(info.st_size), limit=_mb(limits.max_file_bytes)
+                ),
             )
-        data = path.read_bytes()
+        data = _read_at_most(path, info.st_size, limits.max_file_bytes)
+        if len(data) > limits.max_file_bytes:
+            return _rejected(
+                name,
+                "",
+                make_finding(
+                    "file-too-large", file=name, size=_mb(len(data)), limit=_mb(limits.max_file_bytes)
+                ),
+            )
     except OSError as exc:
         return _rejected(
             name, "", make_finding("unreadable-file", file=name, reason=exc.strerror or type(exc).__name__)
@@ -188,6 +201,18 @@ def take_in(path: Path, wanted: Collection[str] = (), limits: Limits = DEFAULT_L
     return _rejected(
         name, digest, make_finding("unreadable-file", file=name, reason="Excel のブックではありません")
     )
+
+
+def _read_at_most(path: Path, size: int, limit: int) -> bytes:
+    """The file's bytes, but never more than ``limit`` + 1 of them, even from a file that grew since its stat."""
+    with path.open("rb") as stream:
+        data = stream.read(min(size, limit) + 1)
+        while len(data) <= limit:
+            more = stream.read(min(2**20, limit + 1 - len(data)))
+            if not more:
+                break
+            data += more
+    return data
 
 
 def _system_file_reason(name: str) -> str:

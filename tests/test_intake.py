@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import os
 import re
 import struct
+import threading
 import tracemalloc
 import zipfile
 from pathlib import Path
@@ -278,3 +280,22 @@ def test_malformed_cell_attributes_make_the_file_unreadable(
         lambda name, data: data.replace(original, hostile, 1) if name == part else data,
     )
     assert codes(path) == ["unreadable-file"]
+
+
+def test_fifo_and_device_are_skipped_not_read(tmp_path: Path) -> None:
+    """A named pipe would block the read forever and /dev/zero would fill memory: neither is opened."""
+    fifo = tmp_path / "総務課.xlsx"
+    os.mkfifo(fifo)
+    results: list[intake.Intake] = []
+    reader = threading.Thread(target=lambda: results.append(take_in(fifo, WANTED)), daemon=True)
+    reader.start()
+    reader.join(10)
+    if reader.is_alive():  # unblock the reader so the test run can end
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+    assert results, "take_in blocked on a named pipe"
+    zero = tmp_path / "企画課.xlsx"
+    zero.symlink_to("/dev/zero")
+    results.append(take_in(zero, WANTED))
+    for result in results:
+        assert result.kind == "skipped"
+        assert [f.code for f in result.findings] == ["skipped-file"]
