@@ -174,10 +174,12 @@ def manifest_data(
     root = project.root
     inputs = [file_record(project.master, root)]
     for year, report in sorted(reports.items()):
+        files = project.input_files(year)
         for submission in report.submissions:
-            path = project.inputs(year) / submission.file
-            if path.is_file():
+            path = files.get(submission.file)
+            if path is not None and path.is_file():
                 record = file_record(path, root)
+                record["path"] = f"inputs/{year}/{submission.file}"  # the name as read: printable
                 if submission.sha256:
                     record["sha256"] = submission.sha256  # what check actually read
                 inputs.append(record)

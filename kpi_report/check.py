@@ -129,24 +129,23 @@ def check_year(project: Project, plan: Plan, fy: int, progress: Progress | None 
         Findings (per file in name order, then the missing submissions), entries, submissions, and the
         departments that sent nothing.
     """
-    folder = project.inputs(fy)
-    paths = sorted(folder.iterdir(), key=lambda p: p.name) if folder.is_dir() else []
+    files = project.input_files(fy)
     label = f"{fy_label(fy, plan.settings.reiwa_for_2019)}の提出を確認"
     results: list[_FileResult] = []
-    for done, path in enumerate(paths, start=1):
+    for done, (name, path) in enumerate(files.items(), start=1):
         if path.is_dir():
-            results.append(_skipped_folder(path))
+            results.append(_skipped_folder(name))
         else:
             try:
-                results.append(_WorkbookCheck(path, plan, fy).run())
+                results.append(_WorkbookCheck(path, name, plan, fy).run())
             except Exception as exc:  # whatever one file does, the rest of the batch is checked
-                result = _FileResult(path.name, "")
+                result = _FileResult(name, "")
                 reason = f"読み取り中の予期しないエラー {type(exc).__name__}"
                 result.findings.append(make_finding("unreadable-file", reason=reason))
-                result.department = department_from_name(path.name, plan)
+                result.department = department_from_name(name, plan)
                 results.append(result)
         if progress is not None:
-            progress(label, done, len(paths))
+            progress(label, done, len(files))
     _flag_duplicate_submissions(results)
     submitted = {r.department for r in results if r.department and not r.skipped}
     missing = tuple(d for d in plan.departments if d not in submitted)
@@ -206,8 +205,8 @@ def run_check(project: Project, fy: int, progress: Progress | None = None) -> Ch
     return CheckRun(plan=plan, report=report, files=tuple(files))
 
 
-def _skipped_folder(path: Path) -> _FileResult:
-    result = _FileResult(path.name, "", skipped=True)
+def _skipped_folder(name: str) -> _FileResult:
+    result = _FileResult(name, "", skipped=True)
     result.findings.append(make_finding("skipped-file", reason="フォルダー（中は読みません）"))
     return result
 
@@ -239,9 +238,9 @@ def department_from_name(file: str, plan: Plan) -> str:
 class _WorkbookCheck:
     """The checks of one file: intake, the form record (_meta), then the sheets 進捗 and KPI."""
 
-    def __init__(self, path: Path, plan: Plan, fy: int) -> None:
+    def __init__(self, path: Path, name: str, plan: Plan, fy: int) -> None:
         self.path, self.plan, self.fy = path, plan, fy
-        self.file = path.name
+        self.file = name
         self.findings: list[Finding] = []
 
     def run(self) -> _FileResult:

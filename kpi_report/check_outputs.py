@@ -102,8 +102,11 @@ def write_check_outputs(report: CheckReport, project: Project, plan: Plan) -> li
     write_json_atomic(written[1], findings_data(report, plan, rows))
     feedback = folder / FEEDBACK_DIR
     copies: list[Path] = []
+    inputs = project.input_files(report.fy)
     for submission in report.submissions:
-        data = _feedback_for(project.inputs(report.fy) / submission.file, submission, report.findings)
+        if submission.file not in inputs:
+            continue
+        data = _feedback_for(inputs[submission.file], submission, report.findings)
         if data is None:
             continue
         name = feedback_name(submission.file, {p.name for p in copies})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +22,29 @@ class Project:
         """inputs/<FY>/, the department workbooks returned for fiscal year ``fy``."""
         return self.root / "inputs" / str(fy)
 
+    def input_files(self, fy: int) -> dict[str, Path]:
+        """The entries of inputs/<FY>/ by a name that can be printed and written anywhere, in name order.
+
+        A name the file system holds as bytes that are not UTF-8 (a zip made on Japanese Windows and unpacked
+        here gives Shift_JIS names) is decoded as Shift_JIS (cp932) when that gives plain text, else its undecodable bytes are written as
+        ``\\xff``; either only when the result names no other entry, so every name stands for one file.
+        """
+        folder = self.inputs(fy)
+        if not folder.is_dir():
+            return {}
+        paths = list(folder.iterdir())
+        files = {p.name: p for p in paths if _is_utf8(p.name)}
+        for path in sorted((p for p in paths if not _is_utf8(p.name)), key=lambda p: os.fsencode(p.name)):
+            raw = os.fsencode(path.name)
+            try:
+                name = raw.decode("cp932")
+            except UnicodeDecodeError:
+                name = ""
+            if not name or name in files or any(unicodedata.category(c) in ("Cc", "Co") for c in name):
+                name = raw.decode("utf-8", "backslashreplace")
+            files[name] = path
+        return dict(sorted(files.items()))
+
     def outputs(self, fy: int) -> Path:
         """outputs/<FY>/, everything generated for fiscal year ``fy``."""
         return self.root / "outputs" / str(fy)
@@ -28,6 +53,14 @@ class Project:
     def templates(self) -> Path:
         """templates/, optional overrides of the packaged report templates."""
         return self.root / "templates"
+
+
+def _is_utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 PACKAGED_TEMPLATES = Path(__file__).resolve().parent / "templates"

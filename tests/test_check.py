@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import zipfile
@@ -633,3 +634,19 @@ def test_form_saved_by_libreoffice_checks_clean(
     write_check_outputs(report, project, sample_plan)
     copy = openpyxl.load_workbook(project.outputs(FY) / "check" / "feedback" / "産業振興課.xlsx")
     assert copy["進捗"]["L4"].comment is not None
+
+
+def test_file_names_that_are_not_utf8_are_read_and_named(
+    project: Project, sample_plan: Plan, clean_form: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A zip made on Japanese Windows unpacks to Shift_JIS file names: read under the decoded name."""
+    folder = bytes(project.inputs(FY))
+    defects.status_not_in_scale(clean_form, Path(os.fsdecode(folder + "/産業振興課.xlsx".encode("cp932"))))
+    Path(os.fsdecode(folder + b"/\xff\xfe.xlsx")).write_bytes(b"garbage")
+    assert main(["check", "--fy", "2019", "--project", str(project.root)]) == 1
+    out = capsys.readouterr().out
+    assert "[エラー] 産業振興課.xlsx 『進捗』 L4" in out
+    check_dir = project.outputs(FY) / "check"
+    data = json.loads((check_dir / "findings.json").read_text(encoding="utf-8"))
+    assert sorted(s["file"] for s in data["submissions"]) == ["\\xff\\xfe.xlsx", "産業振興課.xlsx"]
+    assert (check_dir / "feedback" / "産業振興課.xlsx").is_file()
