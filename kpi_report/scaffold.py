@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from kpi_report.errors import UsageError
+from kpi_report.errors import OutputError, UsageError
 from kpi_report.master import (
     KPI_OPTIONAL,
     KPI_REQUIRED,
@@ -108,9 +108,12 @@ def write_blank_project(root: Path) -> Path:
     """Create ``root`` with inputs/master.xlsx (headers, one example row per sheet, instructions).
 
     Raises:
-        UsageError: the folder already holds a master workbook.
+        UsageError: ``root`` is a file, or the folder already holds a master workbook.
+        OutputError: the folder cannot be created or written.
     """
     master = root / "inputs" / "master.xlsx"
+    if root.exists() and not root.is_dir():
+        raise UsageError(f"{root} はファイルです。新しいプロジェクトのフォルダー名を指定してください。")
     if master.exists():
         raise UsageError(f"{master} はすでにあります。上書きしないよう、別のフォルダーを指定してください。")
     buffer = io.BytesIO()
@@ -138,6 +141,11 @@ def write_blank_project(root: Path) -> Path:
         ws.write_string(row, 0, key, bold)
         ws.write_string(row, 1, value, text)
     workbook.close()
-    (root / "outputs").mkdir(parents=True, exist_ok=True)
+    try:
+        (root / "outputs").mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(
+            f"フォルダー {root} を作成できません（{exc.strerror or exc}）。書き込める場所を指定してください。"
+        ) from exc
     write_atomic(master, buffer.getvalue())
     return root

@@ -227,6 +227,19 @@ def test_cli_init_then_plan(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert main(["init", str(tmp_path / "new")]) == 2  # never overwrites
 
 
+def test_cli_init_into_a_file_or_an_impossible_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    afile = tmp_path / "master.xlsx"
+    afile.write_bytes(b"x")
+    assert main(["init", str(afile)]) == 2
+    assert "ファイルです" in capsys.readouterr().err
+    assert main(["init", str(afile / "sub")]) == 2
+    err = capsys.readouterr().err
+    assert "作成できません" in err and "Traceback" not in err and "予期しない" not in err
+    assert afile.read_bytes() == b"x"
+
+
 def test_cli_plan_on_missing_project(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["plan", "--project", str(tmp_path / "nope")]) == 2
     assert "--project" in capsys.readouterr().err
