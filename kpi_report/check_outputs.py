@@ -116,7 +116,7 @@ def write_check_outputs(report: CheckReport, project: Project, plan: Plan) -> li
     if feedback.is_dir():
         keep = {p.name for p in copies}
         for stale in feedback.glob("*.xlsx"):
-            if stale.name not in keep:
+            if stale.name not in keep and not stale.is_dir():  # a folder is not ours to delete
                 stale.unlink()
     return written + copies
 

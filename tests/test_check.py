@@ -574,6 +574,16 @@ def test_stale_feedback_copies_are_removed(project: Project, sample_plan: Plan, 
     assert [p.name for p in (project.outputs(FY) / "check" / "feedback").iterdir()] == ["new.xlsx"]
 
 
+def test_a_folder_named_like_a_feedback_copy_is_left_alone(
+    project: Project, sample_plan: Plan, clean_form: Path
+) -> None:
+    stray = project.outputs(FY) / "check" / "feedback" / "old.xlsx"
+    stray.mkdir(parents=True)
+    shutil.copy(clean_form, project.inputs(FY) / "new.xlsx")
+    run_check(project, FY)
+    assert sorted(p.name for p in stray.parent.iterdir()) == ["new.xlsx", "old.xlsx"]
+
+
 # -- the command ---------------------------------------------------------------------------------------------
 
 
