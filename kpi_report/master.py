@@ -35,6 +35,9 @@ MEASURE_REQUIRED = ("取組ID", "基本目標", "施策", "名称", "内容", "�
 MEASURE_OPTIONAL = ("関連課", "番号", "区分", "予算事業コード", "総合計画施策")
 KPI_REQUIRED = ("KPI_ID", "基本目標", "指標名", "目標値", "目標年度", "方向", "所管課")
 KPI_OPTIONAL = ("施策", "単位", "基準値", "基準年度", "出典")
+MAX_NAME_CHARS = (
+    100  # 計画名, 自治体名, 発行日: the review's page header lays out slower than linearly in length
+)
 
 
 def cell_text(value: Any) -> str:
@@ -295,6 +298,7 @@ def _read_settings(wb: Any, file: str, findings: list[Finding]) -> Settings:
 
     def bad(key: str, help_text: str) -> None:
         value, number = values[key]
+        value = value if len(value) <= 40 else f"{value[:40]}…"
         findings.append(
             make_finding(
                 "master-bad-setting",
@@ -308,7 +312,9 @@ def _read_settings(wb: Any, file: str, findings: list[Finding]) -> Settings:
         )
 
     for key, attr in (("計画名", "plan_name"), ("自治体名", "city"), ("発行日", "issue_date")):
-        if values.get(key, ("", 0))[0]:
+        if len(values.get(key, ("", 0))[0]) > MAX_NAME_CHARS:  # printed in every page header of the review
+            bad(key, f"{MAX_NAME_CHARS}文字以内で入力してください（{len(values[key][0])}文字あります）。")
+        elif values.get(key, ("", 0))[0]:
             kwargs[attr] = values[key][0]
     for key, attr in (("計画開始年度", "start_fy"), ("計画終了年度", "end_fy")):
         if values.get(key, ("", 0))[0]:

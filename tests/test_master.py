@@ -134,6 +134,19 @@ def test_settings_sheet(tmp_path: Path) -> None:
     )
 
 
+def test_plan_name_and_city_are_limited_in_length(tmp_path: Path) -> None:
+    """The review repeats the plan name in every page header; 5,000 characters there made build hang."""
+    path = write_master(
+        tmp_path / "m.xlsx", [measure("1")], settings=[("計画名", "計" * 101), ("自治体名", "市" * 101)]
+    )
+    with pytest.raises(MasterError) as info:
+        load_plan(path)
+    assert codes(info.value.findings) == [("B1", "master-bad-setting"), ("B2", "master-bad-setting")]
+    assert "100文字以内" in info.value.findings[0].message
+    path = write_master(tmp_path / "ok.xlsx", [measure("1")], settings=[("計画名", "計" * 100)])
+    assert load_plan(path).settings.plan_name == "計" * 100
+
+
 def test_every_problem_is_reported_not_just_the_first(tmp_path: Path) -> None:
     path = write_master(
         tmp_path / "m.xlsx",
