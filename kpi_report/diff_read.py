@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import stat
 import unicodedata
 import zipfile
 import zlib
@@ -27,6 +28,7 @@ from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
 
 from kpi_report.errors import DiffError, KpiReportError
 from kpi_report.fiscal import parse_fy
+from kpi_report.intake import read_at_most
 from kpi_report.values import normalize_choice
 
 PROGRESS_SHEET = "進捗状況一覧表"
@@ -223,11 +225,20 @@ def _kpi_role(header: str) -> str:
 def _open(path: Path) -> tuple[CalamineWorkbook, str]:
     """Open ``path`` as an .xlsx (content checked, not the name) and return it with its sha256."""
     try:
-        data = path.read_bytes()
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):  # a folder, or a pipe or device that would block or never end
+            raise DiffError(
+                f"{path} は通常のファイルではありません。進捗状況一覧表の .xlsx を指定してください。"
+            )
+        data = read_at_most(path, info.st_size, MAX_UNZIPPED)
     except FileNotFoundError as exc:
         raise DiffError(f"{path} がありません。ファイル名を確認してください。") from exc
     except OSError as exc:
         raise DiffError(f"{path} を読めません（{exc.strerror or exc}）。") from exc
+    if len(data) > MAX_UNZIPPED:
+        raise DiffError(
+            f"{path.name} は大きすぎるため読みません。進捗状況一覧表の .xlsx を指定してください。"
+        )
     if data.startswith(_OLE_MAGIC):
         raise DiffError(
             f"{path.name} は Excel 97 形式（.xls）かパスワード付きのファイルです。"

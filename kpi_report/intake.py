@@ -164,7 +164,7 @@ def take_in(path: Path, wanted: Collection[str] = (), limits: Limits = DEFAULT_L
                     "file-too-large", file=name, size=_mb(info.st_size), limit=_mb(limits.max_file_bytes)
                 ),
             )
-        data = _read_at_most(path, info.st_size, limits.max_file_bytes)
+        data = read_at_most(path, info.st_size, limits.max_file_bytes)
         if len(data) > limits.max_file_bytes:
             return _rejected(
                 name,
@@ -203,7 +203,7 @@ def take_in(path: Path, wanted: Collection[str] = (), limits: Limits = DEFAULT_L
     )
 
 
-def _read_at_most(path: Path, size: int, limit: int) -> bytes:
+def read_at_most(path: Path, size: int, limit: int) -> bytes:
     """The file's bytes, but never more than ``limit`` + 1 of them, even from a file that grew since its stat."""
     with path.open("rb") as stream:
         data = stream.read(min(size, limit) + 1)

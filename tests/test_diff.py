@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import os
+import threading
 import zipfile
 from pathlib import Path
 
@@ -600,6 +602,29 @@ def test_unreadable_inputs_are_diff_errors(tmp_path: Path, lists: tuple[Path, Pa
         archive.writestr("readme.txt", "zip, but not a workbook")
     with pytest.raises(DiffError, match=r"\.xlsx として読めません"):
         diff_files(not_a_workbook, lists[1])
+
+
+def test_pipe_or_device_is_refused_not_read(tmp_path: Path, lists: tuple[Path, Path]) -> None:
+    """A named pipe blocked the read forever and /dev/zero filled memory until the process was killed."""
+    fifo = tmp_path / "fifo.xlsx"
+    os.mkfifo(fifo)
+    errors: list[BaseException] = []
+
+    def read() -> None:
+        try:
+            diff_files(lists[0], fifo)
+        except BaseException as exc:
+            errors.append(exc)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(10)
+    if reader.is_alive():  # unblock the reader so the test run can end
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+    assert errors and isinstance(errors[0], DiffError), "diff blocked on a named pipe"
+    assert "通常のファイルではありません" in str(errors[0])
+    with pytest.raises(DiffError, match="通常のファイルではありません"):
+        diff_files(lists[0], Path("/dev/zero"))  # it was read until the process was killed
 
 
 def test_sheet_with_a_cell_at_xfd1048576_is_refused_before_reading(tmp_path: Path) -> None:
