@@ -569,6 +569,8 @@ def run_diff(
         DiffError: an input is unreadable, or an output would overwrite an input.
         OutputError: an output cannot be written.
     """
+    if json_path is not None and json_path.resolve() == out.resolve():
+        raise DiffError(f"--out と --json が同じファイル {out} です。別のファイル名を指定してください。")
     inputs = {p.resolve() for p in (old, new)}
     for target in (out, json_path):
         if target is not None and target.resolve() in inputs:

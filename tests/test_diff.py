@@ -660,6 +660,8 @@ def test_cli_exit_codes_and_summary(
     assert "kpi-report: garbage.xlsx は .xlsx ファイルではありません" in err
     assert cli.main(["diff", str(old), str(new), "--out", str(new)]) == 2
     assert "比較する一覧と同じ" in capsys.readouterr().err
+    assert cli.main(["diff", str(old), str(new), "--out", str(out), "--json", str(out)]) == 2
+    assert "--out と --json が同じファイル" in capsys.readouterr().err
     assert cli.main(["diff", str(old), str(new)]) == 2  # --out is required
 
 
