@@ -19,7 +19,7 @@ from kpi_report.errors import UsageError
 from kpi_report.fiscal import fy_label
 from kpi_report.model import KpiRow, ProgressReport
 from kpi_report.progress_xlsx import kpi_rows, year_line
-from kpi_report.project import PACKAGED_TEMPLATES, Project, template_dirs
+from kpi_report.project import PACKAGED_TEMPLATES, Project, template_dirs, template_problem
 
 PAGE_TEMPLATE = "progress-list.html.j2"
 MISSING = "－"
@@ -92,10 +92,9 @@ def render_progress_html(report: ProgressReport, project: Project | None = None)
             kpis=[_kpi_view(report, k) for k in kpi_rows(report)],
             version=__version__,
         )
-    except jinja2.TemplateError as exc:
-        where = f"{exc.filename}:{exc.lineno} " if isinstance(exc, jinja2.TemplateSyntaxError) else ""
+    except Exception as exc:  # a project's template is code: it may raise anything while loaded or rendered
         raise UsageError(
-            f"テンプレート {PAGE_TEMPLATE} を処理できません（{where}{type(exc).__name__}: {exc.message}）。"
+            f"テンプレート {PAGE_TEMPLATE} を処理できません（{template_problem(exc)}）。"
             "templates/ フォルダーの変更を確認するか、削除して既定のテンプレートに戻してください。"
         ) from exc
     return html.encode("utf-8")

@@ -72,3 +72,16 @@ def template_dirs(project: Project) -> list[Path]:
     if PACKAGED_TEMPLATES.resolve() not in [d.resolve() for d in dirs]:
         dirs.append(PACKAGED_TEMPLATES)
     return dirs
+
+
+def template_problem(exc: BaseException) -> str:
+    """What went wrong with a template, for a one-line message: a project's own template may raise anything."""
+    import jinja2  # only the commands that render templates load jinja2
+
+    if isinstance(exc, UnicodeDecodeError):
+        return "UTF-8 のテキストではないファイルがあります"
+    if isinstance(exc, RecursionError):
+        return "テンプレートが自分自身を読み込み続けています"
+    where = f"{exc.filename}:{exc.lineno} " if isinstance(exc, jinja2.TemplateSyntaxError) else ""
+    message = exc.message if isinstance(exc, jinja2.TemplateError) else str(exc)
+    return f"{where}{type(exc).__name__}: {message}"

@@ -14,7 +14,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from kpi_report import __version__, charts
@@ -29,6 +29,7 @@ from kpi_report.model import (
     Progress,
     ProgressReport,
 )
+from kpi_report.project import template_problem
 from kpi_report.weasy import (
     JapaneseFont,
     OutlineItem,
@@ -130,18 +131,16 @@ def render_review(
     try:
         template = env.get_template(TEMPLATE)
         stylesheet = env.loader.get_source(env, STYLESHEET)[0] if env.loader else ""
-    except TemplateError as exc:
-        raise ReviewRenderError(
-            f"年次報告書のテンプレート {exc} を読み込めません。templates/ フォルダーを確認してください。"
-        ) from exc
+    except Exception as exc:  # a project's template may be missing, broken or not text at all
+        raise _template_error(exc) from exc
     context = _context(report, font)
     parts = plan_parts(report)
 
     def page(part: Part) -> str:
         try:
             return template.render(part=part, **context)
-        except TemplateError as exc:
-            raise ReviewRenderError(f"年次報告書のテンプレートに誤りがあります: {exc}") from exc
+        except Exception as exc:  # a project's template is code: it may raise anything
+            raise _template_error(exc) from exc
 
     keyed = [(part.key, partial(page, part)) for part in parts]
 
@@ -152,8 +151,8 @@ def render_review(
     def page_front(toc: list[TocEntry]) -> str:
         try:
             return template.render(part=Part("front", "front"), toc=toc, **context)
-        except TemplateError as exc:
-            raise ReviewRenderError(f"年次報告書のテンプレートに誤りがあります: {exc}") from exc
+        except Exception as exc:  # a project's template is code: it may raise anything
+            raise _template_error(exc) from exc
 
     header = f"@page {{ @top-right {{ content: {css_string(report.plan_name)}; }} }}\n"
     body_font = f"body {{ font-family: {css_string(font.family)}, sans-serif; }}\n"
@@ -185,6 +184,13 @@ def render_review(
         metadata["/CreationDate"] = metadata["/ModDate"] = created
     links = {f"toc:{entry.anchor}": entry.page + offset for entry in toc}
     return finish_pdf(rendered, outline, metadata, links)
+
+
+def _template_error(exc: BaseException) -> ReviewRenderError:
+    return ReviewRenderError(
+        f"年次報告書のテンプレートを処理できません（{template_problem(exc)}）。"
+        "templates/ フォルダーの変更を確認するか、削除して既定のテンプレートに戻してください。"
+    )
 
 
 def _environment(template_dirs: Sequence[Path]) -> Environment:

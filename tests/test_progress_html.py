@@ -405,3 +405,23 @@ def test_a_broken_city_template_is_a_clear_error(report: ProgressReport, tmp_pat
     (tmp_path / "templates" / "progress-list.html.j2").write_text("{{ no_such_variable }}", encoding="utf-8")
     with pytest.raises(UsageError, match="UndefinedError"):
         render_progress_html(report, Project(tmp_path))
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("progress-list.html.j2", "{{ 1 / 0 }}"),  # any Python error raised while rendering
+        ("progress-list.html.j2", "{{ report.title + 1 }}"),
+        ("progress-list.html.j2", "{% include 'progress-list.html.j2' %}"),  # endless recursion
+        ("progress-list.html.j2", b"\xff\xfe\x00binary"),  # not UTF-8
+        ("progress-list.css", b"\x89PNG\r\n\x1a\n\xa4\xff"),  # a binary file saved as the CSS
+    ],
+)
+def test_any_error_in_a_city_template_is_a_clear_error(
+    report: ProgressReport, tmp_path: Path, name: str, content: str | bytes
+) -> None:
+    (tmp_path / "templates").mkdir()
+    data = content.encode() if isinstance(content, str) else content
+    (tmp_path / "templates" / name).write_bytes(data)
+    with pytest.raises(UsageError, match="templates/ フォルダーの変更を確認"):
+        render_progress_html(report, Project(tmp_path))

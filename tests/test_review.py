@@ -309,6 +309,28 @@ def test_a_project_template_overrides_the_packaged_one(tmp_path: Path, report: P
     assert "年次報告書（案）" in _flat(PdfReader(io.BytesIO(data)).pages[0].extract_text())
 
 
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("annual-review.html.j2", "{% for x in %}"),
+        ("annual-review.html.j2", "{{ 1 / 0 }}"),  # any Python error raised while rendering
+        ("annual-review.html.j2", "{{ report.plan_name + 1 }}"),
+        ("annual-review.html.j2", "{% include 'annual-review.html.j2' %}"),  # endless recursion
+        ("annual-review.html.j2", b"\xff\xfe\x00binary"),  # not UTF-8
+        ("annual-review.css", b"\x89PNG\r\n\x1a\n\xa4\xff"),  # a binary file saved as the CSS
+    ],
+)
+def test_any_error_in_a_project_template_is_a_clear_error(
+    tmp_path: Path, report: ProgressReport, name: str, content: str | bytes
+) -> None:
+    custom = tmp_path / "templates"
+    custom.mkdir()
+    (custom / name).write_bytes(content.encode() if isinstance(content, str) else content)
+    small = replace(report, goals=report.goals[:1])
+    with pytest.raises(weasy.ReviewRenderError, match="templates/ フォルダーの変更を確認"):
+        render_review(small, [custom, PACKAGED_TEMPLATES], workers=1)
+
+
 def test_small_helpers() -> None:
     assert pdf_date("令和2年6月") == "D:20200601000000"
     assert pdf_date("令和元年5月1日") == "D:20190501000000"
