@@ -409,9 +409,20 @@ def render_parts(
     workers = worker_count() if workers is None else workers
     total = len(parts) + 1
     tick = (lambda done: progress(label, done, total)) if progress else (lambda done: None)
-    if workers <= 1 or len(parts) <= 1:
-        return _render_sequential(parts, make_front, config, tick)
-    return _render_parallel(parts, make_front, config, min(workers, len(parts)), tick)
+    try:
+        if workers <= 1 or len(parts) <= 1:
+            return _render_sequential(parts, make_front, config, tick)
+        return _render_parallel(parts, make_front, config, min(workers, len(parts)), tick)
+    except KpiReportError:
+        raise
+    except Exception as exc:  # WeasyPrint on a project's stylesheet or template may fail in any way
+        raise _render_failure(f"{type(exc).__name__}: {exc}") from exc
+
+
+def _render_failure(reason: str) -> ReviewRenderError:
+    return ReviewRenderError(
+        f"年次報告書の描画に失敗しました（{reason}）。templates/ のテンプレートや CSS を変更していれば確かめてください。"
+    )
 
 
 def _first_pages(keys: Sequence[str], layouts: Mapping[str, PartLayout]) -> dict[str, int]:
@@ -530,8 +541,11 @@ def _render_parallel(
                 except EOFError as exc:
                     raise ReviewRenderError("年次報告書の描画プロセスが異常終了しました。") from exc
                 busy[w] = False
-                if kind == "error":
-                    raise ReviewRenderError(f"年次報告書の描画に失敗しました。\n{payload}")
+                if kind == "error":  # the worker's traceback: its last line says what failed
+                    lines = [line for line in str(payload).splitlines() if line.strip()]
+                    failure = _render_failure(lines[-1].strip() if lines else "不明なエラー")
+                    failure.add_note(str(payload))
+                    raise failure
                 if kind == "laid":
                     layouts[key] = payload
                     holder[key] = w

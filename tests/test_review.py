@@ -331,6 +331,22 @@ def test_any_error_in_a_project_template_is_a_clear_error(
         render_review(small, [custom, PACKAGED_TEMPLATES], workers=1)
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_stylesheet_that_breaks_weasyprint_is_a_one_line_error(
+    tmp_path: Path, report: ProgressReport, workers: int
+) -> None:
+    """font-size: 1e30px made WeasyPrint divide by zero: exit 3, or a worker's traceback as the message."""
+    custom = tmp_path / "templates"
+    custom.mkdir()
+    css = (PACKAGED_TEMPLATES / "annual-review.css").read_text(encoding="utf-8")
+    (custom / "annual-review.css").write_text(css + "\nbody { font-size: 1e30px }\n", encoding="utf-8")
+    small = replace(report, goals=report.goals[:1])
+    with pytest.raises(weasy.ReviewRenderError) as info:
+        render_review(small, [custom, PACKAGED_TEMPLATES], workers=workers)
+    message = str(info.value)
+    assert "ZeroDivisionError" in message and "templates/" in message and "\n" not in message
+
+
 def test_small_helpers() -> None:
     assert pdf_date("令和2年6月") == "D:20200601000000"
     assert pdf_date("令和元年5月1日") == "D:20190501000000"
