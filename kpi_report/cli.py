@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import io
+import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from pathlib import Path
 from typing import TextIO
 
@@ -225,6 +228,15 @@ def _print_findings(findings: Sequence[Finding]) -> None:
         print(findings_text(findings), file=sys.stderr)
 
 
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that flushing it at exit does not fail a second time."""
+    with suppress(OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        target = sys.stdout.fileno()
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, target)
+        os.close(devnull)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``kpi-report`` command."""
     parser = build_parser()
@@ -248,6 +260,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("kpi-report: 中断しました。", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `kpi-report check … | head`: the reader left; outputs are already written
+        _silence_stdout()
+        with suppress(OSError):
+            print("kpi-report: 表示先（パイプ）が閉じられたため、表示を打ち切りました。", file=sys.stderr)
+        return EXIT_USAGE
     except Exception as exc:
         if args.debug:
             traceback.print_exc()

@@ -262,3 +262,27 @@ def test_sample_plan_summary(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["plan", "--project", str(Path(__file__).resolve().parents[1])]) == 0
     out = capsys.readouterr().out
     assert "基本目標 4 / 施策 10 / 取組 60 / KPI 18 / 数値目標 5 / 所管課 18" in out
+
+
+class _ClosedPipe:
+    """stdout of `kpi-report … | head -1` after head has exited."""
+
+    def write(self, text: str) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    def flush(self) -> None:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    def isatty(self) -> bool:
+        return False
+
+
+def test_cli_output_piped_into_a_closed_pipe(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert main(["init", str(tmp_path / "p")]) == 0
+    capsys.readouterr()
+    monkeypatch.setattr("sys.stdout", _ClosedPipe())
+    assert main(["plan", "--project", str(tmp_path / "p")]) == 2
+    err = capsys.readouterr().err
+    assert "パイプ" in err and "予期しない" not in err and len(err.strip().splitlines()) == 1
