@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import resource
 import shutil
 import socket
 import subprocess
@@ -358,6 +359,28 @@ def test_small_helpers() -> None:
     assert css_string('a"b\\c') == '"a\\22 b\\5c c"'
     assert wrap_class("詳細は https://www.city.example.lg.jp/kurashi/ を参照") == "w"
     assert wrap_class("地域の関係団体と連携し、説明会を3回開催しました。事業コード0104010242") == ""
+
+
+def _dive(depth: int) -> int:
+    return 0 if depth == 0 else 1 + _dive(depth - 1)
+
+
+def _page_faults_while(fn: Any) -> int:
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    fn()
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+
+
+def test_deep_recursion_in_the_renderer_does_not_map_stack_memory_over_and_over() -> None:
+    # 400 nested calls cross at least one 16 KiB frame-stack chunk boundary: called at the top level,
+    # every dive maps a chunk and unmaps it on return (a page fault each time); the renderer's
+    # roomy stack keeps the whole dive in one chunk.
+    def dives() -> int:
+        return sum(_dive(400) for _ in range(3000))
+
+    assert weasy.with_roomy_stack(dives) == 1_200_000
+    assert _page_faults_while(lambda: weasy.with_roomy_stack(dives)) < 300
+    assert _page_faults_while(dives) > 2000  # what the renderer would pay without it
 
 
 def test_joined_bytes_do_not_depend_on_which_part_finished_first(tmp_path: Path) -> None:
