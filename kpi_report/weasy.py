@@ -575,13 +575,23 @@ def _render_parallel(
                     holder[key] = -1
                 elif todo:
                     key = todo.popleft()
-                    conn.send(("layout", key, source_of[key]()))
+                    html = prepared.pop(key, None)
+                    conn.send(("layout", key, source_of[key]() if html is None else html))
                 else:
                     continue
                 busy[w] = True
 
+        def prepare() -> None:
+            """Make the next parts' HTML while the workers are busy, so a free worker never waits for it."""
+            for key in list(todo)[:workers]:
+                if key not in prepared:
+                    prepared[key] = source_of[key]()
+
+        prepared: dict[str, str] = {}
+        joined = 0
         dispatch()
         while len(done) < len(keys) + 1:
+            arrived: list[tuple[str, bytes]] = []
             for conn in wait(conns):
                 assert isinstance(conn, Connection)
                 w = conns.index(conn)
@@ -600,13 +610,17 @@ def _render_parallel(
                     holder[key] = w
                 else:
                     done.add(key)
-                    joiner.add(key, payload)
-                    tick(len(done))
+                    arrived.append((key, payload))
                 if not front_queued and all(k in layouts for k in keys):
                     source_of[FRONT] = partial(make_front, dict(layouts), _first_pages(keys, layouts))
                     todo.appendleft(FRONT)
                     front_queued = True
-            dispatch()
+            dispatch()  # first give the workers their next step, then join and prepare meanwhile
+            for key, pdf in arrived:
+                joiner.add(key, pdf)
+                joined += 1
+                tick(joined)
+            prepare()
         for conn in conns:
             conn.send(("stop", "", None))
     finally:
