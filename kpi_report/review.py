@@ -25,6 +25,7 @@ from kpi_report.model import (
     GoalSection,
     GradeThresholds,
     KpiRow,
+    Measure,
     MeasureRow,
     Progress,
     ProgressReport,
@@ -223,15 +224,31 @@ def wrap_class(text: str) -> str:
     return "w" if _UNBREAKABLE.search(text) else ""
 
 
-def point_class(point: str) -> str:
-    """CSS classes of a note point: a sub-heading such as 《小川駅西口地区》 is not bulleted."""
-    kind = "subhead" if point[:1] and point[:1] in SUBHEADING_MARKS else "point"
-    return f"{kind} w" if wrap_class(point) else kind
-
-
 def point_text(point: str) -> str:
     """A note point as printed: bulleted with ・ unless it is a sub-heading."""
     return point if point[:1] and point[:1] in SUBHEADING_MARKS else f"・{point}"
+
+
+def points_text(points: Sequence[str]) -> str:
+    """Note points as lines of one text (printed with white-space: pre-line)."""
+    return "\n".join(point_text(point) for point in points)
+
+
+def notes_text(row: MeasureRow) -> str:
+    """A measure's notes of every year as lines: each year's heading, then its points."""
+    return "\n".join(
+        f"{year.heading}\n{points_text(year.points)}" if year.points else year.heading for year in row.history
+    )
+
+
+def departments_text(measure: Measure) -> str:
+    """The owning departments, then the related ones in brackets, a line each."""
+    return "\n".join([*measure.owners, *(f"（{name}）" for name in measure.related)])
+
+
+def status_text(row: MeasureRow) -> str:
+    """This year's status, and 要確認 on a second line when the row was published despite errors."""
+    return f"{row.status}\n要確認" if row.flagged else row.status
 
 
 def goal_short(title: str) -> str:
@@ -326,10 +343,13 @@ def _context(report: ProgressReport, font: JapaneseFont) -> dict[str, Any]:
         "year_mark": lambda fy: charts.year_mark(fy, reiwa),
         "actual_values": actual_values,
         "this_year": this_year,
-        "point_class": point_class,
         "long_row": long_row,
         "wrap": wrap_class,
         "point_text": point_text,
+        "points_text": points_text,
+        "notes_text": notes_text,
+        "departments_text": departments_text,
+        "status_text": status_text,
         "year_width": round(min(22.0, 105 / max(1, len(years))), 2),
         "measure_total": sum(len(a.rows) for g in report.goals for a in g.areas),
         "kpi_total": sum(r.total for r in grades),

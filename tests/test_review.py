@@ -428,7 +428,7 @@ def test_a_measure_taller_than_a_page_splits_under_the_repeated_header(report: P
     goal, area = report.goals[0], report.goals[0].areas[0]
     point = "説明会を開催し、参加者の意見を踏まえて実施方法を見直しました。" * 5
     history = tuple(
-        YearNotes(fy, f"【{fy}年度】", tuple(f"{i}:{point}" for i in range(4))) for fy in report.years
+        YearNotes(fy, f"【{fy}年度】", tuple(f"{i}:{point}" for i in range(6))) for fy in report.years
     )
     tall = replace(area.rows[0], history=history)
     small = replace(
