@@ -42,7 +42,7 @@ from kpi_report.intake import Cell, Intake, Sheet, take_in
 from kpi_report.master import cell_text, load_plan
 from kpi_report.model import CheckReport, Finding, KpiEntry, MeasureEntry, Plan, Progress, Submission
 from kpi_report.project import Project
-from kpi_report.values import clean_text, normalize_choice, parse_number, split_notes
+from kpi_report.values import EXCEL_CELL_LIMIT, clean_text, normalize_choice, parse_number, split_notes
 
 __all__ = ["CheckRun", "check_year", "department_from_name", "run_check", "write_check_outputs"]
 
@@ -80,7 +80,6 @@ CODES: tuple[str, ...] = (  # the finding codes check gives besides intake's (fi
     "hidden-sheet",
     "data-outside-table",
 )
-EXCEL_CELL_LIMIT = 32_767  # characters Excel keeps in one cell
 HEADER_SCAN_ROWS = 20  # the header row is looked for in the first rows, not assumed
 WANTED_SHEETS = frozenset({PROGRESS_SHEET, KPI_SHEET, META_SHEET})
 _EDIT_COMPARED = {PROGRESS_SHEET: ("名称", "内容"), KPI_SHEET: ("指標名",)}  # locked master columns (#4)

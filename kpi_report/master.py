@@ -28,7 +28,7 @@ from kpi_report.model import (
     Plan,
     Settings,
 )
-from kpi_report.values import clean_text, normalize_choice, parse_master_number, split_list
+from kpi_report.values import EXCEL_CELL_LIMIT, clean_text, normalize_choice, parse_master_number, split_list
 
 MEASURE_SHEET, KPI_SHEET, SETTINGS_SHEET = "取組", "KPI", "設定"
 MEASURE_REQUIRED = ("取組ID", "基本目標", "施策", "名称", "内容", "所管課")
@@ -322,8 +322,21 @@ def _read_settings(wb: Any, file: str, findings: list[Finding]) -> Settings:
                 kwargs[attr] = parse_fy(values[key][0])
             except FiscalYearError:
                 bad(key, FY_HELP)
+    if kwargs.get("start_fy") and kwargs.get("end_fy") and kwargs["end_fy"] < kwargs["start_fy"]:
+        bad("計画終了年度", f"計画開始年度（{values['計画開始年度'][0]}）以降の年度を入力してください。")
+        del kwargs["end_fy"]
     if values.get("進捗状況", ("", 0))[0]:
-        kwargs["statuses"] = tuple(s.strip() for s in values["進捗状況"][0].split("、") if s.strip())
+        statuses = tuple(s.strip() for s in values["進捗状況"][0].split("、") if s.strip())
+        repeated = sorted({s for s in statuses if statuses.count(s) > 1}, key=statuses.index)
+        if not statuses:
+            bad(
+                "進捗状況",
+                "「未着手、検討中、実施中、完了」のように、選べる状況を「、」で区切って入力してください。",
+            )
+        elif repeated:
+            bad("進捗状況", f"同じ状況が2回以上あります（{'、'.join(repeated)}）。1回ずつにしてください。")
+        else:
+            kwargs["statuses"] = statuses
     era_rule = values.get("和暦", ("", 0))[0]
     if era_rule:
         if normalize_choice(era_rule) in ("令和元年度", "令和"):
@@ -333,10 +346,16 @@ def _read_settings(wb: Any, file: str, findings: list[Finding]) -> Settings:
         else:
             bad("和暦", "「令和元年度」または「平成31年度」と入力してください。")
     if values.get("実施状況の最大文字数", ("", 0))[0]:
+        limit_help = f"1〜{EXCEL_CELL_LIMIT:,} の整数で入力してください（Excel のセルには {EXCEL_CELL_LIMIT:,} 文字まで入ります）。"
         try:
-            kwargs["notes_max_chars"] = int(values["実施状況の最大文字数"][0])
+            limit = int(values["実施状況の最大文字数"][0].replace(",", ""))
         except ValueError:
-            bad("実施状況の最大文字数", "整数で入力してください。")
+            bad("実施状況の最大文字数", limit_help)
+        else:
+            if 1 <= limit <= EXCEL_CELL_LIMIT:
+                kwargs["notes_max_chars"] = limit
+            else:
+                bad("実施状況の最大文字数", limit_help)
     grades: dict[str, float] = {}
     for key, attr in (("評価A", "a"), ("評価B", "b"), ("評価C", "c")):
         if values.get(key, ("", 0))[0]:
@@ -347,7 +366,14 @@ def _read_settings(wb: Any, file: str, findings: list[Finding]) -> Settings:
                 text = values[key][0]
                 grades[attr] = parsed.value / 100 if "%" in text or parsed.value > 2 else parsed.value
     if grades:
-        kwargs["grades"] = GradeThresholds(**grades)
+        thresholds = GradeThresholds(**grades)
+        order = (("評価A", thresholds.a), ("評価B", thresholds.b), ("評価C", thresholds.c))
+        if not thresholds.a > thresholds.b > thresholds.c:
+            shown = "、".join(f"{key[-1]} {value:.0%}" for key, value in order)
+            key = next(k for k, _ in order if k in values)
+            bad(key, f"評価の下限は A > B > C の順に大きくしてください（いまは {shown}）。")
+        else:
+            kwargs["grades"] = thresholds
     return Settings(**kwargs)
 
 

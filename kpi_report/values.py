@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ _NBSP = re.compile("[\u00a0\u202f]")
 _MISSING = {"－", "-", "―", "ー", "—", "‐", "−", "–", "─", ""}
 _NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
 _LEADING_NUMBER = re.compile(r"\s*(約|およそ)?\s*([+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)\s*")
+EXCEL_CELL_LIMIT = 32_767  # characters Excel keeps in one cell
 
 
 def clean_text(text: str) -> tuple[str, bool]:
@@ -76,6 +78,8 @@ def parse_master_number(raw: object) -> ParsedNumber:
         return ParsedNumber(None, True)
     if isinstance(raw, int | float) and not isinstance(raw, bool):
         return ParsedNumber(float(raw), True)
+    if isinstance(raw, datetime.date | datetime.time | datetime.timedelta):
+        return ParsedNumber(None, False)  # a date typed (or auto-formatted) into a value cell is not its year
     s = unicodedata.normalize("NFKC", str(raw)).strip()
     if is_missing_mark(s):
         return ParsedNumber(None, True)

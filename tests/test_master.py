@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 import pytest
@@ -145,6 +146,51 @@ def test_plan_name_and_city_are_limited_in_length(tmp_path: Path) -> None:
     assert "100文字以内" in info.value.findings[0].message
     path = write_master(tmp_path / "ok.xlsx", [measure("1")], settings=[("計画名", "計" * 100)])
     assert load_plan(path).settings.plan_name == "計" * 100
+
+
+@pytest.mark.parametrize(
+    ("settings", "cell", "words"),
+    [
+        ([("進捗状況", "、、、")], "B1", "区切って"),
+        ([("進捗状況", "実施中、完了、実施中")], "B1", "2回以上あります（実施中）"),
+        ([("実施状況の最大文字数", "0")], "B1", "1〜32,767"),
+        ([("実施状況の最大文字数", "40000")], "B1", "1〜32,767"),
+        ([("計画開始年度", "R2"), ("計画終了年度", "H30")], "B2", "計画開始年度（R2）以降"),
+        ([("評価A", "50%"), ("評価B", "80%")], "B1", "A 50%、B 80%、C 0%"),
+        ([("評価B", "120%")], "B1", "A > B > C"),
+    ],
+)
+def test_settings_that_cannot_work_are_findings(
+    tmp_path: Path, settings: list[tuple[str, str]], cell: str, words: str
+) -> None:
+    """Each of these was accepted before and broke later: an empty status drop-down, forms refusing every
+    note, a plan ending before it starts, grades that can never be given."""
+    path = write_master(tmp_path / "m.xlsx", [measure("1")], settings=settings)
+    with pytest.raises(MasterError) as info:
+        load_plan(path)
+    assert codes(info.value.findings) == [(cell, "master-bad-setting")]
+    assert words in info.value.findings[0].message
+
+
+def test_settings_at_their_limits_are_accepted(tmp_path: Path) -> None:
+    settings = [
+        ("実施状況の最大文字数", "32,767"),
+        ("計画開始年度", "H27"),
+        ("計画終了年度", "H27"),
+        ("評価A", "100%"),
+        ("評価B", "60%"),
+    ]
+    s = load_plan(write_master(tmp_path / "m.xlsx", [measure("1")], settings=settings)).settings
+    assert (s.notes_max_chars, s.start_fy, s.end_fy, s.grades.b) == (32767, 2015, 2015, 0.6)
+
+
+def test_a_date_in_a_kpi_value_is_not_read_as_its_year(tmp_path: Path) -> None:
+    path = write_master(
+        tmp_path / "m.xlsx", [measure("1")], [kpi("K1", baseline=datetime.datetime(2019, 4, 1))]
+    )
+    with pytest.raises(MasterError) as info:
+        load_plan(path)
+    assert codes(info.value.findings) == [("F2", "master-not-a-number")]
 
 
 def test_every_problem_is_reported_not_just_the_first(tmp_path: Path) -> None:
