@@ -63,6 +63,10 @@ def _project(args: argparse.Namespace) -> Project:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    if not args.dir.strip():  # Path("") is the current folder: never create a project there unasked
+        raise UsageError(
+            "新しいプロジェクトのフォルダー名を指定してください（例: kpi-report init 小平市総合戦略）。"
+        )
     path = write_blank_project(Path(args.dir))
     print(f"新しいプロジェクトを作成しました: {path}")
     print("inputs/master.xlsx のシート『説明』を読んで、取組とKPIを入力してください。")

@@ -131,9 +131,14 @@ def _row_height(cells: Iterable[tuple[str, float]], font_size: float = 10, min_l
     return min(409.0, round(lines * font_size * 1.6 + 4, 1))
 
 
+FILENAME_STEM_BYTES = 150  # file systems allow 255 bytes; room is left for "(2)", ".xlsx" and a copy's suffix
+
+
 def form_filename(department: str) -> str:
-    """The form's file name for a department: characters file systems reject become ``_``."""
-    name = _UNSAFE_FILENAME.sub("_", department).strip(" .") or "_"
+    """The form's file name for a department: characters file systems reject become ``_``; a very long
+    name is shortened (to 150 bytes of UTF-8, about 50 Japanese characters)."""
+    name = _UNSAFE_FILENAME.sub("_", department).strip(" .")
+    name = name.encode()[:FILENAME_STEM_BYTES].decode(errors="ignore").strip(" .") or "_"
     return f"{name}.xlsx"
 
 

@@ -48,13 +48,26 @@ def write_atomic(path: Path, data: bytes) -> None:
             Path(tmp).unlink(missing_ok=True)
             raise
     except OSError as exc:
-        if exc.errno == errno.ENOSPC:
-            raise OutputError(
-                f"ディスクがいっぱいで {path} を書き込めません。空き容量を確保してください。"
-            ) from exc
-        raise OutputError(
-            f"{path} を書き込めません（{exc.strerror or exc}）。出力フォルダーの書き込み権限を確認してください。"
-        ) from exc
+        raise OutputError(f"{path} を書き込めません（{exc.strerror or exc}）。{_advice(exc, path)}") from exc
+
+
+def _advice(exc: OSError, path: Path) -> str:
+    """What the user can do about a failed write, by its cause."""
+    if exc.errno == errno.ENOSPC:
+        return "ディスクがいっぱいです。空き容量を確保してください。"
+    if exc.errno == errno.EISDIR:
+        return (
+            f"同じ名前のフォルダー {path.name} があります。そのフォルダーの名前を変えるか、移してください。"
+        )
+    if exc.errno == errno.ENAMETOOLONG:
+        return "ファイル名またはフォルダーのパスが長すぎます。短い名前の場所を指定してください。"
+    if exc.errno in (errno.ENOTDIR, errno.EEXIST):
+        return (
+            "途中のフォルダー名と同じ名前のファイルがあります。そのファイルの名前を変えるか、移してください。"
+        )
+    if exc.errno == errno.EROFS:
+        return "読み取り専用の場所です。書き込める場所を指定してください。"
+    return "出力フォルダーの書き込み権限を確認してください。"
 
 
 def write_text_atomic(path: Path, text: str) -> None:

@@ -333,6 +333,20 @@ def test_forms_are_byte_identical_when_run_again(
 def test_file_names_are_safe_for_every_file_system() -> None:
     assert form_filename("総務部/総務課") == "総務部_総務課.xlsx"
     assert form_filename('a\\b:c*d?e"f<g>h|i') == "a_b_c_d_e_f_g_h_i.xlsx"
+    long = form_filename("長" * 300)
+    assert long == "長" * 50 + ".xlsx" and len(long.encode()) <= 255
+
+
+def test_a_very_long_department_name_still_gets_its_form(sample_plan: Plan, tmp_path: Path) -> None:
+    """300 characters made the file name too long for the file system: that form failed and the
+    index was never written."""
+    long = "企画政策部" * 60
+    first = dataclasses.replace(sample_plan.measures[0], owners=(long,))
+    plan = dataclasses.replace(sample_plan, measures=(first, *sample_plan.measures[1:]))
+    paths = write_forms(Project(tmp_path), plan, 2019)
+    index = json.loads((paths[0].parent / "index.json").read_text(encoding="utf-8"))
+    entry = next(e for e in index["forms"] if e["department"] == long)
+    assert (paths[0].parent / entry["file"]).is_file() and len(entry["file"].encode()) <= 255
 
 
 def test_cli_writes_the_forms(sample_project: Path, capsys: pytest.CaptureFixture[str]) -> None:

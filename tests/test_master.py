@@ -286,6 +286,15 @@ def test_cli_init_then_plan(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert main(["init", str(tmp_path / "new")]) == 2  # never overwrites
 
 
+def test_cli_init_with_an_empty_name_creates_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["init", ""]) == 2 and main(["init", "  "]) == 2
+    assert "フォルダー名を指定" in capsys.readouterr().err
+    assert not any(tmp_path.iterdir())
+
+
 def test_cli_init_into_a_file_or_an_impossible_folder(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

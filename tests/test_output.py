@@ -45,5 +45,14 @@ def test_unwritable_folder_is_one_clear_error(tmp_path: Path) -> None:
 
 def test_path_blocked_by_a_file_is_one_clear_error(tmp_path: Path) -> None:
     (tmp_path / "outputs").write_bytes(b"not a folder")
-    with pytest.raises(OutputError, match="書き込めません"):
+    with pytest.raises(OutputError, match=r"書き込めません.*同じ名前のファイル"):
         write_atomic(tmp_path / "outputs" / "2019" / "list.xlsx", b"x")
+
+
+def test_the_error_says_what_to_do_about_its_cause(tmp_path: Path) -> None:
+    (tmp_path / "list.xlsx").mkdir()
+    with pytest.raises(OutputError, match=r"同じ名前のフォルダー list\.xlsx"):
+        write_atomic(tmp_path / "list.xlsx", b"x")
+    with pytest.raises(OutputError, match="長すぎます") as info:
+        write_atomic(tmp_path / ("長" * 100 + ".xlsx"), b"x")
+    assert "権限" not in str(info.value)
