@@ -13,7 +13,7 @@ from pathlib import Path
 
 import jinja2
 
-from kpi_report import __version__
+from kpi_report import __version__, templating
 from kpi_report.achievement import format_rate
 from kpi_report.errors import UsageError
 from kpi_report.fiscal import fy_label
@@ -26,16 +26,9 @@ MISSING = "－"
 
 
 def template_environment(project: Project | None = None) -> jinja2.Environment:
-    """The jinja2 environment: the project's templates/ first, then the packaged ones; autoescape on."""
+    """The jinja2 environment: the project's templates/ first, then the packaged ones; autoescaped, sandboxed."""
     dirs: list[Path] = template_dirs(project) if project is not None else [PACKAGED_TEMPLATES]
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
+    return templating.template_environment(dirs, keep_trailing_newline=True)
 
 
 def format_value(value: float | None) -> str:

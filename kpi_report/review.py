@@ -14,7 +14,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment
 from markupsafe import Markup
 
 from kpi_report import __version__, charts
@@ -31,6 +31,7 @@ from kpi_report.model import (
     ProgressReport,
 )
 from kpi_report.project import template_problem
+from kpi_report.templating import template_environment
 from kpi_report.weasy import (
     JapaneseFont,
     OutlineItem,
@@ -195,13 +196,7 @@ def _template_error(exc: BaseException) -> ReviewRenderError:
 
 
 def _environment(template_dirs: Sequence[Path]) -> Environment:
-    return Environment(
-        loader=FileSystemLoader([str(d) for d in template_dirs]),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    return template_environment(template_dirs)
 
 
 def value_text(value: float | None, unit: str) -> str:
@@ -517,6 +512,13 @@ def table_of_contents(
         layout = layouts[part.key]
         for anchor, index in layout.anchors.items():
             where.setdefault(anchor, first_pages[part.key] + index)
+    missing = [
+        a for a in ("summary", *(f"g{gi}" for gi in range(1, len(report.goals) + 1))) if a not in where
+    ]
+    if missing:  # a project's template dropped the headings the contents point to
+        raise _template_error(
+            ValueError(f'目次が指す見出し id="{missing[0]}" がテンプレートの出力にありません')
+        )
     entries = [TocEntry(1, "概要", "summary", where["summary"])]
     for gi, goal in enumerate(report.goals, start=1):
         entries.append(TocEntry(1, goal.title, f"g{gi}", where[f"g{gi}"]))

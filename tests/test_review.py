@@ -319,6 +319,18 @@ def test_a_project_template_overrides_the_packaged_one(tmp_path: Path, report: P
         ("annual-review.html.j2", "{% include 'annual-review.html.j2' %}"),  # endless recursion
         ("annual-review.html.j2", b"\xff\xfe\x00binary"),  # not UTF-8
         ("annual-review.css", b"\x89PNG\r\n\x1a\n\xa4\xff"),  # a binary file saved as the CSS
+        # a template is code a city writes: it runs sandboxed and bounded, so none of these fills the memory,
+        # hangs the build or reaches Python's internals
+        ("annual-review.html.j2", "{{ range(10**9) | list }}"),
+        ("annual-review.html.j2", "{{ 'x' * 10**9 }}"),
+        ("annual-review.html.j2", "{{ [0] * 1000000000 }}"),
+        ("annual-review.html.j2", "{{ 10 ** 10 ** 10 ** 10 ** 10 }}"),
+        (
+            "annual-review.html.j2",
+            "{% set n = namespace(x=7) %}{% for i in range(40) %}{% set n.x = n.x * n.x %}{% endfor %}",
+        ),
+        ("annual-review.html.j2", "{{ report.__class__.__init__.__globals__ }}"),
+        ("annual-review.html.j2", "<html><body><p>目次の見出しがない</p></body></html>"),
     ],
 )
 def test_any_error_in_a_project_template_is_a_clear_error(

@@ -1,0 +1,57 @@
+"""The jinja2 environment for the output templates (progress list HTML, annual review).
+
+A project's own ``templates/`` folder overrides the packaged templates (contract.md), so a template is code
+that a city writes and the tool runs. It runs sandboxed: no access to Python internals, no ``range`` over
+more than 100,000 items, and no ``*`` or ``**`` that would build a huge string, list or number — each of
+those stops the template with a one-line error instead of filling the memory or hanging the build.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from jinja2 import FileSystemLoader, StrictUndefined
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import SandboxedEnvironment
+
+MAX_PRODUCT = 100_000  # items or characters a template may make with *
+MAX_INT_BITS = 10_000  # largest whole number a template may make with * or ** (about 3,000 digits)
+
+
+class TemplateSandbox(SandboxedEnvironment):
+    """A sandboxed environment that also bounds ``*`` (repetition, products) and ``**`` (powers)."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if _is_int(left) and _is_int(right):
+            bits = (
+                left.bit_length() * abs(right) if operator == "**" else left.bit_length() + right.bit_length()
+            )
+            if bits > MAX_INT_BITS:
+                raise SecurityError(f"テンプレートの {operator} で作る数が大きすぎます")
+        if operator == "*":
+            for seq, count in ((left, right), (right, left)):
+                if isinstance(seq, str | list | tuple) and _is_int(count) and len(seq) * count > MAX_PRODUCT:
+                    raise SecurityError(
+                        f"テンプレートの * で作る文字列・リストが大きすぎます（{MAX_PRODUCT:,} まで）"
+                    )
+        return super().call_binop(context, operator, left, right)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def template_environment(dirs: Sequence[Path], keep_trailing_newline: bool = False) -> TemplateSandbox:
+    """Templates from ``dirs`` (the project's first), autoescaped, undefined names an error, sandboxed."""
+    return TemplateSandbox(
+        loader=FileSystemLoader([str(d) for d in dirs]),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=keep_trailing_newline,
+    )
