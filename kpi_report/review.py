@@ -165,7 +165,9 @@ def render_review(
         allowed_roots=tuple(d for d in dirs if d.is_dir()),
         allowed_files=(font.file,) if font.file else (),
     )
-    rendered = render_parts(keyed, front, config, workers=workers, progress=progress)
+    rendered = render_parts(
+        keyed, front, config, workers=workers, progress=progress, front_after=last_in_contents(parts)
+    )
     toc = table_of_contents(report, parts, rendered.layouts, rendered.first_pages)
     offset = rendered.front_pages - 1
     outline: list[OutlineItem] = []
@@ -500,6 +502,12 @@ def plan_parts(report: ProgressReport) -> list[Part]:
     ]
 
 
+def last_in_contents(parts: Sequence[Part]) -> str:
+    """The key of the last part that holds a heading listed in the contents (later parts add none)."""
+    listed = [p.key for p in parts if p.kind != "appendix" or p.first or any(g.first for g in p.goals)]
+    return listed[-1] if listed else parts[-1].key
+
+
 def table_of_contents(
     report: ProgressReport,
     parts: Sequence[Part],
@@ -509,6 +517,8 @@ def table_of_contents(
     """Contents lines with the body page number where each section starts (from the parts' layouts)."""
     where: dict[str, int] = {}
     for part in parts:
+        if part.key not in first_pages:  # laid out later than the contents needed
+            break
         layout = layouts[part.key]
         for anchor, index in layout.anchors.items():
             where.setdefault(anchor, first_pages[part.key] + index)

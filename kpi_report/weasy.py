@@ -450,18 +450,24 @@ def render_parts(
     workers: int | None = None,
     progress: Progress | None = None,
     label: str = "年次報告書",
+    front_after: str | None = None,
 ) -> RenderedParts:
     """Render ``parts`` ((key, HTML source) in document order) and the front matter built from their layouts.
 
     Body pages are numbered continuously from 1 across the parts; the front matter is not numbered.
+    ``make_front`` gets the layouts of the parts up to ``front_after`` (default: all of them), and of any
+    later part already laid out: the front matter is rendered as soon as those are known, while the
+    last parts are still being laid out.
     """
     workers = worker_count() if workers is None else workers
     total = len(parts) + 1
     tick = (lambda done: progress(label, done, total)) if progress else (lambda done: None)
+    keys = [key for key, _ in parts]
+    needed = keys[: keys.index(front_after) + 1] if front_after in keys else keys
     try:
         if workers <= 1 or len(parts) <= 1:
             return _render_sequential(parts, make_front, config, tick)
-        return _render_parallel(parts, make_front, config, min(workers, len(parts)), tick)
+        return _render_parallel(parts, make_front, config, min(workers, len(parts)), tick, needed)
     except KpiReportError:
         raise
     except Exception as exc:  # WeasyPrint on a project's stylesheet or template may fail in any way
@@ -535,6 +541,7 @@ def _render_parallel(
     config: RenderConfig,
     workers: int,
     tick: Callable[[int], None],
+    needed: Sequence[str],
 ) -> RenderedParts:
     fork = "fork" in multiprocessing.get_all_start_methods()
     context: Any = multiprocessing.get_context("fork" if fork else "spawn")
@@ -611,7 +618,7 @@ def _render_parallel(
                 else:
                     done.add(key)
                     arrived.append((key, payload))
-                if not front_queued and all(k in layouts for k in keys):
+                if not front_queued and all(k in layouts for k in needed):
                     source_of[FRONT] = partial(make_front, dict(layouts), _first_pages(keys, layouts))
                     todo.appendleft(FRONT)
                     front_queued = True
