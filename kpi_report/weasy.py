@@ -344,6 +344,9 @@ class PartRenderer:
             return
         gc.collect(1)  # the young generations: what was allocated since the last collection
         self._finished_since_collect = 0
+        self._resume_gc()
+
+    def _resume_gc(self) -> None:
         if not self._held and self._gc_paused:
             gc.enable()
             self._gc_paused = False
@@ -351,12 +354,16 @@ class PartRenderer:
     def layout(self, key: str, html: str) -> PartLayout:
         """Lay out part ``key``; keep it until :meth:`finish`."""
         self._pause_gc()
-        with _deferred_margin_boxes() as held:
-            document = with_roomy_stack(
-                lambda: _ReviewHTML(html, self.config.base_url, self.fetcher).render(
-                    stylesheets=self.stylesheets, font_config=self.font_config
+        try:
+            with _deferred_margin_boxes() as held:
+                document = with_roomy_stack(
+                    lambda: _ReviewHTML(html, self.config.base_url, self.fetcher).render(
+                        stylesheets=self.stylesheets, font_config=self.font_config
+                    )
                 )
-            )
+        except BaseException:
+            self._resume_gc()  # a failed layout holds nothing: the caller's process gets its GC back
+            raise
         anchors: dict[str, int] = {}
         for index, page in enumerate(document.pages):
             for name in page.anchors:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import re
 import resource
@@ -358,6 +359,19 @@ def test_a_stylesheet_that_breaks_weasyprint_is_a_one_line_error(
         render_review(small, [custom, PACKAGED_TEMPLATES], workers=workers)
     message = str(info.value)
     assert "ZeroDivisionError" in message and "templates/" in message and "\n" not in message
+    assert gc.isenabled()  # a failed render leaves the caller's garbage collector on
+
+
+def test_a_failed_layout_gives_the_garbage_collector_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    renderer = PartRenderer(RenderConfig(stylesheets=(), base_url="file:///nonexistent/", allowed_roots=()))
+
+    def fail(*args: Any, **kwargs: Any) -> None:
+        raise ValueError("layout failed")
+
+    monkeypatch.setattr(weasy._ReviewHTML, "render", fail)
+    with pytest.raises(ValueError, match="layout failed"):
+        renderer.layout("part", "<html><body><p>x</p></body></html>")
+    assert gc.isenabled()
 
 
 def test_small_helpers() -> None:
