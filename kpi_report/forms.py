@@ -655,9 +655,10 @@ def write_forms(
     folder = project.outputs(fy) / FORMS_DIR
     prev = _Previous.of(previous)
     departments = plan.departments
-    paths: list[Path] = []
     index: list[dict[str, Any]] = []
+    forms: list[bytes] = []
     used: set[str] = set()
+    # every form is built before any is written: a form that cannot be built leaves the folder as it was
     for done, department in enumerate(departments, start=1):
         name = form_filename(department)
         stem = name.removesuffix(".xlsx")
@@ -666,9 +667,7 @@ def write_forms(
             name = f"{stem}({counter}).xlsx"
             counter += 1
         used.add(name.casefold())
-        path = folder / name
-        write_atomic(path, _build_form(plan, fy, department, prev))
-        paths.append(path)
+        forms.append(_build_form(plan, fy, department, prev))
         index.append(
             {
                 "department": department,
@@ -679,6 +678,9 @@ def write_forms(
         )
         if progress is not None:
             progress("記入様式を作成", done, len(departments))
+    paths = [folder / entry["file"] for entry in index]
+    for path, data in zip(paths, forms, strict=True):
+        write_atomic(path, data)
     write_json_atomic(
         folder / INDEX_FILE,
         {"fy": fy, "form": FORM_VERSION, "master_sha256": plan.sha256, "tool": __version__, "forms": index},

@@ -14,6 +14,7 @@ import pytest
 from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.worksheet import Worksheet
 
+from kpi_report import forms as forms_module
 from kpi_report.cli import main
 from kpi_report.forms import (
     ACTUAL_COLUMN,
@@ -347,6 +348,29 @@ def test_a_very_long_department_name_still_gets_its_form(sample_plan: Plan, tmp_
     index = json.loads((paths[0].parent / "index.json").read_text(encoding="utf-8"))
     entry = next(e for e in index["forms"] if e["department"] == long)
     assert (paths[0].parent / entry["file"]).is_file() and len(entry["file"].encode()) <= 255
+
+
+def test_a_form_that_cannot_be_built_leaves_the_folder_as_it_was(
+    sample_plan: Plan, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paths = write_forms(Project(tmp_path), sample_plan, 2019)
+    folder = paths[0].parent
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    last = sample_plan.departments[-1]
+    build = forms_module._build_form
+
+    def fail_last(plan: Plan, fy: int, department: str, prev: Any) -> bytes:
+        if department == last:
+            raise RuntimeError("cannot build")
+        return build(plan, fy, department, prev)
+
+    monkeypatch.setattr(forms_module, "_build_form", fail_last)
+    changed = dataclasses.replace(
+        sample_plan, settings=dataclasses.replace(sample_plan.settings, statuses=("済",))
+    )
+    with pytest.raises(RuntimeError):
+        write_forms(Project(tmp_path), changed, 2019)
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before  # no half-new set
 
 
 def test_cli_writes_the_forms(sample_project: Path, capsys: pytest.CaptureFixture[str]) -> None:
