@@ -111,7 +111,7 @@ def build(
     label = fy_label(fy, plan.settings.reiwa_for_2019)
     reports: dict[int, CheckReport] = {}
     for year in years_to_check(project, plan, fy):
-        reports[year] = check_year(project, plan, year, progress=progress)
+        reports[year] = check_year(project, plan, year, progress=progress, past=year < fy)
     written: list[Path] = list(write_check_outputs(reports[fy], project, plan))
     current = reports[fy]
     if current.errors and not allow_errors:

@@ -55,6 +55,7 @@ CODES: tuple[str, ...] = (  # the finding codes check gives besides intake's (fi
     "wrong-fiscal-year",
     "wrong-department",
     "master-changed",
+    "past-master-changed",
     "older-master",
     "missing-sheet",
     "missing-column",
@@ -113,7 +114,9 @@ class _FileResult:
     kpis: list[KpiEntry] = field(default_factory=list)
 
 
-def check_year(project: Project, plan: Plan, fy: int, progress: Progress | None = None) -> CheckReport:
+def check_year(
+    project: Project, plan: Plan, fy: int, progress: Progress | None = None, past: bool = False
+) -> CheckReport:
     """Check every file in ``inputs/<FY>/`` against the master; inputs are only read.
 
     A missing folder is not an exception: every department is then a missing submission.
@@ -123,6 +126,8 @@ def check_year(project: Project, plan: Plan, fy: int, progress: Progress | None 
         plan: the loaded master.
         fy: the fiscal year whose submissions to check.
         progress: called after each file as ``progress(label, done, total)``.
+        past: ``fy`` is an earlier year, read for the history: a form made from the master of its time is
+            read as it is (measures and KPIs added, removed or reassigned since are a warning, not errors).
 
     Returns:
         Findings (per file in name order, then the missing submissions), entries, submissions, and the
@@ -136,7 +141,7 @@ def check_year(project: Project, plan: Plan, fy: int, progress: Progress | None 
             results.append(_skipped_folder(name))
         else:
             try:
-                results.append(_WorkbookCheck(path, name, plan, fy).run())
+                results.append(_WorkbookCheck(path, name, plan, fy, past).run())
             except Exception as exc:  # whatever one file does, the rest of the batch is checked
                 result = _FileResult(name, "")
                 reason = f"読み取り中の予期しないエラー {type(exc).__name__}"
@@ -237,10 +242,12 @@ def department_from_name(file: str, plan: Plan) -> str:
 class _WorkbookCheck:
     """The checks of one file: intake, the form record (_meta), then the sheets 進捗 and KPI."""
 
-    def __init__(self, path: Path, name: str, plan: Plan, fy: int) -> None:
-        self.path, self.plan, self.fy = path, plan, fy
+    def __init__(self, path: Path, name: str, plan: Plan, fy: int, past: bool = False) -> None:
+        self.path, self.plan, self.fy, self.past = path, plan, fy, past
         self.file = name
         self.findings: list[Finding] = []
+        # a past year's form made from another master: the measure and KPI IDs it was made with
+        self.form_ids: frozenset[str] | None = None
 
     def run(self) -> _FileResult:
         intake = take_in(self.path, WANTED_SHEETS)
@@ -328,23 +335,35 @@ class _WorkbookCheck:
         return department, usable
 
     def _compare_master(self, meta: dict[str, str], department: str) -> None:
-        """#7: a form made from another master: an error when this department's IDs changed, else a warning."""
+        """#7: a form made from another master: an error when this department's IDs changed, else a warning.
+
+        In a past year the form is read with the IDs it was made with, and a change is a warning."""
         changes: list[str] = []
+        made_ids: set[str] = set()
         for key, current, label in (
             (META_MEASURE_IDS, [m.id for m in self.plan.measures_of(department)], "取組"),
             (META_KPI_IDS, [k.id for k in self.plan.kpis_of(department)], "KPI"),
         ):
             made = [i for i in meta.get(key, "").split("\n") if i]
+            made_ids.update(made)
             added = [i for i in current if i not in made]
             removed = [i for i in made if i not in current]
             if added:
                 changes.append(f"{label}の追加: {'、'.join(added)}")
             if removed:
                 changes.append(f"{label}の削除: {'、'.join(removed)}")
-        if changes:
+        if changes and self.past:
+            self.form_ids = frozenset(made_ids)
+            label = fy_label(self.fy, self.plan.settings.reiwa_for_2019)
+            self.findings.append(make_finding("past-master-changed", changes="／".join(changes), fy=label))
+        elif changes:
             self.findings.append(make_finding("master-changed", changes="／".join(changes)))
         else:
             self.findings.append(make_finding("older-master"))
+
+    def _expected(self, item_id: str) -> bool:
+        """Whether a row for this master ID belongs in the form (a past form: only if it was made with it)."""
+        return self.form_ids is None or item_id in self.form_ids
 
     def _check_hidden_sheets(self, intake: Intake) -> None:
         for name, state in intake.sheet_states:
@@ -401,7 +420,7 @@ class _WorkbookCheck:
         duplicated = table.flag_duplicates()
         if known:
             for measure in plan.measures_of(department):
-                if measure.id not in table.seen:
+                if measure.id not in table.seen and self._expected(measure.id):
                     table.late(make_finding("missing-measure", item_id=measure.id, title=measure.name))
         table.finish()
         return [e for e in entries if e.measure_id not in duplicated]
@@ -435,7 +454,7 @@ class _WorkbookCheck:
         duplicated = table.flag_duplicates()
         if known:
             for kpi in self.plan.kpis_of(department):
-                if kpi.id not in table.seen:
+                if kpi.id not in table.seen and self._expected(kpi.id):
                     table.late(make_finding("missing-kpi", item_id=kpi.id, title=kpi.name))
         table.finish()
         return [e for e in entries if e.kpi_id not in duplicated]
@@ -450,6 +469,8 @@ class _WorkbookCheck:
         department: str,
     ) -> None:
         """#5: an ID the master does not have, or one another department owns."""
+        if self.form_ids is not None and item_id in self.form_ids:
+            return  # a past form's own row: removed or reassigned since, as its past-master-changed says
         if owners is None:
             table.report(row, table.id_column, "unknown-id", item_id, item_id, column=table.id_column)
             return

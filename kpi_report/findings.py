@@ -178,6 +178,10 @@ CATALOGUE: dict[str, tuple[Severity, str]] = {
         "error",
         "調査票の作成後にマスターの取組・KPIが変わっています（{changes}）。最新のマスターで作り直した調査票に記入し直してください。",
     ),
+    "past-master-changed": (
+        "warning",
+        "{fy}の調査票は当時のマスターから作られています（その後の変更: {changes}）。過去の年度なので、調査票にある取組・KPIをそのまま読みました。",
+    ),
     "older-master": (
         "warning",
         "調査票は以前のマスターから作られています（この課の取組・KPIは同じ）。記入内容はそのまま読みました。",

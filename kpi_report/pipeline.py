@@ -30,7 +30,7 @@ def generate_forms(project: Project, fy: int, progress: Progress | None = None) 
     plan = load_plan(project.master)
     previous = None
     if project.inputs(fy - 1).is_dir():
-        previous = check_year(project, plan, fy - 1, progress=progress)
+        previous = check_year(project, plan, fy - 1, progress=progress, past=True)
     files = write_forms(project, plan, fy, previous=previous, progress=progress)
     return FormsRun(plan, tuple(files), previous)
 

@@ -20,10 +20,12 @@ import defects
 import openpyxl
 import pytest
 
+from kpi_report.build import build
 from kpi_report.check import check_year, run_check, write_check_outputs
 from kpi_report.check_outputs import FEEDBACK_SHEET
 from kpi_report.cli import main
 from kpi_report.forms import build_form, write_forms
+from kpi_report.master import load_plan
 from kpi_report.model import CheckReport, Finding, Plan
 from kpi_report.project import Project
 from tools.fill_forms import fill_form
@@ -383,6 +385,44 @@ def test_form_made_for_another_year_names_it(tmp_path: Path, sample_plan: Plan) 
     assert "令和元年度用" in findings[0].message and "平成30年度" in findings[0].message
     assert report.measure_entries == ()
     assert "産業振興課" not in report.missing_departments
+
+
+def _evolve_master(root: Path) -> tuple[str, str]:
+    """The master as a plan changes over the years: a measure added for 健康推進課 (ID 1-1-99) and the
+    measure 1-1-02 deleted. Returns (added ID, deleted ID)."""
+    master = root / "inputs" / "master.xlsx"
+    wb = openpyxl.load_workbook(master)
+    ws = wb["取組"]
+    first = [c.value for c in ws[2]]
+    deleted = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value == "1-1-02")
+    ws.delete_rows(deleted)
+    ws.append(["1-1-99", *first[1:4], "新しい取組", "令和元年度に追加した取組です。", *first[6:]])
+    wb.save(master)
+    return "1-1-99", "1-1-02"
+
+
+def test_a_past_years_forms_are_read_with_the_master_of_their_time(sample_project: Path) -> None:
+    """A plan adds and deletes measures over its years: last year's forms were right for last year. Read
+    as history (build, forms) they give warnings, not errors; checked as the current year they still fail."""
+    added, deleted = _evolve_master(sample_project)
+    project = Project(sample_project)
+    plan = load_plan(project.master)
+    strict = check_year(project, plan, 2018)
+    assert {f.code for f in strict.errors} >= {"master-changed", "missing-measure", "unknown-id"}
+    past = check_year(project, plan, 2018, past=True)
+    assert past.errors == ()
+    warned = [f for f in past.findings if f.code == "past-master-changed"]
+    assert [f.department for f in warned] == ["健康推進課"]  # both measures are its own
+    assert added in warned[0].message and deleted in warned[0].message and "平成30年度" in warned[0].message
+    kept = {e.measure_id for e in past.measure_entries}
+    assert deleted in kept and added not in kept  # the old row is read; nothing is invented for the new one
+
+
+def test_build_keeps_past_years_free_of_errors_after_the_master_changed(sample_project: Path) -> None:
+    _evolve_master(sample_project)
+    result = build(Project(sample_project), 2019, allow_errors=True)  # 2019's forms predate the change too
+    errors = {y.fy: y.errors for y in result.years}
+    assert errors[2018] == 0 and errors[2019] > 0
 
 
 def test_form_of_another_department_under_its_name(
