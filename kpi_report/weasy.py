@@ -462,9 +462,8 @@ def render_parts(
     """Render ``parts`` ((key, HTML source) in document order) and the front matter built from their layouts.
 
     Body pages are numbered continuously from 1 across the parts; the front matter is not numbered.
-    ``make_front`` gets the layouts of the parts up to ``front_after`` (default: all of them), and of any
-    later part already laid out: the front matter is rendered as soon as those are known, while the
-    last parts are still being laid out.
+    ``make_front`` gets the layouts of the parts up to ``front_after`` (default: all of them): the front
+    matter is rendered as soon as those are known, while the last parts are still being laid out.
     """
     workers = worker_count() if workers is None else workers
     total = len(parts) + 1
@@ -626,7 +625,9 @@ def _render_parallel(
                     done.add(key)
                     arrived.append((key, payload))
                 if not front_queued and all(k in layouts for k in needed):
-                    source_of[FRONT] = partial(make_front, dict(layouts), _first_pages(keys, layouts))
+                    # exactly the needed layouts, whichever later parts happen to be laid out already
+                    given = {k: layouts[k] for k in needed}
+                    source_of[FRONT] = partial(make_front, given, _first_pages(needed, given))
                     todo.appendleft(FRONT)
                     front_queued = True
             dispatch()  # first give the workers their next step, then join and prepare meanwhile
