@@ -1,4 +1,8 @@
-"""The command line: parse arguments, call one library function, turn errors into a message and exit code."""
+"""The command line: parse arguments, call one library function, turn errors into a message and exit code.
+
+Each command imports its stage when it runs: `plan`, `check`, `forms` and `diff` start without loading
+WeasyPrint or pandas (about a second), which only `build` and `demo` need.
+"""
 
 from __future__ import annotations
 
@@ -13,12 +17,10 @@ from pathlib import Path
 from typing import TextIO
 
 from kpi_report import __version__
-from kpi_report.diff_output import diff_summary_text, run_diff
 from kpi_report.errors import KpiReportError, MasterError, UsageError
 from kpi_report.fiscal import fy_label, parse_fy
 from kpi_report.master import load_plan
 from kpi_report.model import Finding
-from kpi_report.pipeline import generate_forms, run_demo
 from kpi_report.project import Project
 from kpi_report.scaffold import write_blank_project
 from kpi_report.summary import findings_text, plan_summary
@@ -80,6 +82,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from kpi_report.pipeline import run_demo
+
     project = _project(args)
     for step in run_demo(project, progress=ProgressBar()):
         print(f"\n== {step.title}")
@@ -88,6 +92,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_forms(args: argparse.Namespace) -> int:
+    from kpi_report.pipeline import generate_forms
+
     project = _project(args)
     run = generate_forms(project, args.fy, progress=ProgressBar())
     for path in run.files:
@@ -122,6 +128,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
+    from kpi_report.diff_output import diff_summary_text, run_diff
+
     json_path = Path(args.json) if args.json else None
     result = run_diff(Path(args.old), Path(args.new), Path(args.out), json_path, progress=ProgressBar())
     print(diff_summary_text(result))

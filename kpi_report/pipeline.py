@@ -5,9 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from kpi_report.build import build, build_summary, input_years
 from kpi_report.check import check_year
-from kpi_report.diff_output import diff_summary_text, run_diff
 from kpi_report.errors import UsageError
 from kpi_report.forms import write_forms
 from kpi_report.master import load_plan
@@ -49,6 +47,9 @@ def run_demo(project: Project, progress: Progress | None = None) -> tuple[DemoSt
     Raises:
         UsageError: the project has no inputs/<FY>/ folder to work on.
     """
+    from kpi_report.build import build, build_summary, input_years  # WeasyPrint and pandas: only here
+    from kpi_report.diff_output import diff_summary_text, run_diff
+
     plan = load_plan(project.master)
     steps = [DemoStep("計画（inputs/master.xlsx）", plan_summary(plan))]
     years = input_years(project)

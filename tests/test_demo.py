@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -39,3 +41,37 @@ def test_demo_without_year_folders_is_a_usage_error(
     assert main(["init", str(tmp_path / "p")]) == 0
     assert main(["demo", "--project", str(tmp_path / "p")]) == 2
     assert "年度フォルダー" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["plan"],
+        ["check", "--fy", "2019"],
+        ["forms", "--fy", "2019"],
+        ["diff", "inputs/master.xlsx", "inputs/master.xlsx", "--out", "d.xlsx"],  # refused: not a list
+    ],
+)
+def test_everyday_commands_start_without_the_pdf_and_merge_libraries(
+    sample_project: Path, command: list[str]
+) -> None:
+    """A clerk's check or the planning section's plan should not wait a second for WeasyPrint and pandas,
+    which only build and demo use."""
+    code = (
+        "import sys\n"
+        "from kpi_report.cli import main\n"
+        f"status = main({command!r} + (['--project', '.'] if {command[0]!r} != 'diff' else []))\n"
+        "loaded = [m for m in ('weasyprint', 'pandas') if m in sys.modules]\n"
+        "print(status, loaded)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=sample_project,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    status, loaded = done.stdout.strip().splitlines()[-1].split(" ", 1)
+    assert loaded == "[]", f"{command[0]} loaded {loaded}"
+    assert status in ("0", "1", "2")
