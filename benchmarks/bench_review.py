@@ -45,12 +45,14 @@ def _peak_mb(who: int) -> float:
     return resource.getrusage(who).ru_maxrss / 1024
 
 
-def one(measures: int, repeat: int, workers: int | None, long_content: bool) -> dict[str, object]:
+def one(
+    measures: int, repeat: int, workers: int | None, long_content: bool, years: int = 2
+) -> dict[str, object]:
     """Time render_review for one plan size (run in its own process, so memory figures are its own)."""
     texts = None if long_content else load_plan(SAMPLE)
     with tempfile.TemporaryDirectory() as tmp:
         plan = synthetic_plan(Path(tmp) / "master.xlsx", measures, texts)
-    report = report_from_plan(plan, fy=2019, history_years=2)
+    report = report_from_plan(plan, fy=2019, history_years=years)
     times, cpus = [], []
     pdf = b""
     for _ in range(repeat):
@@ -113,7 +115,7 @@ def progress_xlsx(report: ProgressReport, path: Path) -> None:
     write_atomic(path, buffer.getvalue())
 
 
-def libreoffice(measures: int, repeat: int, long_content: bool) -> float | None:
+def libreoffice(measures: int, repeat: int, long_content: bool, years: int = 2) -> float | None:
     """Best time of LibreOffice headless printing the same rows (xlsx → pdf); None without soffice."""
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if not soffice:
@@ -122,7 +124,7 @@ def libreoffice(measures: int, repeat: int, long_content: bool) -> float | None:
         folder = Path(tmp)
         plan = synthetic_plan(folder / "master.xlsx", measures, None if long_content else load_plan(SAMPLE))
         sheet = folder / f"progress-{measures}.xlsx"
-        progress_xlsx(report_from_plan(plan, fy=2019, history_years=2), sheet)
+        progress_xlsx(report_from_plan(plan, fy=2019, history_years=years), sheet)
         command = [
             soffice,
             f"-env:UserInstallation={(folder / 'profile').as_uri()}",
@@ -154,18 +156,23 @@ def main() -> None:
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--no-libreoffice", action="store_true", help="skip the LibreOffice comparison")
     parser.add_argument(
+        "--years", type=int, default=2, help="years of notes per measure (a plan's last year has five)"
+    )
+    parser.add_argument(
         "--long-content",
         action="store_true",
         help="keep tools/synth.py's 184-character 内容 instead of the sample plan's texts (61 on average)",
     )
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(one(args.one, args.repeat, args.workers, args.long_content)))
+        print(json.dumps(one(args.one, args.repeat, args.workers, args.long_content, args.years)))
         return
     content = (
         "184-character 内容 (tools/synth.py)" if args.long_content else "名称・内容 of the Kiyose sample"
     )
-    print(f"annual review PDF (render_review, after imports; 2 years of notes per measure; {content})")
+    print(
+        f"annual review PDF (render_review, after imports; {args.years} years of notes per measure; {content})"
+    )
     for size in (int(s) for s in args.sizes.split(",")):
         command = [
             sys.executable,
@@ -175,6 +182,8 @@ def main() -> None:
             str(size),
             "--repeat",
             str(args.repeat),
+            "--years",
+            str(args.years),
         ]
         if args.workers:
             command += ["--workers", str(args.workers)]
@@ -189,7 +198,7 @@ def main() -> None:
             f"largest worker {result['worker_peak_mb']:.0f} MB"
         )
         if not args.no_libreoffice:
-            office = libreoffice(size, args.repeat, args.long_content)
+            office = libreoffice(size, args.repeat, args.long_content, args.years)
             line += "; LibreOffice xlsx→pdf (table only): " + (
                 f"{office:.2f} s" if office else "not installed"
             )
