@@ -405,8 +405,10 @@ def test_deep_recursion_in_the_renderer_does_not_map_stack_memory_over_and_over(
         return sum(_dive(400) for _ in range(3000))
 
     assert weasy.with_roomy_stack(dives) == 1_200_000
-    assert _page_faults_while(lambda: weasy.with_roomy_stack(dives)) < 300
-    assert _page_faults_while(dives) > 2000  # what the renderer would pay without it
+    roomy = _page_faults_while(lambda: weasy.with_roomy_stack(dives))
+    plain = _page_faults_while(dives)  # ~30,000 on CPython 3.11: what the renderer would pay without it
+    assert roomy < 300
+    assert roomy * 5 < plain or plain < 300  # an interpreter that keeps its chunks needs no help
 
 
 def test_joined_bytes_do_not_depend_on_which_part_finished_first(tmp_path: Path) -> None:
