@@ -121,11 +121,24 @@ def write_check_outputs(report: CheckReport, project: Project, plan: Plan) -> li
     return written + copies
 
 
+NAME_BYTES = 255  # the longest file name most file systems take
+
+
 def feedback_name(file: str, taken: set[str]) -> str:
-    """The feedback copy's name: the input's name, always with the .xlsx extension (macros are not kept)."""
+    """The feedback copy's name: the input's name, always with the .xlsx extension (macros are not kept);
+    the whole name when that is taken; shortened when it would be longer than a file name may be."""
     path = PurePosixPath(file)
-    name = file if path.suffix.casefold() == ".xlsx" else f"{path.stem}.xlsx"
-    return name if name not in taken else f"{file}.xlsx"
+    first = (
+        (file.removesuffix(path.suffix), path.suffix)
+        if path.suffix.casefold() == ".xlsx"
+        else (path.stem, ".xlsx")
+    )
+    candidates = [first, (file, ".xlsx"), *((f"{file}({n})", ".xlsx") for n in range(2, len(taken) + 3))]
+    for stem, suffix in candidates:
+        name = stem.encode()[: NAME_BYTES - len(suffix)].decode(errors="ignore") + suffix
+        if name not in taken:
+            return name
+    raise AssertionError("unreachable: more candidate names than taken ones")
 
 
 def findings_data(report: CheckReport, plan: Plan, rows: list[dict[str, Any]]) -> dict[str, Any]:

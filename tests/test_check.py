@@ -22,7 +22,7 @@ import pytest
 
 from kpi_report.build import build
 from kpi_report.check import check_year, run_check, write_check_outputs
-from kpi_report.check_outputs import FEEDBACK_SHEET
+from kpi_report.check_outputs import FEEDBACK_SHEET, feedback_name
 from kpi_report.cli import main
 from kpi_report.forms import build_form, write_forms
 from kpi_report.master import load_plan
@@ -700,3 +700,18 @@ def test_file_names_that_are_not_utf8_are_read_and_named(
     data = json.loads((check_dir / "findings.json").read_text(encoding="utf-8"))
     assert sorted(s["file"] for s in data["submissions"]) == ["\\xff\\xfe.xlsx", "産業振興課.xlsx"]
     assert (check_dir / "feedback" / "産業振興課.xlsx").is_file()
+
+
+def test_feedback_copies_get_names_the_file_system_takes() -> None:
+    assert feedback_name("産業振興課.xlsx", set()) == "産業振興課.xlsx"
+    assert feedback_name("産業振興課.xlsm", set()) == "産業振興課.xlsx"  # macros are not kept
+    assert feedback_name("産業振興課.xlsm", {"産業振興課.xlsx"}) == "産業振興課.xlsm.xlsx"
+    assert (
+        feedback_name("産業振興課.xlsm", {"産業振興課.xlsx", "産業振興課.xlsm.xlsx"})
+        == "産業振興課.xlsm(2).xlsx"
+    )
+    # a name at the file system's limit (255 bytes) must not grow past it when .xlsx is added
+    long = "課" * 83 + ".xlsm"  # 254 bytes
+    taken = {"課" * 83 + ".xlsx"}
+    name = feedback_name(long, taken)
+    assert len(name.encode()) <= 255 and name.endswith(".xlsx") and name not in taken
