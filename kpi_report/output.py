@@ -36,7 +36,8 @@ def write_atomic(path: Path, data: bytes) -> None:
     """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        # a short temporary name: a target name near the 255-byte limit must not fail for its temporary file
+        fd, tmp = tempfile.mkstemp(prefix=".kpi-report-", suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
@@ -60,7 +61,7 @@ def _advice(exc: OSError, path: Path) -> str:
             f"同じ名前のフォルダー {path.name} があります。そのフォルダーの名前を変えるか、移してください。"
         )
     if exc.errno == errno.ENAMETOOLONG:
-        return "ファイル名またはフォルダーのパスが長すぎます。短い名前の場所を指定してください。"
+        return "ファイル名またはフォルダーのパスが長すぎます。ファイル名を短くするか、短い名前の場所を指定してください。"
     if exc.errno in (errno.ENOTDIR, errno.EEXIST):
         return (
             "途中のフォルダー名と同じ名前のファイルがあります。そのファイルの名前を変えるか、移してください。"

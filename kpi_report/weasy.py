@@ -564,6 +564,7 @@ def _render_parallel(
     conns: list[Connection] = []
     procs = []
     front_queued = False
+    finished = False
     try:
         for _ in range(workers):
             parent_end, child_end = context.Pipe()
@@ -638,10 +639,13 @@ def _render_parallel(
             prepare()
         for conn in conns:
             conn.send(("stop", "", None))
+        finished = True
     finally:
         for conn in conns:
             conn.close()
         for proc in procs:
+            if not finished:  # a failure: workers wait on pipes that forked siblings keep open, so end them now
+                proc.terminate()
             proc.join(timeout=5)
             if proc.is_alive():
                 proc.terminate()

@@ -56,3 +56,9 @@ def test_the_error_says_what_to_do_about_its_cause(tmp_path: Path) -> None:
     with pytest.raises(OutputError, match="長すぎます") as info:
         write_atomic(tmp_path / ("長" * 100 + ".xlsx"), b"x")
     assert "権限" not in str(info.value)
+
+
+def test_a_name_at_the_file_system_limit_is_written(tmp_path: Path) -> None:
+    name = "k" * 250 + ".xlsx"  # 255 bytes: the temporary file beside it must not be longer
+    write_atomic(tmp_path / name, b"x")
+    assert (tmp_path / name).read_bytes() == b"x" and [p.name for p in tmp_path.iterdir()] == [name]
