@@ -126,16 +126,16 @@ NAME_BYTES = 255  # the longest file name most file systems take
 
 def feedback_name(file: str, taken: set[str]) -> str:
     """The feedback copy's name: the input's name, always with the .xlsx extension (macros are not kept);
-    the whole name when that is taken; shortened when it would be longer than a file name may be."""
+    the whole name when that is taken, then a numbered one; shortened to the 255 bytes a file name may have."""
     path = PurePosixPath(file)
     first = (
         (file.removesuffix(path.suffix), path.suffix)
         if path.suffix.casefold() == ".xlsx"
         else (path.stem, ".xlsx")
     )
-    candidates = [first, (file, ".xlsx"), *((f"{file}({n})", ".xlsx") for n in range(2, len(taken) + 3))]
-    for stem, suffix in candidates:
-        name = stem.encode()[: NAME_BYTES - len(suffix)].decode(errors="ignore") + suffix
+    candidates = [first, (file, ".xlsx"), *((file, f"({n}).xlsx") for n in range(2, len(taken) + 3))]
+    for stem, ending in candidates:  # the ending (extension, number) is kept whole when the stem is shortened
+        name = stem.encode()[: NAME_BYTES - len(ending.encode())].decode(errors="ignore") + ending
         if name not in taken:
             return name
     raise AssertionError("unreachable: more candidate names than taken ones")

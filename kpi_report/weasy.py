@@ -644,7 +644,9 @@ def _render_parallel(
         for conn in conns:
             conn.close()
         for proc in procs:
-            if not finished:  # a failure: workers wait on pipes that forked siblings keep open, so end them now
+            if (
+                not finished
+            ):  # a failure: workers wait on pipes that forked siblings keep open, so end them now
                 proc.terminate()
             proc.join(timeout=5)
             if proc.is_alive():

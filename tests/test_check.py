@@ -715,3 +715,8 @@ def test_feedback_copies_get_names_the_file_system_takes() -> None:
     taken = {"課" * 83 + ".xlsx"}
     name = feedback_name(long, taken)
     assert len(name.encode()) <= 255 and name.endswith(".xlsx") and name not in taken
+    stem = "企画課" + "あ" * 80 + "x"  # two inputs of 255 bytes that differ only in their extension
+    taken = set()
+    for file in (stem + ".xlsm", stem + ".xlsx"):
+        taken.add(feedback_name(file, taken))
+    assert len(taken) == 2 and all(len(n.encode()) <= 255 for n in taken)
