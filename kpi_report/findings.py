@@ -41,6 +41,7 @@ CATALOGUE: dict[str, tuple[Severity, str]] = {
         "{cell}: 施策「{value}」はこの基本目標の取組にありません。取組シートと同じ表記にしてください。",
     ),
     "master-bad-setting": ("error", "{cell}: 設定「{key}」の値「{value}」を読めません。{help}"),
+    "master-setting-conflict": ("error", "{cell}: 設定「{key}」の値「{value}」は使えません。{help}"),
     "master-code-as-number": (
         "warning",
         "{cell}: 予算事業コード「{value}」が数値として入力されています。先頭の0が消えていないか確認し、書式を「文字列」にして入力し直してください。",

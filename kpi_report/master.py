@@ -28,7 +28,14 @@ from kpi_report.model import (
     Plan,
     Settings,
 )
-from kpi_report.values import EXCEL_CELL_LIMIT, clean_text, normalize_choice, parse_master_number, split_list
+from kpi_report.values import (
+    EXCEL_CELL_LIMIT,
+    clean_text,
+    normalize_choice,
+    parse_master_number,
+    parse_number,
+    split_list,
+)
 
 MEASURE_SHEET, KPI_SHEET, SETTINGS_SHEET = "取組", "KPI", "設定"
 MEASURE_REQUIRED = ("取組ID", "基本目標", "施策", "名称", "内容", "所管課")
@@ -289,19 +296,20 @@ def _read_settings(wb: Any, file: str, findings: list[Finding]) -> Settings:
     if SETTINGS_SHEET not in wb.sheetnames:
         return Settings()
     values: dict[str, tuple[str, int]] = {}
+    raw: dict[str, Any] = {}  # the cell values as read (a date stays a date)
     for number, row in enumerate(wb[SETTINGS_SHEET].iter_rows(values_only=True, max_col=2), start=1):
         if row and row[0] is not None:
             key = cell_text(row[0]).strip()
-            value = cell_text(row[1] if len(row) > 1 else None).strip()
-            values[key] = (value, number)
+            raw[key] = row[1] if len(row) > 1 else None
+            values[key] = (cell_text(raw[key]).strip(), number)
     kwargs: dict[str, Any] = {}
 
-    def bad(key: str, help_text: str) -> None:
+    def bad(key: str, help_text: str, code: str = "master-bad-setting") -> None:
         value, number = values[key]
         value = value if len(value) <= 40 else f"{value[:40]}…"
         findings.append(
             make_finding(
-                "master-bad-setting",
+                code,
                 file=file,
                 sheet=SETTINGS_SHEET,
                 cell=f"B{number}",
@@ -323,18 +331,27 @@ def _read_settings(wb: Any, file: str, findings: list[Finding]) -> Settings:
             except FiscalYearError:
                 bad(key, FY_HELP)
     if kwargs.get("start_fy") and kwargs.get("end_fy") and kwargs["end_fy"] < kwargs["start_fy"]:
-        bad("計画終了年度", f"計画開始年度（{values['計画開始年度'][0]}）以降の年度を入力してください。")
+        bad(
+            "計画終了年度",
+            f"計画開始年度（{values['計画開始年度'][0]}）以降の年度を入力してください。",
+            "master-setting-conflict",
+        )
         del kwargs["end_fy"]
     if values.get("進捗状況", ("", 0))[0]:
         statuses = tuple(s.strip() for s in values["進捗状況"][0].split("、") if s.strip())
-        repeated = sorted({s for s in statuses if statuses.count(s) > 1}, key=statuses.index)
+        keys = [normalize_choice(s) for s in statuses]  # how check compares a clerk's choice with the scale
+        repeated = [s for i, s in enumerate(statuses) if keys.index(keys[i]) != i]
         if not statuses:
             bad(
                 "進捗状況",
                 "「未着手、検討中、実施中、完了」のように、選べる状況を「、」で区切って入力してください。",
             )
         elif repeated:
-            bad("進捗状況", f"同じ状況が2回以上あります（{'、'.join(repeated)}）。1回ずつにしてください。")
+            bad(
+                "進捗状況",
+                f"同じ状況（全角・半角や空白の違いだけのものを含む）が2回以上あります（{'、'.join(repeated)}）。1回ずつにしてください。",
+                "master-setting-conflict",
+            )
         else:
             kwargs["statuses"] = statuses
     era_rule = values.get("和暦", ("", 0))[0]
@@ -359,7 +376,7 @@ def _read_settings(wb: Any, file: str, findings: list[Finding]) -> Settings:
     grades: dict[str, float] = {}
     for key, attr in (("評価A", "a"), ("評価B", "b"), ("評価C", "c")):
         if values.get(key, ("", 0))[0]:
-            parsed = parse_master_number(values[key][0])
+            parsed = parse_number(raw[key])  # strict: a date, a time or "1e3" is not a rate
             if parsed.value is None:
                 bad(key, "達成率の下限を「100%」「0.5」のように入力してください。")
             else:
@@ -370,8 +387,13 @@ def _read_settings(wb: Any, file: str, findings: list[Finding]) -> Settings:
         order = (("評価A", thresholds.a), ("評価B", thresholds.b), ("評価C", thresholds.c))
         if not thresholds.a > thresholds.b > thresholds.c:
             shown = "、".join(f"{key[-1]} {value:.0%}" for key, value in order)
-            key = next(k for k, _ in order if k in values)
-            bad(key, f"評価の下限は A > B > C の順に大きくしてください（いまは {shown}）。")
+            pair = order[:2] if not thresholds.a > thresholds.b else order[1:]
+            key = next(k for k, _ in reversed(pair) if values.get(k, ("", 0))[0])  # the one the master set
+            bad(
+                key,
+                f"評価の下限は A > B > C の順に大きくしてください（いまは {shown}）。",
+                "master-setting-conflict",
+            )
         else:
             kwargs["grades"] = thresholds
     return Settings(**kwargs)

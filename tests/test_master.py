@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -57,7 +58,7 @@ def write_master(
     measures: list[list[object]],
     kpis: list[list[object]] | None = None,
     measure_header: list[str] = MEASURE_HEADER,
-    settings: list[tuple[str, str]] | None = None,
+    settings: Sequence[tuple[str, object]] | None = None,
 ) -> Path:
     wb = Workbook()
     ws = wb.active
@@ -149,26 +150,39 @@ def test_plan_name_and_city_are_limited_in_length(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("settings", "cell", "words"),
+    ("settings", "finding", "words"),
     [
-        ([("進捗状況", "、、、")], "B1", "区切って"),
-        ([("進捗状況", "実施中、完了、実施中")], "B1", "2回以上あります（実施中）"),
-        ([("実施状況の最大文字数", "0")], "B1", "1〜32,767"),
-        ([("実施状況の最大文字数", "40000")], "B1", "1〜32,767"),
-        ([("計画開始年度", "R2"), ("計画終了年度", "H30")], "B2", "計画開始年度（R2）以降"),
-        ([("評価A", "50%"), ("評価B", "80%")], "B1", "A 50%、B 80%、C 0%"),
-        ([("評価B", "120%")], "B1", "A > B > C"),
+        ([("進捗状況", "、、、")], ("B1", "master-bad-setting"), "区切って"),
+        (
+            [("進捗状況", "実施中、完了、実施中")],
+            ("B1", "master-setting-conflict"),
+            "2回以上あります（実施中）",
+        ),
+        # the same status once the clerk's choice is normalised (half-width dot, full-width letters)
+        ([("進捗状況", "完了、休止・中止、休止･中止")], ("B1", "master-setting-conflict"), "（休止･中止）"),
+        ([("実施状況の最大文字数", "0")], ("B1", "master-bad-setting"), "1〜32,767"),
+        ([("実施状況の最大文字数", "40000")], ("B1", "master-bad-setting"), "1〜32,767"),
+        (
+            [("計画開始年度", "R2"), ("計画終了年度", "H30")],
+            ("B2", "master-setting-conflict"),
+            "計画開始年度（R2）以降",
+        ),
+        ([("評価A", "50%"), ("評価B", "80%")], ("B2", "master-setting-conflict"), "A 50%、B 80%、C 0%"),
+        ([("評価B", "120%")], ("B1", "master-setting-conflict"), "A > B > C"),
+        ([("評価A", ""), ("評価C", "60%")], ("B2", "master-setting-conflict"), "C 60%"),  # not the empty cell
+        ([("評価A", datetime.datetime(2020, 3, 2))], ("B1", "master-bad-setting"), "達成率の下限"),
+        ([("評価A", "1e3")], ("B1", "master-bad-setting"), "達成率の下限"),
     ],
 )
 def test_settings_that_cannot_work_are_findings(
-    tmp_path: Path, settings: list[tuple[str, str]], cell: str, words: str
+    tmp_path: Path, settings: list[tuple[str, object]], finding: tuple[str, str], words: str
 ) -> None:
-    """Each of these was accepted before and broke later: an empty status drop-down, forms refusing every
-    note, a plan ending before it starts, grades that can never be given."""
+    """Each of these was accepted before and broke later: an empty status drop-down, a clerk's choice stored
+    as another status, forms refusing every note, a plan ending before it starts, grades never given."""
     path = write_master(tmp_path / "m.xlsx", [measure("1")], settings=settings)
     with pytest.raises(MasterError) as info:
         load_plan(path)
-    assert codes(info.value.findings) == [(cell, "master-bad-setting")]
+    assert codes(info.value.findings) == [finding]
     assert words in info.value.findings[0].message
 
 
