@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import re
+import unicodedata
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -42,6 +44,7 @@ MEASURE_REQUIRED = ("取組ID", "基本目標", "施策", "名称", "内容", "�
 MEASURE_OPTIONAL = ("関連課", "番号", "区分", "予算事業コード", "総合計画施策")
 KPI_REQUIRED = ("KPI_ID", "基本目標", "指標名", "目標値", "目標年度", "方向", "所管課")
 KPI_OPTIONAL = ("施策", "単位", "基準値", "基準年度", "出典")
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+")  # 2000 or 2,000 (ASCII digits after NFKC)
 MAX_NAME_CHARS = (
     100  # 計画名, 自治体名, 発行日: the review's page header lays out slower than linearly in length
 )
@@ -364,15 +367,12 @@ def _read_settings(wb: Any, file: str, findings: list[Finding]) -> Settings:
             bad("和暦", "「令和元年度」または「平成31年度」と入力してください。")
     if values.get("実施状況の最大文字数", ("", 0))[0]:
         limit_help = f"1〜{EXCEL_CELL_LIMIT:,} の整数で入力してください（Excel のセルには {EXCEL_CELL_LIMIT:,} 文字まで入ります）。"
-        try:
-            limit = int(values["実施状況の最大文字数"][0].replace(",", ""))
-        except ValueError:
-            bad("実施状況の最大文字数", limit_help)
+        text = unicodedata.normalize("NFKC", values["実施状況の最大文字数"][0])
+        limit = int(text.replace(",", "")) if _WHOLE_NUMBER.fullmatch(text) else 0
+        if 1 <= limit <= EXCEL_CELL_LIMIT:
+            kwargs["notes_max_chars"] = limit
         else:
-            if 1 <= limit <= EXCEL_CELL_LIMIT:
-                kwargs["notes_max_chars"] = limit
-            else:
-                bad("実施状況の最大文字数", limit_help)
+            bad("実施状況の最大文字数", limit_help)
     grades: dict[str, float] = {}
     for key, attr in (("評価A", "a"), ("評価B", "b"), ("評価C", "c")):
         if values.get(key, ("", 0))[0]:

@@ -162,6 +162,8 @@ def test_plan_name_and_city_are_limited_in_length(tmp_path: Path) -> None:
         ([("進捗状況", "完了、休止・中止、休止･中止")], ("B1", "master-setting-conflict"), "（休止･中止）"),
         ([("実施状況の最大文字数", "0")], ("B1", "master-bad-setting"), "1〜32,767"),
         ([("実施状況の最大文字数", "40000")], ("B1", "master-bad-setting"), "1〜32,767"),
+        ([("実施状況の最大文字数", "2_000")], ("B1", "master-bad-setting"), "1〜32,767"),
+        ([("実施状況の最大文字数", "\u0662\u0660\u0660\u0660")], ("B1", "master-bad-setting"), "1〜32,767"),
         (
             [("計画開始年度", "R2"), ("計画終了年度", "H30")],
             ("B2", "master-setting-conflict"),
@@ -188,7 +190,7 @@ def test_settings_that_cannot_work_are_findings(
 
 def test_settings_at_their_limits_are_accepted(tmp_path: Path) -> None:
     settings = [
-        ("実施状況の最大文字数", "32,767"),
+        ("実施状況の最大文字数", "３２，７６７"),
         ("計画開始年度", "H27"),
         ("計画終了年度", "H27"),
         ("評価A", "100%"),
