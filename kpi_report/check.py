@@ -56,6 +56,7 @@ CODES: tuple[str, ...] = (  # the finding codes check gives besides intake's (fi
     "wrong-department",
     "master-changed",
     "past-master-changed",
+    "past-department",
     "older-master",
     "missing-sheet",
     "missing-column",
@@ -152,6 +153,14 @@ def check_year(
             progress(label, done, len(files))
     _flag_duplicate_submissions(results)
     submitted = {r.department for r in results if r.department and not r.skipped}
+    if past:  # a department renamed since sent its past forms under its old name: its IDs are there
+        sent = {e.measure_id for r in results if r.usable for e in r.measures}
+        sent |= {e.kpi_id for r in results if r.usable for e in r.kpis}
+        submitted |= {
+            d
+            for d in plan.departments
+            if any(m.id in sent for m in plan.measures_of(d)) or any(k.id in sent for k in plan.kpis_of(d))
+        }
     missing = tuple(d for d in plan.departments if d not in submitted)
     findings: list[Finding] = []
     submissions: list[Submission] = []
@@ -248,6 +257,7 @@ class _WorkbookCheck:
         self.findings: list[Finding] = []
         # a past year's form made from another master: the measure and KPI IDs it was made with
         self.form_ids: frozenset[str] | None = None
+        self.past_department = False  # a past year's form of a department the master no longer has
 
     def run(self) -> _FileResult:
         intake = take_in(self.path, WANTED_SHEETS)
@@ -275,7 +285,7 @@ class _WorkbookCheck:
             result.kpis = self._check_kpis(intake.sheets[KPI_SHEET], department, known)
         elif kpis:
             self._missing_sheet(KPI_SHEET, intake)
-        if not known:
+        if not known and not self.past_department:
             result.usable = False
         result.findings = self.findings
         return result
@@ -314,6 +324,13 @@ class _WorkbookCheck:
             )
             usable = False
         department = meta.get(META_DEPARTMENT, "")
+        if department not in self.plan.departments and self.past and department and usable:
+            # a past year's form of a department renamed or merged since: its rows are still that year's record
+            self.form_ids = _meta_ids(meta)
+            self.past_department = True
+            label = fy_label(self.fy, self.plan.settings.reiwa_for_2019)
+            self.findings.append(make_finding("past-department", value=department, fy=label))
+            return department, True
         if department not in self.plan.departments:
             self.findings.append(
                 make_finding(
@@ -339,13 +356,11 @@ class _WorkbookCheck:
 
         In a past year the form is read with the IDs it was made with, and a change is a warning."""
         changes: list[str] = []
-        made_ids: set[str] = set()
         for key, current, label in (
             (META_MEASURE_IDS, [m.id for m in self.plan.measures_of(department)], "取組"),
             (META_KPI_IDS, [k.id for k in self.plan.kpis_of(department)], "KPI"),
         ):
             made = [i for i in meta.get(key, "").split("\n") if i]
-            made_ids.update(made)
             added = [i for i in current if i not in made]
             removed = [i for i in made if i not in current]
             if added:
@@ -353,7 +368,7 @@ class _WorkbookCheck:
             if removed:
                 changes.append(f"{label}の削除: {'、'.join(removed)}")
         if changes and self.past:
-            self.form_ids = frozenset(made_ids)
+            self.form_ids = _meta_ids(meta)
             label = fy_label(self.fy, self.plan.settings.reiwa_for_2019)
             self.findings.append(make_finding("past-master-changed", changes="／".join(changes), fy=label))
         elif changes:
@@ -485,6 +500,13 @@ class _WorkbookCheck:
                 name=department,
                 owners="、".join(owners),
             )
+
+
+def _meta_ids(meta: dict[str, str]) -> frozenset[str]:
+    """The measure and KPI IDs a form was made with (from its _meta record)."""
+    return frozenset(
+        i for key in (META_MEASURE_IDS, META_KPI_IDS) for i in meta.get(key, "").split("\n") if i
+    )
 
 
 def _meta_record(sheet: Sheet | None) -> dict[str, str]:

@@ -179,6 +179,10 @@ CATALOGUE: dict[str, tuple[Severity, str]] = {
         "error",
         "調査票の作成後にマスターの取組・KPIが変わっています（{changes}）。最新のマスターで作り直した調査票に記入し直してください。",
     ),
+    "past-department": (
+        "warning",
+        "{fy}の調査票の所管課「{value}」は今のマスターにありません（組織改正で名前が変わった場合など）。過去の年度なので、調査票の取組・KPIをそのまま読みました。",
+    ),
     "past-master-changed": (
         "warning",
         "{fy}の調査票は当時のマスターから作られています（その後の変更: {changes}）。過去の年度なので、調査票にある取組・KPIをそのまま読みました。",

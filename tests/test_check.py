@@ -425,6 +425,29 @@ def test_build_keeps_past_years_free_of_errors_after_the_master_changed(sample_p
     assert errors[2018] == 0 and errors[2019] > 0
 
 
+def test_a_department_renamed_since_keeps_its_past_years(sample_project: Path) -> None:
+    """A reorganisation renames 企画課 to 企画政策課 in the master: its 平成30年度 forms are still the record of
+    that year; they were dropped as an unknown department, and their notes vanished from the report."""
+    master = sample_project / "inputs" / "master.xlsx"
+    wb = openpyxl.load_workbook(master)
+    for ws in (wb["取組"], wb["KPI"]):
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and "企画課" in cell.value:
+                    cell.value = cell.value.replace("企画課", "企画政策課")
+    wb.save(master)
+    project = Project(sample_project)
+    plan = load_plan(master)
+    strict = check_year(project, plan, 2018)
+    assert "unknown-department" in {f.code for f in strict.errors}
+    past = check_year(project, plan, 2018, past=True)
+    assert past.errors == ()
+    assert [f.code for f in past.findings if f.department == "企画課"] == ["past-department"]
+    assert "企画政策課" not in past.missing_departments
+    own = {m.id for m in plan.measures_of("企画政策課")}
+    assert own & {e.measure_id for e in past.measure_entries if e.department == "企画課"}
+
+
 def test_form_of_another_department_under_its_name(
     project: Project, sample_plan: Plan, clean_form: Path
 ) -> None:
