@@ -1,9 +1,11 @@
 """The jinja2 environment for the output templates (progress list HTML, annual review).
 
 A project's own ``templates/`` folder overrides the packaged templates (contract.md), so a template is code
-that a city writes and the tool runs. It runs sandboxed: no access to Python internals, no ``range`` over
-more than 100,000 items, and no ``*`` or ``**`` that would build a huge string, list or number — each of
-those stops the template with a one-line error instead of filling the memory or hanging the build.
+that the planning section writes and the tool runs. It runs in Jinja's sandbox: no access to Python internals
+(``__class__``, ``__globals__`` …), ``range`` over at most 100,000 items, and ``*`` / ``**`` bounded so a slip
+such as ``'x' * 10**9`` or a repeated squaring is a one-line error. This stops mistakes, not a determined
+author: loops, ``~`` and filters such as ``center`` can still run long or build large text. Clerks' text is
+never template code (it is escaped data), so it cannot do either.
 """
 
 from __future__ import annotations
