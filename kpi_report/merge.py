@@ -56,12 +56,17 @@ def is_subheading(point: str) -> bool:
     return point.startswith(("《", "≪", "〈", "＜"))
 
 
+def bulleted(point: str) -> str:
+    """A note point as printed: with a ・ bullet, a sub-heading without."""
+    return point if is_subheading(point) else f"・{point}"
+
+
 def note_lines(history: tuple[YearNotes, ...]) -> list[str]:
     """The notes cell as lines: each year's heading, then its points with a ・ bullet (sub-headings without)."""
     lines: list[str] = []
     for year in history:
         lines.append(year.heading)
-        lines.extend(p if is_subheading(p) else f"・{p}" for p in year.points)
+        lines.extend(bulleted(p) for p in year.points)
     return lines
 
 

@@ -20,6 +20,7 @@ from markupsafe import Markup
 from kpi_report import __version__, charts
 from kpi_report.achievement import format_rate
 from kpi_report.fiscal import ERAS, fy_label
+from kpi_report.merge import bulleted, note_lines
 from kpi_report.model import (
     AreaSection,
     GoalSection,
@@ -54,7 +55,6 @@ GRADE_COLUMNS = ("A", "B", "C", "D", "－")
 # Parts are planned for two workers whatever the machine, so the bytes never depend on the CPU count.
 PART_LINES = 600
 PLANNED_PARTS = 10
-SUBHEADING_MARKS = "《≪〈＜"  # a point starting with one is a sub-heading (as in the progress list)
 _GOAL_SHORT = re.compile(r"^(基本目標\s*[0-9０-９ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩ一二三四五六七八九十]+)")
 
 
@@ -221,21 +221,14 @@ def wrap_class(text: str) -> str:
     return "w" if _UNBREAKABLE.search(text) else ""
 
 
-def point_text(point: str) -> str:
-    """A note point as printed: bulleted with ・ unless it is a sub-heading."""
-    return point if point[:1] and point[:1] in SUBHEADING_MARKS else f"・{point}"
-
-
 def points_text(points: Sequence[str]) -> str:
-    """Note points as lines of one text (printed with white-space: pre-line)."""
-    return "\n".join(point_text(point) for point in points)
+    """Note points as lines of one text (printed with white-space: pre-line), bulleted as in the list."""
+    return "\n".join(bulleted(point) for point in points)
 
 
 def notes_text(row: MeasureRow) -> str:
-    """A measure's notes of every year as lines: each year's heading, then its points."""
-    return "\n".join(
-        f"{year.heading}\n{points_text(year.points)}" if year.points else year.heading for year in row.history
-    )
+    """A measure's notes of every year as lines, as in the progress list: each year's heading, then its points."""
+    return "\n".join(note_lines(row.history))
 
 
 def departments_text(measure: Measure) -> str:
@@ -342,7 +335,6 @@ def _context(report: ProgressReport, font: JapaneseFont) -> dict[str, Any]:
         "this_year": this_year,
         "long_row": long_row,
         "wrap": wrap_class,
-        "point_text": point_text,
         "points_text": points_text,
         "notes_text": notes_text,
         "departments_text": departments_text,
