@@ -15,15 +15,15 @@ import tempfile
 from pathlib import Path
 
 from benchmarks.common import peak_rss_mb, timed
-from kpi_report.build import build
-from kpi_report.check import check_year
-from kpi_report.forms import build_form, form_filename
-from kpi_report.master import load_plan
-from kpi_report.merge import merge
-from kpi_report.model import Plan
-from kpi_report.progress_html import render_progress_html
-from kpi_report.progress_xlsx import render_progress_xlsx
-from kpi_report.project import Project
+from kpi_report.core.model import Plan
+from kpi_report.core.project import Project
+from kpi_report.forms.writer import build_form, form_filename
+from kpi_report.merge.merge import merge
+from kpi_report.plan.master import load_plan
+from kpi_report.publish.build import build
+from kpi_report.render.progress_html import render_progress_html
+from kpi_report.render.progress_xlsx import render_progress_xlsx
+from kpi_report.validate.check import check_year
 from tools.fill_forms import fill_form
 from tools.synth import write_synthetic_master
 

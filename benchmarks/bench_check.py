@@ -12,11 +12,11 @@ import tempfile
 from pathlib import Path
 
 from benchmarks.common import peak_rss_mb, timed
-from kpi_report.check import check_year, write_check_outputs
-from kpi_report.forms import write_forms
-from kpi_report.master import load_plan
-from kpi_report.model import Plan
-from kpi_report.project import Project
+from kpi_report.core.model import Plan
+from kpi_report.core.project import Project
+from kpi_report.forms.writer import write_forms
+from kpi_report.plan.master import load_plan
+from kpi_report.validate.check import check_year, write_check_outputs
 from tools.fill_forms import fill_form
 from tools.synth import NOTE, write_synthetic_master
 

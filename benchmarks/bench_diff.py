@@ -21,9 +21,9 @@ import time
 from pathlib import Path
 
 from benchmarks.common import peak_rss_mb
-from kpi_report.diff import diff_files
-from kpi_report.diff_output import diff_json_bytes, render_diff_xlsx, run_diff
-from kpi_report.fiscal import fy_heading
+from kpi_report.compare.diff import diff_files
+from kpi_report.compare.output import diff_json_bytes, render_diff_xlsx, run_diff
+from kpi_report.core.fiscal import fy_heading
 from tools.progress_fixture import FixtureList, progress_list_bytes, synthetic_list
 
 

@@ -7,9 +7,9 @@ import time
 from pathlib import Path
 
 from benchmarks.common import peak_rss_mb
-from kpi_report.forms import write_forms
-from kpi_report.master import load_plan
-from kpi_report.project import Project
+from kpi_report.core.project import Project
+from kpi_report.forms.writer import write_forms
+from kpi_report.plan.master import load_plan
 from tools.synth import write_synthetic_master
 
 REPO = Path(__file__).resolve().parents[1]

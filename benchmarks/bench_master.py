@@ -6,7 +6,7 @@ import tempfile
 from pathlib import Path
 
 from benchmarks.common import peak_rss_mb, timed
-from kpi_report.master import load_plan
+from kpi_report.plan.master import load_plan
 from tools.synth import write_synthetic_master
 
 REPO = Path(__file__).resolve().parents[1]

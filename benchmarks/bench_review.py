@@ -25,11 +25,11 @@ from pathlib import Path
 from pypdf import PdfReader
 
 from benchmarks.synth_report import report_from_plan, synthetic_plan
-from kpi_report.master import load_plan
-from kpi_report.model import ProgressReport
-from kpi_report.output import new_xlsx, write_atomic
-from kpi_report.project import PACKAGED_TEMPLATES
-from kpi_report.review import render_review
+from kpi_report.core.files import new_xlsx, write_atomic
+from kpi_report.core.model import ProgressReport
+from kpi_report.core.project import PACKAGED_TEMPLATES
+from kpi_report.plan.master import load_plan
+from kpi_report.render.review.review import render_review
 
 SAMPLE = Path(__file__).resolve().parents[1] / "inputs" / "master.xlsx"
 HEADERS = ("施策番号", "名称", "内容", "所管課（関連課）", "進捗状況", "実施等状況")

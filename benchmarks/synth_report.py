@@ -11,10 +11,9 @@ import random
 from dataclasses import replace
 from pathlib import Path
 
-from kpi_report.achievement import achievement_rate, grade
-from kpi_report.fiscal import fy_heading, fy_label
-from kpi_report.master import load_plan
-from kpi_report.model import (
+from kpi_report.core.achievement import achievement_rate, grade
+from kpi_report.core.fiscal import fy_heading, fy_label
+from kpi_report.core.model import (
     Area,
     AreaSection,
     Goal,
@@ -26,6 +25,7 @@ from kpi_report.model import (
     ProgressReport,
     YearNotes,
 )
+from kpi_report.plan.master import load_plan
 from tools.synth import write_synthetic_master
 
 SENTENCES = (

@@ -17,13 +17,13 @@ from pathlib import Path
 from typing import TextIO
 
 from kpi_report import __version__
-from kpi_report.errors import KpiReportError, MasterError, UsageError
-from kpi_report.fiscal import fy_label, parse_fy
-from kpi_report.master import load_plan
-from kpi_report.model import Finding
-from kpi_report.project import Project
-from kpi_report.scaffold import write_blank_project
-from kpi_report.summary import findings_text, plan_summary
+from kpi_report.console import findings_text, plan_summary
+from kpi_report.core.errors import KpiReportError, MasterError, UsageError
+from kpi_report.core.fiscal import fy_label, parse_fy
+from kpi_report.core.model import Finding
+from kpi_report.core.project import Project
+from kpi_report.plan.master import load_plan
+from kpi_report.plan.scaffold import write_blank_project
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -82,7 +82,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from kpi_report.pipeline import run_demo
+    from kpi_report.api import run_demo
 
     project = _project(args)
     for step in run_demo(project, progress=ProgressBar()):
@@ -92,7 +92,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_forms(args: argparse.Namespace) -> int:
-    from kpi_report.pipeline import generate_forms
+    from kpi_report.api import generate_forms
 
     project = _project(args)
     run = generate_forms(project, args.fy, progress=ProgressBar())
@@ -111,8 +111,8 @@ def cmd_forms(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from kpi_report.check import run_check
-    from kpi_report.check_outputs import check_summary
+    from kpi_report.validate.check import run_check
+    from kpi_report.validate.outputs import check_summary
 
     project = _project(args)
     run = run_check(project, args.fy, progress=ProgressBar())
@@ -128,7 +128,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    from kpi_report.diff_output import diff_summary_text, run_diff
+    from kpi_report.compare.output import diff_summary_text, run_diff
 
     json_path = Path(args.json) if args.json else None
     result = run_diff(Path(args.old), Path(args.new), Path(args.out), json_path, progress=ProgressBar())
@@ -138,8 +138,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from kpi_report.build import build, build_summary  # pandas and jinja2 load only for build
-    from kpi_report.errors import InputsHaveErrors
+    from kpi_report.core.errors import InputsHaveErrors
+    from kpi_report.publish.build import build, build_summary  # pandas and jinja2 load only for build
 
     project = _project(args)
     try:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from kpi_report.master import load_plan
-from kpi_report.model import Plan
+from kpi_report.core.model import Plan
+from kpi_report.plan.master import load_plan
 
 REPO = Path(__file__).resolve().parents[1]
 

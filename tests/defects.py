@@ -22,8 +22,8 @@ from typing import Any
 
 from openpyxl import load_workbook
 
-from kpi_report.forms import build_form
-from kpi_report.model import Plan
+from kpi_report.core.model import Plan
+from kpi_report.forms.writer import build_form
 from tools.fill_forms import fill_form, save_deterministic
 
 DEPARTMENT = "産業振興課"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from kpi_report.achievement import achievement_rate, format_rate, grade
-from kpi_report.model import GradeThresholds, Kpi
+from kpi_report.core.achievement import achievement_rate, format_rate, grade
+from kpi_report.core.model import GradeThresholds, Kpi
 
 
 def kpi(direction: str, baseline: float | None, target: float | None) -> Kpi:

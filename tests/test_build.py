@@ -14,13 +14,13 @@ import kodaira
 import pytest
 from openpyxl import load_workbook
 
-from kpi_report.build import build, latest_input_year, years_to_check
 from kpi_report.cli import main
-from kpi_report.errors import InputsHaveErrors
-from kpi_report.forms import build_form, form_filename
-from kpi_report.master import load_plan
-from kpi_report.output import sha256_file
-from kpi_report.project import Project
+from kpi_report.core.errors import InputsHaveErrors
+from kpi_report.core.files import sha256_file
+from kpi_report.core.project import Project
+from kpi_report.forms.writer import build_form, form_filename
+from kpi_report.plan.master import load_plan
+from kpi_report.publish.build import build, latest_input_year, years_to_check
 from tools.fill_forms import fill_form
 
 REPO = Path(__file__).resolve().parents[1]
@@ -184,7 +184,7 @@ def test_cli_build(project: Project, capsys: pytest.CaptureFixture[str]) -> None
 KILLED_BUILD = """
 import os, sys
 from pathlib import Path
-import kpi_report.build as build_module
+import kpi_report.publish.build as build_module
 real_write = build_module.write_atomic
 written = []
 

@@ -17,16 +17,16 @@ from openpyxl import load_workbook
 from openpyxl.cell.rich_text import CellRichText, TextBlock
 
 from kpi_report import cli
-from kpi_report.build import build
-from kpi_report.diff import Change, DiffResult, Span, char_spans, diff_files, same_value
-from kpi_report.diff_output import diff_json, diff_json_bytes, render_diff_xlsx, run_diff
-from kpi_report.diff_read import split_year_blocks
-from kpi_report.errors import DiffError
-from kpi_report.master import load_plan
-from kpi_report.merge import merge
-from kpi_report.model import ProgressReport, YearNotes
-from kpi_report.progress_xlsx import render_progress_xlsx
-from kpi_report.project import Project
+from kpi_report.compare.diff import Change, DiffResult, Span, char_spans, diff_files, same_value
+from kpi_report.compare.output import diff_json, diff_json_bytes, render_diff_xlsx, run_diff
+from kpi_report.compare.read import split_year_blocks
+from kpi_report.core.errors import DiffError
+from kpi_report.core.model import ProgressReport, YearNotes
+from kpi_report.core.project import Project
+from kpi_report.merge.merge import merge
+from kpi_report.plan.master import load_plan
+from kpi_report.publish.build import build
+from kpi_report.render.progress_xlsx import render_progress_xlsx
 from tools.progress_fixture import FixtureKpi, FixtureList, FixtureMeasure, notes_text, progress_list_bytes
 
 G1 = "基本目標1「住み続けたいまちの空間をつくる」"
@@ -487,7 +487,7 @@ def test_hostile_text_stays_literal(tmp_path: Path) -> None:
     assert "<f>" not in sheets
 
 
-# ---- real rendered lists (kpi_report.progress_xlsx) ------------------------------------------------------------
+# ---- real rendered lists (kpi_report.render.progress_xlsx) ------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")

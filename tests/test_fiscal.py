@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from kpi_report.errors import FiscalYearError
-from kpi_report.fiscal import fy_heading, fy_label, parse_fy
+from kpi_report.core.errors import FiscalYearError
+from kpi_report.core.fiscal import fy_heading, fy_label, parse_fy
 
 
 @pytest.mark.parametrize(

@@ -14,9 +14,11 @@ import pytest
 from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.worksheet import Worksheet
 
-from kpi_report import forms as forms_module
 from kpi_report.cli import main
-from kpi_report.forms import (
+from kpi_report.core.model import CheckReport, KpiEntry, MeasureEntry, Plan
+from kpi_report.core.project import Project
+from kpi_report.forms import writer as forms_module
+from kpi_report.forms.writer import (
     ACTUAL_COLUMN,
     FIRST_DATA_ROW,
     HEADER_ROW,
@@ -37,8 +39,6 @@ from kpi_report.forms import (
     form_filename,
     write_forms,
 )
-from kpi_report.model import CheckReport, KpiEntry, MeasureEntry, Plan
-from kpi_report.project import Project
 from tools.build_sample_submissions import build as build_samples
 from tools.fill_forms import fill_form
 

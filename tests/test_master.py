@@ -10,8 +10,8 @@ import pytest
 from openpyxl import Workbook
 
 from kpi_report.cli import main
-from kpi_report.errors import MasterError
-from kpi_report.master import check_master, load_plan
+from kpi_report.core.errors import MasterError
+from kpi_report.plan.master import check_master, load_plan
 
 GOAL = "基本目標1「住み続けたいまちの空間をつくる」"
 AREA = "① 農のあるまちづくりの推進"

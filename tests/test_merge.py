@@ -7,10 +7,10 @@ from dataclasses import replace
 import kodaira
 import pytest
 
-from kpi_report.errors import InputsHaveErrors
-from kpi_report.master import load_plan
-from kpi_report.merge import merge, note_lines
-from kpi_report.model import Finding, GradeThresholds, MeasureRow, Plan, ProgressReport, Settings
+from kpi_report.core.errors import InputsHaveErrors
+from kpi_report.core.model import Finding, GradeThresholds, MeasureRow, Plan, ProgressReport, Settings
+from kpi_report.merge.merge import merge, note_lines
+from kpi_report.plan.master import load_plan
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from kpi_report.errors import OutputError
-from kpi_report.output import write_atomic
+from kpi_report.core.errors import OutputError
+from kpi_report.core.files import write_atomic
 
 
 def test_replaces_the_file_and_leaves_no_temporary(tmp_path: Path) -> None:

@@ -18,12 +18,12 @@ from typing import Any
 import kodaira
 import pytest
 
-from kpi_report.errors import UsageError
-from kpi_report.master import load_plan
-from kpi_report.merge import merge
-from kpi_report.model import Plan, ProgressReport
-from kpi_report.progress_html import render_progress_html
-from kpi_report.project import Project
+from kpi_report.core.errors import UsageError
+from kpi_report.core.model import Plan, ProgressReport
+from kpi_report.core.project import Project
+from kpi_report.merge.merge import merge
+from kpi_report.plan.master import load_plan
+from kpi_report.render.progress_html import render_progress_html
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 VOID = {"meta", "br", "col", "img", "link", "input", "hr", "source", "wbr", "area", "base", "embed"}

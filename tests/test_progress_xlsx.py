@@ -11,10 +11,17 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from kpi_report.master import load_plan
-from kpi_report.merge import merge
-from kpi_report.model import AreaSection, GoalSection, Plan, ProgressReport
-from kpi_report.progress_xlsx import LINE_PT, MAX_ROW_PT, WIDTHS, flagged_legend, render_progress_xlsx, wrap
+from kpi_report.core.model import AreaSection, GoalSection, Plan, ProgressReport
+from kpi_report.merge.merge import merge
+from kpi_report.plan.master import load_plan
+from kpi_report.render.progress_xlsx import (
+    LINE_PT,
+    MAX_ROW_PT,
+    WIDTHS,
+    flagged_legend,
+    render_progress_xlsx,
+    wrap,
+)
 
 
 @pytest.fixture(scope="module")

@@ -18,12 +18,12 @@ import pytest
 from pypdf import PdfReader
 
 from benchmarks.synth_report import report_from_plan
-from kpi_report import weasy
-from kpi_report.achievement import format_rate
-from kpi_report.model import Plan, ProgressReport, YearNotes
-from kpi_report.project import PACKAGED_TEMPLATES
-from kpi_report.review import pdf_date, render_review, value_text, wrap_class
-from kpi_report.weasy import PartRenderer, RenderConfig, SafeURLFetcher, css_string
+from kpi_report.core.achievement import format_rate
+from kpi_report.core.model import Plan, ProgressReport, YearNotes
+from kpi_report.core.project import PACKAGED_TEMPLATES
+from kpi_report.render.review import weasy
+from kpi_report.render.review.review import pdf_date, render_review, value_text, wrap_class
+from kpi_report.render.review.weasy import PartRenderer, RenderConfig, SafeURLFetcher, css_string
 
 HOSTILE = (
     '<img src="file:///etc/passwd">',

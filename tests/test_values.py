@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kpi_report.values import clean_text, parse_master_number, parse_number, split_list, split_notes
+from kpi_report.core.values import clean_text, parse_master_number, parse_number, split_list, split_notes
 
 
 @pytest.mark.parametrize(

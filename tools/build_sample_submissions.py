@@ -26,10 +26,10 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from kpi_report.forms import build_form, form_filename
-from kpi_report.master import load_plan
-from kpi_report.model import CheckReport, KpiEntry, MeasureEntry, Plan, Submission
-from kpi_report.project import Project
+from kpi_report.core.model import CheckReport, KpiEntry, MeasureEntry, Plan, Submission
+from kpi_report.core.project import Project
+from kpi_report.forms.writer import build_form, form_filename
+from kpi_report.plan.master import load_plan
 from tools.fill_forms import fill_form
 
 YEARS = (2018, 2019)

@@ -13,7 +13,7 @@ from typing import Any
 
 from openpyxl import load_workbook
 
-from kpi_report.output import openpyxl_bytes
+from kpi_report.core.files import openpyxl_bytes
 
 PROGRESS_SHEET, KPI_SHEET = "進捗", "KPI"
 HEADER_SCAN_ROWS = 20  # the header row is looked for in the first rows, not assumed

@@ -1,6 +1,6 @@
 """Progress lists (進捗状況一覧表) in the build renderer's layout, from plain rows: diff tests and benchmarks.
 
-A stand-in for kpi_report.progress_xlsx that needs no master or submissions: the tests edit one row at a time
+A stand-in for kpi_report.render.progress_xlsx that needs no master or submissions: the tests edit one row at a time
 (a reworded 内容, a past year's note, a moved measure …) and compare the two lists.
 """
 
@@ -10,8 +10,8 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from kpi_report.fiscal import fy_heading, fy_label
-from kpi_report.output import new_xlsx
+from kpi_report.core.files import new_xlsx
+from kpi_report.core.fiscal import fy_heading, fy_label
 
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩"
 

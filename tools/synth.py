@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from kpi_report.output import new_xlsx, write_atomic
-from kpi_report.scaffold import KPI_COLUMNS, MEASURE_COLUMNS
+from kpi_report.core.files import new_xlsx, write_atomic
+from kpi_report.plan.scaffold import KPI_COLUMNS, MEASURE_COLUMNS
 
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩"
 NOTE = "地域の関係団体と連携し、説明会を{n}回開催しました。参加者の意見を踏まえ、来年度の実施方法を見直しました。"

@@ -1,0 +1,588 @@
+"""Writing a progress-list comparison: the DIFF workbook, its JSON twin and the console summary.
+
+The workbook has four sheets: 概要 (counts by kind, goal and department, a chart, the two files and how rows were
+matched), 変更一覧 (every change, filterable, with the exact characters deleted in red strikethrough and inserted in
+blue underline), 新一覧 and 新KPI (the NEW list re-written with each changed cell filled and commented with its old
+value). Every string is written literally; the same two files give byte-identical outputs.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from kpi_report.compare.diff import KINDS, MATCHING_LABELS, Change, DiffResult, diff_files
+from kpi_report.compare.read import ListSheet, ProgressList
+from kpi_report.core.errors import DiffError
+from kpi_report.core.files import FIXED_CREATED, new_xlsx, write_atomic
+from kpi_report.core.model import Progress
+
+SUMMARY_SHEET, CHANGES_SHEET, NEW_LIST_SHEET, NEW_KPI_SHEET = "概要", "変更一覧", "新一覧", "新KPI"
+JSON_FORMAT = "kpi-report-diff"
+JSON_VERSION = 1
+
+EXCEL_CELL_MAX = 32_767
+COMMENT_MAX = 2_000  # a comment shows the old value; the full text is on 変更一覧
+MAX_LINKS = 60_000  # Excel allows 65,530 hyperlinks per sheet
+DELETE_COLOUR, INSERT_COLOUR = "#C00000", "#0033CC"
+
+# fill of a changed cell on 新一覧 / 新KPI, strongest first: (key, colour, legend)
+FILLS: tuple[tuple[str, str, str], ...] = (
+    ("past-edit", "#F8CBAD", "過去年度の実施状況・実績値の修正（監査で確認すべき変更）"),
+    ("changed", "#FFE699", "記載・進捗状況・目標値などの変更"),
+    ("moved", "#D9D2E9", "取組・KPIの移動（コメントに移動前の位置）"),
+    ("added", "#C6E0B4", "追加された取組・KPI・列"),
+    ("new-year", "#DDEBF7", "新年度の実施状況・実績値の追加（通常の更新）"),
+)
+_RANK = {key: rank for rank, (key, _, _) in enumerate(FILLS)}
+_FILL_OF_KIND = {
+    "column-added": "added",
+    "column-renamed": "changed",
+    "heading-changed": "changed",
+    "measure-added": "added",
+    "kpi-added": "added",
+    "measure-moved": "moved",
+    "kpi-moved": "moved",
+    "new-year-notes": "new-year",
+    "kpi-new-actual": "new-year",
+    "past-notes-edited": "past-edit",
+    "kpi-actual-changed": "past-edit",
+}
+_WHOLE_VALUE_KINDS = {"kpi-actual-changed", "kpi-rate-changed", "kpi-new-actual"}
+CHANGE_COLUMNS = (
+    ("No.", 6),
+    ("種類", 22),
+    ("シート", 12),
+    ("ID", 10),
+    ("基本目標", 24),
+    ("施策", 22),
+    ("名称・指標名", 24),
+    ("所管課", 14),
+    ("項目", 16),
+    ("変更前", 40),
+    ("変更後", 40),
+    ("差分（赤取消線＝削除、青下線＝追加）", 60),
+    ("説明", 24),
+    ("新一覧のセル", 10),
+)
+_PROGRESS_WIDTHS = {"number": 8, "name": 20, "content": 34, "owners": 16, "status": 9, "notes": 66, "id": 10}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Console and JSON
+
+
+def _list_label(doc: ProgressList) -> str:
+    return f"{doc.file}（{doc.year_line}）" if doc.year_line else doc.file
+
+
+def _matching_text(result: DiffResult) -> str:
+    text = f"取組＝{MATCHING_LABELS[result.measure_matching]}"
+    if result.kpi_matching:
+        text += f"、KPI＝{MATCHING_LABELS[result.kpi_matching]}"
+    return text
+
+
+def diff_summary_text(result: DiffResult, top: int = 10) -> str:
+    """The console summary: the two files, the matching used, counts by kind, goal and department."""
+    lines = [
+        f"比較元: {_list_label(result.old)}",
+        f"比較先: {_list_label(result.new)}",
+        f"照合方法: {_matching_text(result)}",
+    ]
+    if not result.changes:
+        lines.append("差異はありません。")
+    else:
+        lines.append(f"変更: 合計 {len(result.changes)} 件")
+        lines += [f"  {KINDS[kind]}: {count}" for kind, count in result.count_by_kind() if count]
+        lines.append("基本目標別:")
+        lines += [f"  {goal or '（一覧全体）'}: {counts.total()}" for goal, counts in result.count_by_goal()]
+        departments = [(d, c) for d, c in result.count_by_department() if d]
+        if departments:
+            lines.append(f"所管課別（多い順に{min(top, len(departments))}課）:")
+            lines += [f"  {d}: {c.total()}" for d, c in departments[:top]]
+    marks = {"error": "エラー", "warning": "警告", "info": "情報"}
+    lines += [f"[{marks[f.severity]}] {f.file}: {f.message}" for f in result.findings]
+    return "\n".join(lines)
+
+
+def _doc_json(doc: ProgressList) -> dict[str, Any]:
+    return {
+        "file": doc.file,
+        "sha256": doc.sha256,
+        "title": doc.title,
+        "year": doc.year_line,
+        "report_fy": doc.report_fy,
+        "measures": len(doc.measures.items),
+        "kpis": len(doc.kpis.items) if doc.kpis is not None else None,
+    }
+
+
+def _spans(change: Change) -> list[tuple[str, str]]:
+    """(op, text) runs shown for a change: a number's old and new value as whole runs."""
+    if change.kind in _WHOLE_VALUE_KINDS:
+        return [(op, text) for op, text in (("delete", change.old), ("insert", change.new)) if text]
+    return [(s.op, s.text) for s in change.spans]
+
+
+def diff_json(result: DiffResult) -> dict[str, Any]:
+    """The comparison as JSON-ready data (the same content as the workbook)."""
+
+    def counts(groups: Sequence[tuple[str, Counter[str]]], name: str) -> list[dict[str, Any]]:
+        return [{name: key, "total": c.total(), "by_kind": dict(c)} for key, c in groups]
+
+    return {
+        "format": JSON_FORMAT,
+        "version": JSON_VERSION,
+        "old": _doc_json(result.old),
+        "new": _doc_json(result.new),
+        "matching": {
+            "measures": {
+                "method": result.measure_matching,
+                "label": MATCHING_LABELS[result.measure_matching],
+            },
+            "kpis": (
+                {"method": result.kpi_matching, "label": MATCHING_LABELS[result.kpi_matching]}
+                if result.kpi_matching
+                else None
+            ),
+        },
+        "summary": {
+            "total": len(result.changes),
+            "by_kind": [
+                {"kind": kind, "label": KINDS[kind], "count": count} for kind, count in result.count_by_kind()
+            ],
+            "by_goal": counts(result.count_by_goal(), "goal"),
+            "by_department": counts(result.count_by_department(), "department"),
+        },
+        "findings": [
+            {
+                "code": f.code,
+                "severity": f.severity,
+                "message": f.message,
+                "file": f.file,
+                "sheet": f.sheet,
+                "cell": f.cell,
+                "value": f.value,
+            }
+            for f in result.findings
+        ],
+        "changes": [
+            {
+                "kind": c.kind,
+                "label": c.label,
+                "sheet": c.sheet,
+                "id": c.item_id,
+                "goal": c.goal,
+                "area": c.area,
+                "name": c.name,
+                "department": c.department,
+                "column": c.column,
+                "old": c.old,
+                "new": c.new,
+                "detail": c.detail,
+                "cell": c.cell,
+                "spans": [{"op": op, "text": text} for op, text in _spans(c)],
+            }
+            for c in result.changes
+        ],
+    }
+
+
+def diff_json_bytes(result: DiffResult) -> bytes:
+    """The JSON file: sorted keys, UTF-8, one change per line (the C encoder keeps 20,000 changes fast)."""
+    data = diff_json(result)
+    changes = data.pop("changes")
+    head = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True)
+    body = ",\n".join("    " + json.dumps(c, ensure_ascii=False, sort_keys=True) for c in changes)
+    # "changes" sorts before every other top-level key, so it goes right after the opening brace
+    text = head[:1] + '\n  "changes": [' + ("\n" + body + "\n  " if body else "") + "]," + head[1:]
+    return (text + "\n").encode("utf-8")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Workbook
+
+
+class _Formats:
+    """Every format of the workbook, created once (xlsxwriter formats are costly per cell)."""
+
+    def __init__(self, wb: Any) -> None:
+        self.wb = wb
+        self.title = wb.add_format({"bold": True, "font_size": 14})
+        self.bold = wb.add_format({"bold": True})
+        self.header = wb.add_format(
+            {"bold": True, "bg_color": "#D9D9D9", "border": 1, "text_wrap": True, "valign": "vcenter"}
+        )
+        self.text = wb.add_format({"text_wrap": True, "valign": "top"})
+        self.cell = wb.add_format({"border": 1})
+        self.cell_bold = wb.add_format({"border": 1, "bold": True})
+        self.top = wb.add_format({"valign": "top"})
+        self.delete = wb.add_format({"font_color": DELETE_COLOUR, "font_strikeout": True})
+        self.insert = wb.add_format({"font_color": INSERT_COLOUR, "underline": 1})
+        self.delete_cell = wb.add_format(
+            {"font_color": DELETE_COLOUR, "font_strikeout": True, "text_wrap": True, "valign": "top"}
+        )
+        self.insert_cell = wb.add_format(
+            {"font_color": INSERT_COLOUR, "underline": 1, "text_wrap": True, "valign": "top"}
+        )
+        self.link = wb.add_format({"font_color": INSERT_COLOUR, "underline": 1, "valign": "top"})
+        self._list: dict[tuple[str, str], Any] = {}
+
+    def list_cell(self, style: str, fill: str) -> Any:
+        """A cell format of 新一覧: style header/goal/area/text/percent, with a change fill or none ("")."""
+        key = (style, fill)
+        if key not in self._list:
+            props: dict[str, Any] = {"text_wrap": True, "valign": "top", "border": 1}
+            if style == "header":
+                props.update(bold=True, bg_color="#D9D9D9", valign="vcenter")
+            elif style in ("goal", "area"):
+                props.update(bold=True, bg_color="#BDD7EE" if style == "goal" else "#DDEBF7")
+            elif style == "percent":
+                props.update(num_format="0.0%")
+            elif style == "title":
+                props = {"bold": True, "font_size": 12}
+            if fill:
+                props.update(bg_color=dict((k, c) for k, c, _ in FILLS)[fill], pattern=1)
+            self._list[key] = self.wb.add_format(props)
+        return self._list[key]
+
+
+def _lines(text: str, width: float) -> int:
+    """Lines ``text`` takes wrapped in a column ``width`` wide: ASCII counts 1, other characters 2.
+
+    The UTF-8 length gives the count without a loop in Python: ASCII takes 1 byte, CJK 3.
+    """
+    capacity = max(int(width) - 1, 2)
+    n = len(text)
+    if n + (len(text.encode("utf-8")) - n) // 2 <= capacity:
+        return text.count("\n") + 1  # every line fits: the common case, without splitting
+    lines = 0
+    for line in text.split("\n"):
+        n = len(line)
+        size = n + (len(line.encode("utf-8")) - n) // 2
+        lines += 1 + max(size - 1, 0) // capacity
+    return lines
+
+
+def row_height(lines: int) -> float:
+    """Row height in points for ``lines`` wrapped lines (LibreOffice does not fit rows to wrapped text itself)."""
+    return min(409.0, 13.5 * max(lines, 1) + 4)
+
+
+def _fit(text: str) -> str:
+    if len(text) <= EXCEL_CELL_MAX:
+        return text
+    marker = "…（Excelのセルの上限を超えるため省略。JSONに全文があります）"
+    return text[: EXCEL_CELL_MAX - len(marker)] + marker
+
+
+def _write_spans(ws: Any, r: int, c: int, spans: Sequence[tuple[str, str]], f: _Formats) -> None:
+    """The character diff as rich text: deletions red strikethrough, insertions blue underline."""
+    if not spans:
+        return
+    if sum(len(text) for _, text in spans) > EXCEL_CELL_MAX:
+        ws.write_string(
+            r, c, "（差分が長すぎるため省略。変更前・変更後の列とJSONを参照してください）", f.text
+        )
+        return
+    if len(spans) == 1:
+        op, text = spans[0]
+        ws.write_string(r, c, text, {"delete": f.delete_cell, "insert": f.insert_cell}.get(op, f.text))
+        return
+    fragments: list[Any] = []
+    for op, text in spans:
+        if op == "delete":
+            fragments.append(f.delete)
+        elif op == "insert":
+            fragments.append(f.insert)
+        fragments.append(text)
+    ws.write_rich_string(r, c, *fragments, f.text)
+
+
+def _print_setup(ws: Any, header_row: int) -> None:
+    """A4 landscape, one page wide, the header row repeated on every page."""
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(header_row)
+    ws.set_footer("&C&P / &N")
+
+
+def _merged_text(ws: Any, r: int, first: int, last: int, text: str, fmt: Any) -> None:
+    """Text across merged cells, written literally (merge_range would pass it through write())."""
+    ws.merge_range(r, first, r, last, "", fmt)
+    ws.write_string(r, first, text, fmt)
+
+
+def _summary_sheet(wb: Any, f: _Formats, result: DiffResult) -> None:
+    ws = wb.add_worksheet(SUMMARY_SHEET)
+    ws.set_column(0, 0, 46)
+    ws.set_column(1, 30, 12)
+    _print_setup(ws, 0)
+    ws.write_string(0, 0, "進捗状況一覧表の比較（監査用）", f.title)
+    old_cols, new_cols = (1, 6), (7, 12)
+    ws.write_string(2, 0, "", f.header)
+    _merged_text(ws, 2, *old_cols, "比較元（旧）", f.header)
+    _merged_text(ws, 2, *new_cols, "比較先（新）", f.header)
+    rows: list[tuple[str, str, str]] = [
+        ("ファイル", result.old.file, result.new.file),
+        ("SHA-256", result.old.sha256, result.new.sha256),
+        ("表題", result.old.title, result.new.title),
+        ("年度", result.old.year_line, result.new.year_line),
+        ("取組数", str(len(result.old.measures.items)), str(len(result.new.measures.items))),
+        (
+            "KPI数",
+            str(len(result.old.kpis.items)) if result.old.kpis else "（KPIシートなし）",
+            str(len(result.new.kpis.items)) if result.new.kpis else "（KPIシートなし）",
+        ),
+    ]
+    r = 3
+    for label, a, b in rows:
+        ws.write_string(r, 0, label, f.cell_bold)
+        _merged_text(ws, r, *old_cols, a, f.cell)
+        _merged_text(ws, r, *new_cols, b, f.cell)
+        r += 1
+    ws.write_string(r, 0, "照合方法", f.cell_bold)
+    _merged_text(ws, r, old_cols[0], new_cols[1], _matching_text(result), f.cell)
+    ws.write_string(r + 1, 0, "変更の合計", f.cell_bold)
+    ws.write_number(r + 1, 1, len(result.changes), f.cell)
+    r += 3
+
+    ws.write_string(r, 0, "種類", f.header)
+    ws.write_string(r, 1, "件数", f.header)
+    kinds = result.count_by_kind()
+    first = r + 1
+    for k, (kind, count) in enumerate(kinds, start=first):
+        ws.write_string(k, 0, KINDS[kind], f.cell)
+        ws.write_number(k, 1, count, f.cell)
+    chart = wb.add_chart({"type": "bar"})
+    chart.add_series(
+        {
+            "name": "件数",
+            "categories": [SUMMARY_SHEET, first, 0, first + len(kinds) - 1, 0],
+            "values": [SUMMARY_SHEET, first, 1, first + len(kinds) - 1, 1],
+            "data_labels": {"value": True},
+        }
+    )
+    chart.set_title({"name": "種類別の変更件数"})
+    chart.set_y_axis({"reverse": True})
+    chart.set_legend({"none": True})
+    height = 60 + 20 * len(kinds)
+    chart.set_size({"width": 720, "height": height})
+    ws.insert_chart(r, 3, chart)
+    r = max(first + len(kinds), r + height // 20 + 1) + 1
+
+    present = [kind for kind, count in kinds if count]
+    for title, groups, blank in (
+        ("基本目標別", result.count_by_goal(), "（一覧全体）"),
+        ("所管課別（筆頭所管課）", result.count_by_department(), "（所管課の記載なし）"),
+    ):
+        ws.set_row(r, 48)
+        ws.write_string(r, 0, title, f.header)
+        ws.write_string(r, 1, "合計", f.header)
+        for c, kind in enumerate(present, start=2):
+            ws.write_string(r, c, KINDS[kind], f.header)
+        for key, counts in groups:
+            r += 1
+            ws.write_string(r, 0, key or blank, f.cell)
+            ws.write_number(r, 1, counts.total(), f.cell)
+            for c, kind in enumerate(present, start=2):
+                ws.write_number(r, c, counts.get(kind, 0), f.cell)
+        r += 2
+
+    if result.findings:
+        ws.write_string(r, 0, "注意", f.header)
+        for finding in result.findings:
+            r += 1
+            ws.write_string(r, 0, finding.file, f.cell)
+            _merged_text(ws, r, old_cols[0], new_cols[1], finding.message, f.cell)
+            ws.set_row(r, 15 * (1 + len(finding.message) // 75))
+        r += 2
+    ws.write_string(r, 0, "凡例", f.header)
+    ws.write_rich_string(r + 1, 0, f.delete, "削除された文字", "・", f.insert, "追加された文字")
+    ws.write_string(r + 1, 1, "変更一覧の「差分」列")
+    for k, (key, _, legend) in enumerate(FILLS, start=r + 2):
+        ws.write_string(k, 0, "", f.list_cell("text", key))
+        ws.write_string(k, 1, f"新一覧・新KPIのセルの色: {legend}")
+
+
+def _changes_sheet(wb: Any, f: _Formats, result: DiffResult) -> None:
+    ws = wb.add_worksheet(CHANGES_SHEET)
+    for c, (header, width) in enumerate(CHANGE_COLUMNS):
+        ws.set_column(c, c, width)
+        ws.write_string(0, c, header, f.header)
+    ws.freeze_panes(1, 2)
+    _print_setup(ws, 0)
+    ws.autofilter(0, 0, max(len(result.changes), 1), len(CHANGE_COLUMNS) - 1)
+    target = {result.new.measures.name: NEW_LIST_SHEET}
+    if result.new.kpis is not None:
+        target[result.new.kpis.name] = NEW_KPI_SHEET
+    links = 0
+    for r, change in enumerate(result.changes, start=1):
+        ws.write_number(r, 0, r, f.top)
+        for c, text in enumerate(
+            (
+                change.label,
+                change.sheet,
+                change.item_id,
+                change.goal,
+                change.area,
+                change.name,
+                change.department,
+                change.column,
+                change.old,
+                change.new,
+            ),
+            start=1,
+        ):
+            if text:
+                ws.write_string(r, c, _fit(text), f.text)
+        _write_spans(ws, r, 11, _spans(change), f)
+        if change.detail:
+            ws.write_string(r, 12, _fit(change.detail), f.text)
+        old_lines, new_lines = _lines(change.old, 40), _lines(change.new, 40)
+        lines = max(old_lines, new_lines, (old_lines + new_lines + 1) * 2 // 3)  # 差分 is 1.5 times as wide
+        for text, width in ((change.goal, 24), (change.area, 22), (change.name, 24)):
+            lines = max(lines, _lines(text, width))
+        if lines > 1:
+            ws.set_row(r, row_height(lines))
+        if change.cell and change.sheet in target:
+            if links < MAX_LINKS:
+                ws.write_url(r, 13, f"internal:'{target[change.sheet]}'!{change.cell}", f.link, change.cell)
+                links += 1
+            else:
+                ws.write_string(r, 13, change.cell)
+
+
+def _marks(changes: Sequence[Change], sheet: ListSheet) -> dict[tuple[int, int], tuple[str, list[str]]]:
+    """(row, col) on NEW's sheet -> (fill, comment lines), the strongest fill winning."""
+    table = [c.index for c in sheet.columns]
+    marks: dict[tuple[int, int], tuple[str, list[str]]] = {}
+    for change in changes:
+        if change.sheet != sheet.name or change.row < 0:
+            continue
+        fill = _FILL_OF_KIND.get(change.kind, "changed")
+        cells = [(change.row, c) for c in table] if change.col < 0 else [(change.row, change.col)]
+        note = ""
+        if change.kind == "measure-moved" or change.kind == "kpi-moved":
+            note = f"移動前: {change.old}"
+        elif change.kind == "column-renamed":
+            note = f"変更前の列名: {change.old}"
+        elif fill in ("changed", "past-edit"):
+            note = (
+                f"{change.label}（{change.detail}）\n変更前: {change.old}"
+                if change.detail
+                else f"変更前: {change.old}"
+            )
+        for cell in cells:
+            old_fill, notes = marks.get(cell, (fill, []))
+            if _RANK[fill] < _RANK[old_fill]:
+                old_fill = fill
+            if note:
+                notes.append(note)
+            marks[cell] = (old_fill, notes)
+    return marks
+
+
+def _rewrite_sheet(
+    wb: Any, f: _Formats, name: str, sheet: ListSheet, changes: Sequence[Change], kpi: bool
+) -> None:
+    """NEW's sheet as read, with changed cells filled and commented with their old values."""
+    ws = wb.add_worksheet(name)
+    roles = {c.index: c.role for c in sheet.columns}
+    widths: dict[int, float] = {}
+    for index, role in roles.items():
+        widths[index] = 10 if role.startswith("actual:") else (12 if kpi else _PROGRESS_WIDTHS.get(role, 14))
+        ws.set_column(index, index, widths[index])
+    table = [i for i in widths if roles[i] != "id"]
+    group_width = sum(widths[i] for i in table)
+    marks = _marks(changes, sheet)
+    groups = {g.row: g.level for g in sheet.groups}
+    ws.freeze_panes(sheet.header_row + 1, 0)
+    _print_setup(ws, sheet.header_row)
+    for r, row in enumerate(sheet.grid):
+        if r < sheet.header_row:
+            style = "title"
+        elif r == sheet.header_row:
+            style = "header"
+        else:
+            style = groups.get(r, "text")
+        lines = 1
+        if style in ("goal", "area") and len(table) > 1:
+            fill = marks.get((r, min(table)), ("", []))[0]
+            ws.merge_range(r, min(table), r, max(table), "", f.list_cell(style, fill))
+        for c, value in enumerate(row):
+            fill, notes = marks.get((r, c), ("", []))
+            if (value is None or value == "") and not fill:
+                continue
+            cell_style = "percent" if kpi and roles.get(c) == "rate" and r > sheet.header_row else style
+            fmt = f.list_cell(cell_style, fill)
+            if isinstance(value, bool):
+                ws.write_boolean(r, c, value, fmt)
+            elif isinstance(value, int | float):
+                ws.write_number(r, c, value, fmt)
+            elif isinstance(value, str):
+                ws.write_string(r, c, value, fmt)
+                if r > sheet.header_row and c in widths:
+                    lines = max(lines, _lines(value, group_width if style in ("goal", "area") else widths[c]))
+            elif value is None:
+                ws.write_blank(r, c, None, fmt)
+            else:
+                ws.write_string(r, c, str(value), fmt)
+            if notes:
+                text = "\n\n".join(notes)
+                if len(text) > COMMENT_MAX:
+                    text = text[:COMMENT_MAX] + "…（全文は変更一覧）"
+                ws.write_comment(r, c, text, {"x_scale": 3, "y_scale": 3})
+        if r == sheet.header_row:
+            ws.set_row(r, row_height(2))
+        elif lines > 1:
+            ws.set_row(r, row_height(lines))
+
+
+def render_diff_xlsx(result: DiffResult) -> bytes:
+    """The DIFF workbook as bytes (deterministic)."""
+    buffer = io.BytesIO()
+    wb = new_xlsx(buffer)
+    wb.set_properties({"title": "進捗状況一覧表の比較", "created": FIXED_CREATED})
+    f = _Formats(wb)
+    _summary_sheet(wb, f, result)
+    _changes_sheet(wb, f, result)
+    _rewrite_sheet(wb, f, NEW_LIST_SHEET, result.new.measures, result.changes, kpi=False)
+    if result.new.kpis is not None:
+        _rewrite_sheet(wb, f, NEW_KPI_SHEET, result.new.kpis, result.changes, kpi=True)
+    wb.close()
+    return buffer.getvalue()
+
+
+def run_diff(
+    old: Path, new: Path, out: Path, json_path: Path | None = None, progress: Progress | None = None
+) -> DiffResult:
+    """Compare two progress lists and write the DIFF workbook (and JSON when ``json_path`` is given).
+
+    Raises:
+        DiffError: an input is unreadable, or an output would overwrite an input.
+        OutputError: an output cannot be written.
+    """
+    if json_path is not None and json_path.resolve() == out.resolve():
+        raise DiffError(f"--out と --json が同じファイル {out} です。別のファイル名を指定してください。")
+    inputs = {p.resolve() for p in (old, new)}
+    for target in (out, json_path):
+        if target is not None and target.resolve() in inputs:
+            raise DiffError(f"出力先 {target} が比較する一覧と同じです。別のファイル名を指定してください。")
+    result = diff_files(old, new, progress)
+    if progress is not None:
+        progress("書き出し", 0, 2 if json_path else 1)
+    write_atomic(out, render_diff_xlsx(result))
+    if json_path is not None:
+        if progress is not None:
+            progress("書き出し", 1, 2)
+        write_atomic(json_path, diff_json_bytes(result))
+    if progress is not None:
+        progress("書き出し", 2 if json_path else 1, 2 if json_path else 1)
+    return result

@@ -1,0 +1,495 @@
+"""Reading a progress list (進捗状況一覧表) back from its workbook, for diff.
+
+The header rows and columns are found by their text, so small layout changes and lists edited by hand still read:
+the progress sheet is the one (進捗状況一覧表 first) whose first rows hold 名称 and 進捗状況, the KPI sheet the one
+with KPI_ID and 指標名. Group rows give each measure its 基本目標 and 施策; a measure the renderer continued on the next
+row (same 取組ID) is joined back. The file is checked before the fast reader (python-calamine) sees it: content,
+zip sizes, and the span of the cells (the reader allocates the whole rectangle from A1).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import stat
+import unicodedata
+import zipfile
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from python_calamine import CalamineError, CalamineWorkbook
+from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
+
+from kpi_report.core.errors import DiffError, KpiReportError
+from kpi_report.core.fiscal import parse_fy
+from kpi_report.core.values import normalize_choice
+from kpi_report.intake.workbook import read_at_most
+
+PROGRESS_SHEET = "進捗状況一覧表"
+KPI_SHEET = "KPI"
+MAX_HEADER_SCAN = 10  # the header row is looked for in the first rows only
+MAX_CELLS = 10_000_000  # A1 to the last used cell; a sheet claiming more is refused before it is read
+MAX_PARTS, MAX_UNZIPPED = 10_000, 512 << 20  # a progress list never comes near these; a zip bomb does
+_ROW_REF = re.compile(rb"<(?:\w+:)?row\b[^>]*?\sr=\"(\d{1,9})\"")
+_CELL_COLUMN = re.compile(rb"<(?:\w+:)?c\b[^>]*?\sr=\"([A-Za-z]{1,3})\d")
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+HEADING_LINE = re.compile(r"^[ \t\u3000]*【[^】\n]*】[ \t\u3000]*$", re.MULTILINE)
+_ERA_YEAR = re.compile(r"(昭和|平成|令和)(元|\d{1,2})年度")
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a list sheet: position, header as written, and what it holds."""
+
+    index: int
+    header: str
+    role: str  # id, number, name, content, owners, status, notes / goal, area, unit, … ; other:<header>
+
+
+@dataclass(frozen=True)
+class Item:
+    """A measure row (progress sheet) or KPI row (KPI sheet)."""
+
+    item_id: str
+    goal: str
+    area: str
+    name: str
+    department: str
+    row: int  # 0-based row on its sheet
+    position: int  # order among the sheet's items
+    values: tuple[object, ...]
+
+
+@dataclass(frozen=True)
+class GroupRow:
+    """A 基本目標 or 施策 row of the progress sheet."""
+
+    row: int
+    level: Literal["goal", "area"]
+    title: str
+    goal: str  # the goal it belongs to (itself for a goal row)
+
+
+@dataclass(frozen=True)
+class ListSheet:
+    """One sheet of a progress list as read: the raw grid, its columns, items and group rows."""
+
+    name: str
+    grid: tuple[tuple[object, ...], ...]
+    header_row: int
+    columns: tuple[Column, ...]
+    items: tuple[Item, ...]
+    groups: tuple[GroupRow, ...] = ()
+
+    def col(self, role: str) -> int | None:
+        """Index of the column with ``role``, or None."""
+        for c in self.columns:
+            if c.role == role:
+                return c.index
+        return None
+
+    @property
+    def has_ids(self) -> bool:
+        """True when the sheet has an ID column with at least one ID in it."""
+        return self.col("id") is not None and any(i.item_id for i in self.items)
+
+
+@dataclass(frozen=True)
+class ProgressList:
+    """A progress-list workbook as read."""
+
+    file: str  # file name as given
+    sha256: str
+    title: str  # row 1
+    year_line: str  # row 2, e.g. 令和元年度（2019年度）
+    report_fy: int | None
+    measures: ListSheet
+    kpis: ListSheet | None
+
+
+def cell_text(value: object) -> str:
+    """A cell value as text: numbers without a trailing .0, line breaks as \\n, blank as ""."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value if "\r" not in value else value.replace("\r\n", "\n").replace("\r", "\n")
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else f"{value:.12g}"
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    return str(value)
+
+
+@dataclass(frozen=True)
+class YearBlock:
+    """A block of the notes cell: its 【年度】 heading line (or "" before the first heading) and its text."""
+
+    key: str  # "2018" for a parsed year, the heading otherwise
+    fy: int | None
+    heading: str
+    text: str
+
+
+def split_year_blocks(notes: str) -> list[YearBlock]:
+    """Split a notes cell into blocks at each line that is a 【…年度】 heading."""
+    starts = [m.start() for m in HEADING_LINE.finditer(notes)]
+    pieces: list[str] = []
+    if not starts or starts[0] > 0:
+        pieces.append(notes[: starts[0] - 1] if starts else notes)
+    for k, start in enumerate(starts):
+        pieces.append(notes[start : starts[k + 1] - 1] if k + 1 < len(starts) else notes[start:])
+    result: list[YearBlock] = []
+    seen: dict[str, int] = {}
+    for k, text in enumerate(pieces):
+        heading = "" if k == 0 and (not starts or starts[0] > 0) else text.split("\n", 1)[0].strip()
+        fy = _heading_fy(heading)
+        key = str(fy) if fy is not None else heading
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] > 1:
+            key = f"{key}#{seen[key]}"
+        result.append(YearBlock(key, fy, heading, text))
+    return result
+
+
+@lru_cache(maxsize=1024)
+def _heading_fy(heading: str) -> int | None:
+    inner = heading.strip("【】 ")
+    if not inner:
+        return None
+    try:
+        return parse_fy(inner)
+    except KpiReportError:
+        return None
+
+
+def norm_key(text: str) -> str:
+    """Text as compared for matching: NFKC, spaces dropped."""
+    return normalize_choice(text)
+
+
+def _progress_role(header: str) -> str:
+    h = norm_key(header)
+    if h in ("取組ID", "ID"):
+        return "id"
+    if h in ("施策番号", "番号", "No", "No."):
+        return "number"
+    if h in ("名称", "取組名", "事業名"):
+        return "name"
+    if h == "内容":
+        return "content"
+    if h.startswith("所管課"):
+        return "owners"
+    if h == "進捗状況":
+        return "status"
+    if re.search(r"実施(等)?状況", h):
+        return "notes"
+    return f"other:{header}"
+
+
+def _kpi_role(header: str) -> str:
+    h = norm_key(header)
+    fixed = {
+        "KPI_ID": "id",
+        "KPIID": "id",
+        "基本目標": "goal",
+        "施策": "area",
+        "指標名": "name",
+        "単位": "unit",
+        "基準値": "baseline",
+        "基準年度": "baseline_fy",
+        "目標値": "target",
+        "目標年度": "target_fy",
+        "達成率": "rate",
+        "評価": "grade",
+        "所管課": "owners",
+    }
+    if h in fixed:
+        return fixed[h]
+    if h.endswith("実績"):
+        fy = _heading_fy(h[: -len("実績")])
+        if fy is not None:
+            return f"actual:{fy}"
+    return f"other:{header}"
+
+
+def _open(path: Path) -> tuple[CalamineWorkbook, str]:
+    """Open ``path`` as an .xlsx (content checked, not the name) and return it with its sha256."""
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):  # a folder, or a pipe or device that would block or never end
+            raise DiffError(
+                f"{path} は通常のファイルではありません。進捗状況一覧表の .xlsx を指定してください。"
+            )
+        data = read_at_most(path, info.st_size, MAX_UNZIPPED)
+    except FileNotFoundError as exc:
+        raise DiffError(f"{path} がありません。ファイル名を確認してください。") from exc
+    except OSError as exc:
+        raise DiffError(f"{path} を読めません（{exc.strerror or exc}）。") from exc
+    if len(data) > MAX_UNZIPPED:
+        raise DiffError(
+            f"{path.name} は大きすぎるため読みません。進捗状況一覧表の .xlsx を指定してください。"
+        )
+    if data.startswith(_OLE_MAGIC):
+        raise DiffError(
+            f"{path.name} は Excel 97 形式（.xls）かパスワード付きのファイルです。"
+            "パスワードを外し、.xlsx 形式で保存し直してください。"
+        )
+    if not data.startswith(b"PK\x03\x04"):
+        raise DiffError(
+            f"{path.name} は .xlsx ファイルではありません（空・破損・別の形式）。進捗状況一覧表の .xlsx を指定してください。"
+        )
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            parts = archive.infolist()
+            if len(parts) > MAX_PARTS or sum(p.file_size for p in parts) > MAX_UNZIPPED:
+                raise DiffError(
+                    f"{path.name} は展開後の大きさが異常なため読みません。進捗状況一覧表の .xlsx を指定してください。"
+                )
+            for part in parts:
+                if part.filename.startswith("xl/worksheets/") and part.filename.endswith(".xml"):
+                    _check_extent(path.name, archive.read(part))
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise DiffError(
+            f"{path.name} は壊れています（.xlsx として開けません）。保存し直してください。"
+        ) from exc
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except CalamineError as exc:
+        raise DiffError(
+            f"{path.name} を .xlsx として読めません（{exc}）。Excel で保存し直してください。"
+        ) from exc
+    return workbook, hashlib.sha256(data).hexdigest()
+
+
+def _check_extent(file: str, sheet_xml: bytes) -> None:
+    """Refuse a sheet whose cells span more than MAX_CELLS from A1.
+
+    The reader allocates the whole rectangle up to the last cell, so one cell at XFD1048576 would take hundreds
+    of gigabytes; the cell references are checked in the XML first.
+    """
+    rows = [int(r) for r in _ROW_REF.findall(sheet_xml)]
+    columns = set(_CELL_COLUMN.findall(sheet_xml))
+    last_row = max(rows, default=0)
+    last_col = max((xl_cell_to_rowcol(c.decode("ascii").upper() + "1")[1] + 1 for c in columns), default=0)
+    if last_row * last_col > MAX_CELLS:
+        raise DiffError(
+            f"{file} のシートの範囲が大きすぎます（A1:{xl_rowcol_to_cell(last_row - 1, last_col - 1)}）。"
+            "一覧の範囲外に入力された値を削除して保存し直してください。"
+        )
+
+
+def _find_sheet(
+    workbook: CalamineWorkbook, preferred: str, required: tuple[str, ...]
+) -> tuple[str, Sequence[Sequence[object]], int] | None:
+    """The sheet (preferred name first) whose first rows contain a header row with all ``required`` texts."""
+    names = list(workbook.sheet_names)
+    order = ([preferred] if preferred in names else []) + [n for n in names if n != preferred]
+    for name in order:
+        try:
+            sheet = workbook.get_sheet_by_name(name)
+            head = sheet.to_python(skip_empty_area=False, nrows=MAX_HEADER_SCAN)
+            header_row = next(
+                (
+                    r
+                    for r, row in enumerate(head)
+                    if all(t in {norm_key(cell_text(v)) for v in row} for t in required)
+                ),
+                None,
+            )
+            if header_row is not None:
+                grid: Sequence[Sequence[object]] = sheet.to_python(skip_empty_area=False)
+                return name, grid, header_row
+        except CalamineError as exc:
+            raise DiffError(f"シート『{name}』を読めません（{exc}）。Excel で保存し直してください。") from exc
+    return None
+
+
+def _columns(header: Sequence[object], role_of: Callable[[str], str]) -> tuple[Column, ...]:
+    columns: list[Column] = []
+    taken: set[str] = set()
+    for index, value in enumerate(header):
+        text = cell_text(value).strip()
+        if not text:
+            continue
+        role = role_of(text)
+        if role in taken:  # a second column with the same meaning is compared as an extra column
+            role = f"other:{text}#{index}"
+        taken.add(role)
+        columns.append(Column(index, text, role))
+    return tuple(columns)
+
+
+def cell_str(row: Sequence[object], index: int | None) -> str:
+    """The text of ``row[index]``, stripped ("" when the column is absent)."""
+    if index is None or index >= len(row):
+        return ""
+    value = row[index]
+    if value == "":
+        return ""
+    return cell_text(value).strip()
+
+
+def _join(first: object, more: object, is_id: bool) -> object:
+    """A cell of a measure continued on the next row: the pieces joined by a line break (the ID kept once)."""
+    a, b = cell_text(first), cell_text(more)
+    if is_id or not b:
+        return first
+    return f"{a}\n{b}" if a else more
+
+
+def _lead(owners: str) -> str:
+    for line in owners.split("\n"):
+        line = line.strip()
+        if line and not line.startswith(("(", "（")):
+            return line
+    return ""
+
+
+def _read_progress_sheet(name: str, grid: Sequence[Sequence[object]], header_row: int) -> ListSheet:
+    columns = _columns(grid[header_row], _progress_role)
+    table = [c.index for c in columns if c.role != "id"]
+    first = min(table) if table else 0
+    role_index = {c.role: c.index for c in columns}
+    id_col, name_col, owners_col = role_index.get("id"), role_index.get("name"), role_index.get("owners")
+    # first pass: which rows are group rows (text in the first column only) and which are items
+    kinds: list[tuple[int, str]] = []
+    for r in range(header_row + 1, len(grid)):
+        row = grid[r]
+        if cell_str(row, id_col):
+            kinds.append((r, "item"))
+            continue
+        filled = [c for c in table if cell_str(row, c)]
+        if filled == [first]:
+            kinds.append((r, "group"))
+        elif filled:
+            kinds.append((r, "item"))
+    number_col = role_index.get("number")
+    items: list[Item] = []
+    groups: list[GroupRow] = []
+    goal = area = ""
+    previous = (-2, "")  # (row, id) of the last item row: the renderer continues a very long measure below it
+    for k, (r, kind) in enumerate(kinds):
+        row = grid[r]
+        if kind == "group":
+            title = cell_str(row, first)
+            next_is_group = k + 1 < len(kinds) and kinds[k + 1][1] == "group"
+            prev_is_group = k > 0 and kinds[k - 1][1] == "group"
+            if title.startswith("基本目標") or (next_is_group and not prev_is_group):
+                goal, area = title, ""
+                groups.append(GroupRow(r, "goal", title, title))
+            else:
+                area = title
+                groups.append(GroupRow(r, "area", title, goal))
+            continue
+        item_id = cell_str(row, id_col)
+        continues = previous[0] == r - 1 and (
+            (item_id and item_id == previous[1])
+            or (
+                not item_id
+                and not previous[1]
+                and not cell_str(row, name_col)
+                and not cell_str(row, number_col)
+            )
+        )
+        previous = (r, item_id)
+        if continues and items:
+            last = items[-1]
+            width = max(len(last.values), len(row))
+            merged = [
+                _join(
+                    last.values[c] if c < len(last.values) else "",
+                    row[c] if c < len(row) else "",
+                    c == id_col,
+                )
+                for c in range(width)
+            ]
+            items[-1] = Item(
+                last.item_id,
+                last.goal,
+                last.area,
+                last.name,
+                _lead(cell_text(merged[owners_col]).strip() if owners_col is not None else ""),
+                last.row,
+                last.position,
+                tuple(merged),
+            )
+            continue
+        owners = cell_str(row, owners_col)
+        items.append(
+            Item(item_id, goal, area, cell_str(row, name_col), _lead(owners), r, len(items), tuple(row))
+        )
+    return ListSheet(name, tuple(tuple(r) for r in grid), header_row, columns, tuple(items), tuple(groups))
+
+
+def _read_kpi_sheet(name: str, grid: Sequence[Sequence[object]], header_row: int) -> ListSheet:
+    columns = _columns(grid[header_row], _kpi_role)
+    role_index = {c.role: c.index for c in columns}
+    items: list[Item] = []
+    for r in range(header_row + 1, len(grid)):
+        row = grid[r]
+        if not any(cell_str(row, c.index) for c in columns):
+            continue
+        items.append(
+            Item(
+                cell_str(row, role_index.get("id")),
+                cell_str(row, role_index.get("goal")),
+                cell_str(row, role_index.get("area")),
+                cell_str(row, role_index.get("name")),
+                _lead(cell_str(row, role_index.get("owners"))),
+                r,
+                len(items),
+                tuple(row),
+            )
+        )
+    return ListSheet(name, tuple(tuple(r) for r in grid), header_row, columns, tuple(items))
+
+
+def _report_fy(measures: ListSheet, year_line: str) -> int | None:
+    notes = measures.col("notes")
+    header = next((c.header for c in measures.columns if c.index == notes), "")
+    for text in (header.split("まで")[0] if "まで" in header else "", year_line):
+        m = _ERA_YEAR.search(unicodedata.normalize("NFKC", text))
+        if m:
+            return parse_fy(m.group(0))
+    years = [
+        b.fy
+        for i in measures.items
+        if notes is not None and notes < len(i.values)
+        for b in split_year_blocks(cell_text(i.values[notes]))
+        if b.fy is not None
+    ]
+    return max(years) if years else None
+
+
+def read_progress_list(path: Path) -> ProgressList:
+    """Read a progress-list workbook (the 進捗状況一覧表 sheet and, when present, the KPI sheet).
+
+    Raises:
+        DiffError: the file is not a readable .xlsx or has no progress sheet.
+    """
+    workbook, sha256 = _open(path)
+    found = _find_sheet(workbook, PROGRESS_SHEET, ("名称", "進捗状況"))
+    if found is None:
+        raise DiffError(
+            f"{path.name} に進捗状況一覧表のシートがありません（「名称」「進捗状況」の見出し行が見つかりません）。"
+            "kpi-report build で作った progress-list.xlsx を指定してください。"
+        )
+    name, grid, header_row = found
+    measures = _read_progress_sheet(name, grid, header_row)
+    kpi_found = _find_sheet(workbook, KPI_SHEET, ("KPI_ID", "指標名"))
+    kpis = _read_kpi_sheet(*kpi_found) if kpi_found else None
+    title = next((cell_text(v).strip() for v in (grid[0] if grid else []) if cell_text(v).strip()), "")
+    year_line = ""
+    if header_row >= 2:
+        year_line = next((cell_text(v).strip() for v in grid[1] if cell_text(v).strip()), "")
+    return ProgressList(path.name, sha256, title, year_line, _report_fy(measures, year_line), measures, kpis)

@@ -1,0 +1,70 @@
+"""Fiscal years (年度) and Japanese eras: parse what users type, render era labels.
+
+A small module of our own: the era libraries on PyPI reject the 平成32年度-style years that plans
+written before 2019 use for later years, and do not know the FY2019 convention (令和元年度 vs 平成31年度).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from kpi_report.core.errors import FiscalYearError
+
+# era name -> (first Gregorian year, romaji initial)
+ERAS: dict[str, tuple[int, str]] = {"昭和": (1926, "S"), "平成": (1989, "H"), "令和": (2019, "R")}
+_INITIALS = {initial: name for name, (_, initial) in ERAS.items()}
+_MIN_FY, _MAX_FY = 1926, 2200
+
+_WESTERN = re.compile(r"(\d{4})(?:年度?)?")
+_ERA = re.compile(r"(昭和|平成|令和|[SHR])\s*(元|\d{1,2})\s*(?:年度?)?", re.IGNORECASE)
+
+HELP = "2019、R1、令和元年度、H31、平成31年度 のように入力してください。"
+
+
+def parse_fy(text: str | int) -> int:
+    """Parse a fiscal year in any accepted form (2019, ２０１９, R1, R元, 令和元年度, H31 …) to an int.
+
+    Raises:
+        FiscalYearError: the text is empty, unknown, or names year 0 of an era.
+    """
+    raw = str(text) if isinstance(text, int) else text
+    s = unicodedata.normalize("NFKC", raw).strip().replace(" ", "")
+    if not s:
+        raise FiscalYearError(f"年度が空です。{HELP}")
+    m = _WESTERN.fullmatch(s)
+    if m:
+        fy = int(m.group(1))
+        if not _MIN_FY <= fy <= _MAX_FY:
+            raise FiscalYearError(f"年度「{raw}」は範囲外です。{HELP}")
+        return fy
+    m = _ERA.fullmatch(s)
+    if not m:
+        raise FiscalYearError(f"年度「{raw}」を読み取れません。{HELP}")
+    era = m.group(1)
+    era = _INITIALS.get(era.upper(), era)
+    n = 1 if m.group(2) == "元" else int(m.group(2))
+    if n == 0:
+        raise FiscalYearError(f"年度「{raw}」: 元号の0年はありません。{HELP}")
+    return ERAS[era][0] + n - 1
+
+
+def era_of(fy: int, reiwa_for_2019: bool = True) -> tuple[str, int]:
+    """The era name and year number used to label fiscal year ``fy``."""
+    if fy == 2019 and not reiwa_for_2019:
+        return "平成", 31
+    for name, (start, _) in sorted(ERAS.items(), key=lambda e: -e[1][0]):
+        if fy >= start:
+            return name, fy - start + 1
+    raise FiscalYearError(f"{fy}年度は昭和より前で、和暦で表せません。")
+
+
+def fy_label(fy: int, reiwa_for_2019: bool = True) -> str:
+    """'令和元年度', '平成28年度' … for fiscal year ``fy``."""
+    name, n = era_of(fy, reiwa_for_2019)
+    return f"{name}{'元' if n == 1 else n}年度"
+
+
+def fy_heading(fy: int, reiwa_for_2019: bool = True) -> str:
+    """The notes heading of a year: '【平成28年度】'."""
+    return f"【{fy_label(fy, reiwa_for_2019)}】"

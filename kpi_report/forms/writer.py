@@ -1,0 +1,688 @@
+"""`kpi-report forms`: one standardized workbook per department (所管課) for its clerks to fill in.
+
+The layout is fixed, because ``check`` and programs that fill forms rely on it: the sheet and column names below
+are the contract. Row 1 is a title, row 2 a hint, row 3 (:data:`HEADER_ROW`) the header, data from row 4.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import unicodedata
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kpi_report import __version__
+from kpi_report.core.files import FIXED_CREATED, new_xlsx, write_atomic, write_json_atomic
+from kpi_report.core.fiscal import fy_heading, fy_label
+from kpi_report.core.model import CheckReport, Kpi, KpiEntry, Measure, MeasureEntry, Plan, Progress
+from kpi_report.core.project import Project
+
+FORM_VERSION = "kpi-report/1"  # _meta 様式: bump when the layout changes incompatibly
+
+INSTRUCTIONS_SHEET = "記入方法"
+PROGRESS_SHEET = "進捗"
+KPI_SHEET = "KPI"
+META_SHEET = "_meta"
+
+HEADER_ROW = 3  # 1-based header row of 進捗 and KPI
+FIRST_DATA_ROW = HEADER_ROW + 1
+
+MEASURE_ID_COLUMN = "取組ID"
+STATUS_COLUMN = "進捗状況"
+NOTES_COLUMN = "実施状況"
+SHARED_COLUMN = "共同所管"
+PREVIOUS_NOTES_COLUMN = "前年度の実施状況"
+PROGRESS_COLUMNS: tuple[str, ...] = (
+    MEASURE_ID_COLUMN,
+    "基本目標",
+    "施策",
+    "番号",
+    "名称",
+    "内容",
+    "区分",
+    "所管課",
+    "関連課",
+    SHARED_COLUMN,
+    PREVIOUS_NOTES_COLUMN,
+    STATUS_COLUMN,
+    NOTES_COLUMN,
+)
+PROGRESS_INPUT_COLUMNS: tuple[str, ...] = (STATUS_COLUMN, NOTES_COLUMN)
+
+KPI_ID_COLUMN = "KPI_ID"
+ACTUAL_COLUMN = "実績値"
+REMARKS_COLUMN = "備考"
+PREVIOUS_ACTUAL_COLUMN = "前年度実績"
+KPI_COLUMNS: tuple[str, ...] = (
+    KPI_ID_COLUMN,
+    "基本目標",
+    "施策",
+    "指標名",
+    "単位",
+    "基準値",
+    "目標値",
+    "目標年度",
+    PREVIOUS_ACTUAL_COLUMN,
+    ACTUAL_COLUMN,
+    REMARKS_COLUMN,
+)
+KPI_INPUT_COLUMNS: tuple[str, ...] = (ACTUAL_COLUMN, REMARKS_COLUMN)
+KPI_REQUIRED_COLUMNS: tuple[str, ...] = (ACTUAL_COLUMN,)  # highlighted while blank
+
+# _meta: key in column A, value in column B
+META_FORMAT = "様式"
+META_FY = "年度"
+META_DEPARTMENT = "所管課"
+META_MASTER = "マスター"
+META_MEASURE_IDS = "取組ID"
+META_KPI_IDS = "KPI_ID"
+META_TOOL = "ツール"
+META_KEYS: tuple[str, ...] = (
+    META_FORMAT,
+    META_FY,
+    META_DEPARTMENT,
+    META_MASTER,
+    META_MEASURE_IDS,
+    META_KPI_IDS,
+    META_TOOL,
+)
+
+META_STATUS_SCALE = "進捗状況の選択肢"  # in column C; the scale itself in column D, one per row
+_META_SCALE_COLUMN = "D"
+
+DEADLINE_LINE = "提出期限: 　　年　　月　　日（企画課が記入）"
+GOAL_LEVEL_AREA = "（基本目標の数値目標）"  # 施策 cell of a goal-level 数値目標
+FORMS_DIR = "forms"
+INDEX_FILE = "index.json"
+
+_PROGRESS_WIDTHS = (9, 14, 16, 5, 20, 36, 6, 12, 12, 16, 36, 11, 50)
+_KPI_WIDTHS = (9, 16, 18, 26, 7, 14, 16, 10, 10, 12, 30)
+_INSTRUCTIONS_WIDTH = 84
+_NOTES_MIN_LINES = 4  # room to type in 実施状況 even for a measure with a short description
+_ACTUAL_LIMIT = 999_999_999_999  # the decimal validation accepts any plausible number
+_UNSAFE_FILENAME = re.compile(r'[/\\:*?"<>|\x00-\x1f]')
+
+# colours: grey = read-only, orange header = input column, yellow = required and still blank
+_GREY, _INPUT_HEADER, _HEADER, _MISSING, _SHARED_TEXT = "#EDEDED", "#F8CBAD", "#D9E1F2", "#FFF2CC", "#1F4E79"
+
+
+def _text_lines(text: str, width: float, font_size: float) -> int:
+    """How many lines ``text`` wraps to in a column ``width`` characters wide (full-width counts double)."""
+    column_px = width * 7 + 5  # Excel column width to pixels at the default font
+    per_line = max(1.0, (column_px - 6) / (font_size * 2 / 3))  # half-width characters per line
+    lines = 0
+    for paragraph in text.split("\n"):
+        units = sum(2 if unicodedata.east_asian_width(c) in "WFA" else 1 for c in paragraph)
+        lines += max(1, math.ceil(units / per_line))
+    return lines
+
+
+def _row_height(cells: Iterable[tuple[str, float]], font_size: float = 10, min_lines: int = 1) -> float:
+    """A row height in points that shows every (text, column width) cell unclipped, at least ``min_lines`` high.
+
+    Written explicitly because neither Excel nor LibreOffice reliably autofits wrapped rows when opening a file.
+    """
+    lines = max([min_lines, *(_text_lines(text, width, font_size) for text, width in cells)])
+    return min(409.0, round(lines * font_size * 1.6 + 4, 1))
+
+
+FILENAME_STEM_BYTES = 150  # file systems allow 255 bytes; room is left for "(2)", ".xlsx" and a copy's suffix
+
+
+def form_filename(department: str) -> str:
+    """The form's file name for a department: characters file systems reject become ``_``; a very long
+    name is shortened (to 150 bytes of UTF-8, about 50 Japanese characters)."""
+    name = _UNSAFE_FILENAME.sub("_", department).strip(" .")
+    name = name.encode()[:FILENAME_STEM_BYTES].decode(errors="ignore").strip(" .") or "_"
+    return f"{name}.xlsx"
+
+
+def shared_label(measure: Measure) -> str:
+    """The 共同所管 text: ``共同: 〇〇課、△△課（主担当: 〇〇課）``, or "" for a single owner."""
+    if len(measure.owners) < 2:
+        return ""
+    return f"共同: {'、'.join(measure.owners)}（主担当: {measure.owners[0]}）"
+
+
+def measure_master_values(measure: Measure) -> dict[str, str]:
+    """The master texts written in a measure's 進捗 row, by column (for comparing with what comes back)."""
+    return {
+        MEASURE_ID_COLUMN: measure.id,
+        "基本目標": measure.goal,
+        "施策": measure.area,
+        "番号": measure.number,
+        "名称": measure.name,
+        "内容": measure.content,
+        "区分": measure.category,
+        "所管課": "\n".join(measure.owners),
+        "関連課": "\n".join(measure.related),
+        SHARED_COLUMN: shared_label(measure),
+    }
+
+
+def kpi_master_values(kpi: Kpi, reiwa_for_2019: bool = True) -> dict[str, str]:
+    """The master texts written in a KPI row, by column (for comparing with what comes back)."""
+    baseline = kpi.baseline_text
+    if baseline and kpi.baseline_fy is not None:
+        baseline = f"{baseline}（{fy_label(kpi.baseline_fy, reiwa_for_2019)}）"
+    return {
+        KPI_ID_COLUMN: kpi.id,
+        "基本目標": kpi.goal,
+        "施策": kpi.area or GOAL_LEVEL_AREA,
+        "指標名": kpi.name,
+        "単位": kpi.unit,
+        "基準値": baseline,
+        "目標値": kpi.target_text,
+        "目標年度": fy_label(kpi.target_fy, reiwa_for_2019) if kpi.target_fy is not None else "",
+    }
+
+
+def previous_notes_text(entry: MeasureEntry, reiwa_for_2019: bool = True) -> str:
+    """Last year's report of a measure as shown read-only in 前年度の実施状況: heading, status, points."""
+    heading = fy_heading(entry.fy, reiwa_for_2019) + (f"（{entry.status}）" if entry.status else "")
+    points = [p if p.startswith("《") else f"・{p}" for p in entry.notes]
+    return "\n".join([heading, *points])
+
+
+def actual_input_message(unit: str) -> str:
+    """The input message of a 実績値 cell, stating the KPI's unit."""
+    if not unit:
+        return "数値のみ入力（未集計は空欄）"
+    message = f"単位: {unit}。数値のみ入力（未集計は空欄）"
+    if unit == "%":
+        message += "。「%」は付けず 73.2 のように入力"
+    return message
+
+
+@dataclass(frozen=True)
+class _Previous:
+    """Last fiscal year's accepted entries, looked up by (department, ID)."""
+
+    notes: dict[tuple[str, str], MeasureEntry]
+    actuals: dict[str, KpiEntry]
+
+    @classmethod
+    def of(cls, report: CheckReport | None) -> _Previous:
+        if report is None:
+            return cls({}, {})
+        notes = {(e.department, e.measure_id): e for e in report.measure_entries}
+        actuals: dict[str, KpiEntry] = {}
+        for k in report.kpi_entries:
+            actuals.setdefault(k.kpi_id, k)
+        return cls(notes, actuals)
+
+
+class _Styles:
+    """The workbook's cell formats, created once per workbook (xlsxwriter formats are per workbook)."""
+
+    def __init__(self, wb: Any) -> None:
+        cell = {"border": 1, "border_color": "#A6A6A6", "valign": "top", "text_wrap": True, "font_size": 10}
+        locked = {**cell, "bg_color": _GREY, "locked": True}
+        self.title = wb.add_format({"bold": True, "font_size": 14})
+        self.hint = wb.add_format({"font_size": 10, "font_color": "#404040"})
+        self.header = wb.add_format(
+            {**cell, "bold": True, "bg_color": _HEADER, "align": "center", "valign": "vcenter"}
+        )
+        self.input_header = wb.add_format(
+            {**cell, "bold": True, "bg_color": _INPUT_HEADER, "align": "center", "valign": "vcenter"}
+        )
+        self.locked = wb.add_format(locked)
+        self.locked_center = wb.add_format({**locked, "align": "center"})
+        self.shared = wb.add_format({**locked, "bold": True, "font_color": _SHARED_TEXT})
+        self.locked_integer = wb.add_format({**locked, "num_format": "#,##0"})
+        self.locked_decimal = wb.add_format({**locked, "num_format": "#,##0.0##"})
+        self.input = wb.add_format({**cell, "locked": False, "bg_color": "#FFFFFF"})
+        self.input_number = wb.add_format(
+            {**cell, "locked": False, "bg_color": "#FFFFFF", "text_wrap": False}
+        )
+        self.missing = wb.add_format({"bg_color": _MISSING})
+        self.text = wb.add_format({"text_wrap": True, "valign": "top", "font_size": 11})
+        self.text_bold = wb.add_format({"bold": True, "text_wrap": True, "valign": "top", "font_size": 11})
+        self.deadline = wb.add_format(
+            {"locked": False, "bold": True, "border": 1, "bg_color": "#FFFFFF", "font_size": 11}
+        )
+
+
+def _protect(ws: Any) -> None:
+    """Protect a sheet without a password: only unlocked cells take input; widths and heights may change."""
+    ws.protect(
+        "",
+        {
+            "format_columns": True,
+            "format_rows": True,
+            "select_locked_cells": True,
+            "select_unlocked_cells": True,
+        },
+    )
+
+
+def _print_setup(ws: Any) -> None:
+    ws.set_paper(9)  # A4
+    ws.set_landscape()
+    ws.repeat_rows(0, HEADER_ROW - 1)
+    ws.fit_to_pages(1, 0)
+    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    ws.set_footer("&C&P / &N")
+    ws.freeze_panes(HEADER_ROW, 0)
+
+
+def _input_sheet(
+    wb: Any,
+    styles: _Styles,
+    sheet: str,
+    title: str,
+    hint: str,
+    columns: Sequence[str],
+    inputs: Iterable[str],
+    widths: Sequence[float],
+) -> tuple[Any, dict[str, int]]:
+    """A sheet with its title, its input hint and the header row (input columns marked); returns the sheet and
+    {column name: column number}."""
+    ws = wb.add_worksheet(sheet)
+    ws.write_string(0, 0, title, styles.title)
+    ws.write_string(1, 0, hint, styles.hint)
+    ws.set_row(0, 24)
+    input_names = set(inputs)
+    ws.set_row(HEADER_ROW - 1, 30)
+    for col, (name, width) in enumerate(zip(columns, widths, strict=True)):
+        ws.set_column(col, col, width)
+        ws.write_string(
+            HEADER_ROW - 1, col, name, styles.input_header if name in input_names else styles.header
+        )
+    return ws, {name: i for i, name in enumerate(columns)}
+
+
+def _write_instructions(
+    wb: Any, styles: _Styles, plan: Plan, fy: int, department: str, measures: int, kpis: int
+) -> None:
+    label = fy_label(fy, plan.settings.reiwa_for_2019)
+    notes_max = plan.settings.notes_max_chars
+    ws = wb.add_worksheet(INSTRUCTIONS_SHEET)
+    ws.set_column(0, 0, _INSTRUCTIONS_WIDTH)
+    ws.hide_gridlines(2)
+    kpi_part = f"、シート『{KPI_SHEET}』に KPI {kpis} 件" if kpis else ""
+    lines: list[tuple[str, str]] = [
+        ("title", f"{label} 進捗状況調査票　記入方法"),
+        ("text", f"計画: {plan.settings.plan_name}"),
+        ("text", f"所管課: {department}"),
+        ("deadline", DEADLINE_LINE),
+        ("text", ""),
+        ("bold", "この調査票について"),
+        (
+            "text",
+            f"あなたの課が所管する取組と指標の、{label}の実績を記入する調査票です。"
+            f"シート『{PROGRESS_SHEET}』に取組 {measures} 件{kpi_part}が並んでいます。",
+        ),
+        (
+            "text",
+            "入力できるのはオレンジ色の見出しの列の白いセルだけです。灰色のセルはマスター（企画課の取組一覧）の"
+            "内容で、変更できません。まだ入力していない必須のセルは黄色で表示されます。",
+        ),
+        ("text", ""),
+        ("bold", f"1. シート『{PROGRESS_SHEET}』"),
+        (
+            "text",
+            f"・{STATUS_COLUMN}: セルを選ぶと出る▼から選んでください（{'、'.join(plan.settings.statuses)}）。",
+        ),
+        (
+            "text",
+            f"・{NOTES_COLUMN}: {label}に実施したことを、1行に1項目で書いてください。セル内の改行は Alt+Enter"
+            "（Mac は option+command+return）です。行頭の「・」は付けても付けなくてもかまいません。",
+        ),
+        (
+            "text",
+            f"　{notes_max:,} 文字まで入力できます。小見出しを付けるときは《小見出し》のように1行で書きます。",
+        ),
+        (
+            "text",
+            "・実績がない場合は空欄にせず、「実績なし」と書いて、続けて理由や今後の予定を書いてください。",
+        ),
+        (
+            "text",
+            f"・{PREVIOUS_NOTES_COLUMN}: 前年度にあなたの課が報告した内容です（参考）。"
+            "書き写さず、今年度の内容に更新して記入してください。",
+        ),
+        (
+            "text",
+            f"・{SHARED_COLUMN}: 複数の課が所管する取組です。各課がそれぞれの実施内容を記入してください"
+            "（主担当の課だけでなく、共同所管の課も記入します）。",
+        ),
+    ]
+    if kpis:
+        lines += [
+            ("text", ""),
+            ("bold", f"2. シート『{KPI_SHEET}』"),
+            (
+                "text",
+                f"・{ACTUAL_COLUMN}: {label}の実績を数値だけで入力してください。単位（人、件、% など）や「約」は"
+                "付けません。セルを選ぶと単位が表示されます。未集計の場合は空欄のままにし、備考に理由を書いてください。",
+            ),
+            ("text", f"・{REMARKS_COLUMN}: 集計方法の変更、数値の補足などがあれば書いてください（任意）。"),
+        ]
+    lines += [
+        ("text", ""),
+        ("bold", "してはいけないこと"),
+        (
+            "text",
+            "・行や列、シートの追加・削除・並べ替え、見出しの変更、取組ID・KPI_ID の変更はしないでください。",
+        ),
+        (
+            "text",
+            "・ファイルにパスワードを付けないでください。.xlsx 形式のまま保存してください（.xls などにしない）。",
+        ),
+        ("text", "・他の課の調査票と内容をまとめたり、別の年度の調査票を使い回したりしないでください。"),
+        ("text", ""),
+        ("bold", "提出と確認"),
+        (
+            "text",
+            "・記入したファイルを提出期限までに企画課へ提出してください。ファイル名は変えてもかまいません"
+            "（年度・所管課はファイルの中に記録されています）。",
+        ),
+        (
+            "text",
+            "・提出されたファイルは、企画課が kpi-report check で自動的に検証します。直すところがあれば、"
+            "該当するセルに色とコメントを付けたファイルが返送されますので、修正して再提出してください。",
+        ),
+    ]
+    formats = {
+        "title": styles.title,
+        "text": styles.text,
+        "bold": styles.text_bold,
+        "deadline": styles.deadline,
+    }
+    for row, (kind, text) in enumerate(lines):
+        if text:
+            ws.write_string(row, 0, text, formats[kind])
+            size = 14 if kind == "title" else 11
+            ws.set_row(row, _row_height([(text, _INSTRUCTIONS_WIDTH)], font_size=size))
+    _protect(ws)
+    ws.set_paper(9)
+    ws.set_portrait()
+    ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
+    ws.fit_to_pages(1, 0)
+
+
+def _write_progress(
+    wb: Any,
+    styles: _Styles,
+    plan: Plan,
+    fy: int,
+    department: str,
+    measures: Sequence[Measure],
+    prev: _Previous,
+) -> None:
+    settings = plan.settings
+    ws, col = _input_sheet(
+        wb,
+        styles,
+        PROGRESS_SHEET,
+        f"{fy_label(fy, settings.reiwa_for_2019)} 進捗状況調査票　{department}",
+        f"オレンジ色の見出しの列（{STATUS_COLUMN}・{NOTES_COLUMN}）に入力してください。"
+        "灰色のセルは変更できません。未入力のセルは黄色で表示されます。",
+        PROGRESS_COLUMNS,
+        PROGRESS_INPUT_COLUMNS,
+        _PROGRESS_WIDTHS,
+    )
+    centered = {MEASURE_ID_COLUMN, "番号", "区分"}
+    for offset, measure in enumerate(measures):
+        row = HEADER_ROW + offset  # 0-based row of this measure
+        for name, text in measure_master_values(measure).items():
+            style = styles.shared if name == SHARED_COLUMN else styles.locked
+            ws.write_string(row, col[name], text, styles.locked_center if name in centered else style)
+        entry = prev.notes.get((department, measure.id))
+        previous = previous_notes_text(entry, settings.reiwa_for_2019) if entry else ""
+        ws.write_string(row, col[PREVIOUS_NOTES_COLUMN], previous, styles.locked)
+        ws.write_blank(row, col[STATUS_COLUMN], None, styles.input)
+        ws.write_blank(row, col[NOTES_COLUMN], None, styles.input)
+        texts = [*measure_master_values(measure).values(), previous]
+        ws.set_row(row, _row_height(zip(texts, _PROGRESS_WIDTHS, strict=False), min_lines=_NOTES_MIN_LINES))
+    if measures:
+        first, last = HEADER_ROW, HEADER_ROW + len(measures) - 1
+        status_col, notes_col = col[STATUS_COLUMN], col[NOTES_COLUMN]
+        ws.data_validation(first, status_col, last, status_col, _status_validation(settings.statuses))
+        ws.data_validation(
+            first,
+            notes_col,
+            last,
+            notes_col,
+            {
+                "validate": "length",
+                "criteria": "<=",
+                "value": settings.notes_max_chars,
+                "ignore_blank": True,
+                "input_title": NOTES_COLUMN,
+                "input_message": "1行に1項目で書いてください。セル内の改行は Alt+Enter です。"
+                f"実績がない場合は「実績なし」と理由を書いてください（{settings.notes_max_chars:,}文字まで）。",
+                "error_title": "文字数が多すぎます",
+                "error_message": f"{NOTES_COLUMN}は {settings.notes_max_chars:,} 文字以内で入力してください。"
+                "要点を1行に1項目でまとめてください。",
+                "error_type": "stop",
+            },
+        )
+        ws.conditional_format(
+            first, status_col, last, notes_col, {"type": "blanks", "format": styles.missing}
+        )
+    _print_setup(ws)
+    _protect(ws)
+
+
+def _status_validation(statuses: Sequence[str]) -> dict[str, Any]:
+    listed = "、".join(statuses)
+    inline = len(",".join(statuses)) <= 255 and not any("," in s for s in statuses)
+    choices: dict[str, Any] = {"source": list(statuses)}
+    if not inline:  # Excel's limit for a list written into the rule: point at the copy kept in _meta
+        choices = {"source": f"='{META_SHEET}'!${_META_SCALE_COLUMN}$1:${_META_SCALE_COLUMN}${len(statuses)}"}
+    return {
+        "validate": "list",
+        **choices,
+        "ignore_blank": True,
+        "input_title": STATUS_COLUMN,
+        "input_message": "▼をクリックして一覧から選んでください。",
+        "error_title": "一覧にない値です",
+        "error_message": f"{STATUS_COLUMN}は一覧から選んでください: {listed}"[:255],
+        "error_type": "stop",
+    }
+
+
+def _write_kpis(
+    wb: Any, styles: _Styles, plan: Plan, fy: int, department: str, kpis: Sequence[Kpi], prev: _Previous
+) -> None:
+    settings = plan.settings
+    ws, col = _input_sheet(
+        wb,
+        styles,
+        KPI_SHEET,
+        f"{fy_label(fy, settings.reiwa_for_2019)} KPI実績値調査票　{department}",
+        f"オレンジ色の見出しの列（{ACTUAL_COLUMN}・{REMARKS_COLUMN}）に入力してください。"
+        f"{ACTUAL_COLUMN}は数値のみ（単位は付けない）、未集計は空欄です。",
+        KPI_COLUMNS,
+        KPI_INPUT_COLUMNS,
+        _KPI_WIDTHS,
+    )
+    centered = {KPI_ID_COLUMN, "単位", "目標年度"}
+    for offset, kpi in enumerate(kpis):
+        row = HEADER_ROW + offset
+        for name, text in kpi_master_values(kpi, settings.reiwa_for_2019).items():
+            ws.write_string(row, col[name], text, styles.locked_center if name in centered else styles.locked)
+        entry = prev.actuals.get(kpi.id)
+        if entry is not None and entry.actual is not None:
+            style = styles.locked_integer if float(entry.actual).is_integer() else styles.locked_decimal
+            ws.write_number(row, col[PREVIOUS_ACTUAL_COLUMN], entry.actual, style)
+        else:
+            ws.write_blank(row, col[PREVIOUS_ACTUAL_COLUMN], None, styles.locked)
+        ws.write_blank(row, col[ACTUAL_COLUMN], None, styles.input_number)
+        ws.write_blank(row, col[REMARKS_COLUMN], None, styles.input)
+        ws.set_row(
+            row,
+            _row_height(
+                zip(kpi_master_values(kpi, settings.reiwa_for_2019).values(), _KPI_WIDTHS, strict=False),
+                min_lines=2,
+            ),
+        )
+        ws.data_validation(
+            row,
+            col[ACTUAL_COLUMN],
+            row,
+            col[ACTUAL_COLUMN],
+            {
+                "validate": "decimal",
+                "criteria": "between",
+                "minimum": -_ACTUAL_LIMIT,
+                "maximum": _ACTUAL_LIMIT,
+                "ignore_blank": True,
+                "input_title": f"{ACTUAL_COLUMN}（{kpi.unit or '単位なし'}）"[:32],
+                "input_message": actual_input_message(kpi.unit),
+                "error_title": "数値を入力してください",
+                "error_message": f"{ACTUAL_COLUMN}は数値だけを入力してください。単位や「約」は付けず、"
+                "未集計の場合は空欄のままにして備考に理由を書いてください。",
+                "error_type": "stop",
+            },
+        )
+    if kpis:
+        actual_col = col[ACTUAL_COLUMN]
+        ws.conditional_format(
+            HEADER_ROW,
+            actual_col,
+            HEADER_ROW + len(kpis) - 1,
+            actual_col,
+            {"type": "blanks", "format": styles.missing},
+        )
+    _print_setup(ws)
+    _protect(ws)
+
+
+def meta_record(plan: Plan, fy: int, department: str) -> tuple[tuple[str, str | int], ...]:
+    """The _meta rows of a department's form: (key, value), in order."""
+    return (
+        (META_FORMAT, FORM_VERSION),
+        (META_FY, fy),
+        (META_DEPARTMENT, department),
+        (META_MASTER, plan.sha256),
+        (META_MEASURE_IDS, "\n".join(m.id for m in plan.measures_of(department))),
+        (META_KPI_IDS, "\n".join(k.id for k in plan.kpis_of(department))),
+        (META_TOOL, __version__),
+    )
+
+
+def _write_meta(wb: Any, plan: Plan, fy: int, department: str) -> None:
+    ws = wb.add_worksheet(META_SHEET)
+    for row, (key, value) in enumerate(meta_record(plan, fy, department)):
+        ws.write_string(row, 0, key)
+        if isinstance(value, int):
+            ws.write_number(row, 1, value)
+        else:
+            ws.write_string(row, 1, value)
+    ws.write_string(0, 2, META_STATUS_SCALE)
+    for row, status in enumerate(plan.settings.statuses):
+        ws.write_string(row, 3, status)
+    ws.very_hidden()
+
+
+def _lock_structure(data: bytes) -> bytes:
+    """Add workbook structure protection (no password): sheets cannot be added, deleted, renamed or unhidden.
+
+    xlsxwriter has no API for it, so the element is inserted into xl/workbook.xml; every zip entry keeps its
+    fixed timestamp, so the bytes stay deterministic.
+    """
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            part = zin.read(info.filename)
+            if info.filename == "xl/workbook.xml":
+                if b"<bookViews>" not in part:
+                    raise RuntimeError("xl/workbook.xml without <bookViews>: xlsxwriter output changed")
+                part = part.replace(b"<bookViews>", b'<workbookProtection lockStructure="1"/><bookViews>', 1)
+            zout.writestr(info, part, compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+def build_form(plan: Plan, fy: int, department: str, previous: CheckReport | None = None) -> bytes:
+    """The bytes of one department's form for fiscal year ``fy`` (deterministic)."""
+    return _build_form(plan, fy, department, _Previous.of(previous))
+
+
+def _build_form(plan: Plan, fy: int, department: str, prev: _Previous) -> bytes:
+    buffer = io.BytesIO()
+    wb = new_xlsx(buffer)
+    label = fy_label(fy, plan.settings.reiwa_for_2019)
+    wb.set_properties(
+        {
+            "title": f"{label} 進捗状況調査票　{department}",
+            "subject": plan.settings.plan_name,
+            "comments": f"kpi-report {__version__} が作成した記入様式（{FORM_VERSION}）",
+            "created": FIXED_CREATED,
+        }
+    )
+    styles = _Styles(wb)
+    measures = plan.measures_of(department)
+    kpis = plan.kpis_of(department)
+    _write_instructions(wb, styles, plan, fy, department, len(measures), len(kpis))
+    _write_progress(wb, styles, plan, fy, department, measures, prev)
+    if kpis:
+        _write_kpis(wb, styles, plan, fy, department, kpis, prev)
+    _write_meta(wb, plan, fy, department)
+    wb.close()
+    return _lock_structure(buffer.getvalue())
+
+
+def write_forms(
+    project: Project,
+    plan: Plan,
+    fy: int,
+    previous: CheckReport | None = None,
+    progress: Progress | None = None,
+) -> list[Path]:
+    """Write ``outputs/<FY>/forms/<department>.xlsx`` for every department, and ``index.json`` beside them.
+
+    Args:
+        project: the project folder.
+        plan: the loaded master.
+        fy: the fiscal year the forms are for.
+        previous: the previous fiscal year's checked inputs; their notes and actuals are shown read-only.
+        progress: called after each form as ``progress(label, done, total)``.
+
+    Returns:
+        The forms written, in the plan's department order.
+
+    Raises:
+        OutputError: a file could not be written.
+    """
+    folder = project.outputs(fy) / FORMS_DIR
+    prev = _Previous.of(previous)
+    departments = plan.departments
+    index: list[dict[str, Any]] = []
+    forms: list[bytes] = []
+    used: set[str] = set()
+    # every form is built before any is written: a form that cannot be built leaves the folder as it was
+    for done, department in enumerate(departments, start=1):
+        name = form_filename(department)
+        stem = name.removesuffix(".xlsx")
+        counter = 2
+        while name.casefold() in used:  # two departments that sanitize to the same name
+            name = f"{stem}({counter}).xlsx"
+            counter += 1
+        used.add(name.casefold())
+        forms.append(_build_form(plan, fy, department, prev))
+        index.append(
+            {
+                "department": department,
+                "file": name,
+                "measures": len(plan.measures_of(department)),
+                "kpis": len(plan.kpis_of(department)),
+            }
+        )
+        if progress is not None:
+            progress("記入様式を作成", done, len(departments))
+    paths = [folder / entry["file"] for entry in index]
+    for path, data in zip(paths, forms, strict=True):
+        write_atomic(path, data)
+    write_json_atomic(
+        folder / INDEX_FILE,
+        {"fy": fy, "form": FORM_VERSION, "master_sha256": plan.sha256, "tool": __version__, "forms": index},
+    )
+    return paths

@@ -1,0 +1,787 @@
+"""Taking a returned file in safely, before any parser sees it (bad-inputs #12-#19).
+
+Every file in ``inputs/<FY>/`` goes through :func:`take_in`, which
+
+1. skips what is not a submission (Excel lock files, Thumbs.db, a PDF) with an info note;
+2. tells what the file is by its content, not its name: empty, zip (xlsx, xlsm, ods, other), OLE compound file
+   (legacy .xls, or a password-encrypted workbook), anything else;
+3. checks a zip's part count, total uncompressed size and per-part compression ratio from its central directory,
+   before one byte is decompressed;
+4. rejects any part whose XML prolog declares a DTD or entities (billion laughs, external entities), with
+   defusedxml, before openpyxl (which does not guard against entity expansion) ever opens the file;
+5. reports external links, data connections and DDE links; nothing in a workbook is executed or followed;
+6. reads the requested sheets' cells with a streaming expat parser, bounded by a cell count limit: cached values,
+   formulas (with or without a cached value), Excel error values, hidden rows and columns, merged ranges.
+
+What leaves this module is plain data (:class:`Intake`) and findings; nothing here judges the content.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import stat
+import unicodedata
+import zipfile
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any, Literal
+from xml.parsers import expat
+
+import olefile
+from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
+from defusedxml.ElementTree import DefusedXMLParser
+
+from kpi_report.core.findings import make_finding
+from kpi_report.core.model import Finding
+
+Kind = Literal["xlsx", "xlsm", "skipped", "rejected"]
+CODES: tuple[str, ...] = (  # the finding codes this module gives (findings.CATALOGUE, README)
+    "skipped-file",
+    "empty-file",
+    "unreadable-file",
+    "file-too-large",
+    "legacy-format",
+    "encrypted-workbook",
+    "macro-workbook",
+    "wrong-extension",
+    "archive-too-many-parts",
+    "archive-too-large",
+    "archive-ratio",
+    "xml-doctype",
+    "sheet-too-large",
+    "external-link",
+    "data-connection",
+    "dde-link",
+)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds applied to every file before and while reading it."""
+
+    max_file_bytes: int = 64 * 2**20  # the file as sent
+    max_parts: int = 1000  # zip entries; a filled form has about 15
+    max_total_bytes: int = 64 * 2**20  # sum of the parts' uncompressed sizes
+    max_ratio: float = 200.0  # uncompressed / compressed, per part …
+    ratio_min_bytes: int = 2**20  # … for parts larger than this (small XML parts compress very well)
+    max_cells: int = (
+        200_000  # <c> elements in one sheet (a sheet claiming A1:XFD1048576 is fine, filling it not)
+    )
+    max_strings: int = 500_000  # shared strings
+
+
+DEFAULT_LIMITS = Limits()
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """One cell as saved: its cached value, whether it holds a formula, whether the value is an Excel error."""
+
+    value: str | float | bool | None  # None only for a formula saved without its value
+    formula: str = ""  # the formula as written ('=A1*2'), "" for a plain value
+    error: bool = False  # value is an error text such as '#DIV/0!'
+    percent: bool = False  # a number shown in a percent format: Excel stores 73.2% as 0.732
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """The cells of one worksheet (1-based (row, column) keys) and what hides or merges them."""
+
+    name: str
+    state: str  # visible / hidden / veryHidden
+    cells: dict[tuple[int, int], Cell]
+    hidden_rows: frozenset[int] = frozenset()
+    hidden_columns: frozenset[int] = frozenset()
+    merged: tuple[tuple[int, int, int, int], ...] = ()  # (min_row, min_col, max_row, max_col)
+
+    def rows(self) -> list[int]:
+        """Row numbers that hold at least one cell, ascending."""
+        return sorted({r for r, _ in self.cells})
+
+
+@dataclass(frozen=True)
+class Intake:
+    """What :func:`take_in` found out about one file."""
+
+    file: str  # the file name inside inputs/<FY>/
+    kind: Kind
+    sha256: str  # of the bytes read ("" when the file was skipped unread)
+    findings: tuple[Finding, ...]
+    sheet_states: tuple[tuple[str, str], ...] = ()  # every sheet (name, state), workbook order
+    sheets: dict[str, Sheet] = field(default_factory=dict)  # the requested sheets that exist
+    data: bytes = b""  # the file's bytes, for the feedback copy (empty unless kind is xlsx/xlsm)
+
+    @property
+    def readable(self) -> bool:
+        """The workbook passed every safety check and its sheets were read."""
+        return self.kind in ("xlsx", "xlsm")
+
+
+# Names that are never submissions: Excel/LibreOffice lock files, OS files.
+_SYSTEM_FILES = {"thumbs.db", "ehthumbs.db", ".ds_store", "desktop.ini", "icon\r"}
+_LOCK_PREFIXES = ("~$", ".~lock.", "._")
+SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlsb", ".ods", ".csv", ""}
+
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_OTHER_MAGIC = {
+    b"%PDF": "PDF",
+    b"\x89PNG": "PNG 画像",
+    b"\xff\xd8\xff": "JPEG 画像",
+    b"GIF8": "GIF 画像",
+    b"{\\rtf": "RTF 文書",
+}
+_ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
+_PROLOG_CHUNK = 16 * 1024
+
+
+def take_in(path: Path, wanted: Collection[str] = (), limits: Limits = DEFAULT_LIMITS) -> Intake:
+    """Classify one file by its content, run the safety checks, and read the ``wanted`` sheets.
+
+    Never raises for a bad file: every problem is a finding and ``kind`` says whether the workbook is usable.
+
+    Args:
+        path: a file in inputs/<FY>/.
+        wanted: names of the sheets whose cells to read (the others are only listed).
+        limits: the size, count and ratio bounds.
+    """
+    name = path.name
+    skip_reason = _system_file_reason(name)
+    if skip_reason:
+        return _skipped(name, "", skip_reason)
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):  # a pipe blocks the read forever, /dev/zero never ends
+            return _skipped(name, "", "通常のファイルではないもの（名前付きパイプ、デバイスなど）")
+        if info.st_size > limits.max_file_bytes:
+            return _rejected(
+                name,
+                "",
+                make_finding(
+                    "file-too-large", file=name, size=_mb(info.st_size), limit=_mb(limits.max_file_bytes)
+                ),
+            )
+        data = read_at_most(path, info.st_size, limits.max_file_bytes)
+        if len(data) > limits.max_file_bytes:
+            return _rejected(
+                name,
+                "",
+                make_finding(
+                    "file-too-large", file=name, size=_mb(len(data)), limit=_mb(limits.max_file_bytes)
+                ),
+            )
+    except OSError as exc:
+        return _rejected(
+            name, "", make_finding("unreadable-file", file=name, reason=exc.strerror or type(exc).__name__)
+        )
+    digest = hashlib.sha256(data).hexdigest()
+    meant = _meant_as_workbook(name)
+    if not data:
+        if not meant:
+            return _skipped(name, digest, "表計算ファイルではない空のファイル")
+        return _rejected(name, digest, make_finding("empty-file", file=name))
+    if data.startswith(_ZIP_MAGIC):
+        return _take_zip(name, digest, data, wanted, limits)
+    if data.startswith(_OLE_MAGIC):
+        return _rejected(name, digest, _ole_finding(name, data))
+    for magic, label in _OTHER_MAGIC.items():
+        if data.startswith(magic):
+            if not meant:
+                return _skipped(name, digest, f"表計算ファイルではない {label}")
+            return _rejected(
+                name, digest, make_finding("unreadable-file", file=name, reason=f"中身は {label} です")
+            )
+    if not meant:
+        return _skipped(name, digest, "表計算ファイルではないファイル")
+    if _looks_like_text(data):
+        return _rejected(name, digest, make_finding("legacy-format", file=name, value="テキスト（CSV など）"))
+    return _rejected(
+        name, digest, make_finding("unreadable-file", file=name, reason="Excel のブックではありません")
+    )
+
+
+def read_at_most(path: Path, size: int, limit: int) -> bytes:
+    """The file's bytes, but never more than ``limit`` + 1 of them, even from a file that grew since its stat."""
+    with path.open("rb") as stream:
+        data = stream.read(min(size, limit) + 1)
+        while len(data) <= limit:
+            more = stream.read(min(2**20, limit + 1 - len(data)))
+            if not more:
+                break
+            data += more
+    return data
+
+
+def _system_file_reason(name: str) -> str:
+    lowered = name.casefold()
+    if name.startswith(_LOCK_PREFIXES):
+        return "Excel などが作業中に作るロックファイル"
+    if lowered in _SYSTEM_FILES:
+        return "OS が作る管理用ファイル"
+    if name.startswith("."):
+        return "隠しファイル"
+    return ""
+
+
+def _meant_as_workbook(name: str) -> bool:
+    """Whether the name says the sender meant a spreadsheet (content still decides what it is)."""
+    return PurePosixPath(name).suffix.casefold() in SPREADSHEET_SUFFIXES
+
+
+def _looks_like_text(data: bytes) -> bool:
+    head = data[:4096]
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            head.decode("cp932")
+        except UnicodeDecodeError:
+            return False
+    return b"\x00" not in head
+
+
+def _skipped(name: str, digest: str, reason: str) -> Intake:
+    return Intake(name, "skipped", digest, (make_finding("skipped-file", file=name, reason=reason),))
+
+
+def _rejected(name: str, digest: str, *findings: Finding) -> Intake:
+    return Intake(name, "rejected", digest, findings)
+
+
+def _mb(size: float) -> str:
+    return f"{size / 2**20:,.1f} MB"
+
+
+def _ole_finding(name: str, data: bytes) -> Finding:
+    """An OLE compound file: an encrypted OOXML workbook, a legacy .xls, or something else."""
+    try:
+        ole = olefile.OleFileIO(io.BytesIO(data))
+    except Exception as exc:  # olefile raises OSError and others on damaged headers
+        return make_finding(
+            "unreadable-file", file=name, reason=f"壊れた OLE ファイル（{type(exc).__name__}）"
+        )
+    try:
+        streams = {"/".join(entry).casefold() for entry in ole.listdir(streams=True, storages=False)}
+    except Exception as exc:
+        return make_finding(
+            "unreadable-file", file=name, reason=f"壊れた OLE ファイル（{type(exc).__name__}）"
+        )
+    finally:
+        ole.close()
+    if {"encryptioninfo", "encryptedpackage"} & streams:
+        return make_finding("encrypted-workbook", file=name)
+    if {"workbook", "book"} & streams:
+        return make_finding("legacy-format", file=name, value="Excel 97-2003 ブック（.xls）")
+    return make_finding("unreadable-file", file=name, reason="Excel のブックではない OLE ファイル")
+
+
+def _take_zip(name: str, digest: str, data: bytes, wanted: Collection[str], limits: Limits) -> Intake:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, NotImplementedError, EOFError) as exc:
+        return _rejected(
+            name,
+            digest,
+            make_finding(
+                "unreadable-file", file=name, reason=f"zip として壊れています（{type(exc).__name__}）"
+            ),
+        )
+    with archive:
+        archive_finding = _archive_finding(name, infos, limits)
+        if archive_finding is not None:
+            return _rejected(name, digest, archive_finding)
+        names = {info.filename for info in infos}
+        if "mimetype" in names and archive.read("mimetype").startswith(_ODS_MIME):
+            return _rejected(
+                name,
+                digest,
+                make_finding("legacy-format", file=name, value="OpenDocument スプレッドシート（.ods）"),
+            )
+        if "xl/workbook.bin" in names:
+            return _rejected(
+                name, digest, make_finding("legacy-format", file=name, value="Excel バイナリブック（.xlsb）")
+            )
+        for info in infos:
+            doctype = _doctype_finding(name, archive, info)
+            if doctype is not None:
+                return _rejected(name, digest, doctype)
+        try:
+            reader = _WorkbookReader(archive, names, limits)
+        except _Unreadable as exc:
+            return _rejected(name, digest, make_finding("unreadable-file", file=name, reason=str(exc)))
+        findings: list[Finding] = []
+        kind: Kind = "xlsx"
+        if any(n.casefold().endswith("vbaproject.bin") for n in names):
+            kind = "xlsm"
+            findings.append(make_finding("macro-workbook", file=name))
+        suffix = PurePosixPath(name).suffix.casefold()
+        if suffix not in (".xlsx", ".xlsm") and kind == "xlsx":
+            findings.append(make_finding("wrong-extension", file=name, value=suffix or "（なし）"))
+        findings.extend(reader.link_findings(name))
+        sheets: dict[str, Sheet] = {}
+        try:
+            for sheet_name, _state, _part in reader.sheets:
+                if sheet_name in wanted:
+                    sheets[sheet_name] = reader.read_sheet(sheet_name)
+        except _TooManyCells as exc:
+            return _rejected(
+                name,
+                digest,
+                make_finding("sheet-too-large", file=name, sheet=exc.sheet, limit=f"{exc.limit:,}"),
+            )
+        except _Unreadable as exc:
+            return _rejected(name, digest, make_finding("unreadable-file", file=name, reason=str(exc)))
+        return Intake(
+            name,
+            kind,
+            digest,
+            tuple(findings),
+            sheet_states=tuple((n, s) for n, s, _ in reader.sheets),
+            sheets=sheets,
+            data=data,
+        )
+
+
+def _archive_finding(name: str, infos: list[zipfile.ZipInfo], limits: Limits) -> Finding | None:
+    """Zip bomb checks on the central directory only: part count, total size, ratio, compression method."""
+    if len(infos) > limits.max_parts:
+        return make_finding(
+            "archive-too-many-parts", file=name, count=f"{len(infos):,}", limit=f"{limits.max_parts:,}"
+        )
+    total = sum(info.file_size for info in infos)
+    if total > limits.max_total_bytes:
+        return make_finding(
+            "archive-too-large", file=name, size=_mb(total), limit=_mb(limits.max_total_bytes)
+        )
+    for info in infos:
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > limits.ratio_min_bytes and ratio > limits.max_ratio:
+            return make_finding(
+                "archive-ratio",
+                file=name,
+                value=info.filename,
+                ratio=f"{ratio:,.0f}",
+                limit=f"{limits.max_ratio:,.0f}",
+            )
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) or info.flag_bits & 0x1:
+            return make_finding(
+                "unreadable-file",
+                file=name,
+                reason=f"部品「{info.filename}」の圧縮方式・暗号化に対応していません",
+            )
+    return None
+
+
+class _RootReached(Exception):
+    """The prolog is over: the root element started, so no DTD can follow."""
+
+
+class _StopAtRoot:
+    def start(self, tag: str, attrib: dict[str, str]) -> None:
+        raise _RootReached
+
+    def end(self, tag: str) -> None:
+        pass
+
+    def data(self, text: str) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _doctype_finding(name: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Finding | None:
+    """Parse a part's prolog with defusedxml (DTDs forbidden); stop at the root element.
+
+    A DTD can only stand before the root element, so reading up to it is enough. Parts that are not XML
+    (images, vbaProject.bin) fail to parse and are left alone: only a DTD is a finding here.
+    """
+    parser = DefusedXMLParser(target=_StopAtRoot(), forbid_dtd=True)
+    try:
+        with archive.open(info) as stream:
+            while chunk := stream.read(_PROLOG_CHUNK):
+                parser.feed(chunk)
+    except _RootReached:
+        return None
+    except (DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden):
+        return make_finding("xml-doctype", file=name, value=info.filename)
+    except Exception:  # not XML at all, or broken: the workbook reader reports what it needs
+        return None
+    return None
+
+
+class _Unreadable(Exception):
+    """The workbook structure cannot be read (message: why, in Japanese)."""
+
+
+class _TooManyCells(Exception):
+    def __init__(self, sheet: str, limit: int) -> None:
+        super().__init__(sheet)
+        self.sheet, self.limit = sheet, limit
+
+
+class _Forbidden(Exception):
+    """A DTD or entity declaration met while reading (already excluded by the prolog check)."""
+
+
+_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+_REF = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")
+
+
+def unescape(text: str) -> str:
+    """Undo OOXML's ``_xHHHH_`` escapes (how Excel stores control characters and CR in strings)."""
+    return _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text
+
+
+def column_number(letters: str) -> int:
+    """'A' → 1, 'L' → 12, 'XFD' → 16384."""
+    number = 0
+    for ch in letters.upper():
+        number = number * 26 + ord(ch) - 64
+    return number
+
+
+def parse_ref(ref: str) -> tuple[int, int]:
+    """'L4' → (4, 12)."""
+    m = _REF.fullmatch(ref.strip())
+    if not m:
+        raise ValueError(ref)
+    return int(m.group(2)), column_number(m.group(1))
+
+
+def _local(name: str) -> str:
+    return name.rpartition(" ")[2]
+
+
+def _new_parser() -> Any:
+    """An expat parser with namespaces split off and every DTD or entity declaration refused."""
+    parser = expat.ParserCreate(namespace_separator=" ")
+
+    def forbid(*_: object) -> Any:
+        raise _Forbidden
+
+    parser.StartDoctypeDeclHandler = forbid
+    parser.EntityDeclHandler = forbid
+    parser.UnparsedEntityDeclHandler = forbid
+    parser.ExternalEntityRefHandler = forbid
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser.buffer_text = True
+    return parser
+
+
+def _parse(parser: Any, archive: zipfile.ZipFile, part: str) -> None:
+    try:
+        with archive.open(part) as stream:
+            while chunk := stream.read(1 << 16):
+                parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+    except (
+        expat.ExpatError,
+        zipfile.BadZipFile,
+        EOFError,
+        _Forbidden,
+        ValueError,
+        KeyError,
+        OverflowError,
+    ) as exc:
+        raise _Unreadable(f"部品「{part}」を読み取れません（{type(exc).__name__}）") from exc
+
+
+def _rels(archive: zipfile.ZipFile, names: set[str], part: str) -> list[tuple[str, str, str, str]]:
+    """The relationships of a part: (Id, Type, resolved target, TargetMode)."""
+    folder, _, base = part.rpartition("/")
+    rels_part = f"{folder}/_rels/{base}.rels" if folder else f"_rels/{base}.rels"
+    if rels_part not in names:
+        return []
+    found: list[tuple[str, str, str, str]] = []
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        if _local(tag) == "Relationship":
+            target = attrs.get("Target", "")
+            mode = attrs.get("TargetMode", "")
+            if mode != "External":
+                target = _resolve(folder, target)
+            found.append((attrs.get("Id", ""), attrs.get("Type", ""), target, mode))
+
+    parser = _new_parser()
+    parser.StartElementHandler = start
+    _parse(parser, archive, rels_part)
+    return found
+
+
+def _resolve(folder: str, target: str) -> str:
+    if target.startswith("/"):
+        return target.lstrip("/")
+    parts = [p for p in folder.split("/") if p]
+    for piece in target.split("/"):
+        if piece == "..":
+            if parts:
+                parts.pop()
+        elif piece not in ("", "."):
+            parts.append(piece)
+    return "/".join(parts)
+
+
+class _WorkbookReader:
+    """The workbook part, its sheet list and shared strings, read with hardened expat."""
+
+    def __init__(self, archive: zipfile.ZipFile, names: set[str], limits: Limits) -> None:
+        self.archive, self.names, self.limits = archive, names, limits
+        root = _rels(archive, names, "")
+        workbook = next((t for _, typ, t, _ in root if typ.endswith("/officeDocument")), "xl/workbook.xml")
+        if workbook not in names:
+            raise _Unreadable("Excel のブックではありません（xl/workbook.xml がない zip）")
+        self.workbook = workbook
+        self.workbook_rels = _rels(archive, names, workbook)
+        targets = {rid: target for rid, _, target, _ in self.workbook_rels}
+        self.sheets: list[tuple[str, str, str]] = []  # (name, state, part)
+
+        def start(tag: str, attrs: dict[str, str]) -> None:
+            if _local(tag) == "sheet":
+                rid = next((v for k, v in attrs.items() if _local(k) == "id"), "")
+                self.sheets.append(
+                    (attrs.get("name", ""), attrs.get("state", "visible"), targets.get(rid, ""))
+                )
+
+        parser = _new_parser()
+        parser.StartElementHandler = start
+        _parse(parser, archive, workbook)
+        self._strings: list[str] | None = None
+        self._percent: frozenset[int] | None = None
+
+    @property
+    def percent_styles(self) -> frozenset[int]:
+        """Indexes of the cell formats (cellXfs) whose number format shows a percentage."""
+        if self._percent is None:
+            part = next((t for _, typ, t, _ in self.workbook_rels if typ.endswith("/styles")), "")
+            self._percent = _read_percent_styles(self.archive, part) if part in self.names else frozenset()
+        return self._percent
+
+    @property
+    def strings(self) -> list[str]:
+        if self._strings is None:
+            part = next((t for _, typ, t, _ in self.workbook_rels if typ.endswith("/sharedStrings")), "")
+            self._strings = (
+                _read_shared_strings(self.archive, part, self.limits) if part in self.names else []
+            )
+        return self._strings
+
+    def link_findings(self, file: str) -> Iterator[Finding]:
+        """External links, data connections and DDE: reported, never followed."""
+        for _, typ, target, _ in self.workbook_rels:
+            if typ.endswith("/externalLink") and target in self.names:
+                external = [
+                    t for _, _, t, mode in _rels(self.archive, self.names, target) if mode == "External"
+                ]
+                with self.archive.open(target) as stream:
+                    head = stream.read(1 << 16)
+                code = "dde-link" if b"ddeLink" in head else "external-link"
+                yield make_finding(code, file=file, value=external[0] if external else target)
+            elif typ.endswith("/connections"):
+                yield make_finding("data-connection", file=file, value=target)
+
+    def read_sheet(self, name: str) -> Sheet:
+        """Read one worksheet's cells (bounded by :attr:`Limits.max_cells`)."""
+        state, part = next((s, p) for n, s, p in self.sheets if n == name)
+        if part not in self.names:
+            raise _Unreadable(f"シート『{name}』の部品がありません")
+        reader = _SheetXml(name, self.strings, self.limits.max_cells, self.percent_styles)
+        parser = _new_parser()
+        parser.StartElementHandler = reader.start
+        parser.EndElementHandler = reader.end
+        parser.CharacterDataHandler = reader.text
+        _parse(parser, self.archive, part)
+        return Sheet(
+            name=name,
+            state=state,
+            cells=reader.cells,
+            hidden_rows=frozenset(reader.hidden_rows),
+            hidden_columns=frozenset(reader.hidden_columns),
+            merged=tuple(reader.merged),
+        )
+
+
+def _read_shared_strings(archive: zipfile.ZipFile, part: str, limits: Limits) -> list[str]:
+    """Shared strings: the text of each <si>, rich-text runs joined, phonetic guides (rPh) left out."""
+    strings: list[str] = []
+    buffer: list[str] = []
+    depth = {"rPh": 0, "t": 0}
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        local = _local(tag)
+        if local == "si":
+            buffer.clear()
+        elif local in depth:
+            depth[local] += 1
+
+    def end(tag: str) -> None:
+        local = _local(tag)
+        if local == "si":
+            if len(strings) >= limits.max_strings:
+                raise _Unreadable(f"共有文字列が {limits.max_strings:,} 個を超えています")
+            strings.append(unescape("".join(buffer)))
+        elif local in depth:
+            depth[local] -= 1
+
+    def text(data: str) -> None:
+        if depth["t"] and not depth["rPh"]:
+            buffer.append(data)
+
+    parser = _new_parser()
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = text
+    _parse(parser, archive, part)
+    return strings
+
+
+_PERCENT_FORMATS = {9, 10}  # built-in number formats 0% and 0.00%
+_QUOTED = re.compile(r'"[^"]*"|\\.')
+
+
+def _read_percent_styles(archive: zipfile.ZipFile, part: str) -> frozenset[int]:
+    """From styles.xml: the cellXfs indexes whose number format (built-in or custom) contains a bare %."""
+    percent_formats = set(_PERCENT_FORMATS)
+    xfs: list[int] = []
+    depth = {"cellXfs": 0}
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        local = _local(tag)
+        if local == "numFmt" and "%" in _QUOTED.sub("", attrs.get("formatCode", "")):
+            percent_formats.add(int(attrs.get("numFmtId", "-1")))
+        elif local == "cellXfs":
+            depth["cellXfs"] += 1
+        elif local == "xf" and depth["cellXfs"]:
+            xfs.append(int(attrs.get("numFmtId", "0")))
+
+    def end(tag: str) -> None:
+        if _local(tag) == "cellXfs":
+            depth["cellXfs"] -= 1
+
+    parser = _new_parser()
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    _parse(parser, archive, part)
+    return frozenset(i for i, fmt in enumerate(xfs) if fmt in percent_formats)
+
+
+class _SheetXml:
+    """expat handlers collecting one worksheet's cells, hidden rows/columns and merged ranges."""
+
+    def __init__(
+        self, sheet: str, strings: list[str], max_cells: int, percent_styles: frozenset[int]
+    ) -> None:
+        self.sheet, self.strings, self.max_cells = sheet, strings, max_cells
+        self.percent_styles = percent_styles
+        self.style = 0
+        self.cells: dict[tuple[int, int], Cell] = {}
+        self.hidden_rows: set[int] = set()
+        self.hidden_columns: set[int] = set()
+        self.merged: list[tuple[int, int, int, int]] = []
+        self.count = 0
+        self.row = 0
+        self.col = 0
+        self.type = ""
+        self.formula: list[str] | None = None  # text of <f>
+        self.value: list[str] | None = None  # text of <v>
+        self.inline: list[str] | None = None  # text of <is><t>
+        self.capture: list[str] | None = None
+        self.in_rph = 0
+
+    def start(self, tag: str, attrs: dict[str, str]) -> None:
+        local = _local(tag)
+        if local == "c":
+            self.count += 1
+            if self.count > self.max_cells:
+                raise _TooManyCells(self.sheet, self.max_cells)
+            ref = attrs.get("r")
+            if ref:
+                self.row, self.col = parse_ref(ref)
+            else:
+                self.col += 1
+            self.type = attrs.get("t", "n")
+            self.style = int(attrs.get("s", "0") or 0)
+            self.formula = None
+            self.value = None
+            self.inline = None
+        elif local == "row":
+            self.row = int(attrs["r"]) if "r" in attrs else self.row + 1
+            self.col = 0
+            if attrs.get("hidden") in ("1", "true"):
+                self.hidden_rows.add(self.row)
+        elif local == "v":
+            self.value = []
+            self.capture = self.value
+        elif local == "f":
+            self.formula = []
+            self.capture = self.formula
+        elif local == "is":
+            self.inline = []
+        elif local == "t" and self.inline is not None and not self.in_rph:
+            self.capture = self.inline
+        elif local == "rPh":
+            self.in_rph += 1
+        elif local == "col" and attrs.get("hidden") in ("1", "true"):
+            self.hidden_columns.update(range(int(attrs["min"]), min(int(attrs["max"]), 16384) + 1))
+        elif local == "mergeCell":
+            self.count += 1
+            if self.count > self.max_cells:
+                raise _TooManyCells(self.sheet, self.max_cells)
+            first, _, last = attrs.get("ref", "").partition(":")
+            r1, c1 = parse_ref(first)
+            r2, c2 = parse_ref(last or first)
+            self.merged.append((min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)))
+
+    def end(self, tag: str) -> None:
+        local = _local(tag)
+        if local in ("v", "t", "f"):
+            self.capture = None
+        elif local == "rPh":
+            self.in_rph -= 1
+        elif local == "c":
+            cell = self._cell()
+            if cell is not None:
+                self.cells[(self.row, self.col)] = cell
+
+    def text(self, data: str) -> None:
+        if self.capture is not None:
+            self.capture.append(data)
+
+    def _cell(self) -> Cell | None:
+        kind = self.type
+        formula = ""
+        if self.formula is not None:
+            formula = "=" + ("".join(self.formula) or "（共有数式）")
+        if kind == "inlineStr":
+            text = unescape("".join(self.inline or []))
+            return Cell(text, formula) if text or formula else None
+        if self.value is None:
+            return Cell(None, formula) if formula else None
+        raw = "".join(self.value)
+        if kind == "s":
+            try:
+                text = self.strings[int(raw)]
+            except (ValueError, IndexError):
+                text = ""
+            return Cell(text, formula) if text or formula else None
+        if kind in ("str", "d"):
+            return Cell(unescape(raw), formula)
+        if kind == "b":
+            return Cell(raw.strip() in ("1", "true"), formula)
+        if kind == "e":
+            return Cell(raw, formula, error=True)
+        if not raw:  # an empty <v/> under a formula (openpyxl writes that) is no saved value
+            return Cell(None, formula) if formula else None
+        try:
+            return Cell(float(raw), formula, percent=self.style in self.percent_styles)
+        except ValueError:
+            return Cell(raw, formula)
+
+
+def normalize_name(text: str) -> str:
+    """How a department or file-name stem is compared: NFKC, spaces removed."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))

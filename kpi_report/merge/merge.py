@@ -1,0 +1,316 @@
+"""Merge every fiscal year's accepted entries with the master into the report model (ProgressReport).
+
+The joins and the summary table are pandas work; what leaves this module is plain dataclasses, so the
+renderers (progress list xlsx/html, annual review pdf) only lay out a finished model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from kpi_report.core.achievement import achievement_rate, grade
+from kpi_report.core.errors import InputsHaveErrors
+from kpi_report.core.findings import make_finding
+from kpi_report.core.fiscal import fy_heading, fy_label
+from kpi_report.core.model import (
+    AreaSection,
+    CheckReport,
+    Finding,
+    GoalSection,
+    Kpi,
+    KpiRow,
+    Measure,
+    MeasureRow,
+    Plan,
+    ProgressReport,
+    StatusCount,
+    YearNotes,
+)
+from kpi_report.core.values import clean_text
+
+UNREPORTED = "未報告"  # 集計 column for measures without a status in the report year
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    """The report model and the findings the merge itself raised (status conflicts)."""
+
+    report: ProgressReport
+    findings: tuple[Finding, ...]
+
+
+def first_year(plan: Plan, years: Any) -> int | None:
+    """The plan's first fiscal year: 計画開始年度, else the earliest year given (None when there is none)."""
+    if plan.settings.start_fy is not None:
+        return plan.settings.start_fy
+    found = sorted(years)
+    return found[0] if found else None
+
+
+def is_subheading(point: str) -> bool:
+    """A point such as 《小川駅西口地区》 heads the points after it and is shown without a bullet."""
+    return point.startswith(("《", "≪", "〈", "＜"))
+
+
+def bulleted(point: str) -> str:
+    """A note point as printed: with a ・ bullet, a sub-heading without."""
+    return point if is_subheading(point) else f"・{point}"
+
+
+def note_lines(history: tuple[YearNotes, ...]) -> list[str]:
+    """The notes cell as lines: each year's heading, then its points with a ・ bullet (sub-headings without)."""
+    lines: list[str] = []
+    for year in history:
+        lines.append(year.heading)
+        lines.extend(bulleted(p) for p in year.points)
+    return lines
+
+
+def error_departments(report: CheckReport) -> tuple[str, ...]:
+    """Departments with error findings (or a workbook with errors) in one fiscal year, sorted."""
+    names = {f.department for f in report.errors if f.department}
+    names.update(s.department for s in report.submissions if s.errors and s.department)
+    return tuple(sorted(names))
+
+
+def merge(plan: Plan, fy: int, reports: Mapping[int, CheckReport], allow_errors: bool = False) -> MergeResult:
+    """Merge the entries of every fiscal year from the plan's first year up to ``fy`` with the master.
+
+    Args:
+        plan: the loaded master.
+        fy: the report year.
+        reports: the checked inputs per fiscal year; years outside first year..fy are ignored.
+        allow_errors: render even though the report year has errors; the affected departments' rows
+            are flagged.
+
+    Returns:
+        The report model and the merge's own findings (conflicting statuses between owners).
+
+    Raises:
+        InputsHaveErrors: the report year has error findings and ``allow_errors`` is False.
+    """
+    current = reports.get(fy)
+    if current is not None and current.errors and not allow_errors:
+        raise InputsHaveErrors(
+            f"{fy_label(fy, plan.settings.reiwa_for_2019)}の提出に {len(current.errors)} 件のエラーがあります。"
+            "修正してから実行するか、--allow-errors を付けてください。"
+        )
+    start = first_year(plan, reports) or fy
+    years = tuple(y for y in sorted(reports) if start <= y <= fy)
+    flagged = error_departments(current) if current is not None else ()
+    findings: list[Finding] = []
+
+    measure_frame = _measure_frame(plan, reports, years)
+    known_measures = {m.id for m in plan.measures}
+    known_kpis = {k.id for k in plan.kpis}
+    orphans = set(measure_frame.loc[~measure_frame["measure_id"].isin(known_measures), "measure_id"])
+    by_measure = _grouped_entries(measure_frame[measure_frame["known"]])
+
+    kpi_frame = _kpi_frame(plan, reports, years)
+    orphans.update(kpi_frame.loc[~kpi_frame["kpi_id"].isin(known_kpis), "kpi_id"])
+    actuals = _actuals(kpi_frame[kpi_frame["known"]])
+
+    data_years = set(measure_frame["fy"]) | set(kpi_frame["fy"]) | {fy}
+    shown_years = tuple(sorted(int(y) for y in data_years if start <= y <= fy))
+
+    rows: dict[str, MeasureRow] = {}
+    for measure in plan.measures:
+        row, conflict = _measure_row(plan, fy, measure, by_measure.get(measure.id, {}), flagged)
+        rows[measure.id] = row
+        if conflict is not None:
+            findings.append(conflict)
+
+    kpi_rows = {k.id: _kpi_row(plan, k, shown_years, actuals.get(k.id, {}), fy) for k in plan.kpis}
+    goals = tuple(
+        GoalSection(
+            title=goal.title,
+            indicators=tuple(kpi_rows[k.id] for k in plan.kpis if k.goal == goal.title and not k.area),
+            areas=tuple(
+                AreaSection(
+                    title=area.title,
+                    rows=tuple(rows[m.id] for m in area.measures),
+                    kpis=tuple(
+                        kpi_rows[k.id] for k in plan.kpis if k.goal == goal.title and k.area == area.title
+                    ),
+                )
+                for area in goal.areas
+            ),
+        )
+        for goal in plan.goals
+    )
+    columns, counts = _status_counts(plan, goals)
+    settings = plan.settings
+    report = ProgressReport(
+        plan_name=settings.plan_name,
+        city=settings.city,
+        fy=fy,
+        fy_label=fy_label(fy, settings.reiwa_for_2019),
+        notes_header=f"{fy_label(fy, settings.reiwa_for_2019)}までの実施等状況",
+        years=shown_years,
+        statuses=settings.statuses,
+        issue_date=settings.issue_date,
+        goals=goals,
+        missing_submissions=tuple(current.missing_departments) if current is not None else (),
+        orphan_ids=tuple(sorted(orphans)),
+        reiwa_for_2019=settings.reiwa_for_2019,
+        status_columns=columns,
+        status_counts=counts,
+        flagged_departments=flagged if allow_errors else (),
+        grade_thresholds=settings.grades,
+    )
+    return MergeResult(report=report, findings=tuple(findings))
+
+
+def _measure_frame(plan: Plan, reports: Mapping[int, CheckReport], years: tuple[int, ...]) -> pd.DataFrame:
+    """Every measure entry of the years shown, with the master order and the owner rank (lead = 0)."""
+    records = [
+        {
+            "fy": e.fy,
+            "department": e.department,
+            "measure_id": e.measure_id,
+            "status": clean_text(e.status)[0].strip(),
+            "notes": tuple(clean_text(p)[0] for p in e.notes),
+            "file": e.file,
+            "row": e.row,
+        }
+        for y in years
+        for e in reports[y].measure_entries
+    ]
+    columns = ["fy", "department", "measure_id", "status", "notes", "file", "row"]
+    entries = pd.DataFrame.from_records(records, columns=columns)
+    order = pd.DataFrame({"measure_id": [m.id for m in plan.measures], "order": range(len(plan.measures))})
+    ranks = pd.DataFrame.from_records(
+        [(m.id, d, i) for m in plan.measures for i, d in enumerate(m.owners)],
+        columns=["measure_id", "department", "rank"],
+    )
+    frame = entries.merge(order, on="measure_id", how="left").merge(
+        ranks, on=["measure_id", "department"], how="left"
+    )
+    frame["known"] = frame["order"].notna()
+    # a department that is not an owner (the master changed since) comes after every owner
+    frame["rank"] = frame["rank"].fillna(len(plan.departments) + 1)
+    return frame.sort_values(["order", "fy", "rank", "department", "file", "row"], kind="stable")
+
+
+def _kpi_frame(plan: Plan, reports: Mapping[int, CheckReport], years: tuple[int, ...]) -> pd.DataFrame:
+    """Every KPI entry of the years shown; the KPI's own department first."""
+    owner = {k.id: k.owner for k in plan.kpis}
+    records = [
+        {
+            "fy": e.fy,
+            "kpi_id": e.kpi_id,
+            "actual": e.actual,
+            "by_owner": owner.get(e.kpi_id) == e.department,
+            "department": e.department,
+            "file": e.file,
+            "row": e.row,
+        }
+        for y in years
+        for e in reports[y].kpi_entries
+    ]
+    columns = ["fy", "kpi_id", "actual", "by_owner", "department", "file", "row"]
+    frame = pd.DataFrame.from_records(records, columns=columns)
+    frame["known"] = frame["kpi_id"].isin(set(owner))
+    frame["has_value"] = frame["actual"].notna()
+    return frame.sort_values(
+        ["kpi_id", "fy", "has_value", "by_owner", "department", "file", "row"],
+        ascending=[True, True, False, False, True, True, True],
+        kind="stable",
+    )
+
+
+def _actuals(frame: pd.DataFrame) -> dict[str, dict[int, float | None]]:
+    """KPI_ID -> {fiscal year: actual}: the first reported value per year (owner's first)."""
+    first = frame.drop_duplicates(["kpi_id", "fy"], keep="first")
+    result: dict[str, dict[int, float | None]] = {}
+    for kpi_id, year, actual in first[["kpi_id", "fy", "actual"]].itertuples(index=False):
+        result.setdefault(str(kpi_id), {})[int(year)] = None if pd.isna(actual) else float(actual)
+    return result
+
+
+_Entry = tuple[str, str, tuple[str, ...], str]  # department, status, notes, file
+
+
+def _grouped_entries(frame: pd.DataFrame) -> dict[str, dict[int, list[_Entry]]]:
+    """取組ID -> fiscal year -> entries, in the frame's order (lead owner first)."""
+    grouped: dict[str, dict[int, list[_Entry]]] = {}
+    columns = ["measure_id", "fy", "department", "status", "notes", "file"]
+    for measure_id, year, department, status, notes, file in frame[columns].itertuples(index=False):
+        grouped.setdefault(str(measure_id), {}).setdefault(int(year), []).append(
+            (str(department), str(status), tuple(notes), str(file))
+        )
+    return grouped
+
+
+def _measure_row(
+    plan: Plan, fy: int, measure: Measure, by_year: dict[int, list[_Entry]], flagged: tuple[str, ...]
+) -> tuple[MeasureRow, Finding | None]:
+    """One measure's row: every year's notes (owners combined) and the report year's status."""
+    history: list[YearNotes] = []
+    for year in sorted(by_year):
+        points: list[str] = []
+        earlier_owners: set[str] = set()  # a point another owner already gave is shown once
+        for department in dict.fromkeys(d for d, _, _, _ in by_year[year]):
+            own = [p for d, _, notes, _ in by_year[year] if d == department for p in notes]
+            points.extend(p for p in own if p not in earlier_owners)
+            earlier_owners.update(own)
+        if points:
+            history.append(
+                YearNotes(
+                    fy=year, heading=fy_heading(year, plan.settings.reiwa_for_2019), points=tuple(points)
+                )
+            )
+    current = by_year.get(fy, [])
+    given = [(d, s, f) for d, s, _, f in current if s]
+    status = given[0][1] if given else ""
+    conflict = None
+    if len({s for _, s, _ in given}) > 1:
+        conflict = make_finding(
+            "status-conflict",
+            file=given[0][2],
+            item_id=measure.id,
+            value=" / ".join(f"{d}: {s}" for d, s, _ in given),
+            department=given[0][0],
+            shown=status,
+        )
+    is_flagged = any(d in flagged for d in measure.owners) or any(d in flagged for d, _, _, _ in current)
+    return MeasureRow(measure=measure, status=status, history=tuple(history), flagged=is_flagged), conflict
+
+
+def _kpi_row(
+    plan: Plan, kpi: Kpi, years: tuple[int, ...], values: dict[int, float | None], fy: int
+) -> KpiRow:
+    actual = values.get(fy)
+    rate = achievement_rate(kpi, actual)
+    return KpiRow(
+        kpi=kpi,
+        actuals=tuple((y, values.get(y)) for y in years),
+        actual=actual,
+        rate=rate,
+        grade=grade(rate, plan.settings.grades),
+    )
+
+
+def _status_counts(
+    plan: Plan, goals: tuple[GoalSection, ...]
+) -> tuple[tuple[str, ...], tuple[StatusCount, ...]]:
+    """集計: the report year's statuses counted per goal (a crosstab), columns in scale order."""
+    records = [
+        (goal.title, row.status or UNREPORTED) for goal in goals for area in goal.areas for row in area.rows
+    ]
+    frame = pd.DataFrame.from_records(records, columns=["goal", "status"])
+    scale = list(plan.settings.statuses)
+    others = sorted(set(frame["status"]) - set(scale) - {UNREPORTED})
+    columns = [*scale, *others] + ([UNREPORTED] if (frame["status"] == UNREPORTED).any() else [])
+    table = pd.crosstab(frame["goal"], frame["status"]).reindex(
+        index=[g.title for g in goals], columns=columns, fill_value=0
+    )
+    counts = tuple(
+        StatusCount(goal=str(goal), counts=tuple(int(n) for n in values))
+        for goal, values in zip(table.index, table.to_numpy().tolist(), strict=True)
+    )
+    return tuple(columns), counts

@@ -1,0 +1,410 @@
+"""Load and check the master measure list (inputs/master.xlsx): sheets 取組, KPI and 設定."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+
+from kpi_report.core.errors import FiscalYearError, MasterError
+from kpi_report.core.findings import make_finding
+from kpi_report.core.fiscal import HELP as FY_HELP
+from kpi_report.core.fiscal import parse_fy
+from kpi_report.core.model import (
+    CATEGORIES,
+    DIRECTIONS,
+    Area,
+    Finding,
+    Goal,
+    GradeThresholds,
+    Kpi,
+    Measure,
+    Plan,
+    Settings,
+)
+from kpi_report.core.values import (
+    EXCEL_CELL_LIMIT,
+    clean_text,
+    normalize_choice,
+    parse_master_number,
+    parse_number,
+    split_list,
+)
+
+MEASURE_SHEET, KPI_SHEET, SETTINGS_SHEET = "取組", "KPI", "設定"
+MEASURE_REQUIRED = ("取組ID", "基本目標", "施策", "名称", "内容", "所管課")
+MEASURE_OPTIONAL = ("関連課", "番号", "区分", "予算事業コード", "総合計画施策")
+KPI_REQUIRED = ("KPI_ID", "基本目標", "指標名", "目標値", "目標年度", "方向", "所管課")
+KPI_OPTIONAL = ("施策", "単位", "基準値", "基準年度", "出典")
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+")  # 2000 or 2,000 (ASCII digits after NFKC)
+MAX_NAME_CHARS = (
+    100  # 計画名, 自治体名, 発行日: the review's page header lays out slower than linearly in length
+)
+
+
+def cell_text(value: Any) -> str:
+    """A cell value as text: integers without '.0', None as ''."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+@dataclass(frozen=True)
+class _Row:
+    number: int
+    values: dict[str, str]
+    raw: dict[str, Any]
+    columns: dict[str, int]
+
+    def ref(self, column: str) -> str:
+        return f"{get_column_letter(self.columns[column])}{self.number}"
+
+
+class _SheetReader:
+    """Rows of one sheet as dicts keyed by header name; collects findings about the sheet."""
+
+    def __init__(self, ws: Any, sheet: str, id_column: str, file: str, findings: list[Finding]) -> None:
+        self.sheet, self.id_column, self.file, self.findings = sheet, id_column, file, findings
+        rows = ws.iter_rows(values_only=True)
+        header = next(rows, ())
+        self.columns: dict[str, int] = {}
+        for index, name in enumerate(header, start=1):
+            key = cell_text(name).strip()
+            if key and key not in self.columns:
+                self.columns[key] = index
+        self._rows = rows
+
+    def require(self, required: tuple[str, ...]) -> bool:
+        missing = [c for c in required if c not in self.columns]
+        for column in missing:
+            self.findings.append(
+                make_finding(
+                    "master-missing-column", file=self.file, sheet=self.sheet, cell="1行目", column=column
+                )
+            )
+        return not missing
+
+    def __iter__(self) -> Iterator[_Row]:
+        for number, values in enumerate(self._rows, start=2):
+            raw = {c: values[i - 1] if i - 1 < len(values) else None for c, i in self.columns.items()}
+            if all(v is None or cell_text(v).strip() == "" for v in raw.values()):
+                continue
+            texts: dict[str, str] = {}
+            for column, value in raw.items():
+                text, changed = clean_text(cell_text(value))
+                if changed:
+                    self.findings.append(
+                        make_finding(
+                            "master-text-cleaned",
+                            file=self.file,
+                            sheet=self.sheet,
+                            cell=f"{get_column_letter(self.columns[column])}{number}",
+                            value=cell_text(value),
+                        )
+                    )
+                texts[column] = text.strip()
+            yield _Row(number, texts, raw, self.columns)
+
+    def missing_values(self, row: _Row, required: tuple[str, ...]) -> bool:
+        missing = [c for c in required if not row.values.get(c)]
+        for column in missing:
+            self.report(row, "master-missing-value", column)
+        return bool(missing)
+
+    def report(self, row: _Row, code: str, column: str, **params: Any) -> None:
+        """A finding at the cell of ``column`` in ``row``, for the row's ID, quoting the cell's text."""
+        self.findings.append(
+            make_finding(
+                code,
+                file=self.file,
+                sheet=self.sheet,
+                cell=row.ref(column),
+                item_id=row.values.get(self.id_column, ""),
+                value=row.values.get(column, ""),
+                column=column,
+                **params,
+            )
+        )
+
+
+def load_plan(path: Path) -> Plan:
+    """Load and check the master workbook.
+
+    Raises:
+        MasterError: the file is missing or unreadable, or has problems; every finding is attached.
+    """
+    plan, findings = check_master(path)
+    errors = tuple(f for f in findings if f.severity == "error")
+    if plan is None or errors:
+        raise MasterError(f"マスター {path} に {len(errors)} 件の問題があります。", errors or tuple(findings))
+    return plan
+
+
+def check_master(path: Path) -> tuple[Plan | None, list[Finding]]:
+    """Load the master and return the plan (None when unusable) with every finding."""
+    if not path.is_file():
+        raise MasterError(
+            f"マスター {path} がありません。`kpi-report init` で作成するか、inputs/master.xlsx を置いてください。"
+        )
+    data = path.read_bytes()
+    if not zipfile.is_zipfile(path):
+        raise MasterError(
+            f"マスター {path} は .xlsx として読めません。Excel で .xlsx 形式で保存し直してください。"
+        )
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types on broken files
+        raise MasterError(
+            f"マスター {path} を読めません（{type(exc).__name__}）。Excel で開いて保存し直してください。"
+        ) from exc
+    file = path.name
+    findings: list[Finding] = []
+    try:
+        settings = _read_settings(wb, file, findings)
+        if MEASURE_SHEET not in wb.sheetnames:
+            findings.append(make_finding("master-missing-sheet", file=file, sheet=MEASURE_SHEET))
+            return None, findings
+        measures = _read_measures(wb[MEASURE_SHEET], file, findings)
+        kpis: list[Kpi] = []
+        if KPI_SHEET in wb.sheetnames:
+            kpis = _read_kpis(wb[KPI_SHEET], file, findings, measures)
+    finally:
+        wb.close()
+    if not measures and not any(f.code == "master-missing-column" for f in findings):
+        findings.append(make_finding("master-no-measures", file=file, sheet=MEASURE_SHEET))
+    plan = Plan(
+        settings=settings,
+        goals=_group(measures),
+        measures=tuple(measures),
+        kpis=tuple(kpis),
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
+    return plan, findings
+
+
+def _read_measures(ws: Any, file: str, findings: list[Finding]) -> list[Measure]:
+    reader = _SheetReader(ws, MEASURE_SHEET, "取組ID", file, findings)
+    if not reader.require(MEASURE_REQUIRED):
+        return []
+    measures: list[Measure] = []
+    seen: dict[str, str] = {}
+    counters: dict[tuple[str, str], int] = {}
+    for row in reader:
+        v = row.values
+        if reader.missing_values(row, MEASURE_REQUIRED):
+            continue
+        if v["取組ID"] in seen:
+            reader.report(row, "master-duplicate-id", "取組ID", other=seen[v["取組ID"]])
+            continue
+        seen[v["取組ID"]] = row.ref("取組ID")
+        category = normalize_choice(v.get("区分", "")).strip("【】[]")
+        if category and category not in CATEGORIES:
+            reader.report(row, "master-unknown-category", "区分")
+        if isinstance(row.raw.get("予算事業コード"), int | float):
+            reader.report(row, "master-code-as-number", "予算事業コード")
+        key = (v["基本目標"], v["施策"])
+        counters[key] = counters.get(key, 0) + 1
+        measures.append(
+            Measure(
+                id=v["取組ID"],
+                goal=v["基本目標"],
+                area=v["施策"],
+                number=v.get("番号") or str(counters[key]),
+                name=v["名称"],
+                content=v["内容"],
+                owners=split_list(v["所管課"]),
+                related=split_list(v.get("関連課", "")),
+                category=category,
+                budget_codes=split_list(v.get("予算事業コード", "")),
+                policy_no=v.get("総合計画施策", ""),
+                row=row.number,
+            )
+        )
+    return measures
+
+
+def _read_kpis(ws: Any, file: str, findings: list[Finding], measures: list[Measure]) -> list[Kpi]:
+    reader = _SheetReader(ws, KPI_SHEET, "KPI_ID", file, findings)
+    if not reader.require(KPI_REQUIRED):
+        return []
+    areas_by_goal: dict[str, set[str]] = {}
+    for m in measures:
+        areas_by_goal.setdefault(m.goal, set()).add(m.area)
+    kpis: list[Kpi] = []
+    seen: dict[str, str] = {}
+    for row in reader:
+        v = row.values
+        if reader.missing_values(row, KPI_REQUIRED):
+            continue
+        kpi_id = v["KPI_ID"]
+        if kpi_id in seen:
+            reader.report(row, "master-duplicate-id", "KPI_ID", other=seen[kpi_id])
+            continue
+        seen[kpi_id] = row.ref("KPI_ID")
+        direction = normalize_choice(v["方向"])
+        if direction not in DIRECTIONS:
+            reader.report(row, "master-unknown-direction", "方向")
+        numbers: dict[str, float | None] = {}
+        for column in ("基準値", "目標値"):
+            parsed = parse_master_number(row.raw.get(column))
+            numbers[column] = parsed.value
+            if not parsed.ok:
+                reader.report(row, "master-not-a-number", column)
+        years: dict[str, int | None] = {}
+        for column in ("基準年度", "目標年度"):
+            years[column] = None
+            if v.get(column):
+                try:
+                    years[column] = parse_fy(v[column])
+                except FiscalYearError:
+                    reader.report(row, "master-bad-fiscal-year", column, help=FY_HELP)
+        area = v.get("施策", "")
+        if v["基本目標"] not in areas_by_goal:
+            reader.report(row, "master-kpi-unknown-goal", "基本目標")
+        elif area and area not in areas_by_goal[v["基本目標"]]:
+            reader.report(row, "master-kpi-unknown-area", "施策")
+        kpis.append(
+            Kpi(
+                id=kpi_id,
+                goal=v["基本目標"],
+                area=area,
+                name=v["指標名"],
+                unit=v.get("単位", ""),
+                baseline=numbers["基準値"],
+                baseline_text=v.get("基準値", ""),
+                baseline_fy=years["基準年度"],
+                target=numbers["目標値"],
+                target_text=v["目標値"],
+                target_fy=years["目標年度"],
+                direction=direction,
+                source=v.get("出典", ""),
+                owner=split_list(v["所管課"])[0] if split_list(v["所管課"]) else v["所管課"],
+                row=row.number,
+            )
+        )
+    return kpis
+
+
+def _read_settings(wb: Any, file: str, findings: list[Finding]) -> Settings:
+    if SETTINGS_SHEET not in wb.sheetnames:
+        return Settings()
+    values: dict[str, tuple[str, int]] = {}
+    raw: dict[str, Any] = {}  # the cell values as read (a date stays a date)
+    for number, row in enumerate(wb[SETTINGS_SHEET].iter_rows(values_only=True, max_col=2), start=1):
+        if row and row[0] is not None:
+            key = cell_text(row[0]).strip()
+            raw[key] = row[1] if len(row) > 1 else None
+            values[key] = (cell_text(raw[key]).strip(), number)
+    kwargs: dict[str, Any] = {}
+
+    def bad(key: str, help_text: str, code: str = "master-bad-setting") -> None:
+        value, number = values[key]
+        value = value if len(value) <= 40 else f"{value[:40]}…"
+        findings.append(
+            make_finding(
+                code,
+                file=file,
+                sheet=SETTINGS_SHEET,
+                cell=f"B{number}",
+                value=value,
+                key=key,
+                help=help_text,
+            )
+        )
+
+    for key, attr in (("計画名", "plan_name"), ("自治体名", "city"), ("発行日", "issue_date")):
+        if len(values.get(key, ("", 0))[0]) > MAX_NAME_CHARS:  # printed in every page header of the review
+            bad(key, f"{MAX_NAME_CHARS}文字以内で入力してください（{len(values[key][0])}文字あります）。")
+        elif values.get(key, ("", 0))[0]:
+            kwargs[attr] = values[key][0]
+    for key, attr in (("計画開始年度", "start_fy"), ("計画終了年度", "end_fy")):
+        if values.get(key, ("", 0))[0]:
+            try:
+                kwargs[attr] = parse_fy(values[key][0])
+            except FiscalYearError:
+                bad(key, FY_HELP)
+    if kwargs.get("start_fy") and kwargs.get("end_fy") and kwargs["end_fy"] < kwargs["start_fy"]:
+        bad(
+            "計画終了年度",
+            f"計画開始年度（{values['計画開始年度'][0]}）以降の年度を入力してください。",
+            "master-setting-conflict",
+        )
+        del kwargs["end_fy"]
+    if values.get("進捗状況", ("", 0))[0]:
+        statuses = tuple(s.strip() for s in values["進捗状況"][0].split("、") if s.strip())
+        keys = [normalize_choice(s) for s in statuses]  # how check compares a clerk's choice with the scale
+        repeated = [s for i, s in enumerate(statuses) if keys.index(keys[i]) != i]
+        if not statuses:
+            bad(
+                "進捗状況",
+                "「未着手、検討中、実施中、完了」のように、選べる状況を「、」で区切って入力してください。",
+            )
+        elif repeated:
+            bad(
+                "進捗状況",
+                f"同じ状況（全角・半角や空白の違いだけのものを含む）が2回以上あります（{'、'.join(repeated)}）。1回ずつにしてください。",
+                "master-setting-conflict",
+            )
+        else:
+            kwargs["statuses"] = statuses
+    era_rule = values.get("和暦", ("", 0))[0]
+    if era_rule:
+        if normalize_choice(era_rule) in ("令和元年度", "令和"):
+            kwargs["reiwa_for_2019"] = True
+        elif normalize_choice(era_rule) in ("平成31年度", "平成"):
+            kwargs["reiwa_for_2019"] = False
+        else:
+            bad("和暦", "「令和元年度」または「平成31年度」と入力してください。")
+    if values.get("実施状況の最大文字数", ("", 0))[0]:
+        limit_help = f"1〜{EXCEL_CELL_LIMIT:,} の整数で入力してください（Excel のセルには {EXCEL_CELL_LIMIT:,} 文字まで入ります）。"
+        text = unicodedata.normalize("NFKC", values["実施状況の最大文字数"][0])
+        limit = int(text.replace(",", "")) if _WHOLE_NUMBER.fullmatch(text) else 0
+        if 1 <= limit <= EXCEL_CELL_LIMIT:
+            kwargs["notes_max_chars"] = limit
+        else:
+            bad("実施状況の最大文字数", limit_help)
+    grades: dict[str, float] = {}
+    for key, attr in (("評価A", "a"), ("評価B", "b"), ("評価C", "c")):
+        if values.get(key, ("", 0))[0]:
+            parsed = parse_number(raw[key])  # strict: a date, a time or "1e3" is not a rate
+            if parsed.value is None:
+                bad(key, "達成率の下限を「100%」「0.5」のように入力してください。")
+            else:
+                text = values[key][0]
+                grades[attr] = parsed.value / 100 if "%" in text or parsed.value > 2 else parsed.value
+    if grades:
+        thresholds = GradeThresholds(**grades)
+        order = (("評価A", thresholds.a), ("評価B", thresholds.b), ("評価C", thresholds.c))
+        if not thresholds.a > thresholds.b > thresholds.c:
+            shown = "、".join(f"{key[-1]} {value:.0%}" for key, value in order)
+            pair = order[:2] if not thresholds.a > thresholds.b else order[1:]
+            key = next(k for k, _ in reversed(pair) if values.get(k, ("", 0))[0])  # the one the master set
+            bad(
+                key,
+                f"評価の下限は A > B > C の順に大きくしてください（いまは {shown}）。",
+                "master-setting-conflict",
+            )
+        else:
+            kwargs["grades"] = thresholds
+    return Settings(**kwargs)
+
+
+def _group(measures: list[Measure]) -> tuple[Goal, ...]:
+    """Goals and areas in order of first appearance."""
+    tree: dict[str, dict[str, list[Measure]]] = {}
+    for m in measures:
+        tree.setdefault(m.goal, {}).setdefault(m.area, []).append(m)
+    return tuple(
+        Goal(title=goal, areas=tuple(Area(title=area, measures=tuple(ms)) for area, ms in areas.items()))
+        for goal, areas in tree.items()
+    )

@@ -1,0 +1,221 @@
+"""`build`: check every fiscal year's submissions, merge them with the master and render all reports.
+
+Order of work: load the master; check each year from the plan's first year to the report year; write the
+report year's check outputs; refuse when the report year still has errors (unless allowed); merge; render
+every output in memory; only then write each file atomically, and the manifest last. A crash or kill leaves
+the previous outputs intact and never a half-written file under a final name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kpi_report import __version__
+from kpi_report.core.errors import InputsHaveErrors
+from kpi_report.core.files import file_record, write_atomic, write_json_atomic
+from kpi_report.core.fiscal import fy_label
+from kpi_report.core.model import CheckReport, Finding, Plan, Progress, ProgressReport
+from kpi_report.core.project import Project, template_dirs
+from kpi_report.merge.merge import error_departments, merge
+from kpi_report.plan.master import load_plan
+from kpi_report.render.progress_html import render_progress_html
+from kpi_report.render.progress_xlsx import render_progress_xlsx
+from kpi_report.render.review.review import render_review
+from kpi_report.validate.check import check_year
+from kpi_report.validate.outputs import write_check_outputs
+
+MANIFEST = "manifest.json"
+_YEAR_FOLDER = re.compile(r"\d{4}")
+
+Renderer = Callable[[ProgressReport, Project, Progress | None], bytes]
+
+
+def renderers() -> dict[str, Renderer]:
+    """Every report `build` writes: output file name -> renderer. The one place to add a new output."""
+    return {
+        "progress-list.xlsx": lambda report, _project, _progress: render_progress_xlsx(report),
+        "progress-list.html": lambda report, project, _progress: render_progress_html(report, project),
+        "annual-review.pdf": lambda report, project, progress: render_review(
+            report, template_dirs(project), progress=progress
+        ),
+    }
+
+
+@dataclass(frozen=True)
+class YearSummary:
+    """What the check of one fiscal year found."""
+
+    fy: int
+    submissions: int
+    errors: int
+    warnings: int
+    missing_departments: tuple[str, ...]
+    error_departments: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What a build did: files written (project-relative order: check outputs, reports, manifest) and a summary."""
+
+    fy: int
+    files: tuple[Path, ...]
+    years: tuple[YearSummary, ...]
+    findings: tuple[Finding, ...]  # the merge's own findings (status conflicts between owners)
+    orphan_ids: tuple[str, ...]
+    missing_submissions: tuple[str, ...]
+    flagged_departments: tuple[str, ...]
+    report: ProgressReport
+
+
+def input_years(project: Project) -> tuple[int, ...]:
+    """The fiscal years with a folder inputs/<FY>/ (four digits), ascending."""
+    inputs = project.root / "inputs"
+    if not inputs.is_dir():
+        return ()
+    return tuple(
+        sorted(int(p.name) for p in inputs.iterdir() if p.is_dir() and _YEAR_FOLDER.fullmatch(p.name))
+    )
+
+
+def latest_input_year(project: Project) -> int | None:
+    """The latest fiscal year with submissions in inputs/<FY>/ (the demo builds it), None when there is none."""
+    years = [fy for fy in input_years(project) if any(project.inputs(fy).glob("*.xlsx"))]
+    return years[-1] if years else None
+
+
+def years_to_check(project: Project, plan: Plan, fy: int) -> tuple[int, ...]:
+    """The plan's first year (計画開始年度, else the earliest inputs/<year>/) to ``fy``: years with a folder, and fy."""
+    present = input_years(project)
+    start = plan.settings.start_fy
+    if start is None:
+        start = min([y for y in present if y <= fy], default=fy)
+    return tuple(sorted({y for y in present if start <= y <= fy} | {fy}))
+
+
+def build(
+    project: Project, fy: int, allow_errors: bool = False, progress: Progress | None = None
+) -> BuildResult:
+    """Check, merge and render the reports of fiscal year ``fy``; write them under outputs/<FY>/.
+
+    Raises:
+        MasterError: the master is missing or has problems.
+        InputsHaveErrors: the report year's submissions have errors and ``allow_errors`` is False
+            (the check outputs are written first, so the departments can be told what to fix).
+        OutputError: an output could not be written.
+    """
+    plan = load_plan(project.master)
+    label = fy_label(fy, plan.settings.reiwa_for_2019)
+    reports: dict[int, CheckReport] = {}
+    for year in years_to_check(project, plan, fy):
+        reports[year] = check_year(project, plan, year, progress=progress, past=year < fy)
+    written: list[Path] = list(write_check_outputs(reports[fy], project, plan))
+    current = reports[fy]
+    if current.errors and not allow_errors:
+        check_dir = (project.outputs(fy) / "check").relative_to(project.root).as_posix()
+        raise InputsHaveErrors(
+            f"{label}の提出に {len(current.errors)} 件のエラーがあるため、一覧表を作成しませんでした。"
+            f"{check_dir}/ の指摘を所管課に返し、修正版を受け取ってから再実行してください"
+            "（エラーのまま作成するには --allow-errors）。"
+        )
+    merged = merge(plan, fy, reports, allow_errors=allow_errors)
+    steps = renderers()
+    total = len(steps) * 2 + 1
+    rendered: dict[Path, bytes] = {}
+    for done, (name, render) in enumerate(steps.items()):
+        _report(progress, f"{label}の報告書を作成（{name}）", done, total)
+        rendered[project.outputs(fy) / name] = render(merged.report, project, progress)
+    for done, (path, data) in enumerate(rendered.items(), start=len(steps)):
+        _report(progress, f"{label}の報告書を保存", done, total)
+        write_atomic(path, data)
+        written.append(path)
+    manifest = project.outputs(fy) / MANIFEST
+    write_json_atomic(manifest, manifest_data(project, plan, fy, reports, written))
+    written.append(manifest)
+    _report(progress, f"{label}の報告書を保存", total, total)
+    return BuildResult(
+        fy=fy,
+        files=tuple(written),
+        years=tuple(_year_summary(r) for _, r in sorted(reports.items())),
+        findings=merged.findings,
+        orphan_ids=merged.report.orphan_ids,
+        missing_submissions=merged.report.missing_submissions,
+        flagged_departments=merged.report.flagged_departments,
+        report=merged.report,
+    )
+
+
+def _report(progress: Progress | None, label: str, done: int, total: int) -> None:
+    if progress is not None:
+        progress(label, done, total)
+
+
+def _year_summary(report: CheckReport) -> YearSummary:
+    return YearSummary(
+        fy=report.fy,
+        submissions=len(report.submissions),
+        errors=len(report.errors),
+        warnings=sum(1 for f in report.findings if f.severity == "warning"),
+        missing_departments=tuple(report.missing_departments),
+        error_departments=error_departments(report),
+    )
+
+
+def manifest_data(
+    project: Project, plan: Plan, fy: int, reports: dict[int, CheckReport], outputs: list[Path]
+) -> dict[str, Any]:
+    """The manifest: sha256 and size of every input read and output written, tool version, report year.
+
+    Deterministic: paths are project-relative and sorted; no timestamps.
+    """
+    root = project.root
+    inputs = [file_record(project.master, root)]
+    for year, report in sorted(reports.items()):
+        files = project.input_files(year)
+        for submission in report.submissions:
+            path = files.get(submission.file)
+            if path is not None and path.is_file():
+                record = file_record(path, root)
+                record["path"] = f"inputs/{year}/{submission.file}"  # the name as read: printable
+                if submission.sha256:
+                    record["sha256"] = submission.sha256  # what check actually read
+                inputs.append(record)
+    return {
+        "tool": "kpi-report",
+        "version": __version__,
+        "fy": fy,
+        "fy_label": fy_label(fy, plan.settings.reiwa_for_2019),
+        "fiscal_years_checked": sorted(reports),
+        "master_sha256": plan.sha256,
+        "inputs": sorted(inputs, key=lambda r: r["path"]),
+        "outputs": sorted((file_record(p, root) for p in outputs if p.is_file()), key=lambda r: r["path"]),
+    }
+
+
+def build_summary(result: BuildResult, root: Path | None = None) -> str:
+    """The console summary of a build: submissions per year, what needs attention, the files written."""
+    report = result.report
+    lines = [f"{report.fy_label}の進捗状況一覧表を作成しました（{report.plan_name}）。"]
+    for year in result.years:
+        lines.append(
+            f"  {fy_label(year.fy, report.reiwa_for_2019)}: 提出 {year.submissions} 件"
+            f"（エラー {year.errors} 件・警告 {year.warnings} 件）"
+        )
+    if result.missing_submissions:
+        lines.append("  未提出の所管課: " + "、".join(result.missing_submissions))
+    if result.flagged_departments:
+        lines.append(
+            "  エラーが残ったまま掲載した所管課（一覧表で色付き）: " + "、".join(result.flagged_departments)
+        )
+    if result.orphan_ids:
+        lines.append("  マスターにないID（一覧表に載せていません）: " + "、".join(result.orphan_ids))
+    for finding in result.findings:
+        lines.append(f"  [警告] {finding.message}")
+    lines.append("作成したファイル:")
+    for path in result.files:
+        shown = path.relative_to(root) if root is not None and path.is_relative_to(root) else path
+        lines.append(f"  {shown}")
+    return "\n".join(lines)

@@ -1,0 +1,386 @@
+"""Render the 進捗状況一覧表 workbook (outputs/<FY>/progress-list.xlsx) from a finished ProgressReport.
+
+Layout (fixed; kpi_report.compare.diff reads it back, finding header rows and columns by their text):
+
+- sheet 進捗状況一覧表: title, report year, header in row 3 (施策番号 | 名称 | 内容 | 所管課 (関連課) | 進捗状況 |
+  …までの実施等状況 | 取組ID hidden in G), then goal rows and area rows (merged A:F, shaded) and measure rows;
+- sheet KPI: one row per KPI / 数値目標 with each year's actual, target, 達成率 and 評価;
+- sheet 集計: statuses counted per goal, with a native chart.
+
+Row heights are set from the wrapped text (LibreOffice does not auto-fit rows on opening). Excel caps a row at
+409 pt; a measure whose text needs more continues in the next row(s), which repeat its 取組ID in column G.
+"""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from kpi_report.core.files import FIXED_CREATED, new_xlsx
+from kpi_report.core.fiscal import fy_label
+from kpi_report.core.model import KpiRow, MeasureRow, ProgressReport
+from kpi_report.core.values import clean_text
+from kpi_report.merge.merge import note_lines
+
+LIST_SHEET, KPI_SHEET, SUMMARY_SHEET = "進捗状況一覧表", "KPI", "集計"
+ID_HEADER = "取組ID"
+MISSING = "－"
+
+FONT = "ＭＳ Ｐゴシック"
+FONT_SIZE = 10
+# column widths in Excel character units (a full-width character takes about 2 at this font size)
+WIDTHS = (8.0, 20.0, 34.0, 16.0, 9.0, 66.0, 10.0)
+LINE_PT = 13.5  # height of one wrapped line at FONT_SIZE, with the line spacing Excel and LibreOffice use
+PADDING_PT = 4.0
+MAX_ROW_PT = 409.0  # Excel's limit
+MAX_LINES = int((MAX_ROW_PT - PADDING_PT) // LINE_PT)
+
+GOAL_FILL, AREA_FILL, HEADER_FILL, FLAG_FILL = "#BDD7EE", "#DDEBF7", "#D9D9D9", "#F8CBAD"
+
+
+def year_line(report: ProgressReport) -> str:
+    """'令和元年度（2019年度）': the report year line under the title."""
+    return f"{report.fy_label}（{report.fy}年度）"
+
+
+def owners_text(row: MeasureRow) -> str:
+    """所管課 (関連課): owners one per line, then each related department in parentheses."""
+    return "\n".join([*row.measure.owners, *(f"({d})" for d in row.measure.related)])
+
+
+def flagged_legend(departments: Sequence[str], limit: int = 5) -> str:
+    """The printed legend of rows rendered despite errors (short: Excel headers hold 255 characters)."""
+    shown = "・".join(_clean(d) for d in departments[:limit])
+    if len(departments) > limit:
+        shown += f" ほか{len(departments) - limit}課"
+    return f"※色付きの行は、エラーが残ったまま作成した所管課（{shown}）の取組です。"
+
+
+def char_width(char: str) -> int:
+    """Width of a character in column units: full-width and wide (CJK) count 2, others 1."""
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F", "A") else 1
+
+
+def wrap(text: str, width: float) -> list[str]:
+    """Split ``text`` into the lines a cell ``width`` characters wide shows (line breaks kept).
+
+    A simple model of Excel/LibreOffice wrapping: CJK text breaks anywhere, a run of Latin letters or digits
+    moves to the next line as a whole when it fits on one line.
+    """
+    capacity = max(int(width) - 1, 2)  # the cell's inner padding takes about one unit
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line, used = "", 0
+        for token in _tokens(paragraph):
+            size = sum(char_width(c) for c in token)
+            if used + size <= capacity:
+                line, used = line + token, used + size
+                continue
+            if size <= capacity and line:
+                lines.append(line)
+                line, used = token.lstrip(" "), sum(char_width(c) for c in token.lstrip(" "))
+                continue
+            for char in token:  # a token longer than a line breaks anywhere
+                w = char_width(char)
+                if used + w > capacity and line:
+                    lines.append(line)
+                    line, used = "", 0
+                line, used = line + char, used + w
+        lines.append(line)
+    return lines
+
+
+def _tokens(paragraph: str) -> Iterator[str]:
+    """Words of ASCII letters/digits (with a leading space) and single other characters."""
+    word = ""
+    for char in paragraph:
+        if char.isascii() and (char.isalnum() or char in ".,:;%-_/()'\"!?"):
+            word += char
+            continue
+        if word:
+            yield word
+            word = ""
+        if char == " ":
+            word = " "
+        else:
+            yield char
+    if word:
+        yield word
+
+
+def row_height(lines: int) -> float:
+    """Row height in points for ``lines`` wrapped lines."""
+    return min(MAX_ROW_PT, lines * LINE_PT + PADDING_PT)
+
+
+def _clean(text: str) -> str:
+    return clean_text(text)[0]
+
+
+def _chunks(text: str, width: float) -> list[str]:
+    """``text`` cut into pieces that each fit one row of at most MAX_LINES wrapped lines.
+
+    Cuts fall between lines of the text where possible; a single line longer than a row is cut between
+    wrapped lines.
+    """
+    pieces: list[list[str]] = [[]]
+    used = 0
+    for line in text.split("\n"):
+        wrapped = wrap(line, width)
+        if used + len(wrapped) <= MAX_LINES:
+            pieces[-1].append(line)
+            used += len(wrapped)
+            continue
+        if len(wrapped) <= MAX_LINES:
+            pieces.append([line])
+            used = len(wrapped)
+            continue
+        for start in range(0, len(wrapped), MAX_LINES):
+            part = wrapped[start : start + MAX_LINES]
+            if pieces[-1]:
+                pieces.append([])
+            pieces[-1].append("".join(part))
+            used = len(part)
+    return ["\n".join(p) for p in pieces if p] or [""]
+
+
+class _Formats:
+    """The cell formats of the workbook."""
+
+    def __init__(self, wb: Any) -> None:
+        base = {"font_name": FONT, "font_size": FONT_SIZE, "text_wrap": True, "valign": "top", "border": 1}
+        self.title = wb.add_format({"font_name": FONT, "font_size": 14, "bold": True})
+        self.subtitle = wb.add_format({"font_name": FONT, "font_size": 11})
+        self.header = wb.add_format(
+            {**base, "bold": True, "bg_color": HEADER_FILL, "align": "center", "valign": "vcenter"}
+        )
+        self.goal = wb.add_format({**base, "bold": True, "font_size": 11, "bg_color": GOAL_FILL})
+        self.area = wb.add_format({**base, "bold": True, "bg_color": AREA_FILL})
+        self.text = wb.add_format(base)
+        self.center = wb.add_format({**base, "align": "center"})
+        self.flag_text = wb.add_format({**base, "bg_color": FLAG_FILL, "pattern": 1})
+        self.flag_center = wb.add_format({**base, "align": "center", "bg_color": FLAG_FILL})
+        self.number = wb.add_format({**base, "valign": "top"})
+        self.percent = wb.add_format({**base, "num_format": "0.0%"})
+        self.plain = wb.add_format({"font_name": FONT, "font_size": FONT_SIZE})
+        self.plain_bold = wb.add_format(
+            {"font_name": FONT, "font_size": FONT_SIZE, "bold": True, "border": 1}
+        )
+        self.count = wb.add_format({"font_name": FONT, "font_size": FONT_SIZE, "border": 1})
+
+
+def render_progress_xlsx(report: ProgressReport) -> bytes:
+    """The progress-list workbook as bytes (deterministic: the same report gives the same bytes)."""
+    buffer = io.BytesIO()
+    wb = new_xlsx(buffer)
+    wb.set_properties({"title": _clean(f"{report.plan_name} 進捗状況一覧表"), "created": FIXED_CREATED})
+    formats = _Formats(wb)
+    _list_sheet(wb, formats, report)
+    _kpi_sheet(wb, formats, report)
+    _summary_sheet(wb, formats, report)
+    wb.close()
+    return buffer.getvalue()
+
+
+def _page_setup(ws: Any, last_col: int, last_row: int, header_row: int = 2) -> None:
+    ws.set_landscape()
+    ws.set_paper(9)  # A4
+    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    ws.repeat_rows(header_row)
+    ws.fit_to_pages(1, 0)
+    ws.center_horizontally()
+    ws.print_area(0, 0, max(last_row, header_row), last_col)
+    ws.set_footer("&C&P / &N")
+    ws.freeze_panes(header_row + 1, 0)
+
+
+def _list_sheet(wb: Any, f: _Formats, report: ProgressReport) -> None:
+    ws = wb.add_worksheet(LIST_SHEET)
+    for col, width in enumerate(WIDTHS):
+        ws.set_column(col, col, width, None, {"hidden": col == 6})
+    ws.merge_range(0, 0, 0, 5, "", f.title)
+    ws.write_string(0, 0, _clean(f"{report.plan_name} 進捗状況一覧表"), f.title)
+    ws.set_row(0, 24)
+    ws.merge_range(1, 0, 1, 5, "", f.subtitle)
+    ws.write_string(1, 0, year_line(report), f.subtitle)
+    headers = ("施策番号", "名称", "内容", "所管課\n(関連課)", "進捗状況", report.notes_header, ID_HEADER)
+    for col, header in enumerate(headers):
+        ws.write_string(2, col, header, f.header)
+    ws.set_row(2, row_height(2))
+    if report.flagged_departments:
+        ws.set_header("&L&9" + flagged_legend(report.flagged_departments).replace("&", "&&"))
+    full_width = sum(WIDTHS[:6])
+    r = 3
+    for goal in report.goals:
+        r = _group_row(ws, r, goal.title, f.goal, full_width)
+        for area in goal.areas:
+            r = _group_row(ws, r, area.title, f.area, full_width)
+            for row in area.rows:
+                r = _measure_rows(ws, r, row, f)
+    _page_setup(ws, 5, r - 1)
+
+
+def _group_row(ws: Any, r: int, title: str, fmt: Any, width: float) -> int:
+    text = _clean(title)
+    ws.merge_range(r, 0, r, 5, "", fmt)
+    ws.write_string(r, 0, text, fmt)
+    ws.set_row(r, row_height(len(wrap(text, width))))
+    return r + 1
+
+
+def _measure_rows(ws: Any, r: int, row: MeasureRow, f: _Formats) -> int:
+    """Write one measure; more than one sheet row only when its text exceeds Excel's row height limit."""
+    m = row.measure
+    cells = (m.number, m.name, m.content, owners_text(row), row.status, "\n".join(note_lines(row.history)))
+    pieces = [_chunks(_clean(text), WIDTHS[col]) for col, text in enumerate(cells)]
+    text_fmt, center_fmt = (f.flag_text, f.flag_center) if row.flagged else (f.text, f.center)
+    for part in range(max(len(p) for p in pieces)):
+        lines = 1
+        for col, column_pieces in enumerate(pieces):
+            text = column_pieces[part] if part < len(column_pieces) else ""
+            ws.write_string(r, col, text, center_fmt if col in (0, 4) else text_fmt)
+            lines = max(lines, len(wrap(text, WIDTHS[col])))
+        ws.write_string(r, 6, _clean(m.id))
+        ws.set_row(r, row_height(lines))
+        r += 1
+    return r
+
+
+def _kpi_headers(report: ProgressReport) -> list[str]:
+    years = [f"{fy_label(y, report.reiwa_for_2019)}実績" for y in report.years]
+    return [
+        "KPI_ID",
+        "基本目標",
+        "施策",
+        "指標名",
+        "単位",
+        "基準値",
+        "基準年度",
+        *years,
+        "目標値",
+        "目標年度",
+        "達成率",
+        "評価",
+        "方向",
+        "所管課",
+    ]
+
+
+def kpi_rows(report: ProgressReport) -> list[KpiRow]:
+    """Every KPI / 数値目標 row in master order."""
+    rows: list[KpiRow] = []
+    for goal in report.goals:
+        rows.extend(goal.indicators)
+        for area in goal.areas:
+            rows.extend(area.kpis)
+    return sorted(rows, key=lambda k: k.kpi.row)
+
+
+_KPI_CENTERED = frozenset({"単位", "基準年度", "目標年度", "評価", "方向"})
+
+
+def _year(report: ProgressReport, fy: int | None) -> str:
+    return fy_label(fy, report.reiwa_for_2019) if fy else MISSING
+
+
+def _kpi_sheet(wb: Any, f: _Formats, report: ProgressReport) -> None:
+    ws = wb.add_worksheet(KPI_SHEET)
+    headers = _kpi_headers(report)
+    widths = [9, 24, 24, 28, 7, 9, 11, *[11] * len(report.years), 9, 11, 8, 6, 6, 14]
+    for col, width in enumerate(widths):
+        ws.set_column(col, col, width)
+    last = len(headers) - 1
+    ws.merge_range(0, 0, 0, last, "", f.title)
+    ws.write_string(0, 0, _clean(f"{report.plan_name} KPI・数値目標"), f.title)
+    ws.set_row(0, 24)
+    ws.merge_range(1, 0, 1, last, "", f.subtitle)
+    ws.write_string(1, 0, year_line(report), f.subtitle)
+    for col, header in enumerate(headers):
+        ws.write_string(2, col, header, f.header)
+    ws.set_row(2, row_height(max(len(wrap(h, widths[i])) for i, h in enumerate(headers))))
+    for r, k in enumerate(kpi_rows(report), start=3):
+        kpi = k.kpi
+        cells: list[object] = [
+            kpi.id,
+            kpi.goal,
+            kpi.area,
+            kpi.name,
+            kpi.unit,
+            kpi.baseline,
+            _year(report, kpi.baseline_fy),
+            *(value for _, value in k.actuals),
+            kpi.target,
+            _year(report, kpi.target_fy),
+            k.rate,
+            k.grade or MISSING,
+            kpi.direction,
+            kpi.owner,
+        ]
+        lines = 1
+        for col, value in enumerate(cells):
+            if headers[col] == "達成率" and value is not None:
+                ws.write_number(r, col, value, f.percent)
+            elif isinstance(value, float):
+                ws.write_number(r, col, value, f.number)
+            elif value is None:
+                ws.write_string(r, col, MISSING, f.center)
+            else:
+                text = _clean(str(value))
+                centered = headers[col] in _KPI_CENTERED or text == MISSING
+                ws.write_string(r, col, text, f.center if centered else f.text)
+                lines = max(lines, len(wrap(text, widths[col])))
+        ws.set_row(r, row_height(lines))
+    _page_setup(ws, last, 2 + len(kpi_rows(report)))
+
+
+def _summary_sheet(wb: Any, f: _Formats, report: ProgressReport) -> None:
+    ws = wb.add_worksheet(SUMMARY_SHEET)
+    columns = list(report.status_columns)
+    ws.set_column(0, 0, 44)
+    ws.set_column(1, len(columns) + 1, 10)
+    ws.write_string(0, 0, _clean(f"{report.plan_name} 進捗状況の集計"), f.title)
+    ws.write_string(1, 0, year_line(report), f.subtitle)
+    header = ["基本目標", *columns, "計"]
+    for col, text in enumerate(header):
+        ws.write_string(2, col, text, f.header)
+    ws.set_row(2, row_height(1))
+    totals = [0] * len(columns)
+    r = 3
+    for count in report.status_counts:
+        ws.write_string(r, 0, _clean(count.goal), f.text)
+        ws.set_row(r, row_height(len(wrap(_clean(count.goal), 44))))
+        for col, n in enumerate(count.counts, start=1):
+            ws.write_number(r, col, n, f.count)
+            totals[col - 1] += n
+        ws.write_number(r, len(columns) + 1, sum(count.counts), f.count)
+        r += 1
+    ws.write_string(r, 0, "合計", f.plain_bold)
+    for col, n in enumerate(totals, start=1):
+        ws.write_number(r, col, n, f.plain_bold)
+    ws.write_number(r, len(columns) + 1, sum(totals), f.plain_bold)
+    if report.status_counts and columns:
+        _status_chart(wb, ws, columns, len(report.status_counts), r + 2)
+    _page_setup(ws, len(columns) + 1, r + 24)
+
+
+def _status_chart(wb: Any, ws: Any, columns: Sequence[str], goals: int, at_row: int) -> None:
+    """A stacked bar chart: one bar per goal, one series per status."""
+    chart = wb.add_chart({"type": "bar", "subtype": "stacked"})
+    first, last = 3, 3 + goals - 1
+    for col in range(1, len(columns) + 1):
+        chart.add_series(
+            {
+                "name": [SUMMARY_SHEET, 2, col],
+                "categories": [SUMMARY_SHEET, first, 0, last, 0],
+                "values": [SUMMARY_SHEET, first, col, last, col],
+                "name_font": {"name": FONT},
+            }
+        )
+    chart.set_title({"name": "基本目標別の進捗状況（取組数）", "name_font": {"name": FONT, "size": 12}})
+    chart.set_x_axis({"name": "取組数", "num_font": {"name": FONT}})
+    chart.set_y_axis({"reverse": True, "num_font": {"name": FONT}})
+    chart.set_legend({"position": "bottom", "font": {"name": FONT}})
+    chart.set_size({"width": 900, "height": 120 + 60 * goals})
+    ws.insert_chart(at_row, 0, chart)

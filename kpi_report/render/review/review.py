@@ -1,0 +1,559 @@
+"""The annual review PDF (年次報告書): cover, contents, summary, one section per 基本目標, the progress table.
+
+The review is laid out from ``templates/annual-review.html.j2`` and ``annual-review.css`` (a project's own
+``templates/`` folder overrides them) and rendered by WeasyPrint in independent parts, in parallel
+processes, joined into one PDF with continuous page numbers (see :mod:`kpi_report.render.review.weasy`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment
+from markupsafe import Markup
+
+from kpi_report import __version__
+from kpi_report.core.achievement import format_rate
+from kpi_report.core.fiscal import ERAS, fy_label
+from kpi_report.core.model import (
+    AreaSection,
+    GoalSection,
+    GradeThresholds,
+    KpiRow,
+    Measure,
+    MeasureRow,
+    Progress,
+    ProgressReport,
+)
+from kpi_report.core.project import template_problem
+from kpi_report.merge.merge import bulleted, note_lines
+from kpi_report.render.review import charts
+from kpi_report.render.review.weasy import (
+    JapaneseFont,
+    OutlineItem,
+    PartLayout,
+    RenderConfig,
+    ReviewRenderError,
+    css_string,
+    find_japanese_font,
+    finish_pdf,
+    font_face_css,
+    render_parts,
+)
+from kpi_report.render.templating import template_environment
+
+TEMPLATE = "annual-review.html.j2"
+STYLESHEET = "annual-review.css"
+UNREPORTED = "未報告"
+GRADE_COLUMNS = ("A", "B", "C", "D", "－")
+# Parts are cut at 施策 boundaries once they hold about this many estimated text lines: big enough that
+# the per-part cost (a new document, its font subset) stays small, small enough to share the work out.
+# Parts are planned for two workers whatever the machine, so the bytes never depend on the CPU count.
+PART_LINES = 600
+PLANNED_PARTS = 10
+_GOAL_SHORT = re.compile(r"^(基本目標\s*[0-9０-９ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩ一二三四五六七八九十]+)")
+
+
+@dataclass(frozen=True)
+class AreaPiece:
+    """A 施策, or a run of its measures when a very long one is split over parts."""
+
+    area: AreaSection
+    anchor: str  # id of its heading, e.g. "g1a2"
+    rows: tuple[MeasureRow, ...]
+    first: bool  # the piece starts the area: its title and KPIs are shown
+
+
+@dataclass(frozen=True)
+class GoalPiece:
+    """A 基本目標, or the run of its areas that one part holds."""
+
+    goal: GoalSection
+    anchor: str  # "g1"
+    first: bool  # the piece starts the goal: its title and 数値目標 are shown
+    areas: tuple[AreaPiece, ...]
+
+
+@dataclass(frozen=True)
+class Part:
+    """One independently rendered document of the review; each starts on a new page."""
+
+    key: str
+    kind: str  # "summary" | "goals" | "appendix"
+    goals: tuple[GoalPiece, ...] = ()
+    first: bool = False  # the first part of its kind (the appendix title is shown once)
+
+
+@dataclass(frozen=True)
+class CountRow:
+    """One 基本目標's counts in the summary tables."""
+
+    label: str
+    short: str
+    counts: tuple[int, ...]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts)
+
+
+@dataclass(frozen=True)
+class TocEntry:
+    """A line of the table of contents."""
+
+    level: int
+    title: str
+    anchor: str
+    page: int  # printed body page number
+
+
+def render_review(
+    report: ProgressReport,
+    template_dirs: Sequence[Path],
+    progress: Progress | None = None,
+    workers: int | None = None,
+) -> bytes:
+    """Render the annual review of ``report`` as PDF bytes (deterministic: same report, same bytes).
+
+    Args:
+        report: the finished progress model.
+        template_dirs: template search path, the project's overrides first (project.template_dirs).
+        progress: called as progress(label, done, total) after each rendered part.
+        workers: rendering processes; default: the usable CPUs, at most 2.
+
+    Raises:
+        ReviewRenderError: a template is missing or broken, or rendering failed.
+    """
+    font = find_japanese_font()
+    env = _environment(template_dirs)
+    try:
+        template = env.get_template(TEMPLATE)
+        stylesheet = env.loader.get_source(env, STYLESHEET)[0] if env.loader else ""
+    except Exception as exc:  # a project's template may be missing, broken or not text at all
+        raise _template_error(exc) from exc
+    context = _context(report, font)
+    parts = plan_parts(report)
+
+    def page(part: Part) -> str:
+        try:
+            return template.render(part=part, **context)
+        except Exception as exc:  # a project's template is code: it may raise anything
+            raise _template_error(exc) from exc
+
+    keyed = [(part.key, partial(page, part)) for part in parts]
+
+    def front(layouts: Mapping[str, PartLayout], first_pages: Mapping[str, int]) -> str:
+        toc = table_of_contents(report, parts, layouts, first_pages)
+        return page_front(toc)
+
+    def page_front(toc: list[TocEntry]) -> str:
+        try:
+            return template.render(part=Part("front", "front"), toc=toc, **context)
+        except Exception as exc:  # a project's template is code: it may raise anything
+            raise _template_error(exc) from exc
+
+    header = f"@page {{ @top-right {{ content: {css_string(report.plan_name)}; }} }}\n"
+    body_font = f"body {{ font-family: {css_string(font.family)}, sans-serif; }}\n"
+    dirs = [Path(d).resolve() for d in template_dirs]
+    config = RenderConfig(
+        stylesheets=(font_face_css(font) + header + body_font, stylesheet),
+        base_url=(dirs[0].as_uri() + "/") if dirs else "file:///nonexistent/",
+        allowed_roots=tuple(d for d in dirs if d.is_dir()),
+        allowed_files=(font.file,) if font.file else (),
+    )
+    rendered = render_parts(
+        keyed, front, config, workers=workers, progress=progress, front_after=last_in_contents(parts)
+    )
+    toc = table_of_contents(report, parts, rendered.layouts, rendered.first_pages)
+    offset = rendered.front_pages - 1
+    outline: list[OutlineItem] = []
+    for entry in toc:
+        parent = None
+        if entry.level == 2:
+            parent = max(i for i, item in enumerate(outline) if item.parent is None)
+        outline.append(OutlineItem(entry.title, entry.page + offset, parent))
+    metadata = {
+        "/Title": f"{report.plan_name} {report.fy_label} 実績 年次報告書",
+        "/Author": report.city,
+        "/Subject": f"{report.plan_name}の{report.fy_label}の進捗状況",
+        "/Creator": f"kpi-report {__version__}",
+        "/Producer": "kpi-report (WeasyPrint, pypdf)",
+    }
+    created = pdf_date(report.issue_date)
+    if created:
+        metadata["/CreationDate"] = metadata["/ModDate"] = created
+    links = {f"toc:{entry.anchor}": entry.page + offset for entry in toc}
+    return finish_pdf(rendered, outline, metadata, links)
+
+
+def _template_error(exc: BaseException) -> ReviewRenderError:
+    return ReviewRenderError(
+        f"年次報告書のテンプレートを処理できません（{template_problem(exc)}）。"
+        "templates/ フォルダーの変更を確認するか、削除して既定のテンプレートに戻してください。"
+    )
+
+
+def _environment(template_dirs: Sequence[Path]) -> Environment:
+    return template_environment(template_dirs)
+
+
+def value_text(value: float | None, unit: str) -> str:
+    """An actual value as printed: '1,234人', '73.2%', '1.16'; '－' when missing."""
+    if value is None:
+        return "－"
+    text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}".rstrip("0").rstrip(".")
+    return f"{text}{unit}"
+
+
+_UNBREAKABLE = re.compile(r"[^\s\u3000-\u30ff\u3400-\u9fff\uff00-\uffef]{16,}")
+
+
+def wrap_class(text: str) -> str:
+    """'w' for text with a long run that has no line-break opportunity (a URL, a code), else ''.
+
+    Only such text gets ``overflow-wrap: anywhere`` (class w): it keeps it inside its cell, and set on
+    every cell it costs about 6% of the table's layout time.
+    """
+    return "w" if _UNBREAKABLE.search(text) else ""
+
+
+def points_text(points: Sequence[str]) -> str:
+    """Note points as lines of one text (printed with white-space: pre-line), bulleted as in the list."""
+    return "\n".join(bulleted(point) for point in points)
+
+
+def notes_text(row: MeasureRow) -> str:
+    """A measure's notes of every year as lines, as in the progress list: each year's heading, then its points."""
+    return "\n".join(note_lines(row.history))
+
+
+def departments_text(measure: Measure) -> str:
+    """The owning departments, then the related ones in brackets, a line each."""
+    return "\n".join([*measure.owners, *(f"（{name}）" for name in measure.related)])
+
+
+def status_text(row: MeasureRow) -> str:
+    """This year's status, and 要確認 on a second line when the row was published despite errors."""
+    return f"{row.status}\n要確認" if row.flagged else row.status
+
+
+def goal_short(title: str) -> str:
+    """'基本目標Ⅰ' from '基本目標Ⅰ 結婚・出産…' (the first 10 characters when the title has no such prefix)."""
+    match = _GOAL_SHORT.match(title)
+    return match.group(1).replace(" ", "") if match else title[:10]
+
+
+def status_counts(report: ProgressReport) -> tuple[tuple[str, ...], list[CountRow]]:
+    """Status columns and each goal's count of measures per status.
+
+    The merge stage's 集計 (report.status_columns / status_counts) when it provides one, so the PDF and
+    the workbook count alike; otherwise the scale, then 未報告 for measures without an accepted status.
+    """
+    if report.status_columns and len(report.status_counts) == len(report.goals):
+        return report.status_columns, [
+            CountRow(goal.title, goal_short(goal.title), tuple(counts.counts))
+            for goal, counts in zip(report.goals, report.status_counts, strict=True)
+        ]
+    columns = (*report.statuses, UNREPORTED)
+    rows = []
+    for goal in report.goals:
+        counts = dict.fromkeys(columns, 0)
+        for area in goal.areas:
+            for row in area.rows:
+                counts[row.status if row.status in counts else UNREPORTED] += 1
+        rows.append(CountRow(goal.title, goal_short(goal.title), tuple(counts.values())))
+    return columns, rows
+
+
+def grade_counts(report: ProgressReport) -> list[CountRow]:
+    """Each goal's count of KPIs and 数値目標 per grade (A B C D, － for no rate)."""
+    rows = []
+    for goal in report.goals:
+        counts = dict.fromkeys(GRADE_COLUMNS, 0)
+        for kpi in (*goal.indicators, *(k for area in goal.areas for k in area.kpis)):
+            counts[kpi.grade if kpi.grade in counts else "－"] += 1
+        rows.append(CountRow(goal.title, goal_short(goal.title), tuple(counts.values())))
+    return rows
+
+
+def grade_legend(thresholds: GradeThresholds) -> str:
+    """'A: 達成率100%以上　B: 50%以上 …' from the configured thresholds."""
+
+    def pct(x: float) -> str:
+        return f"{x * 100:g}%"
+
+    return (
+        f"A: 達成率{pct(thresholds.a)}以上　B: {pct(thresholds.b)}以上　C: {pct(thresholds.c)}超　"
+        f"D: {pct(thresholds.c)}以下　－: 実績値がないなど算定できないもの"
+    )
+
+
+def _context(report: ProgressReport, font: JapaneseFont) -> dict[str, Any]:
+    """Template variables shared by every part."""
+    reiwa = report.reiwa_for_2019
+    status_columns, status_rows = status_counts(report)
+    grades = grade_counts(report)
+    status_colors = [
+        charts.UNREPORTED_COLOR if name == UNREPORTED else charts.STATUS_COLORS[i % len(charts.STATUS_COLORS)]
+        for i, name in enumerate(status_columns)
+    ]
+    grade_colors = [charts.GRADE_COLORS[g] for g in ("A", "B", "C", "D", "")]
+    years = report.years
+
+    def label(fy: int) -> str:
+        return fy_label(fy, reiwa)
+
+    def kpi_chart(row: KpiRow) -> Markup:
+        return Markup(charts.kpi_chart(row, font.family, reiwa))
+
+    def actual_values(row: KpiRow) -> list[str]:
+        of = dict(row.actuals)
+        return [value_text(of.get(fy), row.kpi.unit) for fy in years]
+
+    def common_year(rows: Sequence[KpiRow], attribute: str) -> int | None:
+        found = {getattr(row.kpi, attribute) for row in rows}
+        return found.pop() if len(found) == 1 else None
+
+    def this_year(row: MeasureRow) -> tuple[str, ...]:
+        return next((y.points for y in row.history if y.fy == report.fy), ())
+
+    return {
+        "report": report,
+        "font_family": font.family,
+        "fy_label": label,
+        "rate": format_rate,
+        "value": value_text,
+        "kpi_chart": kpi_chart,
+        "chart_legend": charts.CHART_LEGEND,
+        "common_year": common_year,
+        "year_mark": lambda fy: charts.year_mark(fy, reiwa),
+        "actual_values": actual_values,
+        "this_year": this_year,
+        "long_row": long_row,
+        "wrap": wrap_class,
+        "points_text": points_text,
+        "notes_text": notes_text,
+        "departments_text": departments_text,
+        "status_text": status_text,
+        "year_width": round(min(22.0, 105 / max(1, len(years))), 2),
+        "measure_total": sum(len(a.rows) for g in report.goals for a in g.areas),
+        "kpi_total": sum(r.total for r in grades),
+        "status_columns": status_columns,
+        "status_rows": status_rows,
+        "grade_columns": GRADE_COLUMNS,
+        "grade_rows": grades,
+        "grade_legend": grade_legend(report.grade_thresholds),
+        "status_chart": Markup(
+            charts.stacked_bars(
+                [(r.short, r.counts) for r in status_rows],
+                status_columns,
+                status_colors,
+                font.family,
+                "基本目標別の取組の進捗状況",
+            )
+        ),
+        "grade_chart": Markup(
+            charts.stacked_bars(
+                [(r.short, r.counts) for r in grades],
+                GRADE_COLUMNS,
+                grade_colors,
+                font.family,
+                "基本目標別のKPI・数値目標の評価",
+            )
+        ),
+    }
+
+
+def _lines(text: str, per_line: int) -> int:
+    return len(text) // per_line + 1
+
+
+def _appendix_cost(row: MeasureRow) -> float:
+    """Estimated text lines of a measure in the progress table (what WeasyPrint's time follows)."""
+    notes = sum(1 + sum(_lines(p, 42) for p in y.points) for y in row.history)
+    return (
+        notes + _lines(row.measure.content, 22) + _lines(row.measure.name, 11) + len(row.measure.owners) + 3
+    )
+
+
+PAGE_LINES = 40  # text lines of the progress table that surely fit on one page (47 do, header included)
+
+
+def long_row(row: MeasureRow) -> bool:
+    """Whether a measure's progress-table row may be taller than a page.
+
+    Such a row may split (break-inside: auto): kept whole, WeasyPrint would push it to a page of its own,
+    leave near-empty pages and drop the repeated header while it breaks it anyway.
+    """
+    notes = sum(1 + sum(_lines(p, 42) for p in y.points) for y in row.history)
+    return (
+        max(notes, _lines(row.measure.content, 22), len(row.measure.owners) + len(row.measure.related))
+        > PAGE_LINES
+    )
+
+
+def _section_cost(row: MeasureRow) -> float:
+    """Estimated text lines of a measure in its goal section (this year's notes: the latest year)."""
+    notes = sum(sum(_lines(p, 58) for p in y.points) for y in row.history[-1:])
+    return notes + _lines(row.measure.name, 16) + len(row.measure.owners) + 3
+
+
+def _kpi_cost(rows: Sequence[KpiRow]) -> float:
+    return 10.0 * len(rows)
+
+
+class _Packer:
+    """Fills parts of about ``limit`` estimated lines with goal and area pieces, in document order."""
+
+    def __init__(self, kind: str, limit: float) -> None:
+        self.kind, self.limit = kind, limit
+        self.parts: list[Part] = []
+        self.current: list[GoalPiece] = []
+        self.cost = 0.0  # estimated lines in the part being filled
+        self.pieces: list[AreaPiece] = []  # areas of the goal being packed, not yet in self.current
+        self.goal: GoalSection | None = None
+        self.goal_anchor = ""
+        self.goal_first = True
+
+    def start_goal(self, goal: GoalSection, anchor: str) -> None:
+        self.goal, self.goal_anchor, self.goal_first, self.pieces = goal, anchor, True, []
+
+    def flush_goal(self) -> None:
+        if self.pieces and self.goal is not None:
+            self.current.append(GoalPiece(self.goal, self.goal_anchor, self.goal_first, tuple(self.pieces)))
+            self.pieces, self.goal_first = [], False
+
+    def close(self) -> None:
+        self.flush_goal()
+        if self.current:
+            key = f"{self.kind}{len(self.parts) + 1}"
+            self.parts.append(Part(key, self.kind, tuple(self.current), first=not self.parts))
+        self.current, self.cost = [], 0.0
+
+    def add_area(self, area: AreaSection, anchor: str, head: float, costs: Sequence[float]) -> None:
+        """Add a 施策 (its title and KPIs cost ``head`` lines, its measures ``costs``)."""
+        total = head + sum(costs)
+        if self.cost + total > self.limit * 1.25 and self.cost > self.limit * 0.4:
+            self.close()
+        if total <= self.limit * 1.5:
+            self.pieces.append(AreaPiece(area, anchor, area.rows, True))
+            self.cost += total
+            return
+        start, first = 0, True  # a very long 施策: split between its measures
+        self.cost += head
+        for i, lines in enumerate(costs):
+            if self.cost + lines > self.limit and i > start:
+                self.pieces.append(AreaPiece(area, anchor, area.rows[start:i], first))
+                self.close()
+                start, first, self.cost = i, False, 2.0
+            self.cost += lines
+        self.pieces.append(AreaPiece(area, anchor, area.rows[start:], first))
+
+
+def _split(
+    report: ProgressReport,
+    row_cost: Callable[[MeasureRow], float],
+    limit: float,
+    kind: str,
+    break_goals: bool,
+) -> list[Part]:
+    """Cut the goals into parts of about ``limit`` lines, at 施策 boundaries (inside a very long 施策 if needed).
+
+    With ``break_goals``, a part also ends where a 基本目標 ends (each goal section starts a page anyway,
+    so nothing is lost, and parts stay aligned with the chapters).
+    """
+    packer = _Packer(kind, limit)
+    sections = kind == "goals"
+    for gi, goal in enumerate(report.goals, start=1):
+        packer.start_goal(goal, f"g{gi}")
+        goal_head = (_kpi_cost(goal.indicators) if sections else 0) + 2
+        for ai, area in enumerate(goal.areas, start=1):
+            head = (_kpi_cost(area.kpis) if sections else 0) + 2 + (goal_head if ai == 1 else 0)
+            packer.add_area(area, f"g{gi}a{ai}", head, [row_cost(r) for r in area.rows])
+        packer.flush_goal()
+        if break_goals and packer.cost > limit * 0.6:
+            packer.close()
+    packer.close()
+    return packer.parts
+
+
+def plan_parts(report: ProgressReport) -> list[Part]:
+    """The review's parts in document order: summary, goal sections, progress-table slices."""
+    section_total = sum(_section_cost(r) for g in report.goals for a in g.areas for r in a.rows)
+    appendix_total = sum(_appendix_cost(r) for g in report.goals for a in g.areas for r in a.rows)
+    limit = max(PART_LINES, (section_total + appendix_total) / PLANNED_PARTS)
+    return [
+        Part("summary", "summary", first=True),
+        *_split(report, _section_cost, limit, "goals", break_goals=True),
+        # smaller parts last: the workers then run out of work at nearly the same time
+        *_split(report, _appendix_cost, limit * 0.75, "appendix", break_goals=False),
+    ]
+
+
+def last_in_contents(parts: Sequence[Part]) -> str:
+    """The key of the last part that holds a heading listed in the contents (later parts add none)."""
+    listed = [p.key for p in parts if p.kind != "appendix" or p.first or any(g.first for g in p.goals)]
+    return listed[-1] if listed else parts[-1].key
+
+
+def table_of_contents(
+    report: ProgressReport,
+    parts: Sequence[Part],
+    layouts: Mapping[str, PartLayout],
+    first_pages: Mapping[str, int],
+) -> list[TocEntry]:
+    """Contents lines with the body page number where each section starts (from the parts' layouts)."""
+    where: dict[str, int] = {}
+    for part in parts:
+        if part.key not in first_pages:  # laid out later than the contents needed
+            break
+        layout = layouts[part.key]
+        for anchor, index in layout.anchors.items():
+            where.setdefault(anchor, first_pages[part.key] + index)
+    missing = [
+        a for a in ("summary", *(f"g{gi}" for gi in range(1, len(report.goals) + 1))) if a not in where
+    ]
+    if missing:  # a project's template dropped the headings the contents point to
+        raise _template_error(
+            ValueError(f'目次が指す見出し id="{missing[0]}" がテンプレートの出力にありません')
+        )
+    entries = [TocEntry(1, "概要", "summary", where["summary"])]
+    for gi, goal in enumerate(report.goals, start=1):
+        entries.append(TocEntry(1, goal.title, f"g{gi}", where[f"g{gi}"]))
+        for ai, area in enumerate(goal.areas, start=1):
+            anchor = f"g{gi}a{ai}"
+            if anchor in where:
+                entries.append(TocEntry(2, area.title, anchor, where[anchor]))
+    if "appendix" in where:
+        entries.append(TocEntry(1, f"資料　{report.plan_name} 進捗状況一覧表", "appendix", where["appendix"]))
+        for gi, goal in enumerate(report.goals, start=1):
+            anchor = f"ap-g{gi}"
+            if anchor in where:
+                entries.append(TocEntry(2, goal.title, anchor, where[anchor]))
+    return entries
+
+
+_ERA_DATE = re.compile(r"^(昭和|平成|令和)(元|\d{1,2})年(\d{1,2})月(?:(\d{1,2})日)?$")
+_WESTERN_DATE = re.compile(r"^(\d{4})[年/\-.](\d{1,2})(?:[月/\-.](\d{1,2})日?)?月?$")
+
+
+def pdf_date(issue_date: str) -> str | None:
+    """PDF date 'D:20200601000000' from the issue date as written ('令和2年6月', '2020年6月1日'); None if unreadable."""
+    text = issue_date.strip().replace(" ", "")
+    era = _ERA_DATE.match(text)
+    if era:
+        year = ERAS[era.group(1)][0] + (1 if era.group(2) == "元" else int(era.group(2))) - 1
+        month, day = int(era.group(3)), int(era.group(4) or 1)
+    else:
+        western = _WESTERN_DATE.match(text)
+        if not western:
+            return None
+        year, month, day = int(western.group(1)), int(western.group(2)), int(western.group(3) or 1)
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return None
+    return f"D:{year:04d}{month:02d}{day:02d}000000"

@@ -1,0 +1,709 @@
+"""WeasyPrint plumbing for the annual review: the Japanese font, a safe URL fetcher, parts rendered in
+parallel processes with continuous page numbers, and the deterministic merge of their PDFs.
+
+Why parts: WeasyPrint lays a document out in one Python thread, and long tables are its slow case. The
+review is cut into independent parts (summary, goal sections, slices of the progress table), each a
+small HTML document starting on a new page. Workers lay parts out as they come; a part's page count
+and anchors are known right after layout, so its first page number is known as soon as every earlier
+part is laid out. Only then are its margin boxes (running header, footer ``- n -``) made and its PDF
+written: layout never waits for numbering. The cover and table of contents are rendered last, when
+every page number is known, and all PDFs are joined with pypdf into one file with an outline and page
+labels. Every step is deterministic, so identical inputs give identical bytes.
+"""
+
+from __future__ import annotations
+
+import copy
+import gc
+import importlib.util
+import io
+import mimetypes
+import multiprocessing
+import os
+import shutil
+import subprocess
+import traceback
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from functools import lru_cache, partial
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+from types import FunctionType
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+from xml.etree import ElementTree
+
+import cssselect2
+import tinyhtml5
+import weasyprint.layout as weasy_layout
+import weasyprint.layout.page as weasy_page
+from pypdf import PdfReader, PdfWriter
+from pypdf.constants import PageLabelStyle
+from pypdf.generic import ArrayObject, NameObject, NumberObject
+from weasyprint import CSS, HTML
+from weasyprint.layout.background import layout_box_backgrounds
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from kpi_report.core.errors import KpiReportError
+from kpi_report.core.model import Progress
+
+PACKAGED_FONT_FAMILY = "IPAexGothic"
+PREFERRED_INSTALLED_FAMILIES = ("Noto Sans CJK JP", "IPAexGothic")
+FRONT = "front"  # key of the cover + table of contents part
+
+
+class ReviewRenderError(KpiReportError):
+    """The annual review PDF could not be rendered."""
+
+
+class RefusedURLError(ValueError):
+    """A document asked for a URL outside the packaged assets; it was not fetched."""
+
+
+@dataclass(frozen=True)
+class JapaneseFont:
+    """The Japanese font the review uses: an installed family, or a font file loaded with @font-face."""
+
+    family: str
+    file: Path | None = None  # set when the font is not installed and comes from the file
+
+
+def packaged_font_file() -> Path | None:
+    """IPAexGothic shipped by the japanize-matplotlib package (found without importing it)."""
+    spec = importlib.util.find_spec("japanize_matplotlib")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        candidate = Path(folder) / "fonts" / "ipaexg.ttf"
+        if candidate.is_file():
+            return candidate.resolve()
+    return None
+
+
+def _installed_family(family: str) -> bool:
+    """Whether fontconfig has ``family`` itself (fc-match falls back to another family otherwise)."""
+    fc_match = shutil.which("fc-match")
+    if not fc_match:
+        return False
+    try:
+        found = subprocess.run(
+            [fc_match, "-f", "%{family}", f"{family}:lang=ja"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return family in found.split(",")
+
+
+@lru_cache(maxsize=1)
+def find_japanese_font() -> JapaneseFont:
+    """An installed Noto Sans CJK JP / IPAexGothic when fontconfig has one, else the packaged IPAexGothic.
+
+    Raises:
+        ReviewRenderError: no Japanese font at all (japanize-matplotlib missing from the install).
+    """
+    for family in PREFERRED_INSTALLED_FAMILIES:
+        if _installed_family(family):
+            return JapaneseFont(family)
+    font = packaged_font_file()
+    if font is None:
+        raise ReviewRenderError(
+            "日本語フォントが見つかりません。kpi-report を依存パッケージ（japanize-matplotlib）ごと"
+            "インストールし直すか、Noto Sans CJK JP をインストールしてください。"
+        )
+    return JapaneseFont(PACKAGED_FONT_FAMILY, font)
+
+
+def font_face_css(font: JapaneseFont) -> str:
+    """The @font-face rule loading a packaged font file ('' for an installed family)."""
+    if font.file is None:
+        return ""
+    return f'@font-face {{ font-family: "{font.family}"; src: url("{font.file.as_uri()}"); }}\n'
+
+
+def css_string(text: str) -> str:
+    """``text`` as a quoted CSS string: every character but letters and digits hex-escaped."""
+    return '"' + "".join(ch if ch.isalnum() else f"\\{ord(ch):x} " for ch in text) + '"'
+
+
+class SafeURLFetcher(URLFetcher):  # type: ignore[misc]
+    """Fetches only ``data:`` URLs and files inside the allowed folders or equal to an allowed file.
+
+    Everything else — http(s), ftp, other files such as file:///etc/passwd, link-local addresses — is
+    refused before any connection or file access, and recorded in :attr:`refused`.
+    """
+
+    def __init__(self, allowed_roots: Sequence[Path], allowed_files: Sequence[Path] = ()) -> None:
+        super().__init__(allowed_protocols=("data",), allow_redirects=False, fail_on_errors=False)
+        self.allowed_roots = tuple(Path(p).resolve() for p in allowed_roots)
+        self.allowed_files = frozenset(Path(p).resolve() for p in allowed_files)
+        self.requests: list[str] = []  # every URL WeasyPrint asked for
+        self.refused: list[str] = []  # the ones refused
+
+    def _allowed_path(self, url: str) -> Path | None:
+        parts = urlsplit(url)
+        if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost"):
+            return None
+        try:
+            path = Path(url2pathname(parts.path)).resolve(strict=True)
+        except (OSError, RuntimeError, ValueError):
+            return None
+        if not path.is_file():
+            return None
+        if path in self.allowed_files or any(path.is_relative_to(root) for root in self.allowed_roots):
+            return path
+        return None
+
+    def fetch(self, url: str, headers: Mapping[str, str] | None = None) -> URLFetcherResponse:
+        """Return the resource of an allowed URL; raise :class:`RefusedURLError` for any other."""
+        self.requests.append(url)
+        if url[:5].lower() == "data:":
+            return super().fetch(url, headers)
+        path = self._allowed_path(url)
+        if path is None:
+            self.refused.append(url)
+            raise RefusedURLError(
+                f"kpi-report は {url[:80]} を読み込みません（同梱の資源以外は取得しません）。"
+            )
+        mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(path.as_uri(), body=path.read_bytes(), headers={"Content-Type": mime})
+
+
+@contextmanager
+def _deferred_margin_boxes() -> Iterator[list[tuple[Any, Any, Any]]]:
+    """Lay a document out without its margin boxes, keeping what is needed to make them later.
+
+    Relies on WeasyPrint 70.0 internals (pinned in pyproject.toml): ``layout_document`` makes each
+    page's margin boxes last, after the whole document is paginated, through
+    ``weasyprint.layout.make_margin_boxes(context, page, state)``.
+    """
+    held: list[tuple[Any, Any, Any]] = []
+    original = weasy_layout.make_margin_boxes
+
+    def hold(context: Any, page: Any, state: Any) -> tuple[()]:
+        held.append((context, page, copy.deepcopy(state)))
+        return ()
+
+    weasy_layout.make_margin_boxes = hold
+    try:
+        yield held
+    finally:
+        weasy_layout.make_margin_boxes = original
+
+
+def _make_margin_boxes(held: list[tuple[Any, Any, Any]], page_offset: int) -> None:
+    """Make the held pages' margin boxes with the page counter shifted by ``page_offset``."""
+    make = weasy_page.make_margin_boxes
+    for context, page, state in held:
+        counters = state[1]
+        counters["page"] = [value + page_offset for value in counters.get("page", [0])]
+        margin_boxes = tuple(make(context, page, state))
+        page.children = (*page.children, *margin_boxes)
+        for box in margin_boxes:  # the rest of the page had its backgrounds laid out already
+            layout_box_backgrounds(page, box, context.get_image_from_uri)
+
+
+# A small user-agent stylesheet replacing WeasyPrint's full HTML5 one for the review's own documents: the
+# full sheet's attribute and pseudo-class selectors ([dir], [hidden], :is(…), :link …) are matched against
+# every element and cost about a fifth of the layout time of a long table. Tag selectors only; the
+# review's CSS sets the rest. A city template may rely on these defaults and nothing more.
+REVIEW_UA_CSS = """
+head, style, script, title, meta, link, template { display: none }
+html, body, div, section, article, header, footer, nav, main, figure, figcaption, address, blockquote,
+p, h1, h2, h3, h4, h5, h6, ol, ul, dl, dt, dd, hr, pre { display: block }
+li { display: list-item }
+table { display: table }
+caption { display: table-caption }
+colgroup { display: table-column-group }
+col { display: table-column }
+thead { display: table-header-group }
+tbody { display: table-row-group }
+tfoot { display: table-footer-group }
+tr { display: table-row }
+td, th { display: table-cell }
+h1, h2, h3, h4, h5, h6, b, strong, th { font-weight: bold }
+i, em { font-style: italic }
+small, sub, sup { font-size: smaller }
+sub { vertical-align: sub }
+sup { vertical-align: super }
+ol, ul { padding-left: 2em }
+ol { list-style-type: decimal }
+ul { list-style-type: disc }
+pre { white-space: pre }
+br::before { content: "\\A"; white-space: pre-line }
+"""
+
+
+@lru_cache(maxsize=1)
+def _review_ua() -> CSS:
+    return CSS(string=REVIEW_UA_CSS)
+
+
+class _ReviewHTML(HTML):  # type: ignore[misc]
+    """An HTML document styled with :data:`REVIEW_UA_CSS` instead of the full HTML5 UA stylesheet, and
+    parsed with the C XML parser when the markup is well-formed (the templates write XHTML-style void
+    elements), which is several times faster than WeasyPrint's pure-Python HTML5 parser. Markup that is
+    not well-formed (a city's own template) goes through the HTML5 parser as usual.
+    """
+
+    def __init__(self, html: str, base_url: str, url_fetcher: URLFetcher) -> None:
+        try:
+            root = ElementTree.fromstring(html)
+        except ElementTree.ParseError:
+            root = tinyhtml5.parse(html, namespace_html_elements=False)
+        if root.tag != "html":  # XHTML namespace, or not a page: let the HTML5 parser decide
+            root = tinyhtml5.parse(html, namespace_html_elements=False)
+        # the attributes HTML.__init__ (WeasyPrint 70.0) sets after parsing
+        self.base_url = base_url
+        self.url_fetcher = url_fetcher
+        self.media_type = "print"
+        self.wrapper_element = cssselect2.ElementWrapper.from_html_root(root, content_language=None)
+        self.etree_element = self.wrapper_element.etree_element
+
+    def _ua_stylesheets(self, forms: bool = False) -> list[CSS]:
+        return [_review_ua()]
+
+
+T = TypeVar("T")
+
+
+def _call(fn: Callable[[], T]) -> T:
+    return fn()
+
+
+# CPython 3.11+ keeps Python frames on per-thread stack chunks of 16 KiB, and frees a chunk (munmap) as
+# soon as the frame at its start returns. WeasyPrint's layout and drawing recurse deeply, and when a chunk
+# boundary falls where its inner calls come and go, every call maps and unmaps a chunk: about 20,000
+# mmap/munmap pairs and their page faults per part, a fifth of the layout time (measured with strace; how
+# bad depends on where the boundaries fall). Calling the renderer through a function whose frame reserves
+# a big value stack puts it at the start of one large chunk (2 MiB) with room for the whole recursion.
+# Only the frame size changes, so the output is the same; on other interpreters it is a plain call.
+ROOMY_STACK_SLOTS = 1 << 17
+_with_roomy_stack = FunctionType(
+    _call.__code__.replace(co_stacksize=_call.__code__.co_stacksize + ROOMY_STACK_SLOTS),
+    _call.__globals__,
+    "_with_roomy_stack",
+)
+
+
+def with_roomy_stack(fn: Callable[[], T]) -> T:
+    """``fn()``, run with a large Python frame stack chunk (see :data:`ROOMY_STACK_SLOTS`)."""
+    result: T = _with_roomy_stack(fn)
+    return result
+
+
+@dataclass(frozen=True)
+class RenderConfig:
+    """What every part shares: stylesheets (CSS text, cascade order), base URL, fetcher allowances."""
+
+    stylesheets: tuple[str, ...]
+    base_url: str
+    allowed_roots: tuple[Path, ...]
+    allowed_files: tuple[Path, ...] = ()
+
+
+@dataclass(frozen=True)
+class PartLayout:
+    """A laid-out part: its page count and the page (0-based, within the part) of each anchor."""
+
+    pages: int
+    anchors: dict[str, int] = field(default_factory=dict)
+
+
+class PartRenderer:
+    """Renders parts in one process: layout first, margin boxes and PDF once the first page number is known."""
+
+    def __init__(self, config: RenderConfig) -> None:
+        self.config = config
+        self.fetcher = SafeURLFetcher(config.allowed_roots, config.allowed_files)
+        self.font_config = FontConfiguration()
+        self.stylesheets = [
+            CSS(string=text, base_url=config.base_url, url_fetcher=self.fetcher, font_config=self.font_config)
+            for text in config.stylesheets
+        ]
+        self._held: dict[str, tuple[Any, list[tuple[Any, Any, Any]]]] = {}
+        self._gc_paused = False
+        self._finished_since_collect = 0
+
+    # WeasyPrint allocates millions of small objects per part and keeps them until the part is written.
+    # Left on, the cyclic GC traverses them again and again while they are alive (~6% of the time); it
+    # is paused while parts are held and run once when they are released (a part leaves ~10 MB of cycles).
+    def _pause_gc(self) -> None:
+        if not self._gc_paused and gc.isenabled():
+            gc.disable()
+            self._gc_paused = True
+
+    def _collect(self) -> None:
+        self._finished_since_collect += 1
+        if self._held and self._finished_since_collect < 3:
+            return
+        gc.collect(1)  # the young generations: what was allocated since the last collection
+        self._finished_since_collect = 0
+        self._resume_gc()
+
+    def _resume_gc(self) -> None:
+        if not self._held and self._gc_paused:
+            gc.enable()
+            self._gc_paused = False
+
+    def layout(self, key: str, html: str) -> PartLayout:
+        """Lay out part ``key``; keep it until :meth:`finish`."""
+        self._pause_gc()
+        try:
+            with _deferred_margin_boxes() as held:
+                document = with_roomy_stack(
+                    lambda: _ReviewHTML(html, self.config.base_url, self.fetcher).render(
+                        stylesheets=self.stylesheets, font_config=self.font_config
+                    )
+                )
+        except BaseException:
+            self._resume_gc()  # a failed layout holds nothing: the caller's process gets its GC back
+            raise
+        anchors: dict[str, int] = {}
+        for index, page in enumerate(document.pages):
+            for name in page.anchors:
+                anchors.setdefault(name, index)
+        self._held[key] = (document, held)
+        return PartLayout(len(document.pages), anchors)
+
+    def finish(self, key: str, first_page_number: int) -> bytes:
+        """Number the pages of part ``key`` from ``first_page_number`` and return its PDF."""
+        document, held = self._held.pop(key)
+        self._pause_gc()
+        try:
+            _make_margin_boxes(held, first_page_number - 1)
+            pdf: bytes = with_roomy_stack(document.write_pdf)
+        finally:
+            del document, held
+            self._collect()
+        return pdf
+
+
+def _worker(conn: Connection, config: RenderConfig) -> None:
+    """Worker process loop: ('layout', key, html) → ('laid', key, PartLayout); ('finish', key, n) → ('pdf', key, bytes)."""
+    try:
+        renderer = PartRenderer(config)
+        while True:
+            message = conn.recv()
+            if message[0] == "layout":
+                conn.send(("laid", message[1], renderer.layout(message[1], message[2])))
+            elif message[0] == "finish":
+                conn.send(("pdf", message[1], renderer.finish(message[1], message[2])))
+            else:
+                break
+    except Exception:
+        with suppress(OSError):
+            conn.send(("error", "", traceback.format_exc(limit=8)))
+    finally:
+        conn.close()
+
+
+FrontBuilder = Callable[[Mapping[str, PartLayout], Mapping[str, int]], str]
+PartSource = Callable[[], str]  # a part's HTML, made when a worker is about to take it
+
+
+class _Joiner:
+    """Appends part PDFs to one PdfWriter in document order as they arrive (while workers still render).
+
+    The insertion order is always the same (parts in order, then the front matter at the start), so the
+    merged bytes do not depend on which worker finished first.
+    """
+
+    def __init__(self, keys: Sequence[str]) -> None:
+        self.writer = PdfWriter()
+        self.keys = list(keys)
+        self._pending: dict[str, bytes] = {}
+        self._next = 0
+
+    def add(self, key: str, data: bytes) -> None:
+        self._pending[key] = data
+        while self._next < len(self.keys) and self.keys[self._next] in self._pending:
+            part = self._pending.pop(self.keys[self._next])
+            self.writer.append(PdfReader(io.BytesIO(part)), import_outline=False)
+            self._next += 1
+        if self._next == len(self.keys) and FRONT in self._pending:
+            front = self._pending.pop(FRONT)
+            self.writer.merge(0, PdfReader(io.BytesIO(front)), import_outline=False)
+
+
+@dataclass
+class RenderedParts:
+    """The result of :func:`render_parts`: the joined PDF (front first) and where parts start."""
+
+    writer: PdfWriter
+    first_pages: dict[str, int]  # body page number (1-based) of each part's first page
+    layouts: dict[str, PartLayout]
+    front_pages: int
+
+
+def worker_count() -> int:
+    """Processes to render with: the CPUs this process may use, at most 2 (memory stays bounded)."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(2, cpus))
+
+
+def render_parts(
+    parts: Sequence[tuple[str, PartSource]],
+    make_front: FrontBuilder,
+    config: RenderConfig,
+    workers: int | None = None,
+    progress: Progress | None = None,
+    label: str = "年次報告書",
+    front_after: str | None = None,
+) -> RenderedParts:
+    """Render ``parts`` ((key, HTML source) in document order) and the front matter built from their layouts.
+
+    Body pages are numbered continuously from 1 across the parts; the front matter is not numbered.
+    ``make_front`` gets the layouts of the parts up to ``front_after`` (default: all of them): the front
+    matter is rendered as soon as those are known, while the last parts are still being laid out.
+    """
+    workers = worker_count() if workers is None else workers
+    total = len(parts) + 1
+    tick = (lambda done: progress(label, done, total)) if progress else (lambda done: None)
+    keys = [key for key, _ in parts]
+    needed = keys[: keys.index(front_after) + 1] if front_after in keys else keys
+    try:
+        if workers <= 1 or len(parts) <= 1:
+            return _render_sequential(parts, make_front, config, tick)
+        return _render_parallel(parts, make_front, config, min(workers, len(parts)), tick, needed)
+    except KpiReportError:
+        raise
+    except Exception as exc:  # WeasyPrint on a project's stylesheet or template may fail in any way
+        raise _render_failure(f"{type(exc).__name__}: {exc}") from exc
+
+
+def _render_failure(reason: str) -> ReviewRenderError:
+    return ReviewRenderError(
+        f"年次報告書の描画に失敗しました（{reason}）。templates/ のテンプレートや CSS を変更していれば確かめてください。"
+    )
+
+
+def _first_pages(keys: Sequence[str], layouts: Mapping[str, PartLayout]) -> dict[str, int]:
+    first, number = {}, 1
+    for key in keys:
+        if key not in layouts:
+            break
+        first[key] = number
+        number += layouts[key].pages
+    return first
+
+
+def _render_sequential(
+    parts: Sequence[tuple[str, PartSource]],
+    make_front: FrontBuilder,
+    config: RenderConfig,
+    tick: Callable[[int], None],
+) -> RenderedParts:
+    renderer = PartRenderer(config)
+    joiner = _Joiner([k for k, _ in parts])
+    layouts: dict[str, PartLayout] = {}
+    number = 1
+    for done, (key, source) in enumerate(parts, start=1):
+        layouts[key] = renderer.layout(key, source())
+        joiner.add(key, renderer.finish(key, number))
+        number += layouts[key].pages
+        tick(done)
+    first = _first_pages([k for k, _ in parts], layouts)
+    front = renderer.layout(FRONT, make_front(layouts, first))
+    joiner.add(FRONT, renderer.finish(FRONT, 1))
+    tick(len(parts) + 1)
+    return RenderedParts(joiner.writer, first, layouts, front.pages)
+
+
+_WARM_UP_HTML = (
+    '<html lang="ja"><body><h1>年次報告書</h1><table><thead><tr><th>番号</th></tr></thead><tbody><tr><td>'
+    '<p>・実施状況 123人 45.6%</p></td></tr></tbody></table><svg xmlns="http://www.w3.org/2000/svg" '
+    'viewBox="0 0 10 10" width="10" height="10"><path d="M0 0H5"/><circle cx="5" cy="5" r="2"/>'
+    '<text x="1" y="9">目標</text></svg></body></html>'
+)
+_warmed_up = False
+
+
+def _warm_up(config: RenderConfig) -> None:
+    """Render a tiny document once in this process before forking workers.
+
+    WeasyPrint's first render in a process pays one-time costs (cffi parses C type declarations on first
+    use, fonts are opened); done here once, the forked workers inherit them instead of paying each.
+    """
+    global _warmed_up
+    if not _warmed_up:
+        renderer = PartRenderer(config)
+        renderer.layout("warm-up", _WARM_UP_HTML)
+        renderer.finish("warm-up", 1)
+        _warmed_up = True
+
+
+def _render_parallel(
+    parts: Sequence[tuple[str, PartSource]],
+    make_front: FrontBuilder,
+    config: RenderConfig,
+    workers: int,
+    tick: Callable[[int], None],
+    needed: Sequence[str],
+) -> RenderedParts:
+    fork = "fork" in multiprocessing.get_all_start_methods()
+    context: Any = multiprocessing.get_context("fork" if fork else "spawn")
+    if fork:
+        _warm_up(config)
+    keys = [k for k, _ in parts]
+    source_of: dict[str, PartSource] = dict(parts)
+    todo: deque[str] = deque(keys)
+    layouts: dict[str, PartLayout] = {}
+    holder: dict[str, int] = {}  # part key -> worker index holding its layout
+    done: set[str] = set()
+    joiner = _Joiner(keys)
+    busy: dict[int, bool] = {}
+    conns: list[Connection] = []
+    procs = []
+    front_queued = False
+    finished = False
+    try:
+        for _ in range(workers):
+            parent_end, child_end = context.Pipe()
+            proc = context.Process(target=_worker, args=(child_end, config), daemon=True)
+            proc.start()
+            child_end.close()
+            conns.append(parent_end)
+            procs.append(proc)
+            busy[len(conns) - 1] = False
+
+        def dispatch() -> None:
+            first = _first_pages(keys, layouts)
+            for w, conn in enumerate(conns):
+                if busy[w]:
+                    continue
+                ready = [
+                    k for k, h in holder.items() if h == w and k not in done and (k in first or k == FRONT)
+                ]
+                if ready:
+                    key = min(ready, key=lambda k: -1 if k == FRONT else keys.index(k))
+                    conn.send(("finish", key, first.get(key, 1)))
+                    holder[key] = -1
+                elif todo:
+                    key = todo.popleft()
+                    html = prepared.pop(key, None)
+                    conn.send(("layout", key, source_of[key]() if html is None else html))
+                else:
+                    continue
+                busy[w] = True
+
+        def prepare() -> None:
+            """Make the next parts' HTML while the workers are busy, so a free worker never waits for it."""
+            for key in list(todo)[:workers]:
+                if key not in prepared:
+                    prepared[key] = source_of[key]()
+
+        prepared: dict[str, str] = {}
+        joined = 0
+        dispatch()
+        while len(done) < len(keys) + 1:
+            arrived: list[tuple[str, bytes]] = []
+            for conn in wait(conns):
+                assert isinstance(conn, Connection)
+                w = conns.index(conn)
+                try:
+                    kind, key, payload = conn.recv()
+                except EOFError as exc:
+                    raise ReviewRenderError("年次報告書の描画プロセスが異常終了しました。") from exc
+                busy[w] = False
+                if kind == "error":  # the worker's traceback: its last line says what failed
+                    lines = [line for line in str(payload).splitlines() if line.strip()]
+                    failure = _render_failure(lines[-1].strip() if lines else "不明なエラー")
+                    failure.add_note(str(payload))
+                    raise failure
+                if kind == "laid":
+                    layouts[key] = payload
+                    holder[key] = w
+                else:
+                    done.add(key)
+                    arrived.append((key, payload))
+                if not front_queued and all(k in layouts for k in needed):
+                    # exactly the needed layouts, whichever later parts happen to be laid out already
+                    given = {k: layouts[k] for k in needed}
+                    source_of[FRONT] = partial(make_front, given, _first_pages(needed, given))
+                    todo.appendleft(FRONT)
+                    front_queued = True
+            dispatch()  # first give the workers their next step, then join and prepare meanwhile
+            for key, pdf in arrived:
+                joiner.add(key, pdf)
+                joined += 1
+                tick(joined)
+            prepare()
+        for conn in conns:
+            conn.send(("stop", "", None))
+        finished = True
+    finally:
+        for conn in conns:
+            conn.close()
+        for proc in procs:
+            if (
+                not finished
+            ):  # a failure: workers wait on pipes that forked siblings keep open, so end them now
+                proc.terminate()
+            proc.join(timeout=5)
+            if proc.is_alive():
+                proc.terminate()
+    first = _first_pages(keys, layouts)
+    return RenderedParts(joiner.writer, first, layouts, layouts[FRONT].pages)
+
+
+@dataclass(frozen=True)
+class OutlineItem:
+    """A PDF bookmark: title, page index in the merged file, parent bookmark index (or None)."""
+
+    title: str
+    page_index: int
+    parent: int | None = None
+
+
+def finish_pdf(
+    rendered: RenderedParts,
+    outline: Sequence[OutlineItem],
+    metadata: Mapping[str, str],
+    links: Mapping[str, int] | None = None,
+) -> bytes:
+    """The joined PDF's bytes, with bookmarks, page labels (front pages unnumbered, body from 1), metadata.
+
+    ``links`` maps URI link targets written in the front matter (e.g. ``toc:g1``) to the page index they
+    should jump to: those annotations become internal GoTo links.
+    """
+    writer, front_pages = rendered.writer, rendered.front_pages
+    total = len(writer.pages)
+    if front_pages:
+        writer.set_page_label(0, front_pages - 1, prefix="表紙・目次")
+    if total > front_pages:
+        writer.set_page_label(front_pages, total - 1, style=PageLabelStyle.DECIMAL, start=1)
+    if links:
+        _internal_links(writer, front_pages, links)
+    added: list[Any] = []
+    for item in outline:
+        parent = added[item.parent] if item.parent is not None else None
+        added.append(writer.add_outline_item(title=item.title, page_number=item.page_index, parent=parent))
+    writer.add_metadata(dict(metadata))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _internal_links(writer: PdfWriter, front_pages: int, links: Mapping[str, int]) -> None:
+    """Turn the front matter's ``toc:`` URI links into GoTo links to pages of the merged file."""
+    for page in writer.pages[:front_pages]:
+        for ref in page.get("/Annots", ArrayObject()) or []:
+            annot = ref.get_object()
+            action = annot.get("/A")
+            uri = str(action.get("/URI", "")) if action is not None else ""
+            if uri not in links:
+                continue
+            target = writer.pages[links[uri]].indirect_reference
+            del annot["/A"]
+            annot[NameObject("/Dest")] = ArrayObject([target, NameObject("/Fit")])
+            annot[NameObject("/Border")] = ArrayObject([NumberObject(0), NumberObject(0), NumberObject(0)])
+            annot.pop("/BS", None)

@@ -1,0 +1,756 @@
+"""`kpi-report check`: validate the department workbooks returned for one fiscal year (bad-inputs #1-#21).
+
+Every file in ``inputs/<FY>/`` first goes through :mod:`kpi_report.intake.workbook` (what it is, is it safe); the cells of
+its sheets 進捗 and KPI are then matched to the master by ID, never by position, and judged after normalisation.
+Findings are data; entries are kept even from files with errors (``build`` decides), except where keeping them
+would mean guessing: a duplicated ID, two workbooks for one department, a form made for another year or
+department. Nothing in ``inputs/`` is ever modified.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from kpi_report.core.findings import make_finding
+from kpi_report.core.fiscal import fy_label, parse_fy
+from kpi_report.core.model import CheckReport, Finding, KpiEntry, MeasureEntry, Plan, Progress, Submission
+from kpi_report.core.project import Project
+from kpi_report.core.values import EXCEL_CELL_LIMIT, clean_text, normalize_choice, parse_number, split_notes
+from kpi_report.forms.writer import (
+    ACTUAL_COLUMN,
+    FORM_VERSION,
+    KPI_ID_COLUMN,
+    KPI_SHEET,
+    MEASURE_ID_COLUMN,
+    META_DEPARTMENT,
+    META_FORMAT,
+    META_FY,
+    META_KPI_IDS,
+    META_MASTER,
+    META_MEASURE_IDS,
+    META_SHEET,
+    NOTES_COLUMN,
+    PROGRESS_SHEET,
+    REMARKS_COLUMN,
+    STATUS_COLUMN,
+    form_filename,
+)
+from kpi_report.intake.workbook import Cell, Intake, Sheet, take_in
+from kpi_report.plan.master import cell_text, load_plan
+from kpi_report.validate.outputs import write_check_outputs
+
+__all__ = ["CheckRun", "check_year", "department_from_name", "run_check", "write_check_outputs"]
+
+CODES: tuple[str, ...] = (  # the finding codes check gives besides intake's (findings.CATALOGUE, README)
+    "missing-submission",
+    "duplicate-submission",
+    "unknown-department",
+    "no-form-record",
+    "form-version",
+    "wrong-fiscal-year",
+    "wrong-department",
+    "master-changed",
+    "past-master-changed",
+    "past-department",
+    "older-master",
+    "missing-sheet",
+    "missing-column",
+    "missing-id",
+    "duplicate-id",
+    "unknown-id",
+    "not-owned",
+    "missing-measure",
+    "missing-kpi",
+    "status-missing",
+    "status-not-in-scale",
+    "notes-missing",
+    "notes-too-long",
+    "actual-not-reported",
+    "actual-not-a-number",
+    "formula-without-value",
+    "excel-error-value",
+    "master-text-edited",
+    "text-cleaned",
+    "merged-cells",
+    "hidden-row",
+    "hidden-column",
+    "hidden-sheet",
+    "data-outside-table",
+)
+HEADER_SCAN_ROWS = 20  # the header row is looked for in the first rows, not assumed
+WANTED_SHEETS = frozenset({PROGRESS_SHEET, KPI_SHEET, META_SHEET})
+_EDIT_COMPARED = {PROGRESS_SHEET: ("名称", "内容"), KPI_SHEET: ("指標名",)}  # locked master columns (#4)
+
+
+def normalize_name(text: str) -> str:
+    """How a department name or a file-name stem is compared: NFKC, spaces removed."""
+    return "".join(unicodedata.normalize("NFKC", text).split())
+
+
+def cell_ref(row: int, col: int) -> str:
+    """(4, 12) → 'L4'."""
+    letters = ""
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return f"{letters}{row}"
+
+
+@dataclass
+class _FileResult:
+    """One file's findings and entries, before the batch-level checks (duplicates, missing departments)."""
+
+    file: str
+    sha256: str
+    department: str = ""
+    skipped: bool = False
+    usable: bool = True  # False: entries would be a guess (made for another year or department)
+    findings: list[Finding] = field(default_factory=list)
+    measures: list[MeasureEntry] = field(default_factory=list)
+    kpis: list[KpiEntry] = field(default_factory=list)
+
+
+def check_year(
+    project: Project, plan: Plan, fy: int, progress: Progress | None = None, past: bool = False
+) -> CheckReport:
+    """Check every file in ``inputs/<FY>/`` against the master; inputs are only read.
+
+    A missing folder is not an exception: every department is then a missing submission.
+
+    Args:
+        project: the project folder.
+        plan: the loaded master.
+        fy: the fiscal year whose submissions to check.
+        progress: called after each file as ``progress(label, done, total)``.
+        past: ``fy`` is an earlier year, read for the history: a form made from the master of its time is
+            read as it is (measures and KPIs added, removed or reassigned since are a warning, not errors).
+
+    Returns:
+        Findings (per file in name order, then the missing submissions), entries, submissions, and the
+        departments that sent nothing.
+    """
+    files = project.input_files(fy)
+    label = f"{fy_label(fy, plan.settings.reiwa_for_2019)}の提出を確認"
+    results: list[_FileResult] = []
+    for done, (name, path) in enumerate(files.items(), start=1):
+        if path.is_dir():
+            results.append(_skipped_folder(name))
+        else:
+            try:
+                results.append(_WorkbookCheck(path, name, plan, fy, past).run())
+            except Exception as exc:  # whatever one file does, the rest of the batch is checked
+                result = _FileResult(name, "")
+                reason = f"読み取り中の予期しないエラー {type(exc).__name__}"
+                result.findings.append(make_finding("unreadable-file", reason=reason))
+                result.department = department_from_name(name, plan)
+                results.append(result)
+        if progress is not None:
+            progress(label, done, len(files))
+    _flag_duplicate_submissions(results)
+    submitted = {r.department for r in results if r.department and not r.skipped}
+    if past:  # a department renamed since sent its past forms under its old name: its IDs are there
+        sent = {e.measure_id for r in results if r.usable for e in r.measures}
+        sent |= {e.kpi_id for r in results if r.usable for e in r.kpis}
+        submitted |= {
+            d
+            for d in plan.departments
+            if any(m.id in sent for m in plan.measures_of(d)) or any(k.id in sent for k in plan.kpis_of(d))
+        }
+    missing = tuple(d for d in plan.departments if d not in submitted)
+    findings: list[Finding] = []
+    submissions: list[Submission] = []
+    measure_entries: list[MeasureEntry] = []
+    kpi_entries: list[KpiEntry] = []
+    for result in results:
+        own = [
+            dataclasses.replace(f, file=result.file, department=result.department) for f in result.findings
+        ]
+        findings.extend(own)
+        if result.skipped:
+            continue
+        submissions.append(
+            Submission(
+                file=result.file,
+                department=result.department,
+                sha256=result.sha256,
+                errors=sum(f.severity == "error" for f in own),
+                warnings=sum(f.severity == "warning" for f in own),
+            )
+        )
+        if result.usable:
+            measure_entries.extend(result.measures)
+            kpi_entries.extend(result.kpis)
+    findings.extend(make_finding("missing-submission", department=d, value=d, name=d, fy=fy) for d in missing)
+    return CheckReport(
+        fy=fy,
+        findings=tuple(findings),
+        measure_entries=tuple(measure_entries),
+        kpi_entries=tuple(kpi_entries),
+        submissions=tuple(submissions),
+        missing_departments=missing,
+    )
+
+
+@dataclass(frozen=True)
+class CheckRun:
+    """What `kpi-report check` did: the plan it checked against, the report, the files written."""
+
+    plan: Plan
+    report: CheckReport
+    files: tuple[Path, ...]
+
+
+def run_check(project: Project, fy: int, progress: Progress | None = None) -> CheckRun:
+    """Load the master, check ``inputs/<FY>/`` and write ``outputs/<FY>/check/``.
+
+    Raises:
+        MasterError: the master is missing or has problems.
+        OutputError: an output could not be written.
+    """
+    plan = load_plan(project.master)
+    report = check_year(project, plan, fy, progress=progress)
+    files = write_check_outputs(report, project, plan)
+    return CheckRun(plan=plan, report=report, files=tuple(files))
+
+
+def _skipped_folder(name: str) -> _FileResult:
+    result = _FileResult(name, "", skipped=True)
+    result.findings.append(make_finding("skipped-file", reason="フォルダー（中は読みません）"))
+    return result
+
+
+def _flag_duplicate_submissions(results: list[_FileResult]) -> None:
+    """Two workbooks for one department: an error on each, naming the others; neither one's entries are used."""
+    by_department: dict[str, list[_FileResult]] = {}
+    for result in results:
+        if result.department and not result.skipped:
+            by_department.setdefault(result.department, []).append(result)
+    for department, group in by_department.items():
+        if len(group) < 2:
+            continue
+        for result in group:
+            others = "、".join(o.file for o in group if o is not result)
+            result.findings.insert(0, make_finding("duplicate-submission", name=department, others=others))
+            result.usable = False
+
+
+def department_from_name(file: str, plan: Plan) -> str:
+    """The department whose name (or form file name) equals the file name's stem, else ""."""
+    stem = normalize_name(PurePosixPath(file).stem)
+    for department in plan.departments:
+        if stem in (normalize_name(department), normalize_name(form_filename(department)[:-5])):
+            return department
+    return ""
+
+
+class _WorkbookCheck:
+    """The checks of one file: intake, the form record (_meta), then the sheets 進捗 and KPI."""
+
+    def __init__(self, path: Path, name: str, plan: Plan, fy: int, past: bool = False) -> None:
+        self.path, self.plan, self.fy, self.past = path, plan, fy, past
+        self.file = name
+        self.findings: list[Finding] = []
+        # a past year's form made from another master: the measure and KPI IDs it was made with
+        self.form_ids: frozenset[str] | None = None
+        self.past_department = False  # a past year's form of a department the master no longer has
+
+    def run(self) -> _FileResult:
+        intake = take_in(self.path, WANTED_SHEETS)
+        self.findings.extend(intake.findings)
+        result = _FileResult(self.file, intake.sha256, skipped=intake.kind == "skipped")
+        if intake.kind == "skipped":
+            result.findings = self.findings
+            return result
+        by_name = department_from_name(self.file, self.plan)
+        if not intake.readable:
+            result.department = by_name  # so a broken file is not also reported as a missing submission
+            result.findings = self.findings
+            return result
+        department, usable = self._identify(intake, by_name)
+        result.department, result.usable = department, usable
+        known = department in self.plan.departments
+        self._check_hidden_sheets(intake)
+        measures = self.plan.measures_of(department) if known else ()
+        kpis = self.plan.kpis_of(department) if known else ()
+        if PROGRESS_SHEET in intake.sheets:
+            result.measures = self._check_progress(intake.sheets[PROGRESS_SHEET], department, known)
+        elif measures or not known:
+            self._missing_sheet(PROGRESS_SHEET, intake)
+        if KPI_SHEET in intake.sheets:
+            result.kpis = self._check_kpis(intake.sheets[KPI_SHEET], department, known)
+        elif kpis:
+            self._missing_sheet(KPI_SHEET, intake)
+        if not known and not self.past_department:
+            result.usable = False
+        result.findings = self.findings
+        return result
+
+    # -- identification ------------------------------------------------------------------------------
+
+    def _identify(self, intake: Intake, by_name: str) -> tuple[str, bool]:
+        """The department the workbook is for, and whether its entries may be used."""
+        meta = _meta_record(intake.sheets.get(META_SHEET))
+        if not meta:
+            if by_name:
+                self.findings.append(make_finding("no-form-record", name=by_name))
+                return by_name, True
+            self.findings.append(
+                make_finding(
+                    "unknown-department",
+                    reason=f"調査票の記録（_meta）がなく、ファイル名「{PurePosixPath(self.file).stem}」も所管課名ではありません",
+                )
+            )
+            return "", False
+        usable = True
+        version = meta.get(META_FORMAT, "")
+        if version != FORM_VERSION:
+            self.findings.append(make_finding("form-version", value=version, expected=FORM_VERSION))
+        made_fy = _meta_fy(meta.get(META_FY, ""))
+        if made_fy != self.fy:
+            reiwa = self.plan.settings.reiwa_for_2019
+            made = fy_label(made_fy, reiwa) if made_fy else f"年度「{meta.get(META_FY, '')}」"
+            self.findings.append(
+                make_finding(
+                    "wrong-fiscal-year",
+                    value=meta.get(META_FY, ""),
+                    made=made,
+                    expected=fy_label(self.fy, reiwa),
+                )
+            )
+            usable = False
+        department = meta.get(META_DEPARTMENT, "")
+        if department not in self.plan.departments and self.past and department and usable:
+            # a past year's form of a department renamed or merged since: its rows are still that year's record
+            self.form_ids = _meta_ids(meta)
+            self.past_department = True
+            label = fy_label(self.fy, self.plan.settings.reiwa_for_2019)
+            self.findings.append(make_finding("past-department", value=department, fy=label))
+            return department, True
+        if department not in self.plan.departments:
+            self.findings.append(
+                make_finding(
+                    "unknown-department",
+                    value=department,
+                    reason=f"調査票の所管課「{department}」はマスターにありません",
+                )
+            )
+            return department, False
+        if by_name and by_name != department:
+            self.findings.append(
+                make_finding(
+                    "wrong-department", value=department, name=PurePosixPath(self.file).stem, made=department
+                )
+            )
+            usable = False
+        if meta.get(META_MASTER, "") != self.plan.sha256:
+            self._compare_master(meta, department)
+        return department, usable
+
+    def _compare_master(self, meta: dict[str, str], department: str) -> None:
+        """#7: a form made from another master: an error when this department's IDs changed, else a warning.
+
+        In a past year the form is read with the IDs it was made with, and a change is a warning."""
+        changes: list[str] = []
+        for key, current, label in (
+            (META_MEASURE_IDS, [m.id for m in self.plan.measures_of(department)], "取組"),
+            (META_KPI_IDS, [k.id for k in self.plan.kpis_of(department)], "KPI"),
+        ):
+            made = [i for i in meta.get(key, "").split("\n") if i]
+            added = [i for i in current if i not in made]
+            removed = [i for i in made if i not in current]
+            if added:
+                changes.append(f"{label}の追加: {'、'.join(added)}")
+            if removed:
+                changes.append(f"{label}の削除: {'、'.join(removed)}")
+        if changes and self.past:
+            self.form_ids = _meta_ids(meta)
+            label = fy_label(self.fy, self.plan.settings.reiwa_for_2019)
+            self.findings.append(make_finding("past-master-changed", changes="／".join(changes), fy=label))
+        elif changes:
+            self.findings.append(make_finding("master-changed", changes="／".join(changes)))
+        else:
+            self.findings.append(make_finding("older-master"))
+
+    def _expected(self, item_id: str) -> bool:
+        """Whether a row for this master ID belongs in the form (a past form: only if it was made with it)."""
+        return self.form_ids is None or item_id in self.form_ids
+
+    def _check_hidden_sheets(self, intake: Intake) -> None:
+        for name, state in intake.sheet_states:
+            if state != "visible" and name != META_SHEET:
+                self.findings.append(make_finding("hidden-sheet", sheet=name))
+
+    def _missing_sheet(self, sheet: str, intake: Intake) -> None:
+        found = "、".join(f"『{n}』" for n, state in intake.sheet_states if state == "visible") or "なし"
+        self.findings.append(make_finding("missing-sheet", sheet=sheet, found=found))
+
+    # -- the sheets ------------------------------------------------------------------------------------
+
+    def _check_progress(self, sheet: Sheet, department: str, known: bool) -> list[MeasureEntry]:
+        table = _Table.find(sheet, MEASURE_ID_COLUMN, (STATUS_COLUMN, NOTES_COLUMN), self)
+        if table is None:
+            return []
+        plan = self.plan
+        by_id = {m.id: m for m in plan.measures}
+        allowed = "、".join(plan.settings.statuses)
+        scale = {normalize_choice(s): s for s in plan.settings.statuses}
+        limit = min(EXCEL_CELL_LIMIT, plan.settings.notes_max_chars)
+        entries: list[MeasureEntry] = []
+        for row, measure_id in table.rows():
+            measure = by_id.get(measure_id)
+            if measure is not None and (department in measure.owners or not known):
+                table.compare_master(row, measure_id, {"名称": measure.name, "内容": measure.content})
+            status = ""
+            status_text = table.text(row, STATUS_COLUMN, measure_id)
+            if status_text == "" and not table.covered(row, STATUS_COLUMN):
+                table.report(row, STATUS_COLUMN, "status-missing", measure_id, "", allowed=allowed)
+            elif status_text:
+                status = scale.get(normalize_choice(status_text), "")
+                if not status:
+                    table.report(
+                        row, STATUS_COLUMN, "status-not-in-scale", measure_id, status_text, allowed=allowed
+                    )
+            notes = table.text(row, NOTES_COLUMN, measure_id)
+            if notes == "" and not table.covered(row, NOTES_COLUMN):
+                table.report(row, NOTES_COLUMN, "notes-missing", measure_id, "")
+            else:
+                table.check_length(row, NOTES_COLUMN, measure_id, notes, limit)
+            self._check_id(table, row, measure_id, measure.owners if measure else None, known, department)
+            entries.append(
+                MeasureEntry(
+                    fy=self.fy,
+                    department=department,
+                    measure_id=measure_id,
+                    status=status,
+                    notes=split_notes(notes or ""),
+                    file=self.file,
+                    row=row,
+                )
+            )
+        duplicated = table.flag_duplicates()
+        if known:
+            for measure in plan.measures_of(department):
+                if measure.id not in table.seen and self._expected(measure.id):
+                    table.late(make_finding("missing-measure", item_id=measure.id, title=measure.name))
+        table.finish()
+        return [e for e in entries if e.measure_id not in duplicated]
+
+    def _check_kpis(self, sheet: Sheet, department: str, known: bool) -> list[KpiEntry]:
+        table = _Table.find(sheet, KPI_ID_COLUMN, (ACTUAL_COLUMN,), self, optional=(REMARKS_COLUMN,))
+        if table is None:
+            return []
+        by_id = {k.id: k for k in self.plan.kpis}
+        entries: list[KpiEntry] = []
+        for row, kpi_id in table.rows():
+            kpi = by_id.get(kpi_id)
+            if kpi is not None and (kpi.owner == department or not known):
+                table.compare_master(row, kpi_id, {"指標名": kpi.name})
+            actual, actual_text = table.number(row, ACTUAL_COLUMN, kpi_id, kpi.unit if kpi else "")
+            remarks = table.text(row, REMARKS_COLUMN, kpi_id) if REMARKS_COLUMN in table.columns else ""
+            table.check_length(row, REMARKS_COLUMN, kpi_id, remarks, EXCEL_CELL_LIMIT)
+            self._check_id(table, row, kpi_id, (kpi.owner,) if kpi else None, known, department)
+            entries.append(
+                KpiEntry(
+                    fy=self.fy,
+                    department=department,
+                    kpi_id=kpi_id,
+                    actual=actual,
+                    actual_text=actual_text,
+                    file=self.file,
+                    row=row,
+                    remarks=remarks or "",
+                )
+            )
+        duplicated = table.flag_duplicates()
+        if known:
+            for kpi in self.plan.kpis_of(department):
+                if kpi.id not in table.seen and self._expected(kpi.id):
+                    table.late(make_finding("missing-kpi", item_id=kpi.id, title=kpi.name))
+        table.finish()
+        return [e for e in entries if e.kpi_id not in duplicated]
+
+    def _check_id(
+        self,
+        table: _Table,
+        row: int,
+        item_id: str,
+        owners: tuple[str, ...] | None,
+        known: bool,
+        department: str,
+    ) -> None:
+        """#5: an ID the master does not have, or one another department owns."""
+        if self.form_ids is not None and item_id in self.form_ids:
+            return  # a past form's own row: removed or reassigned since, as its past-master-changed says
+        if owners is None:
+            table.report(row, table.id_column, "unknown-id", item_id, item_id, column=table.id_column)
+            return
+        if known and department not in owners:
+            table.report(
+                row,
+                table.id_column,
+                "not-owned",
+                item_id,
+                item_id,
+                column=table.id_column,
+                name=department,
+                owners="、".join(owners),
+            )
+
+
+def _meta_ids(meta: dict[str, str]) -> frozenset[str]:
+    """The measure and KPI IDs a form was made with (from its _meta record)."""
+    return frozenset(
+        i for key in (META_MEASURE_IDS, META_KPI_IDS) for i in meta.get(key, "").split("\n") if i
+    )
+
+
+def _meta_record(sheet: Sheet | None) -> dict[str, str]:
+    """The _meta sheet as {key: value} (column A, column B); {} when absent."""
+    if sheet is None:
+        return {}
+    record: dict[str, str] = {}
+    for (row, col), cell in sorted(sheet.cells.items()):
+        if col == 1 and isinstance(cell.value, str):
+            value = sheet.cells.get((row, 2))
+            record.setdefault(cell.value.strip(), cell_text(value.value).strip() if value else "")
+    return record
+
+
+def _meta_fy(text: str) -> int | None:
+    try:
+        return parse_fy(text)
+    except Exception:
+        return None
+
+
+class _Table:
+    """A header row found by its ID column, and the cells below it read by column name."""
+
+    def __init__(
+        self, check: _WorkbookCheck, sheet: Sheet, header_row: int, columns: dict[str, int], id_column: str
+    ) -> None:
+        self.check, self.sheet, self.header_row = check, sheet, header_row
+        self.columns, self.id_column = columns, id_column
+        self.inputs: tuple[str, ...] = ()
+        self.cell_findings: list[tuple[int, int, Finding]] = []
+        self.late_findings: list[Finding] = []
+        self.seen: dict[str, str] = {}  # ID -> its first cell
+        self.duplicates: list[tuple[int, str]] = []
+        self._covered: set[tuple[int, int]] = set()
+
+    @classmethod
+    def find(
+        cls,
+        sheet: Sheet,
+        id_column: str,
+        required: Sequence[str],
+        check: _WorkbookCheck,
+        optional: Sequence[str] = (),
+    ) -> _Table | None:
+        """Locate the header row by its ID column; report missing columns (#8), hidden input columns (#9)."""
+        key = normalize_choice(id_column)
+        head: dict[int, list[tuple[int, str]]] = {}
+        for (row, col), cell in sheet.cells.items():
+            if row <= HEADER_SCAN_ROWS and isinstance(cell.value, str) and cell.value.strip():
+                head.setdefault(row, []).append((col, normalize_choice(cell.value)))
+        for row in sorted(head):
+            if any(name == key for _, name in head[row]):
+                columns: dict[str, int] = {}
+                for col, name in sorted(head[row]):
+                    columns.setdefault(name, col)
+                table = cls(check, sheet, row, columns, id_column)
+                table._check_columns(required, optional)
+                return table
+        check.findings.append(make_finding("missing-column", sheet=sheet.name, column=id_column))
+        return None
+
+    def _check_columns(self, required: Sequence[str], optional: Sequence[str]) -> None:
+        for name in required:
+            if name not in self.columns:
+                self.check.findings.append(make_finding("missing-column", sheet=self.sheet.name, column=name))
+        self.inputs = tuple(n for n in (*required, *optional) if n in self.columns)
+        for name in self.inputs:
+            col = self.columns[name]
+            if col in self.sheet.hidden_columns:
+                self.check.findings.append(
+                    make_finding(
+                        "hidden-column",
+                        sheet=self.sheet.name,
+                        cell=cell_ref(self.header_row, col),
+                        column=name,
+                    )
+                )
+        input_cols = {self.columns[n] for n in self.inputs}
+        for r1, c1, r2, c2 in self.sheet.merged:
+            if r2 <= self.header_row or not any(c1 <= c <= c2 for c in input_cols):
+                continue
+            top_left = cell_ref(max(r1, self.header_row + 1), c1)
+            self._at(r1, c1, "merged-cells", cell=top_left, value=f"{cell_ref(r1, c1)}:{cell_ref(r2, c2)}")
+            self._covered.update(
+                (r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1) if (r, c) != (r1, c1)
+            )
+
+    def rows(self) -> Iterable[tuple[int, str]]:
+        """(row, ID) of every data row with an ID; rows with entries but no ID, hidden rows and cells outside
+        the table are reported on the way (#5, #9)."""
+        id_col = self.columns[normalize_choice(self.id_column)]
+        header_cols = set(self.columns.values())
+        input_cols = [self.columns[n] for n in self.inputs]
+        by_row: dict[int, list[int]] = {}
+        for r, c in self.sheet.cells:
+            if r > self.header_row:
+                by_row.setdefault(r, []).append(c)
+        for row in sorted(by_row):
+            for col in sorted(by_row[row]):
+                if col not in header_cols:
+                    value = self.sheet.cells[(row, col)]
+                    self._at(row, col, "data-outside-table", value=_shown(value))
+            item_id = self.text(row, self.id_column, "")
+            if not item_id:
+                if item_id == "" and any(self.sheet.cells.get((row, c)) is not None for c in input_cols):
+                    self._at(row, id_col, "missing-id", column=self.id_column)
+                continue
+            if row in self.sheet.hidden_rows:
+                self._at(row, id_col, "hidden-row", item_id=item_id, row=row)
+            if item_id in self.seen:
+                self.duplicates.append((row, item_id))
+            else:
+                self.seen[item_id] = cell_ref(row, id_col)
+            yield row, item_id
+
+    def covered(self, row: int, column: str) -> bool:
+        """Whether the cell is hidden under a merged range (its emptiness is the merge's finding)."""
+        return (row, self.columns.get(column, 0)) in self._covered
+
+    def _at(self, row: int, col: int, code: str, /, *, cell: str = "", **fields: Any) -> None:
+        """A finding at the cell (row, col) of this sheet (named ``cell`` when given), kept in reading order."""
+        finding = make_finding(code, sheet=self.sheet.name, cell=cell or cell_ref(row, col), **fields)
+        self.cell_findings.append((row, col, finding))
+
+    def report(self, row: int, at: str, code: str, item_id: str, value: object, **params: Any) -> None:
+        """A finding at the cell of column ``at`` in ``row``."""
+        self._at(row, self.columns[normalize_choice(at)], code, item_id=item_id, value=value, **params)
+
+    def check_length(self, row: int, column: str, item_id: str, text: str | None, limit: int) -> None:
+        """A text longer than ``limit`` characters (実施状況 or 備考)."""
+        if text and len(text) > limit:
+            length, most = f"{len(text):,}", f"{limit:,}"
+            self.report(
+                row, column, "notes-too-long", item_id, text, column=column, length=length, limit=most
+            )
+
+    def late(self, finding: Finding) -> None:
+        """A sheet-level finding placed after the cell findings (a missing row)."""
+        self.late_findings.append(dataclasses.replace(finding, sheet=self.sheet.name))
+
+    def text(self, row: int, column: str, item_id: str) -> str | None:
+        """A cell as cleaned text ("" when blank); None when the column is missing or the cell holds a formula
+        without value or an error value (each already reported)."""
+        col = self.columns.get(normalize_choice(column))
+        if col is None:
+            return None
+        cell = self.sheet.cells.get((row, col))
+        if cell is None:
+            return ""
+        if not self._usable(row, col, cell, item_id):
+            return None
+        value = cell.value
+        if isinstance(value, bool):
+            return "TRUE" if value else "FALSE"
+        raw = cell_text(value)
+        cleaned, changed = clean_text(raw)
+        if changed:
+            self._at(row, col, "text-cleaned", item_id=item_id, value=raw)
+        return cleaned.strip()
+
+    def number(self, row: int, column: str, item_id: str, unit: str) -> tuple[float | None, str]:
+        """A 実績値 cell (#2): (value or None, the text as written); blank and － are 'not reported'."""
+        col = self.columns.get(normalize_choice(column))
+        if col is None:
+            return None, ""
+        cell = self.sheet.cells.get((row, col))
+        if cell is None:
+            if not self.covered(row, column):
+                self._at(row, col, "actual-not-reported", item_id=item_id, how="空欄")
+            return None, ""
+        if not self._usable(row, col, cell, item_id):
+            return None, cell_text(cell.value)
+        if isinstance(cell.value, float):
+            if cell.percent:  # typed as 73.2% in Excel, stored as 0.732: the value the clerk sees
+                shown = round(cell.value * 100, 10)
+                return shown, f"{cell_text(shown)}%"
+            return cell.value, cell_text(cell.value)
+        text = self.text(row, column, item_id) or ""
+        parsed = parse_number(text, unit) if not isinstance(cell.value, bool) else None
+        if parsed is not None and parsed.ok and parsed.value is None:
+            how = f"「{text}」" if text else "空欄"
+            self._at(row, col, "actual-not-reported", item_id=item_id, value=text, how=how)
+            return None, text
+        if parsed is None or not parsed.ok:
+            self._at(row, col, "actual-not-a-number", item_id=item_id, value=text, unit=unit or "単位")
+            return None, text
+        return parsed.value, text
+
+    def _usable(self, row: int, col: int, cell: Cell, item_id: str) -> bool:
+        """#3: a formula saved without its value, or an Excel error value, is an error, never read as blank."""
+        if cell.error:
+            self._at(row, col, "excel-error-value", item_id=item_id, value=cell.value)
+            return False
+        if cell.value is None:
+            self._at(row, col, "formula-without-value", item_id=item_id, value=cell.formula)
+            return False
+        return True
+
+    def compare_master(self, row: int, item_id: str, master: dict[str, str]) -> None:
+        """#4: locked master columns edited: a warning with old and new text; the master wins."""
+        for column, expected in master.items():
+            if column not in _EDIT_COMPARED.get(self.sheet.name, ()) or column not in self.columns:
+                continue
+            cell = self.sheet.cells.get((row, self.columns[column]))
+            seen = clean_text(cell_text(cell.value))[0].strip() if cell is not None else ""
+            if seen != expected.strip():
+                self._at(
+                    row,
+                    self.columns[column],
+                    "master-text-edited",
+                    item_id=item_id,
+                    value=seen,
+                    column=column,
+                    old=_short(expected),
+                )
+
+    def flag_duplicates(self) -> set[str]:
+        """#6: the same ID twice: an error at each later row naming the first; returns the duplicated IDs."""
+        id_col = self.columns[normalize_choice(self.id_column)]
+        for row, item_id in self.duplicates:
+            self._at(
+                row,
+                id_col,
+                "duplicate-id",
+                item_id=item_id,
+                value=item_id,
+                column=self.id_column,
+                other=self.seen[item_id],
+            )
+        return {item_id for _, item_id in self.duplicates}
+
+    def finish(self) -> None:
+        """Hand the findings to the workbook check: cells in reading order, then the missing rows."""
+        ordered = sorted(self.cell_findings, key=lambda item: (item[0], item[1]))
+        self.check.findings.extend(f for _, _, f in ordered)
+        self.check.findings.extend(self.late_findings)
+
+
+def _shown(cell: Cell) -> str:
+    if cell.error or cell.value is None:
+        return cell.formula or cell_text(cell.value)
+    return cell_text(cell.value)
+
+
+def _short(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"

@@ -1,0 +1,362 @@
+"""What `check` writes to ``outputs/<FY>/check/``, and its console summary.
+
+- ``findings.xlsx``: a summary per department (submitted file, errors, warnings, state) and one row per finding,
+  filterable, header frozen;
+- ``findings.json``: the same, for programs;
+- ``feedback/<file>``: a copy of each submitted workbook with every faulty cell filled and its message attached as
+  a comment, plus a first sheet listing every finding of the file — what the planning section sends back.
+
+Every file is written atomically with deterministic bytes; the inputs are only read.
+"""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from openpyxl import load_workbook
+from openpyxl.cell.cell import MergedCell
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+
+from kpi_report import __version__
+from kpi_report.core.files import FIXED_CREATED, new_xlsx, openpyxl_bytes, write_atomic, write_json_atomic
+from kpi_report.core.fiscal import fy_label
+from kpi_report.core.model import CheckReport, Finding, Plan, Submission
+from kpi_report.core.project import Project
+from kpi_report.intake.workbook import take_in
+
+CHECK_DIR = "check"
+FEEDBACK_DIR = "feedback"
+FINDINGS_XLSX = "findings.xlsx"
+FINDINGS_JSON = "findings.json"
+FEEDBACK_SHEET = "検証結果"
+SEVERITY_LABELS = {"error": "エラー", "warning": "警告", "info": "情報"}
+_SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+_FILLS = {"error": "FFC7CE", "warning": "FFEB9C", "info": "DDEBF7"}
+_XLSX_TEXT_LIMIT = 32_767
+
+
+def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
+    """Errors first, then warnings, then notes; otherwise in report order."""
+    return sorted(findings, key=lambda f: _SEVERITY_ORDER[f.severity])
+
+
+def status_of(submission: Submission | None) -> str:
+    """A department's state: 未提出 / 要修正 / 警告あり / OK."""
+    if submission is None:
+        return "未提出"
+    if submission.errors:
+        return "要修正"
+    if submission.warnings:
+        return "警告あり"
+    return "OK"
+
+
+def department_rows(report: CheckReport, plan: Plan) -> list[dict[str, Any]]:
+    """One row per (department, submitted file) in master order, 未提出 for departments that sent nothing;
+    then files whose department is not in the master."""
+    rows: list[dict[str, Any]] = []
+    by_department: dict[str, list[Submission]] = {}
+    for s in report.submissions:
+        by_department.setdefault(s.department, []).append(s)
+    for department in plan.departments:
+        submitted: list[Submission | None] = list(by_department.get(department, [])) or [None]
+        rows.extend(_department_row(department, s) for s in submitted)
+    for department, subs in by_department.items():
+        if department not in plan.departments:
+            rows.extend(_department_row(department or "（特定できず）", s) for s in subs)
+    return rows
+
+
+def _department_row(department: str, s: Submission | None) -> dict[str, Any]:
+    return {
+        "department": department,
+        "file": s.file if s else "",
+        "errors": s.errors if s else 0,
+        "warnings": s.warnings if s else 0,
+        "status": status_of(s),
+    }
+
+
+def write_check_outputs(report: CheckReport, project: Project, plan: Plan) -> list[Path]:
+    """Write findings.xlsx, findings.json and the feedback copies to ``outputs/<FY>/check/``.
+
+    Feedback copies left from an earlier run for files no longer submitted are removed.
+
+    Returns:
+        The files written: findings.xlsx, findings.json, then the feedback copies.
+
+    Raises:
+        OutputError: a file could not be written.
+    """
+    folder = project.outputs(report.fy) / CHECK_DIR
+    rows = department_rows(report, plan)
+    written = [folder / FINDINGS_XLSX, folder / FINDINGS_JSON]
+    write_atomic(written[0], findings_workbook(report, plan, rows))
+    write_json_atomic(written[1], findings_data(report, plan, rows))
+    feedback = folder / FEEDBACK_DIR
+    copies: list[Path] = []
+    inputs = project.input_files(report.fy)
+    for submission in report.submissions:
+        if submission.file not in inputs:
+            continue
+        data = _feedback_for(inputs[submission.file], submission, report.findings)
+        if data is None:
+            continue
+        name = feedback_name(submission.file, {p.name for p in copies})
+        path = feedback / name
+        write_atomic(path, data)
+        copies.append(path)
+    if feedback.is_dir():
+        keep = {p.name for p in copies}
+        for stale in feedback.glob("*.xlsx"):
+            if stale.name not in keep and not stale.is_dir():  # a folder is not ours to delete
+                stale.unlink()
+    return written + copies
+
+
+NAME_BYTES = 255  # the longest file name most file systems take
+
+
+def feedback_name(file: str, taken: set[str]) -> str:
+    """The feedback copy's name: the input's name, always with the .xlsx extension (macros are not kept);
+    the whole name when that is taken, then a numbered one; shortened to the 255 bytes a file name may have."""
+    path = PurePosixPath(file)
+    first = (
+        (file.removesuffix(path.suffix), path.suffix)
+        if path.suffix.casefold() == ".xlsx"
+        else (path.stem, ".xlsx")
+    )
+    candidates = [first, (file, ".xlsx"), *((file, f"({n}).xlsx") for n in range(2, len(taken) + 3))]
+    for stem, ending in candidates:  # the ending (extension, number) is kept whole when the stem is shortened
+        name = stem.encode()[: NAME_BYTES - len(ending.encode())].decode(errors="ignore") + ending
+        if name not in taken:
+            return name
+    raise AssertionError("unreachable: more candidate names than taken ones")
+
+
+def findings_data(report: CheckReport, plan: Plan, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """findings.json: the fiscal year, the summary per department, the submissions and every finding."""
+    return {
+        "tool": f"kpi-report {__version__}",
+        "fy": report.fy,
+        "fy_label": fy_label(report.fy, plan.settings.reiwa_for_2019),
+        "master_sha256": plan.sha256,
+        "counts": {
+            severity: sum(f.severity == severity for f in report.findings) for severity in SEVERITY_LABELS
+        },
+        "departments": rows,
+        "missing_departments": list(report.missing_departments),
+        "submissions": [asdict(s) for s in report.submissions],
+        "findings": [asdict(f) for f in report.findings],
+    }
+
+
+def findings_workbook(report: CheckReport, plan: Plan, rows: list[dict[str, Any]]) -> bytes:
+    """findings.xlsx: sheet 所管課別 (summary) and sheet 指摘一覧 (one row per finding)."""
+    buffer = io.BytesIO()
+    wb = new_xlsx(buffer)
+    wb.set_properties(
+        {
+            "title": f"{fy_label(report.fy, plan.settings.reiwa_for_2019)} 提出ファイルの検証結果",
+            "created": FIXED_CREATED,
+        }
+    )
+    header = wb.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1, "valign": "vcenter"})
+    text = wb.add_format({"valign": "top"})
+    wrapped = wb.add_format({"text_wrap": True, "valign": "top"})
+    severity_formats = {
+        s: wb.add_format({"bg_color": f"#{_FILLS[s]}", "valign": "top"}) for s in SEVERITY_LABELS
+    }
+    state_formats = {
+        "未提出": severity_formats["error"],
+        "要修正": severity_formats["error"],
+        "警告あり": severity_formats["warning"],
+        "OK": text,
+    }
+
+    ws = wb.add_worksheet("所管課別")
+    summary_columns = (("所管課", 22), ("提出ファイル", 36), ("エラー", 8), ("警告", 8), ("状態", 10))
+    _table_header(ws, header, summary_columns)
+    for r, row in enumerate(rows, start=1):
+        ws.write_string(r, 0, row["department"], text)
+        ws.write_string(r, 1, row["file"], text)
+        ws.write_number(r, 2, row["errors"])
+        ws.write_number(r, 3, row["warnings"])
+        ws.write_string(r, 4, row["status"], state_formats[row["status"]])
+    ws.autofilter(0, 0, max(len(rows), 1), len(summary_columns) - 1)
+
+    ws = wb.add_worksheet("指摘一覧")
+    columns = (
+        ("重要度", 8),
+        ("所管課", 22),
+        ("ファイル", 28),
+        ("シート", 8),
+        ("セル", 8),
+        ("取組ID・KPI_ID", 15),
+        ("コード", 22),
+        ("内容（直し方）", 70),
+        ("入力値", 30),
+    )
+    _table_header(ws, header, columns)
+    for r, f in enumerate(report.findings, start=1):
+        value = _cut(f.value)
+        values = (f.department, f.file, f.sheet, f.cell, f.item_id, f.code)
+        ws.write_string(r, 0, SEVERITY_LABELS[f.severity], severity_formats[f.severity])
+        for c, text_value in enumerate(values, start=1):
+            ws.write_string(r, c, text_value, text)
+        ws.write_string(r, 7, f.message, wrapped)
+        ws.write_string(r, 8, value, wrapped)
+        lines = max(_lines(f.message, 68), min(_lines(value, 28), 10))
+        ws.set_row(r, min(15 * lines, 409))  # wrapped rows are not re-measured when the file is opened
+    ws.autofilter(0, 0, max(len(report.findings), 1), len(columns) - 1)
+    wb.close()
+    return buffer.getvalue()
+
+
+def _table_header(ws: Any, style: Any, columns: Sequence[tuple[str, float]]) -> None:
+    """Header row, column widths, frozen header; printed A4 landscape at page width, header on every page."""
+    for c, (name, width) in enumerate(columns):
+        ws.write_string(0, c, name, style)
+        ws.set_column(c, c, width)
+    ws.freeze_panes(1, 0)
+    ws.set_paper(9)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0)
+
+
+def _lines(text: str, width: int) -> int:
+    """Lines a wrapped cell of ``width`` (in half-width characters) needs for ``text``."""
+    return sum(-(-max(_width(line), 1) // width) for line in text.split("\n"))
+
+
+def _cut(value: str) -> str:
+    """A cell keeps at most 32,767 characters: longer values are cut with a note (the JSON keeps them whole)."""
+    if len(value) <= _XLSX_TEXT_LIMIT:
+        return value
+    note = f"…（全 {len(value):,} 文字。findings.json に全文）"
+    return value[: _XLSX_TEXT_LIMIT - len(note)] + note
+
+
+def _feedback_for(path: Path, submission: Submission, findings: Sequence[Finding]) -> bytes | None:
+    """The feedback copy of one submitted file, or None when it cannot be opened safely (or changed since)."""
+    if not path.is_file():
+        return None
+    intake = take_in(path)  # the safety checks again: openpyxl only ever opens a file that passed them
+    if not intake.readable or intake.sha256 != submission.sha256:
+        return None
+    own = [f for f in findings if f.file == submission.file]
+    if not own:
+        return intake.data  # nothing to mark: the copy is the workbook as received
+    # openpyxl may fail on a file our reader accepts: findings.xlsx still lists that file's findings
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter(
+                "ignore"
+            )  # openpyxl warns about extensions it drops; the library never prints
+            return feedback_copy(intake.data, own)
+    except Exception:
+        return None
+
+
+def feedback_copy(data: bytes, findings: Sequence[Finding]) -> bytes:
+    """A copy of a workbook with each faulty cell filled and commented, and a first sheet listing ``findings``.
+
+    Macros are not kept. The bytes are deterministic (fixed document dates and zip entry times).
+    """
+    wb = load_workbook(io.BytesIO(data))
+    by_cell: dict[tuple[str, str], list[Finding]] = {}
+    for f in findings:
+        if f.sheet and f.cell and f.sheet in wb.sheetnames:
+            by_cell.setdefault((f.sheet, f.cell), []).append(f)
+    for (sheet, ref), group in by_cell.items():
+        ws = wb[sheet]
+        cell = ws[ref]
+        if isinstance(cell, MergedCell):
+            merged = next(r for r in ws.merged_cells.ranges if ref in r)
+            cell = ws.cell(merged.min_row, merged.min_col)
+        worst = min(group, key=lambda f: _SEVERITY_ORDER[f.severity]).severity
+        cell.fill = PatternFill("solid", fgColor=_FILLS[worst])
+        comment = Comment(
+            "\n".join(f"【{SEVERITY_LABELS[f.severity]}】{f.message}" for f in group), "kpi-report"
+        )
+        comment.width, comment.height = 420, 40 + 70 * len(group)
+        cell.comment = comment
+    _findings_sheet(wb, findings)
+    return openpyxl_bytes(wb)
+
+
+def _findings_sheet(wb: Any, findings: Sequence[Finding]) -> None:
+    """The first sheet of a feedback copy: every finding of the file, errors first."""
+    ws = wb.create_sheet(FEEDBACK_SHEET, 0)
+    ws.append(["重要度", "シート", "セル", "取組ID・KPI_ID", "内容（直し方）"])
+    for f in sort_findings(findings):
+        ws.append([SEVERITY_LABELS[f.severity], f.sheet, f.cell, f.item_id, f.message])
+    if not findings:
+        ws.append(["", "", "", "", "指摘はありません。"])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="D9E1F2")
+    for column, width in zip("ABCDE", (8, 10, 8, 16, 90), strict=True):
+        ws.column_dimensions[column].width = width
+    for row in ws.iter_rows(min_row=2):
+        for cell in row[:4]:
+            cell.alignment = Alignment(vertical="top")
+        row[4].alignment = Alignment(wrap_text=True, vertical="top")
+        ws.row_dimensions[row[0].row].height = 15 * _lines(
+            str(row[4].value), 86
+        )  # wrapped rows are not re-measured on opening
+        severity = next((k for k, v in SEVERITY_LABELS.items() if v == row[0].value), "")
+        if severity:
+            row[0].fill = PatternFill("solid", fgColor=_FILLS[severity])
+    ws.freeze_panes = "A2"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
+    for sheet in wb.worksheets:
+        sheet.sheet_view.tabSelected = sheet is ws
+    wb.active = 0
+
+
+def check_summary(report: CheckReport, plan: Plan) -> str:
+    """The console summary: a table 所管課 | ファイル | エラー | 警告 | 状態, then the findings, errors first."""
+    rows = department_rows(report, plan)
+    table = [("所管課", "ファイル", "エラー", "警告", "状態")]
+    table += [
+        (r["department"], r["file"] or "－", str(r["errors"]), str(r["warnings"]), r["status"]) for r in rows
+    ]
+    widths = [max(_width(row[c]) for row in table) for c in range(len(table[0]))]
+    lines = ["  ".join(_pad(value, widths[c]) for c, value in enumerate(row)).rstrip() for row in table]
+    counts = {s: sum(f.severity == s for f in report.findings) for s in SEVERITY_LABELS}
+    lines.insert(1, "-" * (sum(widths) + 2 * (len(widths) - 1)))
+    lines.append("")
+    lines.append(
+        f"{fy_label(report.fy, plan.settings.reiwa_for_2019)}: 提出 {len(report.submissions)} 件 / "
+        f"未提出 {len(report.missing_departments)} 課 / エラー {counts['error']} 件 / "
+        f"警告 {counts['warning']} 件 / 情報 {counts['info']} 件"
+    )
+    if report.findings:
+        lines.append("")
+        for f in sort_findings(report.findings):
+            place = " ".join(p for p in (f.file, f"『{f.sheet}』" if f.sheet else "", f.cell) if p)
+            lines.append(
+                f"[{SEVERITY_LABELS[f.severity]}] {place + ': ' if place else ''}{f.message} ({f.code})"
+            )
+    return "\n".join(lines)
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
