@@ -1,4 +1,4 @@
-"""Defective department workbooks for the check tests, built by code (bad-inputs #1-#21).
+"""Defective department workbooks for the check tests, built by code (docs/security.md #1-#21).
 
 Each defect is one small function that takes a clean filled form (``src``) and writes the defective copy
 ``dst``, so a reader sees exactly what is wrong. Cell edits go through openpyxl, the way a clerk's Excel would

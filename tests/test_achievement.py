@@ -1,4 +1,4 @@
-"""Achievement rate and grade, direction-aware (domain.md)."""
+"""Achievement rate and grade, direction-aware (docs/master-format.md#rates-and-grades)."""
 
 from __future__ import annotations
 

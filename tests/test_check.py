@@ -1,4 +1,4 @@
-"""`kpi-report check`: returned department workbooks against the master, every case of bad-inputs #1-#21.
+"""`kpi-report check`: returned department workbooks against the master, every case of docs/security.md #1-#21.
 
 Each defect is injected by code (tests/defects.py) into a copy of a clean filled form and must give exactly
 the expected (cell, code) findings for that file.

@@ -1,4 +1,4 @@
-"""Achievement rate (達成率) and grade (評価) of a KPI, direction-aware (domain.md)."""
+"""Achievement rate (達成率) and grade (評価) of a KPI, direction-aware (docs/master-format.md#rates-and-grades)."""
 
 from __future__ import annotations
 

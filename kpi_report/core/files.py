@@ -106,7 +106,7 @@ _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 def new_xlsx(buffer: io.BytesIO) -> Any:
     """An xlsxwriter Workbook writing to ``buffer``: deterministic, and every string written literally.
 
-    Strings are never turned into formulas, links or numbers (bad-inputs #20).
+    Strings are never turned into formulas, links or numbers (docs/security.md#20).
     """
     workbook = xlsxwriter.Workbook(
         buffer,

@@ -1,4 +1,4 @@
-"""The project folder layout (contract.md): where inputs, outputs and templates live."""
+"""The project folder layout (docs/contract.md#the-project-folder): where inputs, outputs and templates live."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Taking a returned file in safely, before any parser sees it (bad-inputs #12-#19).
+"""Taking a returned file in safely, before any parser sees it (docs/security.md #12-#19).
 
 Every file in ``inputs/<FY>/`` goes through :func:`take_in`, which
 
@@ -38,7 +38,7 @@ from kpi_report.core.findings import make_finding
 from kpi_report.core.model import Finding
 
 Kind = Literal["xlsx", "xlsm", "skipped", "rejected"]
-CODES: tuple[str, ...] = (  # the finding codes this module gives (findings.CATALOGUE, README)
+CODES: tuple[str, ...] = (  # the finding codes this module gives (findings.CATALOGUE, docs/findings.md)
     "skipped-file",
     "empty-file",
     "unreadable-file",

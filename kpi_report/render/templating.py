@@ -1,6 +1,6 @@
 """The jinja2 environment for the output templates (progress list HTML, annual review).
 
-A project's own ``templates/`` folder overrides the packaged templates (contract.md), so a template is code
+A project's own ``templates/`` folder overrides the packaged templates (docs/templates.md), so a template is code
 that the planning section writes and the tool runs. It runs in Jinja's sandbox: no access to Python internals
 (``__class__``, ``__globals__`` …), ``range`` over at most 100,000 items, and ``*`` / ``**`` bounded so a slip
 such as ``'x' * 10**9`` or a repeated squaring is a one-line error. This stops mistakes, not a determined

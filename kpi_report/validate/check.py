@@ -1,4 +1,4 @@
-"""`kpi-report check`: validate the department workbooks returned for one fiscal year (bad-inputs #1-#21).
+"""`kpi-report check`: validate the department workbooks returned for one fiscal year (docs/security.md #1-#21).
 
 Every file in ``inputs/<FY>/`` first goes through :mod:`kpi_report.intake.workbook` (what it is, is it safe); the cells of
 its sheets 進捗 and KPI are then matched to the master by ID, never by position, and judged after normalisation.
@@ -46,7 +46,7 @@ from kpi_report.validate.outputs import write_check_outputs
 
 __all__ = ["CheckRun", "check_year", "department_from_name", "run_check", "write_check_outputs"]
 
-CODES: tuple[str, ...] = (  # the finding codes check gives besides intake's (findings.CATALOGUE, README)
+CODES: tuple[str, ...] = (  # the codes check gives besides intake's (findings.CATALOGUE, docs/findings.md)
     "missing-submission",
     "duplicate-submission",
     "unknown-department",
