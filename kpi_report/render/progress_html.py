@@ -1,7 +1,7 @@
 """Render the 進捗状況一覧表 web page (outputs/<FY>/progress-list.html) from a finished ProgressReport.
 
 The page comes from jinja2 templates (templates/progress-list.html.j2, the table macro
-templates/_progress_table.html.j2 shared with the annual review, and the CSS inlined into a <style>).
+templates/_progress_table.html.j2, which the annual review does not use, and the CSS inlined into a <style>).
 A city's own templates/ folder overrides the packaged ones. Autoescaping is on: clerk-entered text
 can never become markup, and the page makes no external request.
 """
