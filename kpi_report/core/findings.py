@@ -1,293 +1,643 @@
-"""The catalogue of finding codes: severity and Japanese message template per code."""
+"""The finding catalogue: every code the tool gives, with its severity, stage, message and how to fix it.
+
+This is the one source: :func:`make_finding` takes its messages from here, the per-stage code lists come from
+:func:`codes_of`, and the findings reference ``docs/findings.md`` is generated from it (``python -m tools.gen_docs``).
+A new code is one entry here plus its name in :data:`Code`; a typo in a code is a type error.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from kpi_report.core.model import Finding, Severity
 
-# code -> (severity, message template). Templates use str.format fields given by the caller.
-CATALOGUE: dict[str, tuple[Severity, str]] = {
-    # master (inputs/master.xlsx)
-    "master-missing-sheet": ("error", "シート『{sheet}』がありません。シート名を『{sheet}』にしてください。"),
-    "master-missing-column": (
+__all__ = ["CATALOGUE", "STAGES", "Code", "FindingKind", "Stage", "codes_of", "make_finding"]
+
+Stage = Literal["plan", "intake", "check", "merge", "diff"]
+
+# The stages in pipeline order, each with a heading for the findings reference (which commands meet it).
+STAGES: dict[Stage, str] = {
+    "plan": "マスターの読み込み（plan・forms・check・build）",
+    "intake": "提出ファイルの受け付けと安全確認（check・build、forms の前年度分）",
+    "check": "提出された調査票の検証（check・build、forms の前年度分）",
+    "merge": "一覧表へのまとめ（build）",
+    "diff": "2つの一覧表の比較（diff）",
+}
+
+Code = Literal[
+    # plan
+    "master-missing-sheet",
+    "master-missing-column",
+    "master-missing-value",
+    "master-duplicate-id",
+    "master-unknown-direction",
+    "master-not-a-number",
+    "master-bad-fiscal-year",
+    "master-unknown-category",
+    "master-kpi-unknown-goal",
+    "master-kpi-unknown-area",
+    "master-bad-setting",
+    "master-setting-conflict",
+    "master-code-as-number",
+    "master-no-measures",
+    "master-text-cleaned",
+    # intake
+    "skipped-file",
+    "empty-file",
+    "unreadable-file",
+    "file-too-large",
+    "legacy-format",
+    "encrypted-workbook",
+    "macro-workbook",
+    "wrong-extension",
+    "archive-too-many-parts",
+    "archive-too-large",
+    "archive-ratio",
+    "xml-doctype",
+    "sheet-too-large",
+    "external-link",
+    "data-connection",
+    "dde-link",
+    # check
+    "missing-submission",
+    "duplicate-submission",
+    "unknown-department",
+    "no-form-record",
+    "form-version",
+    "wrong-fiscal-year",
+    "wrong-department",
+    "master-changed",
+    "past-department",
+    "past-master-changed",
+    "older-master",
+    "missing-sheet",
+    "missing-column",
+    "missing-id",
+    "duplicate-id",
+    "unknown-id",
+    "not-owned",
+    "missing-measure",
+    "missing-kpi",
+    "status-missing",
+    "status-not-in-scale",
+    "notes-missing",
+    "notes-too-long",
+    "actual-not-reported",
+    "actual-not-a-number",
+    "formula-without-value",
+    "excel-error-value",
+    "master-text-edited",
+    "text-cleaned",
+    "merged-cells",
+    "hidden-row",
+    "hidden-column",
+    "hidden-sheet",
+    "data-outside-table",
+    # merge
+    "status-conflict",
+    # diff
+    "diff-matched-by-name",
+    "diff-duplicate-key",
+    "diff-no-kpi-sheet",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class FindingKind:
+    """One finding code: how serious, where it arises, the message shown, and what it means for the user.
+
+    ``template`` is filled with str.format: ``{cell}`` (sheet and cell), ``{sheet}``, ``{value}``, ``{item_id}``
+    and the fields the caller passes to :func:`make_finding`.
+    """
+
+    severity: Severity
+    stage: Stage
+    template: str
+    meaning: str  # what happened, in one line (findings reference)
+    fix: str  # what the user does about it (findings reference)
+
+
+CATALOGUE: dict[Code, FindingKind] = {
+    # plan: the master (inputs/master.xlsx)
+    "master-missing-sheet": FindingKind(
         "error",
+        "plan",
+        "シート『{sheet}』がありません。シート名を『{sheet}』にしてください。",
+        meaning="マスターにシート『取組』がない（名前が違う、または削除された）。",
+        fix="シート名を『取組』に戻す。",
+    ),
+    "master-missing-column": FindingKind(
+        "error",
+        "plan",
         "シート『{sheet}』に必須列「{column}」がありません。1行目の見出しに「{column}」を追加してください。",
+        meaning="マスターのシートに必須列の見出しがない（見出しの変更・列の削除）。",
+        fix="1行目に見出しを、kpi-report init で作るマスターと同じ表記で追加する。",
     ),
-    "master-missing-value": ("error", "{cell}: 「{column}」が空です。値を入力してください。"),
-    "master-duplicate-id": (
+    "master-missing-value": FindingKind(
         "error",
+        "plan",
+        "{cell}: 「{column}」が空です。値を入力してください。",
+        meaning="必須列（取組ID・名称・所管課など）が空の行がある。",
+        fix="値を入力する。",
+    ),
+    "master-duplicate-id": FindingKind(
+        "error",
+        "plan",
         "{cell}: {column}「{value}」が重複しています（{other}と同じ）。一意のIDにしてください。",
+        meaning="同じ取組ID・KPI_IDが2回ある（両方の場所を示す）。",
+        fix="どちらかのIDを変え、一意にする。",
     ),
-    "master-unknown-direction": (
+    "master-unknown-direction": FindingKind(
         "error",
+        "plan",
         "{cell}: 方向「{value}」は使えません。増加・減少・維持 のいずれかにしてください。",
+        meaning="KPIの方向が 増加・減少・維持 のどれでもない。",
+        fix="増加・減少・維持 のいずれかにする。",
     ),
-    "master-not-a-number": (
+    "master-not-a-number": FindingKind(
         "error",
+        "plan",
         "{cell}: {column}「{value}」を数値として読めません。「45人」「73.2%」「－」のように入力してください。",
+        meaning="KPIの基準値・目標値を数値として読めない。",
+        fix="「45人」「73.2%」のように数値（単位は付けてよい）で、値がなければ「－」と入力する。",
     ),
-    "master-bad-fiscal-year": ("error", "{cell}: {column}「{value}」を年度として読めません。{help}"),
-    "master-unknown-category": (
+    "master-bad-fiscal-year": FindingKind(
         "error",
+        "plan",
+        "{cell}: {column}「{value}」を年度として読めません。{help}",
+        meaning="KPIの基準年度・目標年度を年度として読めない。",
+        fix="2019、R1、令和元年度、H31 のように入力する。",
+    ),
+    "master-unknown-category": FindingKind(
+        "error",
+        "plan",
         "{cell}: 区分「{value}」は使えません。継続・新規・拡充・検討 のいずれかにしてください。",
+        meaning="取組の区分が 継続・新規・拡充・検討 のどれでもない。",
+        fix="継続・新規・拡充・検討 のいずれかにする。",
     ),
-    "master-kpi-unknown-goal": (
+    "master-kpi-unknown-goal": FindingKind(
         "error",
+        "plan",
         "{cell}: 基本目標「{value}」はシート『取組』にありません。取組シートと同じ表記にしてください。",
+        meaning="KPIの基本目標がシート『取組』にない。",
+        fix="シート『取組』と同じ表記にする。",
     ),
-    "master-kpi-unknown-area": (
+    "master-kpi-unknown-area": FindingKind(
         "error",
+        "plan",
         "{cell}: 施策「{value}」はこの基本目標の取組にありません。取組シートと同じ表記にしてください。",
+        meaning="KPIの施策が、その基本目標の取組にない。",
+        fix="シート『取組』と同じ表記にする。",
     ),
-    "master-bad-setting": ("error", "{cell}: 設定「{key}」の値「{value}」を読めません。{help}"),
-    "master-setting-conflict": ("error", "{cell}: 設定「{key}」の値「{value}」は使えません。{help}"),
-    "master-code-as-number": (
+    "master-bad-setting": FindingKind(
+        "error",
+        "plan",
+        "{cell}: 設定「{key}」の値「{value}」を読めません。{help}",
+        meaning="シート『設定』の値（年度・進捗状況の選択肢・和暦・最大文字数・評価の下限など）を読めない。",
+        fix="メッセージが示す書き方で入力し直す。",
+    ),
+    "master-setting-conflict": FindingKind(
+        "error",
+        "plan",
+        "{cell}: 設定「{key}」の値「{value}」は使えません。{help}",
+        meaning="設定どうしが合わない（終了年度が開始年度より前、評価の下限が A > B > C でない、"
+        "全角・半角や空白の違いだけの進捗状況が2つある）。",
+        fix="メッセージが示すセルの値を、メッセージのとおりに直す。",
+    ),
+    "master-code-as-number": FindingKind(
         "warning",
+        "plan",
         "{cell}: 予算事業コード「{value}」が数値として入力されています。先頭の0が消えていないか確認し、書式を「文字列」にして入力し直してください。",
+        meaning="予算事業コードが数値のセルにある（先頭の0が消えている恐れ）。",
+        fix="セルの書式を「文字列」にして入力し直す。",
     ),
-    "master-no-measures": ("error", "シート『取組』に取組が1件もありません。"),
-    "master-text-cleaned": (
+    "master-no-measures": FindingKind(
+        "error",
+        "plan",
+        "シート『取組』に取組が1件もありません。",
+        meaning="シート『取組』に取組の行が1件もない。",
+        fix="取組を入力する（記入例の行を参考に）。",
+    ),
+    "master-text-cleaned": FindingKind(
         "warning",
+        "plan",
         "{cell}: 制御文字・ゼロ幅文字などを取り除きました。表示を確認してください。",
+        meaning="マスターのセルから制御文字・ゼロ幅文字などを取り除いて読んだ。",
+        fix="表示を確かめ、マスターのセルも直しておく。",
     ),
-    # merge (build)
-    "status-conflict": (
-        "warning",
-        "取組「{item_id}」の進捗状況が所管課の間で異なります（{value}）。一覧表には筆頭所管課の「{shown}」を表示します。"
-        "所管課間で調整して同じ進捗状況を記入してください。",
+    # intake: what a returned file is, and whether it is safe to read
+    "skipped-file": FindingKind(
+        "info",
+        "intake",
+        "提出ファイルではないため読み飛ばしました（{reason}）。",
+        meaning="提出ファイルではない（ロックファイル・OS のファイル・PDF・表計算以外・フォルダー）ので読まなかった。",
+        fix="対応は不要。調査票のつもりなら .xlsx で保存し直して置く。",
     ),
-    # diff (two progress lists)
-    "diff-matched-by-name": (
-        "warning",
-        "シート『{sheet}』に取組ID列がないため、基本目標・施策・名称で照合しました。名称を変えた取組は削除と追加として"
-        "表示されます。正確に照合するには kpi-report build で作った一覧（取組ID列付き）を使ってください。",
-    ),
-    "diff-duplicate-key": (
-        "warning",
-        "{cell}: 「{value}」が一覧の中で重複しています。2件目以降は別の行として比較しました。一覧を確認してください。",
-    ),
-    "diff-no-kpi-sheet": (
-        "warning",
-        "KPIのシート（「KPI_ID」「指標名」の見出し行）がないため、KPIは比較していません。"
-        "KPIも比較するには、KPIシート付きの一覧を指定してください。",
-    ),
-    # intake (kpi_report/intake.py): what a returned file is, and whether it is safe to read
-    "skipped-file": ("info", "提出ファイルではないため読み飛ばしました（{reason}）。"),
-    "empty-file": (
+    "empty-file": FindingKind(
         "error",
+        "intake",
         "ファイルが空（0 バイト）です。保存か添付に失敗した可能性があります。Excel で開けることを確かめて、もう一度送ってもらってください。",
+        meaning="ファイルが 0 バイト（保存か添付の失敗）。",
+        fix="もう一度送ってもらう。",
     ),
-    "unreadable-file": (
+    "unreadable-file": FindingKind(
         "error",
+        "intake",
         "ファイルを読み取れません（{reason}）。ダウンロードが途中で切れたか、壊れている可能性があります。"
         "Excel で開けることを確かめ、.xlsx 形式で保存し直して送ってもらってください。",
+        meaning="途中で切れた・壊れたファイル、でたらめなバイト列、またはブックではない zip・OLE ファイル。",
+        fix="Excel で開けることを確かめ、.xlsx で保存し直して送ってもらう。",
     ),
-    "file-too-large": (
+    "file-too-large": FindingKind(
         "error",
+        "intake",
         "ファイルが {size} あり、上限 {limit} を超えるため読み取りません。調査票に記入し直して送ってもらってください。",
+        meaning="送られたファイルが上限（64 MB）を超えるので読まなかった。",
+        fix="調査票に記入し直して送ってもらう。",
     ),
-    "legacy-format": (
+    "legacy-format": FindingKind(
         "error",
+        "intake",
         "中身が {value} のファイルです（拡張子ではなく中身で判定）。このままでは読み取れません。"
         "Excel で開き、「名前を付けて保存」で「Excel ブック (*.xlsx)」を選んで保存し直して送ってください。",
+        meaning="中身が .xls（Excel 97-2003）・.ods・.xlsb・CSV（ファイル名ではなく中身で判定）。",
+        fix="「名前を付けて保存」で「Excel ブック (*.xlsx)」を選んで保存し直す。",
     ),
-    "encrypted-workbook": (
+    "encrypted-workbook": FindingKind(
         "error",
+        "intake",
         "パスワードで保護（暗号化）されたブックのため読み取れません。"
         "「ファイル → 情報 → ブックの保護 → パスワードを使用して暗号化」でパスワードを消して保存し、もう一度送ってください。",
+        meaning="パスワードで暗号化されたブック。",
+        fix="パスワードを消して保存し、もう一度送ってもらう。",
     ),
-    "macro-workbook": (
+    "macro-workbook": FindingKind(
         "warning",
+        "intake",
         "マクロ付きブックです。マクロは実行せず、セルに保存された値だけを読みました。"
         "「Excel ブック (*.xlsx)」形式で保存し直して送ってください。",
+        meaning="マクロ付きブック（.xlsm）。セルの値だけを読み、マクロは実行しない。",
+        fix="「Excel ブック (*.xlsx)」で保存し直す。",
     ),
-    "wrong-extension": (
+    "wrong-extension": FindingKind(
         "warning",
+        "intake",
         "中身は Excel ブック（.xlsx）ですが、拡張子が「{value}」です。ファイル名の拡張子を .xlsx に直してください。",
+        meaning="中身は .xlsx のブックだが拡張子が違う（読み取った）。",
+        fix="ファイル名の拡張子を .xlsx に直す。",
     ),
-    "archive-too-many-parts": (
+    "archive-too-many-parts": FindingKind(
         "error",
+        "intake",
         "ファイル内の部品が {count} 個あり、上限 {limit} 個を超えるため、安全のため読み取りません。"
         "調査票に記入し直して送ってもらってください。",
+        meaning="ブック（zip）の部品が上限（1,000 個）を超えるので読まなかった。",
+        fix="調査票に記入し直して送ってもらう。",
     ),
-    "archive-too-large": (
+    "archive-too-large": FindingKind(
         "error",
+        "intake",
         "展開後の大きさが {size} あり、上限 {limit} を超えるため、安全のため展開しません（圧縮爆弾の疑い）。"
         "調査票に記入し直して送ってもらってください。",
+        meaning="展開後の大きさが上限（64 MB）を超える（圧縮爆弾の疑い）ので展開しなかった。",
+        fix="調査票に記入し直して送ってもらう。",
     ),
-    "archive-ratio": (
+    "archive-ratio": FindingKind(
         "error",
+        "intake",
         "部品「{value}」の圧縮率が {ratio} 倍で上限 {limit} 倍を超えるため、安全のため展開しません（圧縮爆弾の疑い）。"
         "調査票に記入し直して送ってもらってください。",
+        meaning="1 MB を超える部品の圧縮率が上限（200 倍）を超える（圧縮爆弾の疑い）ので展開しなかった。",
+        fix="調査票に記入し直して送ってもらう。",
     ),
-    "xml-doctype": (
+    "xml-doctype": FindingKind(
         "error",
+        "intake",
         "部品「{value}」に DTD・エンティティ宣言があります。Excel が保存するブックには含まれないもので、"
         "安全のため読み取りません（エンティティ展開・外部ファイル参照の疑い）。調査票に記入し直して送ってもらってください。",
+        meaning="部品に DTD・エンティティ宣言がある（エンティティ展開・外部ファイル参照の疑い）ので読まなかった。",
+        fix="調査票に記入し直して送ってもらう。",
     ),
-    "sheet-too-large": (
+    "sheet-too-large": FindingKind(
         "error",
+        "intake",
         "シート『{sheet}』のセルが {limit} 個を超えるため、安全のため読み取りを中止しました。"
         "不要な行・列を削除して保存し直してください。",
+        meaning="シートのセルが上限（200,000 個）を超えたので読み取りを中止した。",
+        fix="不要な行・列を削除して保存し直す。",
     ),
-    "external-link": (
+    "external-link": FindingKind(
         "warning",
+        "intake",
         "外部ブックへのリンク（{value}）があります。リンク先は開かず、更新もしていません（保存された値を使用）。"
         "「データ → リンクの編集 → リンクの解除」でリンクを解除してください。",
+        meaning="他のブックへのリンクがある。リンク先は開かず、保存された値を使った。",
+        fix="「データ → リンクの編集 → リンクの解除」でリンクを解除する。",
     ),
-    "data-connection": (
+    "data-connection": FindingKind(
         "warning",
+        "intake",
         "外部データ接続（{value}）があります。接続は実行していません。「データ → クエリと接続」から接続を削除してください。",
+        meaning="外部データ接続がある（実行しない）。",
+        fix="「データ → クエリと接続」から接続を削除する。",
     ),
-    "dde-link": (
+    "dde-link": FindingKind(
         "warning",
+        "intake",
         "DDE リンク（{value}）があります。実行も更新もしていません。リンクを削除して保存し直してください。",
+        meaning="DDE リンクがある（実行しない）。",
+        fix="リンクを削除して保存し直す。",
     ),
-    # check (kpi_report/check.py): the returned department workbooks
-    "missing-submission": (
+    # check: the returned department workbooks
+    "missing-submission": FindingKind(
         "error",
+        "check",
         "所管課「{name}」の提出がありません。調査票（outputs/{fy}/forms/）を送り、記入して返送するよう依頼してください。",
+        meaning="取組かKPIを所管する課から提出がない。",
+        fix="調査票を送り、記入して返送するよう依頼する。",
     ),
-    "duplicate-submission": (
+    "duplicate-submission": FindingKind(
         "error",
+        "check",
         "所管課「{name}」のブックが複数あります（{others}）。どれを採用するかは推測しません。"
         "正しいもの1つだけを inputs に残してください。",
+        meaning="1つの課のブックが2つ以上ある（どれも使わない）。",
+        fix="正しいもの1つだけを inputs に残す。",
     ),
-    "unknown-department": (
+    "unknown-department": FindingKind(
         "error",
+        "check",
         "所管課を特定できません（{reason}）。kpi-report forms で作った調査票に記入するか、"
         "ファイル名を所管課名（例: 総務課.xlsx）にしてください。",
+        meaning="調査票の所管課がマスターにない、または調査票の記録のないブックのファイル名が課名ではない。",
+        fix="kpi-report forms で作った調査票に記入するか、ファイル名を所管課名（例: 総務課.xlsx）にする。",
     ),
-    "no-form-record": (
+    "no-form-record": FindingKind(
         "info",
+        "check",
         "調査票の記録（シート『_meta』）がないため、ファイル名から所管課「{name}」の提出とみなしました。",
+        meaning="調査票の記録（非表示のシート『_meta』）がないので、ファイル名の課の提出とみなした。",
+        fix="対応は不要。次からは kpi-report forms で作った調査票を使う。",
     ),
-    "form-version": (
+    "form-version": FindingKind(
         "warning",
+        "check",
         "調査票の様式「{value}」は想定（{expected}）と異なります。見出し名で読み取りました。最新の調査票を使ってください。",
+        meaning="調査票の記録にある様式の版が違う（見出し名で読み取った）。",
+        fix="最新の調査票を使う。",
     ),
-    "wrong-fiscal-year": (
+    "wrong-fiscal-year": FindingKind(
         "error",
+        "check",
         "この調査票は{made}用です（{expected}の提出として置かれています）。{expected}の調査票に記入し直してください。",
+        meaning="別の年度用に作った調査票（使わない）。",
+        fix="その年度の調査票に記入し直す。",
     ),
-    "wrong-department": (
+    "wrong-department": FindingKind(
         "error",
+        "check",
         "ファイル名は「{name}」ですが、調査票は所管課「{made}」用です。自課の調査票に記入し直すか、ファイルを確認してください。",
+        meaning="ファイル名の課と、調査票を作った課が違う（使わない）。",
+        fix="自課の調査票に記入し直すか、ファイルを確かめる。",
     ),
-    "master-changed": (
+    "master-changed": FindingKind(
         "error",
+        "check",
         "調査票の作成後にマスターの取組・KPIが変わっています（{changes}）。最新のマスターで作り直した調査票に記入し直してください。",
+        meaning="調査票を作った後に、その課の取組・KPIがマスターで変わった（追加・削除されたIDを示す）。",
+        fix="最新のマスターで作り直した調査票に記入し直す。",
     ),
-    "past-department": (
+    "past-department": FindingKind(
         "warning",
+        "check",
         "{fy}の調査票の所管課「{value}」は今のマスターにありません（組織改正で名前が変わった場合など）。過去の年度なので、調査票の取組・KPIをそのまま読みました。",
+        meaning="過去の年度の調査票の課が今のマスターにない（組織改正など）。その年度の記録として読み、"
+        "今その取組を所管する課は未提出とみなさない。",
+        fix="対応は不要。課名の変更でなければ、ファイルを確かめる。",
     ),
-    "past-master-changed": (
+    "past-master-changed": FindingKind(
         "warning",
+        "check",
         "{fy}の調査票は当時のマスターから作られています（その後の変更: {changes}）。過去の年度なので、調査票にある取組・KPIをそのまま読みました。",
+        meaning="過去の年度の調査票（build の履歴、forms の前年度分）が当時のマスターから作られている。"
+        "その後に追加・削除・移管された取組・KPIを示し、そのまま読んだ。",
+        fix="対応は不要。",
     ),
-    "older-master": (
+    "older-master": FindingKind(
         "warning",
+        "check",
         "調査票は以前のマスターから作られています（この課の取組・KPIは同じ）。記入内容はそのまま読みました。",
+        meaning="調査票が以前のマスターから作られている（この課の取組・KPIは同じなので、そのまま読んだ）。",
+        fix="対応は不要。",
     ),
-    "missing-sheet": (
+    "missing-sheet": FindingKind(
         "error",
+        "check",
         "シート『{sheet}』がありません（あるシート: {found}）。シート名を『{sheet}』に戻すか、調査票に記入し直してください。",
+        meaning="シート『進捗』か『KPI』がない、または名前が変わった（あるシートを示す）。",
+        fix="シート名を戻すか、調査票に記入し直す。",
     ),
-    "missing-column": (
+    "missing-column": FindingKind(
         "error",
+        "check",
         "シート『{sheet}』に列「{column}」がありません。見出しを「{column}」に戻すか、調査票に記入し直してください。",
+        meaning="見出し（取組ID・進捗状況・実施状況・KPI_ID・実績値）が変えられた、または列が削除された。",
+        fix="見出しを戻すか、調査票に記入し直す。",
     ),
-    "missing-id": (
+    "missing-id": FindingKind(
         "error",
+        "check",
         "{cell}: {column}が空の行に入力があります。{column}を消さず、調査票の行に記入してください。",
+        meaning="取組ID・KPI_IDが空の行に入力がある。",
+        fix="IDを消さず、調査票の行に記入する。",
     ),
-    "duplicate-id": (
+    "duplicate-id": FindingKind(
         "error",
+        "check",
         "{cell}: {column}「{value}」が2回あります（{other}と重複）。どちらが正しいかは推測しません。1行にまとめてください。",
+        meaning="1つのブックに同じIDが2回ある（両方の場所を示し、どちらの行も使わない）。",
+        fix="1行にまとめる。",
     ),
-    "unknown-id": (
+    "unknown-id": FindingKind(
         "error",
+        "check",
         "{cell}: {column}「{value}」はマスターにありません。行の追加やIDの変更をせず、調査票の行に記入してください。",
+        meaning="マスターにないID（行の追加、IDの書き換え、その後に廃止された取組）。",
+        fix="行の追加やIDの変更をせず、調査票の行に記入する。",
     ),
-    "not-owned": (
+    "not-owned": FindingKind(
         "error",
+        "check",
         "{cell}: {column}「{value}」は「{name}」の担当ではありません（所管: {owners}）。この行を削除してください。",
+        meaning="他の課が所管する取組・KPIのIDがある。",
+        fix="その行を削除する。",
     ),
-    "missing-measure": (
+    "missing-measure": FindingKind(
         "error",
+        "check",
         "取組「{item_id}」（{title}）の行がありません。行を削除せず、調査票の行に記入してください。",
+        meaning="その課の取組の行がない（削除された、またはその後マスターに追加された）。",
+        fix="行を削除せず、調査票の行に記入する。",
     ),
-    "missing-kpi": (
+    "missing-kpi": FindingKind(
         "error",
+        "check",
         "KPI「{item_id}」（{title}）の行がありません。行を削除せず、調査票の行に記入してください。",
+        meaning="その課のKPIの行がない（削除された、またはその後マスターに追加された）。",
+        fix="行を削除せず、調査票の行に記入する。",
     ),
-    "status-missing": ("error", "{cell}: 進捗状況が空です。▼から {allowed} のいずれかを選んでください。"),
-    "status-not-in-scale": (
+    "status-missing": FindingKind(
         "error",
+        "check",
+        "{cell}: 進捗状況が空です。▼から {allowed} のいずれかを選んでください。",
+        meaning="進捗状況が空。",
+        fix="▼から選ぶ。",
+    ),
+    "status-not-in-scale": FindingKind(
+        "error",
+        "check",
         "{cell}: 進捗状況「{value}」は選択肢にありません。{allowed} から選んでください。",
+        meaning="進捗状況がマスターの選択肢にない（空白の違いは同じとみなす）。選べる値を示す。",
+        fix="選択肢から選び直す。",
     ),
-    "notes-missing": (
+    "notes-missing": FindingKind(
         "warning",
+        "check",
         "{cell}: 実施状況が空です。実績がない場合は「実績なし」と書き、理由や今後の予定を続けてください。",
+        meaning="実施状況が空。",
+        fix="実績がなければ「実績なし」と書き、理由や今後の予定を続ける。",
     ),
-    "notes-too-long": (
+    "notes-too-long": FindingKind(
         "error",
+        "check",
         "{cell}: {column}が {length} 文字あり、上限 {limit} 文字を超えています（切り捨てていません）。"
         "要点を1行に1項目でまとめ、{limit} 文字以内にしてください。",
+        meaning="実施状況が設定の最大文字数（既定 2,000）か 32,767 文字を、備考が 32,767 文字を超える（切り捨てない）。",
+        fix="要点を1行に1項目でまとめ、上限以内にする。",
     ),
-    "actual-not-reported": (
+    "actual-not-reported": FindingKind(
         "warning",
+        "check",
         "{cell}: 実績値が{how}のため、未報告として扱います。集計できていれば数値だけを入力してください。",
+        meaning="実績値が空欄か「－」なので、未報告として扱う。",
+        fix="集計できていれば数値だけを入力する。",
     ),
-    "actual-not-a-number": (
+    "actual-not-a-number": FindingKind(
         "error",
+        "check",
         "{cell}: 実績値「{value}」を数値として読めません。単位（{unit}）や「約」を付けず、45 や 73.2 のように"
         "数値だけを入力してください。未集計の場合は空欄にし、備考に理由を書いてください。",
+        meaning="実績値が数値ではない文字（「約50」「集計中」など）。推測して数値にはしない。",
+        fix="数値だけを入力する。未集計なら空欄にし、備考に理由を書く。",
     ),
-    "formula-without-value": (
+    "formula-without-value": FindingKind(
         "error",
+        "check",
         "{cell}: 数式「{value}」の計算結果が保存されていません。数式ではなく値を入力するか、Excel で開いて保存し直してください。",
+        meaning="計算結果が保存されていない数式（Excel 以外のプログラムで保存されたブック）。",
+        fix="値を入力するか、Excel で開いて保存し直す。",
     ),
-    "excel-error-value": (
+    "excel-error-value": FindingKind(
         "error",
+        "check",
         "{cell}: Excel のエラー値「{value}」が入っています。数式を直すか、値を入力してください。",
+        meaning="セルに #DIV/0!・#REF! などのエラー値がある。",
+        fix="数式を直すか、値を入力する。",
     ),
-    "master-text-edited": (
+    "master-text-edited": FindingKind(
         "warning",
+        "check",
         "{cell}: マスターの{column}が書き換えられています。マスターの内容を使います（マスター: 「{old}」／調査票: 「{value}」）。"
         "変更が必要なら企画課に連絡してください。",
+        meaning="マスターから写した列（名称・内容・指標名）が書き換えられた（新旧を示し、マスターを使う）。",
+        fix="変更が必要なら企画課に連絡する。",
     ),
-    "text-cleaned": (
+    "text-cleaned": FindingKind(
         "warning",
+        "check",
         "{cell}: 制御文字・ゼロ幅文字・改行しない空白を取り除いて読みました。内容を確認してください。",
+        meaning="制御文字・ゼロ幅文字・改行しない空白を取り除いて読んだ。",
+        fix="内容を確かめる。",
     ),
-    "merged-cells": (
+    "merged-cells": FindingKind(
         "error",
+        "check",
         "{cell}: 入力欄のセルが結合されています（{value}）。値がずれないよう結合は読み替えません。結合を解除し、各セルに入力してください。",
+        meaning="入力欄のセルが結合されている（値を隣のセルにずらして読むことはしない）。",
+        fix="結合を解除し、各セルに入力する。",
     ),
-    "hidden-row": (
+    "hidden-row": FindingKind(
         "warning",
+        "check",
         "{cell}: {row}行目が非表示ですが入力があります（読み取りました）。再表示して内容を確認してください。",
+        meaning="入力のある行が非表示（読み取った）。",
+        fix="再表示して内容を確かめる。",
     ),
-    "hidden-column": (
+    "hidden-column": FindingKind(
         "warning",
+        "check",
         "{cell}: 入力列「{column}」が非表示です（読み取りました）。再表示して内容を確認してください。",
+        meaning="入力列が非表示（読み取った）。",
+        fix="再表示して内容を確かめる。",
     ),
-    "hidden-sheet": (
+    "hidden-sheet": FindingKind(
         "warning",
+        "check",
         "非表示のシート『{sheet}』があります。中身は読み取っていません。不要なら削除してください。",
+        meaning="調査票にない非表示のシートがある（読まない）。",
+        fix="不要なら削除する。",
     ),
-    "data-outside-table": (
+    "data-outside-table": FindingKind(
         "warning",
+        "check",
         "{cell}: 表の外（見出しのない列）に入力「{value}」があります。この値は読み取っていません。実施状況や備考に書いてください。",
+        meaning="見出しのない列に値がある（XFD1048576 のような遠いセルも含む。読まない）。",
+        fix="実施状況や備考に書く。",
+    ),
+    # merge: the published table
+    "status-conflict": FindingKind(
+        "warning",
+        "merge",
+        "取組「{item_id}」の進捗状況が所管課の間で異なります（{value}）。一覧表には筆頭所管課の「{shown}」を表示します。"
+        "所管課間で調整して同じ進捗状況を記入してください。",
+        meaning="複数の課が所管する取組で、課ごとに進捗状況が違う（一覧表には筆頭所管課の値を表示）。",
+        fix="所管課の間で調整し、同じ進捗状況を記入する。",
+    ),
+    # diff: two progress lists
+    "diff-matched-by-name": FindingKind(
+        "warning",
+        "diff",
+        "シート『{sheet}』に取組ID列がないため、基本目標・施策・名称で照合しました。名称を変えた取組は削除と追加として"
+        "表示されます。正確に照合するには kpi-report build で作った一覧（取組ID列付き）を使ってください。",
+        meaning="一覧に取組ID列がないので、基本目標・施策・名称で照合した（名称を変えた取組は削除と追加になる）。",
+        fix="kpi-report build で作った一覧（取組ID列付き）を使う。",
+    ),
+    "diff-duplicate-key": FindingKind(
+        "warning",
+        "diff",
+        "{cell}: 「{value}」が一覧の中で重複しています。2件目以降は別の行として比較しました。一覧を確認してください。",
+        meaning="照合に使うIDか名称が一覧の中で重複している（2件目以降は別の行として比較した）。",
+        fix="一覧を確かめる。",
+    ),
+    "diff-no-kpi-sheet": FindingKind(
+        "warning",
+        "diff",
+        "KPIのシート（「KPI_ID」「指標名」の見出し行）がないため、KPIは比較していません。"
+        "KPIも比較するには、KPIシート付きの一覧を指定してください。",
+        meaning="一覧にKPIのシートがないので、KPIは比較していない。",
+        fix="KPIも比較するなら、KPIシート付きの一覧を指定する。",
     ),
 }
 
 
+def codes_of(stage: Stage) -> tuple[Code, ...]:
+    """The codes a stage gives, in catalogue order."""
+    return tuple(code for code, kind in CATALOGUE.items() if kind.stage == stage)
+
+
 def make_finding(
-    code: str,
+    code: Code,
     *,
     file: str = "",
     sheet: str = "",
@@ -298,13 +648,13 @@ def make_finding(
     **params: Any,
 ) -> Finding:
     """Build a Finding from the catalogue; ``params`` fill the message template."""
-    severity, template = CATALOGUE[code]
+    kind = CATALOGUE[code]
     text_value = "" if value is None else str(value)
     where = f"シート『{sheet}』{cell}" if sheet and cell else cell
-    message = template.format(sheet=sheet, cell=where, value=text_value, item_id=item_id, **params)
+    message = kind.template.format(sheet=sheet, cell=where, value=text_value, item_id=item_id, **params)
     return Finding(
         code=code,
-        severity=severity,
+        severity=kind.severity,
         message=message,
         file=file,
         sheet=sheet,

@@ -34,28 +34,10 @@ import olefile
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 from defusedxml.ElementTree import DefusedXMLParser
 
-from kpi_report.core.findings import make_finding
+from kpi_report.core.findings import Code, make_finding
 from kpi_report.core.model import Finding
 
 Kind = Literal["xlsx", "xlsm", "skipped", "rejected"]
-CODES: tuple[str, ...] = (  # the finding codes this module gives (findings.CATALOGUE, docs/findings.md)
-    "skipped-file",
-    "empty-file",
-    "unreadable-file",
-    "file-too-large",
-    "legacy-format",
-    "encrypted-workbook",
-    "macro-workbook",
-    "wrong-extension",
-    "archive-too-many-parts",
-    "archive-too-large",
-    "archive-ratio",
-    "xml-doctype",
-    "sheet-too-large",
-    "external-link",
-    "data-connection",
-    "dde-link",
-)
 
 
 @dataclass(frozen=True)
@@ -579,7 +561,7 @@ class _WorkbookReader:
                 ]
                 with self.archive.open(target) as stream:
                     head = stream.read(1 << 16)
-                code = "dde-link" if b"ddeLink" in head else "external-link"
+                code: Code = "dde-link" if b"ddeLink" in head else "external-link"
                 yield make_finding(code, file=file, value=external[0] if external else target)
             elif typ.endswith("/connections"):
                 yield make_finding("data-connection", file=file, value=target)

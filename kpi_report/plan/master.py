@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from kpi_report.core.errors import FiscalYearError, MasterError
-from kpi_report.core.findings import make_finding
+from kpi_report.core.findings import Code, make_finding
 from kpi_report.core.fiscal import HELP as FY_HELP
 from kpi_report.core.fiscal import parse_fy
 from kpi_report.core.model import (
@@ -121,7 +121,7 @@ class _SheetReader:
             self.report(row, "master-missing-value", column)
         return bool(missing)
 
-    def report(self, row: _Row, code: str, column: str, **params: Any) -> None:
+    def report(self, row: _Row, code: Code, column: str, **params: Any) -> None:
         """A finding at the cell of ``column`` in ``row``, for the row's ID, quoting the cell's text."""
         self.findings.append(
             make_finding(
@@ -307,7 +307,7 @@ def _read_settings(wb: Any, file: str, findings: list[Finding]) -> Settings:
             values[key] = (cell_text(raw[key]).strip(), number)
     kwargs: dict[str, Any] = {}
 
-    def bad(key: str, help_text: str, code: str = "master-bad-setting") -> None:
+    def bad(key: str, help_text: str, code: Code = "master-bad-setting") -> None:
         value, number = values[key]
         value = value if len(value) <= 40 else f"{value[:40]}…"
         findings.append(

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from kpi_report.core.findings import make_finding
+from kpi_report.core.findings import Code, make_finding
 from kpi_report.core.fiscal import fy_label, parse_fy
 from kpi_report.core.model import CheckReport, Finding, KpiEntry, MeasureEntry, Plan, Progress, Submission
 from kpi_report.core.project import Project
@@ -46,42 +46,6 @@ from kpi_report.validate.outputs import write_check_outputs
 
 __all__ = ["CheckRun", "check_year", "department_from_name", "run_check", "write_check_outputs"]
 
-CODES: tuple[str, ...] = (  # the codes check gives besides intake's (findings.CATALOGUE, docs/findings.md)
-    "missing-submission",
-    "duplicate-submission",
-    "unknown-department",
-    "no-form-record",
-    "form-version",
-    "wrong-fiscal-year",
-    "wrong-department",
-    "master-changed",
-    "past-master-changed",
-    "past-department",
-    "older-master",
-    "missing-sheet",
-    "missing-column",
-    "missing-id",
-    "duplicate-id",
-    "unknown-id",
-    "not-owned",
-    "missing-measure",
-    "missing-kpi",
-    "status-missing",
-    "status-not-in-scale",
-    "notes-missing",
-    "notes-too-long",
-    "actual-not-reported",
-    "actual-not-a-number",
-    "formula-without-value",
-    "excel-error-value",
-    "master-text-edited",
-    "text-cleaned",
-    "merged-cells",
-    "hidden-row",
-    "hidden-column",
-    "hidden-sheet",
-    "data-outside-table",
-)
 HEADER_SCAN_ROWS = 20  # the header row is looked for in the first rows, not assumed
 WANTED_SHEETS = frozenset({PROGRESS_SHEET, KPI_SHEET, META_SHEET})
 _EDIT_COMPARED = {PROGRESS_SHEET: ("名称", "内容"), KPI_SHEET: ("指標名",)}  # locked master columns (#4)
@@ -627,12 +591,12 @@ class _Table:
         """Whether the cell is hidden under a merged range (its emptiness is the merge's finding)."""
         return (row, self.columns.get(column, 0)) in self._covered
 
-    def _at(self, row: int, col: int, code: str, /, *, cell: str = "", **fields: Any) -> None:
+    def _at(self, row: int, col: int, code: Code, /, *, cell: str = "", **fields: Any) -> None:
         """A finding at the cell (row, col) of this sheet (named ``cell`` when given), kept in reading order."""
         finding = make_finding(code, sheet=self.sheet.name, cell=cell or cell_ref(row, col), **fields)
         self.cell_findings.append((row, col, finding))
 
-    def report(self, row: int, at: str, code: str, item_id: str, value: object, **params: Any) -> None:
+    def report(self, row: int, at: str, code: Code, item_id: str, value: object, **params: Any) -> None:
         """A finding at the cell of column ``at`` in ``row``."""
         self._at(row, self.columns[normalize_choice(at)], code, item_id=item_id, value=value, **params)
 
