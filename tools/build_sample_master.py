@@ -11,7 +11,7 @@ The seeds are plain-text extractions of public documents of 清瀬市 (Kiyose Ci
 * ``000_*.txt`` — a later revision of the 取組 list: budget code, owning department (所管課), long-term-plan
   policy number (施策311 …) and an updated description (取組内容) for each 取組.
 
-The script parses both and writes the three sheets of the contract (取組, KPI, 設定). The output is
+The script parses both and writes the three sheets of the master (取組, KPI, 設定; docs/master-format.md). The output is
 byte-deterministic: the same seeds always give the same bytes.
 
 Choices
