@@ -146,7 +146,7 @@ KPIS: tuple[tuple[str, ...], ...] = (
 
 
 def write_master(path: Path, plan_name: str = PLAN_NAME, start_fy: int = 2016) -> Path:
-    """Write the Kodaira-shaped master workbook (contract format) to ``path``."""
+    """Write the Kodaira-shaped master workbook (docs/master-format.md) to ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
     ws = wb.add_worksheet("取組")
