@@ -17,7 +17,8 @@ from pathlib import Path
 from benchmarks.common import peak_rss_mb, timed
 from kpi_report.core.model import Plan
 from kpi_report.core.project import Project
-from kpi_report.forms.writer import build_form, form_filename
+from kpi_report.forms.layout import form_filename
+from kpi_report.forms.writer import build_form
 from kpi_report.merge.merge import merge
 from kpi_report.plan.master import load_plan
 from kpi_report.publish.build import build

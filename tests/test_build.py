@@ -18,7 +18,8 @@ from kpi_report.cli import main
 from kpi_report.core.errors import InputsHaveErrors
 from kpi_report.core.files import sha256_file
 from kpi_report.core.project import Project
-from kpi_report.forms.writer import build_form, form_filename
+from kpi_report.forms.layout import form_filename
+from kpi_report.forms.writer import build_form
 from kpi_report.plan.master import load_plan
 from kpi_report.publish.build import build, latest_input_year, years_to_check
 from tools.fill_forms import fill_form

@@ -18,7 +18,7 @@ from kpi_report.cli import main
 from kpi_report.core.model import CheckReport, KpiEntry, MeasureEntry, Plan
 from kpi_report.core.project import Project
 from kpi_report.forms import writer as forms_module
-from kpi_report.forms.writer import (
+from kpi_report.forms.layout import (
     ACTUAL_COLUMN,
     FIRST_DATA_ROW,
     HEADER_ROW,
@@ -35,10 +35,9 @@ from kpi_report.forms.writer import (
     PROGRESS_SHEET,
     SHARED_COLUMN,
     STATUS_COLUMN,
-    build_form,
     form_filename,
-    write_forms,
 )
+from kpi_report.forms.writer import build_form, write_forms
 from tools.build_sample_submissions import build as build_samples
 from tools.fill_forms import fill_form
 

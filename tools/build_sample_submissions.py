@@ -28,7 +28,8 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
 
 from kpi_report.core.model import CheckReport, KpiEntry, MeasureEntry, Plan, Submission
 from kpi_report.core.project import Project
-from kpi_report.forms.writer import build_form, form_filename
+from kpi_report.forms.layout import form_filename
+from kpi_report.forms.writer import build_form
 from kpi_report.plan.master import load_plan
 from tools.fill_forms import fill_form
 

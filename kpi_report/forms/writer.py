@@ -1,14 +1,13 @@
 """`kpi-report forms`: one standardized workbook per department (所管課) for its clerks to fill in.
 
-The layout is fixed, because ``check`` and programs that fill forms rely on it: the sheet and column names below
-are the contract. Row 1 is a title, row 2 a hint, row 3 (:data:`HEADER_ROW`) the header, data from row 4.
+The layout is fixed, because ``check`` and programs that fill forms rely on it: the sheet names, the header row
+and the _meta record are in :mod:`kpi_report.forms.layout`, the columns in :mod:`kpi_report.core.columns`.
 """
 
 from __future__ import annotations
 
 import io
 import math
-import re
 import unicodedata
 import zipfile
 from collections.abc import Iterable, Sequence
@@ -17,82 +16,38 @@ from pathlib import Path
 from typing import Any
 
 from kpi_report import __version__
+from kpi_report.core.columns import FORM_KPIS, FORM_PROGRESS, Column
 from kpi_report.core.files import FIXED_CREATED, new_xlsx, write_atomic, write_json_atomic
 from kpi_report.core.fiscal import fy_heading, fy_label
 from kpi_report.core.model import CheckReport, Kpi, KpiEntry, Measure, MeasureEntry, Plan, Progress
 from kpi_report.core.project import Project
-
-FORM_VERSION = "kpi-report/1"  # _meta 様式: bump when the layout changes incompatibly
-
-INSTRUCTIONS_SHEET = "記入方法"
-PROGRESS_SHEET = "進捗"
-KPI_SHEET = "KPI"
-META_SHEET = "_meta"
-
-HEADER_ROW = 3  # 1-based header row of 進捗 and KPI
-FIRST_DATA_ROW = HEADER_ROW + 1
-
-MEASURE_ID_COLUMN = "取組ID"
-STATUS_COLUMN = "進捗状況"
-NOTES_COLUMN = "実施状況"
-SHARED_COLUMN = "共同所管"
-PREVIOUS_NOTES_COLUMN = "前年度の実施状況"
-PROGRESS_COLUMNS: tuple[str, ...] = (
-    MEASURE_ID_COLUMN,
-    "基本目標",
-    "施策",
-    "番号",
-    "名称",
-    "内容",
-    "区分",
-    "所管課",
-    "関連課",
-    SHARED_COLUMN,
-    PREVIOUS_NOTES_COLUMN,
-    STATUS_COLUMN,
-    NOTES_COLUMN,
-)
-PROGRESS_INPUT_COLUMNS: tuple[str, ...] = (STATUS_COLUMN, NOTES_COLUMN)
-
-KPI_ID_COLUMN = "KPI_ID"
-ACTUAL_COLUMN = "実績値"
-REMARKS_COLUMN = "備考"
-PREVIOUS_ACTUAL_COLUMN = "前年度実績"
-KPI_COLUMNS: tuple[str, ...] = (
-    KPI_ID_COLUMN,
-    "基本目標",
-    "施策",
-    "指標名",
-    "単位",
-    "基準値",
-    "目標値",
-    "目標年度",
-    PREVIOUS_ACTUAL_COLUMN,
+from kpi_report.forms.layout import (
     ACTUAL_COLUMN,
-    REMARKS_COLUMN,
-)
-KPI_INPUT_COLUMNS: tuple[str, ...] = (ACTUAL_COLUMN, REMARKS_COLUMN)
-KPI_REQUIRED_COLUMNS: tuple[str, ...] = (ACTUAL_COLUMN,)  # highlighted while blank
-
-# _meta: key in column A, value in column B
-META_FORMAT = "様式"
-META_FY = "年度"
-META_DEPARTMENT = "所管課"
-META_MASTER = "マスター"
-META_MEASURE_IDS = "取組ID"
-META_KPI_IDS = "KPI_ID"
-META_TOOL = "ツール"
-META_KEYS: tuple[str, ...] = (
+    FORM_VERSION,
+    HEADER_ROW,
+    INSTRUCTIONS_SHEET,
+    KPI_ID_COLUMN,
+    KPI_SHEET,
+    MEASURE_ID_COLUMN,
+    META_DEPARTMENT,
     META_FORMAT,
     META_FY,
-    META_DEPARTMENT,
+    META_KPI_IDS,
     META_MASTER,
     META_MEASURE_IDS,
-    META_KPI_IDS,
+    META_SHEET,
+    META_STATUS_SCALE,
     META_TOOL,
+    NOTES_COLUMN,
+    PREVIOUS_ACTUAL_COLUMN,
+    PREVIOUS_NOTES_COLUMN,
+    PROGRESS_SHEET,
+    REMARKS_COLUMN,
+    SHARED_COLUMN,
+    STATUS_COLUMN,
+    form_filename,
 )
 
-META_STATUS_SCALE = "進捗状況の選択肢"  # in column C; the scale itself in column D, one per row
 _META_SCALE_COLUMN = "D"
 
 DEADLINE_LINE = "提出期限: 　　年　　月　　日（企画課が記入）"
@@ -100,12 +55,11 @@ GOAL_LEVEL_AREA = "（基本目標の数値目標）"  # 施策 cell of a goal-l
 FORMS_DIR = "forms"
 INDEX_FILE = "index.json"
 
-_PROGRESS_WIDTHS = (9, 14, 16, 5, 20, 36, 6, 12, 12, 16, 36, 11, 50)
-_KPI_WIDTHS = (9, 16, 18, 26, 7, 14, 16, 10, 10, 12, 30)
+_PROGRESS_WIDTHS = {c.header: c.width for c in FORM_PROGRESS}
+_KPI_WIDTHS = {c.header: c.width for c in FORM_KPIS}
 _INSTRUCTIONS_WIDTH = 84
 _NOTES_MIN_LINES = 4  # room to type in 実施状況 even for a measure with a short description
 _ACTUAL_LIMIT = 999_999_999_999  # the decimal validation accepts any plausible number
-_UNSAFE_FILENAME = re.compile(r'[/\\:*?"<>|\x00-\x1f]')
 
 # colours: grey = read-only, orange header = input column, yellow = required and still blank
 _GREY, _INPUT_HEADER, _HEADER, _MISSING, _SHARED_TEXT = "#EDEDED", "#F8CBAD", "#D9E1F2", "#FFF2CC", "#1F4E79"
@@ -131,17 +85,6 @@ def _row_height(cells: Iterable[tuple[str, float]], font_size: float = 10, min_l
     return min(409.0, round(lines * font_size * 1.6 + 4, 1))
 
 
-FILENAME_STEM_BYTES = 150  # file systems allow 255 bytes; room is left for "(2)", ".xlsx" and a copy's suffix
-
-
-def form_filename(department: str) -> str:
-    """The form's file name for a department: characters file systems reject become ``_``; a very long
-    name is shortened (to 150 bytes of UTF-8, about 50 Japanese characters)."""
-    name = _UNSAFE_FILENAME.sub("_", department).strip(" .")
-    name = name.encode()[:FILENAME_STEM_BYTES].decode(errors="ignore").strip(" .") or "_"
-    return f"{name}.xlsx"
-
-
 def shared_label(measure: Measure) -> str:
     """The 共同所管 text: ``共同: 〇〇課、△△課（主担当: 〇〇課）``, or "" for a single owner."""
     if len(measure.owners) < 2:
@@ -151,18 +94,9 @@ def shared_label(measure: Measure) -> str:
 
 def measure_master_values(measure: Measure) -> dict[str, str]:
     """The master texts written in a measure's 進捗 row, by column (for comparing with what comes back)."""
-    return {
-        MEASURE_ID_COLUMN: measure.id,
-        "基本目標": measure.goal,
-        "施策": measure.area,
-        "番号": measure.number,
-        "名称": measure.name,
-        "内容": measure.content,
-        "区分": measure.category,
-        "所管課": "\n".join(measure.owners),
-        "関連課": "\n".join(measure.related),
-        SHARED_COLUMN: shared_label(measure),
-    }
+    values = _master_texts(measure, FORM_PROGRESS)
+    values[SHARED_COLUMN] = shared_label(measure)
+    return values
 
 
 def kpi_master_values(kpi: Kpi, reiwa_for_2019: bool = True) -> dict[str, str]:
@@ -171,15 +105,21 @@ def kpi_master_values(kpi: Kpi, reiwa_for_2019: bool = True) -> dict[str, str]:
     if baseline and kpi.baseline_fy is not None:
         baseline = f"{baseline}（{fy_label(kpi.baseline_fy, reiwa_for_2019)}）"
     return {
-        KPI_ID_COLUMN: kpi.id,
-        "基本目標": kpi.goal,
+        **_master_texts(kpi, FORM_KPIS),
         "施策": kpi.area or GOAL_LEVEL_AREA,
-        "指標名": kpi.name,
-        "単位": kpi.unit,
         "基準値": baseline,
-        "目標値": kpi.target_text,
         "目標年度": fy_label(kpi.target_fy, reiwa_for_2019) if kpi.target_fy is not None else "",
     }
+
+
+def _master_texts(item: Measure | Kpi, spec: Sequence[Column]) -> dict[str, str]:
+    """The read-only columns of ``spec`` filled from the master item's fields (several values one per line)."""
+    values: dict[str, str] = {}
+    for c in spec:
+        if c.field and not c.input:
+            value = getattr(item, c.field)
+            values[c.header] = "\n".join(value) if isinstance(value, tuple) else str(value)
+    return values
 
 
 def previous_notes_text(entry: MeasureEntry, reiwa_for_2019: bool = True) -> str:
@@ -277,9 +217,7 @@ def _input_sheet(
     sheet: str,
     title: str,
     hint: str,
-    columns: Sequence[str],
-    inputs: Iterable[str],
-    widths: Sequence[float],
+    spec: Sequence[Column],
 ) -> tuple[Any, dict[str, int]]:
     """A sheet with its title, its input hint and the header row (input columns marked); returns the sheet and
     {column name: column number}."""
@@ -287,14 +225,11 @@ def _input_sheet(
     ws.write_string(0, 0, title, styles.title)
     ws.write_string(1, 0, hint, styles.hint)
     ws.set_row(0, 24)
-    input_names = set(inputs)
     ws.set_row(HEADER_ROW - 1, 30)
-    for col, (name, width) in enumerate(zip(columns, widths, strict=True)):
-        ws.set_column(col, col, width)
-        ws.write_string(
-            HEADER_ROW - 1, col, name, styles.input_header if name in input_names else styles.header
-        )
-    return ws, {name: i for i, name in enumerate(columns)}
+    for col, c in enumerate(spec):
+        ws.set_column(col, col, c.width)
+        ws.write_string(HEADER_ROW - 1, col, c.header, styles.input_header if c.input else styles.header)
+    return ws, {c.header: i for i, c in enumerate(spec)}
 
 
 def _write_instructions(
@@ -424,9 +359,7 @@ def _write_progress(
         f"{fy_label(fy, settings.reiwa_for_2019)} 進捗状況調査票　{department}",
         f"オレンジ色の見出しの列（{STATUS_COLUMN}・{NOTES_COLUMN}）に入力してください。"
         "灰色のセルは変更できません。未入力のセルは黄色で表示されます。",
-        PROGRESS_COLUMNS,
-        PROGRESS_INPUT_COLUMNS,
-        _PROGRESS_WIDTHS,
+        FORM_PROGRESS,
     )
     centered = {MEASURE_ID_COLUMN, "番号", "区分"}
     for offset, measure in enumerate(measures):
@@ -439,8 +372,9 @@ def _write_progress(
         ws.write_string(row, col[PREVIOUS_NOTES_COLUMN], previous, styles.locked)
         ws.write_blank(row, col[STATUS_COLUMN], None, styles.input)
         ws.write_blank(row, col[NOTES_COLUMN], None, styles.input)
-        texts = [*measure_master_values(measure).values(), previous]
-        ws.set_row(row, _row_height(zip(texts, _PROGRESS_WIDTHS, strict=False), min_lines=_NOTES_MIN_LINES))
+        cells = [*measure_master_values(measure).items(), (PREVIOUS_NOTES_COLUMN, previous)]
+        texts = [(text, _PROGRESS_WIDTHS[name]) for name, text in cells]
+        ws.set_row(row, _row_height(texts, min_lines=_NOTES_MIN_LINES))
     if measures:
         first, last = HEADER_ROW, HEADER_ROW + len(measures) - 1
         status_col, notes_col = col[STATUS_COLUMN], col[NOTES_COLUMN]
@@ -500,9 +434,7 @@ def _write_kpis(
         f"{fy_label(fy, settings.reiwa_for_2019)} KPI実績値調査票　{department}",
         f"オレンジ色の見出しの列（{ACTUAL_COLUMN}・{REMARKS_COLUMN}）に入力してください。"
         f"{ACTUAL_COLUMN}は数値のみ（単位は付けない）、未集計は空欄です。",
-        KPI_COLUMNS,
-        KPI_INPUT_COLUMNS,
-        _KPI_WIDTHS,
+        FORM_KPIS,
     )
     centered = {KPI_ID_COLUMN, "単位", "目標年度"}
     for offset, kpi in enumerate(kpis):
@@ -517,13 +449,8 @@ def _write_kpis(
             ws.write_blank(row, col[PREVIOUS_ACTUAL_COLUMN], None, styles.locked)
         ws.write_blank(row, col[ACTUAL_COLUMN], None, styles.input_number)
         ws.write_blank(row, col[REMARKS_COLUMN], None, styles.input)
-        ws.set_row(
-            row,
-            _row_height(
-                zip(kpi_master_values(kpi, settings.reiwa_for_2019).values(), _KPI_WIDTHS, strict=False),
-                min_lines=2,
-            ),
-        )
+        master_texts = kpi_master_values(kpi, settings.reiwa_for_2019).items()
+        ws.set_row(row, _row_height([(text, _KPI_WIDTHS[name]) for name, text in master_texts], min_lines=2))
         ws.data_validation(
             row,
             col[ACTUAL_COLUMN],

@@ -16,17 +16,28 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from kpi_report.core.columns import Column
 from kpi_report.core.findings import Code, make_finding
 from kpi_report.core.fiscal import fy_label, parse_fy
-from kpi_report.core.model import CheckReport, Finding, KpiEntry, MeasureEntry, Plan, Progress, Submission
+from kpi_report.core.model import (
+    CheckReport,
+    Finding,
+    Kpi,
+    KpiEntry,
+    Measure,
+    MeasureEntry,
+    Plan,
+    Progress,
+    Submission,
+)
 from kpi_report.core.project import Project
 from kpi_report.core.values import EXCEL_CELL_LIMIT, clean_text, normalize_choice, parse_number, split_notes
-from kpi_report.forms.writer import (
+from kpi_report.forms.layout import (
     ACTUAL_COLUMN,
+    FORM_KPIS,
+    FORM_PROGRESS,
     FORM_VERSION,
-    KPI_ID_COLUMN,
     KPI_SHEET,
-    MEASURE_ID_COLUMN,
     META_DEPARTMENT,
     META_FORMAT,
     META_FY,
@@ -48,7 +59,7 @@ __all__ = ["CheckRun", "check_year", "department_from_name", "run_check", "write
 
 HEADER_SCAN_ROWS = 20  # the header row is looked for in the first rows, not assumed
 WANTED_SHEETS = frozenset({PROGRESS_SHEET, KPI_SHEET, META_SHEET})
-_EDIT_COMPARED = {PROGRESS_SHEET: ("名称", "内容"), KPI_SHEET: ("指標名",)}  # locked master columns (#4)
+_SPECS: dict[str, tuple[Column, ...]] = {PROGRESS_SHEET: FORM_PROGRESS, KPI_SHEET: FORM_KPIS}
 
 
 def normalize_name(text: str) -> str:
@@ -356,7 +367,7 @@ class _WorkbookCheck:
     # -- the sheets ------------------------------------------------------------------------------------
 
     def _check_progress(self, sheet: Sheet, department: str, known: bool) -> list[MeasureEntry]:
-        table = _Table.find(sheet, MEASURE_ID_COLUMN, (STATUS_COLUMN, NOTES_COLUMN), self)
+        table = _Table.find(sheet, self)
         if table is None:
             return []
         plan = self.plan
@@ -368,7 +379,7 @@ class _WorkbookCheck:
         for row, measure_id in table.rows():
             measure = by_id.get(measure_id)
             if measure is not None and (department in measure.owners or not known):
-                table.compare_master(row, measure_id, {"名称": measure.name, "内容": measure.content})
+                table.compare_master(row, measure_id, measure)
             status = ""
             status_text = table.text(row, STATUS_COLUMN, measure_id)
             if status_text == "" and not table.covered(row, STATUS_COLUMN):
@@ -405,7 +416,7 @@ class _WorkbookCheck:
         return [e for e in entries if e.measure_id not in duplicated]
 
     def _check_kpis(self, sheet: Sheet, department: str, known: bool) -> list[KpiEntry]:
-        table = _Table.find(sheet, KPI_ID_COLUMN, (ACTUAL_COLUMN,), self, optional=(REMARKS_COLUMN,))
+        table = _Table.find(sheet, self)
         if table is None:
             return []
         by_id = {k.id: k for k in self.plan.kpis}
@@ -413,7 +424,7 @@ class _WorkbookCheck:
         for row, kpi_id in table.rows():
             kpi = by_id.get(kpi_id)
             if kpi is not None and (kpi.owner == department or not known):
-                table.compare_master(row, kpi_id, {"指標名": kpi.name})
+                table.compare_master(row, kpi_id, kpi)
             actual, actual_text = table.number(row, ACTUAL_COLUMN, kpi_id, kpi.unit if kpi else "")
             remarks = table.text(row, REMARKS_COLUMN, kpi_id) if REMARKS_COLUMN in table.columns else ""
             table.check_length(row, REMARKS_COLUMN, kpi_id, remarks, EXCEL_CELL_LIMIT)
@@ -508,15 +519,13 @@ class _Table:
         self._covered: set[tuple[int, int]] = set()
 
     @classmethod
-    def find(
-        cls,
-        sheet: Sheet,
-        id_column: str,
-        required: Sequence[str],
-        check: _WorkbookCheck,
-        optional: Sequence[str] = (),
-    ) -> _Table | None:
-        """Locate the header row by its ID column; report missing columns (#8), hidden input columns (#9)."""
+    def find(cls, sheet: Sheet, check: _WorkbookCheck) -> _Table | None:
+        """Locate the header row by its ID column (the spec's first); report missing input columns (#8) and
+        hidden input columns (#9)."""
+        spec = _SPECS[sheet.name]
+        id_column = spec[0].header
+        required = [c.header for c in spec if c.input and c.required]
+        optional = [c.header for c in spec if c.input and not c.required]
         key = normalize_choice(id_column)
         head: dict[int, list[tuple[int, str]]] = {}
         for (row, col), cell in sheet.cells.items():
@@ -670,11 +679,13 @@ class _Table:
             return False
         return True
 
-    def compare_master(self, row: int, item_id: str, master: dict[str, str]) -> None:
+    def compare_master(self, row: int, item_id: str, master: Measure | Kpi) -> None:
         """#4: locked master columns edited: a warning with old and new text; the master wins."""
-        for column, expected in master.items():
-            if column not in _EDIT_COMPARED.get(self.sheet.name, ()) or column not in self.columns:
+        for spec in _SPECS[self.sheet.name]:
+            column = spec.header
+            if not spec.compared or column not in self.columns:
                 continue
+            expected = str(getattr(master, spec.field))
             cell = self.sheet.cells.get((row, self.columns[column]))
             seen = clean_text(cell_text(cell.value))[0].strip() if cell is not None else ""
             if seen != expected.strip():
