@@ -21,8 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import load_workbook
+from openpyxl.utils import column_index_from_string
 
+from kpi_report.core.columns import FORM_KPIS, FORM_PROGRESS, letter
 from kpi_report.core.model import Plan
+from kpi_report.forms.layout import ACTUAL_COLUMN, NOTES_COLUMN, STATUS_COLUMN
 from kpi_report.forms.writer import build_form
 from tools.fill_forms import fill_form, save_deterministic
 
@@ -30,6 +33,12 @@ DEPARTMENT = "産業振興課"
 NOTES = "・認定農業者の更新を呼びかけ、25経営体が認定を受けました。\n・地産地消フェアを2回開催しました。"
 ACTUALS: dict[str, object] = {"G2-01": 1200, "K2-1-01": 3, "K2-2-01": 45, "K2-2-02": 12.5}
 PLACEHOLDER = "@@PLACEHOLDER@@"
+
+# the form's column letters, from the form's column spec
+NAME_COL = letter(FORM_PROGRESS, "名称")  # E
+STATUS_COL = letter(FORM_PROGRESS, STATUS_COLUMN)  # L
+NOTES_COL = letter(FORM_PROGRESS, NOTES_COLUMN)  # M
+ACTUAL_COL = letter(FORM_KPIS, ACTUAL_COLUMN)  # J
 
 
 def clean_filled_form(plan: Plan, fy: int, folder: Path, name: str = f"{DEPARTMENT}.xlsx") -> Path:
@@ -173,12 +182,22 @@ def ole_file(streams: dict[str, bytes]) -> bytes:
 
 def status_variants(src: Path, dst: Path) -> Path:
     """#1: 実施中 with a trailing space, with a full-width space inside, 実施 (not in the scale), blank."""
-    return set_cells(src, dst, "進捗", {"L4": "実施中 ", "L5": "実施　中", "L6": "実施", "L7": None})
+    return set_cells(
+        src,
+        dst,
+        "進捗",
+        {
+            f"{STATUS_COL}4": "実施中 ",
+            f"{STATUS_COL}5": "実施　中",
+            f"{STATUS_COL}6": "実施",
+            f"{STATUS_COL}7": None,
+        },
+    )
 
 
 def status_not_in_scale(src: Path, dst: Path) -> Path:
     """#1: a status outside the master's scale."""
-    return set_cells(src, dst, "進捗", {"L4": "実施"})
+    return set_cells(src, dst, "進捗", {f"{STATUS_COL}4": "実施"})
 
 
 # -- #2 actual values ------------------------------------------------------------------------------------
@@ -188,7 +207,7 @@ def actual_typed(value: object) -> Callable[[Path, Path], Path]:
     """#2: K2-2-01 (counted in 人, KPI row 6) typed as ``value``."""
 
     def defect(src: Path, dst: Path) -> Path:
-        return set_cells(src, dst, "KPI", {"J6": value})
+        return set_cells(src, dst, "KPI", {f"{ACTUAL_COL}6": value})
 
     return defect
 
@@ -197,7 +216,7 @@ def actual_as_percent(src: Path, dst: Path) -> Path:
     """#2: 45% typed in Excel: stored as the number 0.45 in a percent format."""
 
     def change(wb: Any) -> None:
-        cell = wb["KPI"]["J6"]
+        cell = wb["KPI"][f"{ACTUAL_COL}6"]
         cell.value = 0.45
         cell.number_format = "0%"
 
@@ -209,18 +228,18 @@ def actual_as_percent(src: Path, dst: Path) -> Path:
 
 def formula_without_value(src: Path, dst: Path) -> Path:
     """#3: a formula saved by a program, so no value is cached (openpyxl writes <f> with an empty <v/>)."""
-    return set_cells(src, dst, "進捗", {"L4": '=IF(A4="","","実施中")'})
+    return set_cells(src, dst, "進捗", {f"{STATUS_COL}4": '=IF(A4="","","実施中")'})
 
 
 def excel_error_value(src: Path, dst: Path) -> Path:
     """#3: #DIV/0! and #REF! in 実績値 cells."""
-    return set_cells(src, dst, "KPI", {"J4": "#DIV/0!", "J5": "#REF!"})
+    return set_cells(src, dst, "KPI", {f"{ACTUAL_COL}4": "#DIV/0!", f"{ACTUAL_COL}5": "#REF!"})
 
 
 def formula_with_cached_value(src: Path, dst: Path) -> Path:
     """A formula with its value saved, as Excel does: the value is read, nothing to report."""
     tmp = dst.with_suffix(".tmp.xlsx")
-    set_cells(src, tmp, "KPI", {"J6": "=40+5"})
+    set_cells(src, tmp, "KPI", {f"{ACTUAL_COL}6": "=40+5"})
     part = sheet_part(tmp, "KPI")
     rewrite(
         tmp,
@@ -239,7 +258,7 @@ def formula_with_cached_value(src: Path, dst: Path) -> Path:
 
 def master_name_edited(src: Path, dst: Path) -> Path:
     """#4: 名称 of the first measure changed after unprotecting the sheet."""
-    return set_cells(src, dst, "進捗", {"E4": "市内農家の支援（課で書き換え）"})
+    return set_cells(src, dst, "進捗", {f"{NAME_COL}4": "市内農家の支援（課で書き換え）"})
 
 
 # -- #5 rows deleted, inserted, re-ordered, added --------------------------------------------------------
@@ -260,7 +279,7 @@ def rows_reordered(src: Path, dst: Path) -> Path:
 
     def change(wb: Any) -> None:
         ws = wb["進捗"]
-        for col in range(1, 14):
+        for col in range(1, len(FORM_PROGRESS) + 1):
             a, b = ws.cell(4, col), ws.cell(5, col)
             a.value, b.value = b.value, a.value
 
@@ -269,12 +288,19 @@ def rows_reordered(src: Path, dst: Path) -> Path:
 
 def unknown_id_added(src: Path, dst: Path) -> Path:
     """#5: a row added for a measure that is not in the master."""
-    return set_cells(src, dst, "進捗", {"A12": "9-9-99", "L12": "実施中", "M12": "新しい取組を始めました。"})
+    return set_cells(
+        src,
+        dst,
+        "進捗",
+        {"A12": "9-9-99", f"{STATUS_COL}12": "実施中", f"{NOTES_COL}12": "新しい取組を始めました。"},
+    )
 
 
 def other_department_row(src: Path, dst: Path) -> Path:
     """#5: a row added for a measure another department owns (男女共同参画センター's 2-1-04)."""
-    return set_cells(src, dst, "進捗", {"A12": "2-1-04", "L12": "実施中", "M12": "協力しました。"})
+    return set_cells(
+        src, dst, "進捗", {"A12": "2-1-04", f"{STATUS_COL}12": "実施中", f"{NOTES_COL}12": "協力しました。"}
+    )
 
 
 def id_cleared(src: Path, dst: Path) -> Path:
@@ -323,12 +349,12 @@ def without_form_record(src: Path, dst: Path) -> Path:
 
 def header_renamed(src: Path, dst: Path) -> Path:
     """#8: the header 進捗状況 renamed 状況."""
-    return set_cells(src, dst, "進捗", {"L3": "状況"})
+    return set_cells(src, dst, "進捗", {f"{STATUS_COL}3": "状況"})
 
 
 def column_deleted(src: Path, dst: Path) -> Path:
     """#8: the column 実施状況 (M) deleted."""
-    return edit(src, dst, lambda wb: wb["進捗"].delete_cols(13))
+    return edit(src, dst, lambda wb: wb["進捗"].delete_cols(column_index_from_string(NOTES_COL)))
 
 
 def sheet_renamed(src: Path, dst: Path) -> Path:
@@ -350,7 +376,7 @@ def sheet_deleted(src: Path, dst: Path) -> Path:
 
 def merged_input_cells(src: Path, dst: Path) -> Path:
     """#9: 進捗状況 and 実施状況 of the first measure merged into one cell."""
-    return edit(src, dst, lambda wb: wb["進捗"].merge_cells("L4:M4"))
+    return edit(src, dst, lambda wb: wb["進捗"].merge_cells(f"{STATUS_COL}4:{NOTES_COL}4"))
 
 
 def hidden_row(src: Path, dst: Path) -> Path:
@@ -366,7 +392,7 @@ def hidden_column(src: Path, dst: Path) -> Path:
     """#9: the input column 実施状況 hidden."""
 
     def change(wb: Any) -> None:
-        wb["進捗"].column_dimensions["M"].hidden = True
+        wb["進捗"].column_dimensions[NOTES_COL].hidden = True
 
     return edit(src, dst, change)
 
@@ -391,15 +417,19 @@ def notes_too_long(length: int) -> Callable[[Path, Path], Path]:
     def defect(src: Path, dst: Path) -> Path:
         text = "".join("\n" if i % 100 == 50 else "あ" for i in range(length))  # 100 characters a line
         if length <= 32_767:
-            return set_cells(src, dst, "進捗", {"M4": text})
-        return with_raw_text(src, dst, "進捗", "M4", text)  # openpyxl would cut it at Excel's limit
+            return set_cells(src, dst, "進捗", {f"{NOTES_COL}4": text})
+        return with_raw_text(
+            src, dst, "進捗", f"{NOTES_COL}4", text
+        )  # openpyxl would cut it at Excel's limit
 
     return defect
 
 
 def control_characters(src: Path, dst: Path) -> Path:
     """#11: a control character (stored as Excel's _x0001_ escape), a zero-width space and an nbsp."""
-    return with_raw_text(src, dst, "進捗", "M4", "説明会を_x0001_開催\u200bしました。\u00a0参加者45人")
+    return with_raw_text(
+        src, dst, "進捗", f"{NOTES_COL}4", "説明会を_x0001_開催\u200bしました。\u00a0参加者45人"
+    )
 
 
 # -- #12-#15 files that are not workbooks, or not readable ------------------------------------------------
@@ -498,7 +528,7 @@ def billion_laughs(src: Path, dst: Path) -> Path:
 def external_entity(src: Path, dst: Path) -> Path:
     """#16: an external entity pointing at a local file, used in a shared cell text."""
     tmp = dst.with_suffix(".tmp.xlsx")
-    set_cells(src, tmp, "進捗", {"M4": PLACEHOLDER})
+    set_cells(src, tmp, "進捗", {f"{NOTES_COL}4": PLACEHOLDER})
     dtd = b'<!DOCTYPE worksheet [<!ENTITY secret SYSTEM "file:///etc/passwd">]>'
 
     def transform(name: str, data: bytes) -> bytes:
@@ -620,10 +650,14 @@ HTML_TEXTS = (
 def formula_like_text(src: Path, dst: Path) -> Path:
     """#20: text that spreadsheet programs would take for formulas or links, typed as text."""
     return set_cells(
-        src, dst, "進捗", {"L4": "-2", "M4": "\n".join(FORMULA_TEXTS), "M5": "=1+1"}, literal=True
+        src,
+        dst,
+        "進捗",
+        {f"{STATUS_COL}4": "-2", f"{NOTES_COL}4": "\n".join(FORMULA_TEXTS), f"{NOTES_COL}5": "=1+1"},
+        literal=True,
     )
 
 
 def html_text(src: Path, dst: Path) -> Path:
     """#21: markup and addresses in the notes."""
-    return set_cells(src, dst, "進捗", {"M4": "\n".join(HTML_TEXTS)})
+    return set_cells(src, dst, "進捗", {f"{NOTES_COL}4": "\n".join(HTML_TEXTS)})

@@ -65,6 +65,8 @@ from typing import Any
 
 import xlsxwriter
 
+from kpi_report.core.columns import MASTER_KPIS, MASTER_MEASURES
+
 PLAN_NAME = "清瀬市まち・ひと・しごと創生総合戦略"
 TARGET_FY = 2019  # 数値目標等（H31）
 BASELINE_FY = 2014  # see "Choices": the plan dates its baselines 平成26年
@@ -163,33 +165,10 @@ SETTINGS: tuple[tuple[str, str | int], ...] = (
     ("発行日", "令和2年6月"),
 )
 
-MEASURE_COLUMNS = (
-    ("取組ID", 9),
-    ("基本目標", 36),
-    ("施策", 40),
-    ("番号", 6),
-    ("名称", 40),
-    ("内容", 70),
-    ("所管課", 18),
-    ("関連課", 14),
-    ("区分", 6),
-    ("予算事業コード", 14),
-    ("総合計画施策", 12),
-)
-KPI_COLUMNS = (
-    ("KPI_ID", 9),
-    ("基本目標", 36),
-    ("施策", 40),
-    ("指標名", 44),
-    ("単位", 6),
-    ("基準値", 12),
-    ("基準年度", 9),
-    ("目標値", 22),
-    ("目標年度", 9),
-    ("方向", 6),
-    ("出典", 34),
-    ("所管課", 18),
-)
+MEASURE_COLUMNS = tuple(
+    (c.header, c.width) for c in MASTER_MEASURES
+)  # headers and widths of the master format
+KPI_COLUMNS = tuple((c.header, c.width) for c in MASTER_KPIS)
 
 
 class SeedError(Exception):
@@ -548,7 +527,7 @@ def kpi_rows(plan: Plan001, measures: Sequence[dict[str, Any]]) -> list[dict[str
 def write_sheet(
     workbook: Any,
     name: str,
-    columns: Sequence[tuple[str, int]],
+    columns: Sequence[tuple[str, float]],
     rows: Sequence[dict[str, Any]],
     formats: dict[str, Any],
 ) -> None:

@@ -1,8 +1,8 @@
 """Fill a department form by program, the way a clerk's own script would: by column names, never by position.
 
 Used by the tests, the benchmarks and the sample submissions. Only the published fixed points of the form are
-relied on (sheets 進捗 / KPI, header cells 取組ID / 進捗状況 / 実施状況 and KPI_ID / 実績値 / 備考); everything
-else in the workbook is kept as it is.
+relied on (sheets 進捗 / KPI, header cells 取組ID / 進捗状況 / 実施状況 and KPI_ID / 実績値 / 備考, as
+:mod:`kpi_report.forms.layout` names them); everything else in the workbook is kept as it is.
 """
 
 from __future__ import annotations
@@ -14,8 +14,17 @@ from typing import Any
 from openpyxl import load_workbook
 
 from kpi_report.core.files import openpyxl_bytes
+from kpi_report.forms.layout import (
+    ACTUAL_COLUMN,
+    KPI_ID_COLUMN,
+    KPI_SHEET,
+    MEASURE_ID_COLUMN,
+    NOTES_COLUMN,
+    PROGRESS_SHEET,
+    REMARKS_COLUMN,
+    STATUS_COLUMN,
+)
 
-PROGRESS_SHEET, KPI_SHEET = "進捗", "KPI"
 HEADER_SCAN_ROWS = 20  # the header row is looked for in the first rows, not assumed
 
 
@@ -72,10 +81,10 @@ def fill_form(
         if PROGRESS_SHEET not in wb.sheetnames:
             raise FormLayoutError(f"シート『{PROGRESS_SHEET}』がありません。")
         ws = wb[PROGRESS_SHEET]
-        header_row, columns = _header(ws, "取組ID")
-        id_col = columns["取組ID"]
-        status_col = _column(columns, "進捗状況", PROGRESS_SHEET)
-        notes_col = _column(columns, "実施状況", PROGRESS_SHEET)
+        header_row, columns = _header(ws, MEASURE_ID_COLUMN)
+        id_col = columns[MEASURE_ID_COLUMN]
+        status_col = _column(columns, STATUS_COLUMN, PROGRESS_SHEET)
+        notes_col = _column(columns, NOTES_COLUMN, PROGRESS_SHEET)
         for row in range(header_row + 1, ws.max_row + 1):
             measure_id = ws.cell(row, id_col).value
             if measure_id is not None and str(measure_id) in measures:
@@ -87,10 +96,10 @@ def fill_form(
         if KPI_SHEET not in wb.sheetnames:
             raise FormLayoutError(f"シート『{KPI_SHEET}』がありません。")
         ws = wb[KPI_SHEET]
-        header_row, columns = _header(ws, "KPI_ID")
-        id_col = columns["KPI_ID"]
-        actual_col = _column(columns, "実績値", KPI_SHEET)
-        remarks_col = _column(columns, "備考", KPI_SHEET) if remarks else 0
+        header_row, columns = _header(ws, KPI_ID_COLUMN)
+        id_col = columns[KPI_ID_COLUMN]
+        actual_col = _column(columns, ACTUAL_COLUMN, KPI_SHEET)
+        remarks_col = _column(columns, REMARKS_COLUMN, KPI_SHEET) if remarks else 0
         for row in range(header_row + 1, ws.max_row + 1):
             kpi_id = ws.cell(row, id_col).value
             if kpi_id is None:

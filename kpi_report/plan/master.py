@@ -14,6 +14,8 @@ from typing import Any
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
+from kpi_report.core import columns
+from kpi_report.core.columns import MASTER_KPIS, MASTER_MEASURES, Column
 from kpi_report.core.errors import FiscalYearError, MasterError
 from kpi_report.core.findings import Code, make_finding
 from kpi_report.core.fiscal import HELP as FY_HELP
@@ -40,10 +42,8 @@ from kpi_report.core.values import (
 )
 
 MEASURE_SHEET, KPI_SHEET, SETTINGS_SHEET = "取組", "KPI", "設定"
-MEASURE_REQUIRED = ("取組ID", "基本目標", "施策", "名称", "内容", "所管課")
-MEASURE_OPTIONAL = ("関連課", "番号", "区分", "予算事業コード", "総合計画施策")
-KPI_REQUIRED = ("KPI_ID", "基本目標", "指標名", "目標値", "目標年度", "方向", "所管課")
-KPI_OPTIONAL = ("施策", "単位", "基準値", "基準年度", "出典")
+MEASURE_REQUIRED = columns.required(MASTER_MEASURES)
+KPI_REQUIRED = columns.required(MASTER_KPIS)
 _WHOLE_NUMBER = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+")  # 2000 or 2,000 (ASCII digits after NFKC)
 MAX_NAME_CHARS = (
     100  # 計画名, 自治体名, 発行日: the review's page header lays out slower than linearly in length
@@ -214,23 +214,21 @@ def _read_measures(ws: Any, file: str, findings: list[Finding]) -> list[Measure]
             reader.report(row, "master-code-as-number", "予算事業コード")
         key = (v["基本目標"], v["施策"])
         counters[key] = counters.get(key, 0) + 1
-        measures.append(
-            Measure(
-                id=v["取組ID"],
-                goal=v["基本目標"],
-                area=v["施策"],
-                number=v.get("番号") or str(counters[key]),
-                name=v["名称"],
-                content=v["内容"],
-                owners=split_list(v["所管課"]),
-                related=split_list(v.get("関連課", "")),
-                category=category,
-                budget_codes=split_list(v.get("予算事業コード", "")),
-                policy_no=v.get("総合計画施策", ""),
-                row=row.number,
-            )
-        )
+        fields = _plain_fields(MASTER_MEASURES, v)
+        fields.update(number=v.get("番号") or str(counters[key]), category=category, row=row.number)
+        measures.append(Measure(**fields))
     return measures
+
+
+def _plain_fields(spec: tuple[Column, ...], values: dict[str, str]) -> dict[str, Any]:
+    """The model fields of the spec's text and lines columns, as read (lines split); a blank cell gives ""."""
+    fields: dict[str, Any] = {}
+    for c in spec:
+        if c.kind == "text":
+            fields[c.field] = values.get(c.header, "")
+        elif c.kind == "lines":
+            fields[c.field] = split_list(values.get(c.header, ""))
+    return fields
 
 
 def _read_kpis(ws: Any, file: str, findings: list[Finding], measures: list[Measure]) -> list[Kpi]:
@@ -273,25 +271,19 @@ def _read_kpis(ws: Any, file: str, findings: list[Finding], measures: list[Measu
             reader.report(row, "master-kpi-unknown-goal", "基本目標")
         elif area and area not in areas_by_goal[v["基本目標"]]:
             reader.report(row, "master-kpi-unknown-area", "施策")
-        kpis.append(
-            Kpi(
-                id=kpi_id,
-                goal=v["基本目標"],
-                area=area,
-                name=v["指標名"],
-                unit=v.get("単位", ""),
-                baseline=numbers["基準値"],
-                baseline_text=v.get("基準値", ""),
-                baseline_fy=years["基準年度"],
-                target=numbers["目標値"],
-                target_text=v["目標値"],
-                target_fy=years["目標年度"],
-                direction=direction,
-                source=v.get("出典", ""),
-                owner=split_list(v["所管課"])[0] if split_list(v["所管課"]) else v["所管課"],
-                row=row.number,
-            )
+        fields = _plain_fields(MASTER_KPIS, v)
+        fields.update(
+            baseline=numbers["基準値"],
+            baseline_text=v.get("基準値", ""),
+            baseline_fy=years["基準年度"],
+            target=numbers["目標値"],
+            target_text=v["目標値"],
+            target_fy=years["目標年度"],
+            direction=direction,
+            owner=split_list(v["所管課"])[0] if split_list(v["所管課"]) else v["所管課"],
+            row=row.number,
         )
+        kpis.append(Kpi(**fields))
     return kpis
 
 

@@ -5,95 +5,20 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+from kpi_report.core.columns import MASTER_KPIS, MASTER_MEASURES, MASTER_SETTINGS, optional, required
 from kpi_report.core.errors import OutputError, UsageError
 from kpi_report.core.files import new_xlsx, write_atomic
-from kpi_report.core.model import DEFAULT_STATUSES
-from kpi_report.plan.master import (
-    KPI_OPTIONAL,
-    KPI_REQUIRED,
-    KPI_SHEET,
-    MEASURE_OPTIONAL,
-    MEASURE_REQUIRED,
-    MEASURE_SHEET,
-    SETTINGS_SHEET,
-)
+from kpi_report.plan.master import KPI_SHEET, MEASURE_SHEET, SETTINGS_SHEET
 
-MEASURE_COLUMNS = (
-    "取組ID",
-    "基本目標",
-    "施策",
-    "番号",
-    "名称",
-    "内容",
-    "所管課",
-    "関連課",
-    "区分",
-    "予算事業コード",
-    "総合計画施策",
-)
-MEASURE_EXAMPLE = (
-    "1-1-01",
-    "基本目標1「住み続けたいまちの空間をつくる」",
-    "① 農のあるまちづくりの推進",
-    "1",
-    "市内農家の収入増に向けた取組の支援",
-    "認定農業者を拡充し、農業経営基盤の強化を図ります。",
-    "産業振興課",
-    "学務課",
-    "継続",
-    "0104010242",
-    "施策311",
-)
-KPI_COLUMNS = (
-    "KPI_ID",
-    "基本目標",
-    "施策",
-    "指標名",
-    "単位",
-    "基準値",
-    "基準年度",
-    "目標値",
-    "目標年度",
-    "方向",
-    "出典",
-    "所管課",
-)
-KPI_EXAMPLE = (
-    "K1-1-01",
-    "基本目標1「住み続けたいまちの空間をつくる」",
-    "① 農のあるまちづくりの推進",
-    "認定農業者数",
-    "経営体",
-    "10",
-    "2015",
-    "30",
-    "2019",
-    "増加",
-    "産業振興課調べ",
-    "産業振興課",
-)
-SETTINGS = (
-    ("計画名", "○○市まち・ひと・しごと創生総合戦略"),
-    ("自治体名", "○○市"),
-    ("計画開始年度", "2015"),
-    ("計画終了年度", "2019"),
-    ("進捗状況", "、".join(DEFAULT_STATUSES)),
-    ("和暦", "令和元年度"),
-    ("発行日", "令和2年6月"),
-    ("実施状況の最大文字数", "2000"),
-    ("評価A", "100%"),
-    ("評価B", "50%"),
-    ("評価C", "0%"),
-)
 INSTRUCTIONS = (
     "このブックは計画の取組とKPIの一覧（マスター）です。企画担当課が管理します。",
     "",
-    f"シート『{MEASURE_SHEET}』: 1行に1つの取組。必須列: {'・'.join(MEASURE_REQUIRED)}。任意列: {'・'.join(MEASURE_OPTIONAL)}。",
+    f"シート『{MEASURE_SHEET}』: 1行に1つの取組。必須列: {'・'.join(required(MASTER_MEASURES))}。任意列: {'・'.join(optional(MASTER_MEASURES))}。",
     "  取組IDは一度決めたら変えないでください（年度をまたいで記入内容を結び付けるキーです）。",
     "  所管課・関連課・予算事業コードが複数あるときは、セル内改行（Alt+Enter）か「、」で区切ります。先頭の所管課が主担当です。",
     "  番号を空欄にすると、施策ごとに 1, 2, 3 … と自動で振られます。区分は 継続・新規・拡充・検討 のいずれかです。",
     "  予算事業コードは先頭の0が消えないよう、文字列（書式「文字列」）で入力してください。",
-    f"シート『{KPI_SHEET}』: 1行に1つの指標。必須列: {'・'.join(KPI_REQUIRED)}。任意列: {'・'.join(KPI_OPTIONAL)}。",
+    f"シート『{KPI_SHEET}』: 1行に1つの指標。必須列: {'・'.join(required(MASTER_KPIS))}。任意列: {'・'.join(optional(MASTER_KPIS))}。",
     "  施策を空欄にすると基本目標の数値目標になります。方向は 増加・減少・維持 のいずれかです。",
     "  基準値・目標値は「45人」「73.2%」「－」「55% ※平成32年世論調査」のように書けます。",
     "  年度は 2019、R1、令和元年度、H31 などの形で書けます。",
@@ -124,22 +49,19 @@ def write_blank_project(root: Path) -> Path:
     sheet.set_column(0, 0, 120)
     for row, line in enumerate(INSTRUCTIONS):
         sheet.write_string(row, 0, line)
-    for name, columns, example in (
-        (MEASURE_SHEET, MEASURE_COLUMNS, MEASURE_EXAMPLE),
-        (KPI_SHEET, KPI_COLUMNS, KPI_EXAMPLE),
-    ):
+    for name, spec in ((MEASURE_SHEET, MASTER_MEASURES), (KPI_SHEET, MASTER_KPIS)):
         ws = workbook.add_worksheet(name)
         ws.freeze_panes(1, 0)
-        for col, (header, value) in enumerate(zip(columns, example, strict=True)):
-            ws.set_column(col, col, 40 if header in ("内容", "基本目標", "施策", "名称") else 14, text)
-            ws.write_string(0, col, header, bold)
-            ws.write_string(1, col, value, text)
+        for col, column in enumerate(spec):
+            ws.set_column(col, col, column.width, text)
+            ws.write_string(0, col, column.header, bold)
+            ws.write_string(1, col, column.example, text)
     ws = workbook.add_worksheet(SETTINGS_SHEET)
     ws.set_column(0, 0, 22)
     ws.set_column(1, 1, 60, text)
-    for row, (key, value) in enumerate(SETTINGS):
-        ws.write_string(row, 0, key, bold)
-        ws.write_string(row, 1, value, text)
+    for row, setting in enumerate(MASTER_SETTINGS):
+        ws.write_string(row, 0, setting.key, bold)
+        ws.write_string(row, 1, setting.example, text)
     workbook.close()
     try:
         (root / "outputs").mkdir(parents=True, exist_ok=True)
