@@ -17,6 +17,7 @@ from typing import Any
 
 from kpi_report.compare.diff import KINDS, MATCHING_LABELS, Change, DiffResult, diff_files
 from kpi_report.compare.read import ListSheet, ProgressList
+from kpi_report.core.cellmetrics import line_count, row_height
 from kpi_report.core.errors import DiffError
 from kpi_report.core.files import FIXED_CREATED, new_xlsx, write_atomic
 from kpi_report.core.model import Progress
@@ -252,28 +253,6 @@ class _Formats:
         return self._list[key]
 
 
-def _lines(text: str, width: float) -> int:
-    """Lines ``text`` takes wrapped in a column ``width`` wide: ASCII counts 1, other characters 2.
-
-    The UTF-8 length gives the count without a loop in Python: ASCII takes 1 byte, CJK 3.
-    """
-    capacity = max(int(width) - 1, 2)
-    n = len(text)
-    if n + (len(text.encode("utf-8")) - n) // 2 <= capacity:
-        return text.count("\n") + 1  # every line fits: the common case, without splitting
-    lines = 0
-    for line in text.split("\n"):
-        n = len(line)
-        size = n + (len(line.encode("utf-8")) - n) // 2
-        lines += 1 + max(size - 1, 0) // capacity
-    return lines
-
-
-def row_height(lines: int) -> float:
-    """Row height in points for ``lines`` wrapped lines (LibreOffice does not fit rows to wrapped text itself)."""
-    return min(409.0, 13.5 * max(lines, 1) + 4)
-
-
 def _fit(text: str) -> str:
     if len(text) <= EXCEL_CELL_MAX:
         return text
@@ -445,10 +424,10 @@ def _changes_sheet(wb: Any, f: _Formats, result: DiffResult) -> None:
         _write_spans(ws, r, 11, _spans(change), f)
         if change.detail:
             ws.write_string(r, 12, _fit(change.detail), f.text)
-        old_lines, new_lines = _lines(change.old, 40), _lines(change.new, 40)
+        old_lines, new_lines = line_count(change.old, 40), line_count(change.new, 40)
         lines = max(old_lines, new_lines, (old_lines + new_lines + 1) * 2 // 3)  # 差分 is 1.5 times as wide
         for text, width in ((change.goal, 24), (change.area, 22), (change.name, 24)):
-            lines = max(lines, _lines(text, width))
+            lines = max(lines, line_count(text, width))
         if lines > 1:
             ws.set_row(r, row_height(lines))
         if change.cell and change.sheet in target:
@@ -529,7 +508,9 @@ def _rewrite_sheet(
             elif isinstance(value, str):
                 ws.write_string(r, c, value, fmt)
                 if r > sheet.header_row and c in widths:
-                    lines = max(lines, _lines(value, group_width if style in ("goal", "area") else widths[c]))
+                    lines = max(
+                        lines, line_count(value, group_width if style in ("goal", "area") else widths[c])
+                    )
             elif value is None:
                 ws.write_blank(r, c, None, fmt)
             else:

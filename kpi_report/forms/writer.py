@@ -7,8 +7,6 @@ and the _meta record are in :mod:`kpi_report.forms.layout`, the columns in :mod:
 from __future__ import annotations
 
 import io
-import math
-import unicodedata
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -16,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from kpi_report import __version__
+from kpi_report.core.cellmetrics import line_count, pixel_line_capacity, row_height
 from kpi_report.core.columns import FORM_KPIS, FORM_PROGRESS, Column
 from kpi_report.core.files import FIXED_CREATED, new_xlsx, write_atomic, write_json_atomic
 from kpi_report.core.fiscal import fy_heading, fy_label
@@ -65,24 +64,21 @@ _ACTUAL_LIMIT = 999_999_999_999  # the decimal validation accepts any plausible 
 _GREY, _INPUT_HEADER, _HEADER, _MISSING, _SHARED_TEXT = "#EDEDED", "#F8CBAD", "#D9E1F2", "#FFF2CC", "#1F4E79"
 
 
-def _text_lines(text: str, width: float, font_size: float) -> int:
-    """How many lines ``text`` wraps to in a column ``width`` characters wide (full-width counts double)."""
-    column_px = width * 7 + 5  # Excel column width to pixels at the default font
-    per_line = max(1.0, (column_px - 6) / (font_size * 2 / 3))  # half-width characters per line
-    lines = 0
-    for paragraph in text.split("\n"):
-        units = sum(2 if unicodedata.east_asian_width(c) in "WFA" else 1 for c in paragraph)
-        lines += max(1, math.ceil(units / per_line))
-    return lines
-
-
 def _row_height(cells: Iterable[tuple[str, float]], font_size: float = 10, min_lines: int = 1) -> float:
     """A row height in points that shows every (text, column width) cell unclipped, at least ``min_lines`` high.
 
     Written explicitly because neither Excel nor LibreOffice reliably autofits wrapped rows when opening a file.
     """
-    lines = max([min_lines, *(_text_lines(text, width, font_size) for text, width in cells)])
-    return min(409.0, round(lines * font_size * 1.6 + 4, 1))
+    lines = max(
+        [
+            min_lines,
+            *(
+                line_count(text, width, capacity=pixel_line_capacity(width, font_size))
+                for text, width in cells
+            ),
+        ]
+    )
+    return row_height(lines, line_pt=font_size * 1.6)  # roomy line spacing: the cells are typed in
 
 
 def shared_label(measure: Measure) -> str:

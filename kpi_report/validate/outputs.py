@@ -25,6 +25,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from kpi_report import __version__
+from kpi_report.core.cellmetrics import line_count, row_height
 from kpi_report.core.files import FIXED_CREATED, new_xlsx, openpyxl_bytes, write_atomic, write_json_atomic
 from kpi_report.core.fiscal import fy_label
 from kpi_report.core.model import CheckReport, Finding, Plan, Submission
@@ -214,7 +215,7 @@ def findings_workbook(report: CheckReport, plan: Plan, rows: list[dict[str, Any]
         ws.write_string(r, 7, f.message, wrapped)
         ws.write_string(r, 8, value, wrapped)
         lines = max(_lines(f.message, 68), min(_lines(value, 28), 10))
-        ws.set_row(r, min(15 * lines, 409))  # wrapped rows are not re-measured when the file is opened
+        ws.set_row(r, row_height(lines, line_pt=15, padding_pt=0))  # not re-measured when the file is opened
     ws.autofilter(0, 0, max(len(report.findings), 1), len(columns) - 1)
     wb.close()
     return buffer.getvalue()
@@ -234,7 +235,7 @@ def _table_header(ws: Any, style: Any, columns: Sequence[tuple[str, float]]) -> 
 
 def _lines(text: str, width: int) -> int:
     """Lines a wrapped cell of ``width`` (in half-width characters) needs for ``text``."""
-    return sum(-(-max(_width(line), 1) // width) for line in text.split("\n"))
+    return line_count(text, width, capacity=width)
 
 
 def _cut(value: str) -> str:
@@ -310,9 +311,10 @@ def _findings_sheet(wb: Any, findings: Sequence[Finding]) -> None:
         for cell in row[:4]:
             cell.alignment = Alignment(vertical="top")
         row[4].alignment = Alignment(wrap_text=True, vertical="top")
-        ws.row_dimensions[row[0].row].height = 15 * _lines(
-            str(row[4].value), 86
-        )  # wrapped rows are not re-measured on opening
+        # wrapped rows are not re-measured on opening
+        ws.row_dimensions[row[0].row].height = row_height(
+            _lines(str(row[4].value), 86), line_pt=15, padding_pt=0
+        )
         severity = next((k for k, v in SEVERITY_LABELS.items() if v == row[0].value), "")
         if severity:
             row[0].fill = PatternFill("solid", fgColor=_FILLS[severity])
