@@ -25,6 +25,7 @@ from kpi_report.core.model import ProgressReport, YearNotes
 from kpi_report.core.project import Project
 from kpi_report.merge.merge import merge
 from kpi_report.plan.master import load_plan
+from kpi_report.present.table import present
 from kpi_report.publish.build import build
 from kpi_report.render.progress_xlsx import render_progress_xlsx
 from tools.progress_fixture import FixtureKpi, FixtureList, FixtureMeasure, notes_text, progress_list_bytes
@@ -499,8 +500,8 @@ def kodaira_reports(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Progr
 def test_rendered_lists_of_two_years(kodaira_reports: dict[int, ProgressReport], tmp_path: Path) -> None:
     old = tmp_path / "2018.xlsx"
     new = tmp_path / "2019.xlsx"
-    old.write_bytes(render_progress_xlsx(kodaira_reports[2018]))
-    new.write_bytes(render_progress_xlsx(kodaira_reports[2019]))
+    old.write_bytes(render_progress_xlsx(present(kodaira_reports[2018])))
+    new.write_bytes(render_progress_xlsx(present(kodaira_reports[2019])))
     result = diff_files(old, new)
     assert result.measure_matching == "id" and result.kpi_matching == "kpi-id"
     assert (result.old.report_fy, result.new.report_fy) == (2018, 2019)
@@ -551,8 +552,8 @@ def test_rendered_list_with_a_past_note_rewritten(
     report = kodaira_reports[2019]
     edited = _edit_history(report, "1-1-01", 2017, "11経営体", "15経営体")
     old, new = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
-    old.write_bytes(render_progress_xlsx(report))
-    new.write_bytes(render_progress_xlsx(edited))
+    old.write_bytes(render_progress_xlsx(present(report)))
+    new.write_bytes(render_progress_xlsx(present(edited)))
     result = diff_files(old, new)
     assert [(c.kind, c.item_id, c.detail) for c in result.changes] == [
         ("past-notes-edited", "1-1-01", "【平成29年度】の記載を修正")
@@ -567,7 +568,7 @@ def test_rendered_list_against_itself_has_no_changes(
     kodaira_reports: dict[int, ProgressReport], tmp_path: Path
 ) -> None:
     path = tmp_path / "a.xlsx"
-    path.write_bytes(render_progress_xlsx(kodaira_reports[2019]))
+    path.write_bytes(render_progress_xlsx(present(kodaira_reports[2019])))
     result = diff_files(path, path)
     assert result.changes == ()
     assert len(result.new.measures.items) == sum(

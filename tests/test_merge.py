@@ -9,7 +9,7 @@ import pytest
 
 from kpi_report.core.errors import InputsHaveErrors
 from kpi_report.core.model import Finding, GradeThresholds, MeasureRow, Plan, ProgressReport, Settings
-from kpi_report.merge.merge import merge, note_lines
+from kpi_report.merge.merge import merge
 from kpi_report.plan.master import load_plan
 
 
@@ -171,15 +171,6 @@ def test_earlier_year_errors_do_not_refuse(plan: Plan) -> None:
     reports[2017] = replace(reports[2017], findings=(error,))
     report = merge(plan, 2019, reports).report
     assert not any(r.flagged for r in rows(report).values())
-
-
-def test_note_lines_bullets_and_subheadings(plan: Plan) -> None:
-    report = merge(plan, 2016, kodaira.check_reports()).report
-    assert note_lines(rows(report)["1-2-01"].history)[:3] == [
-        "【平成28年度】",
-        "《小川駅西口地区》",
-        "・" + kodaira.LONG_POINT,
-    ]
 
 
 def test_control_characters_in_notes_are_cleaned(plan: Plan) -> None:

@@ -23,6 +23,7 @@ from kpi_report.core.model import Plan, ProgressReport
 from kpi_report.core.project import Project
 from kpi_report.merge.merge import merge
 from kpi_report.plan.master import load_plan
+from kpi_report.present.table import present
 from kpi_report.render.progress_html import render_progress_html
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -91,7 +92,7 @@ def report(plan: Plan) -> ProgressReport:
 
 @pytest.fixture(scope="module")
 def html(report: ProgressReport) -> str:
-    return render_progress_html(report).decode("utf-8")
+    return render_progress_html(present(report)).decode("utf-8")
 
 
 def test_page_is_japanese_and_self_contained(html: str) -> None:
@@ -197,7 +198,7 @@ def test_flagged_rows_are_marked(report: ProgressReport) -> None:
         goals=(replace(goal, areas=(replace(area, rows=(replace(area.rows[0], flagged=True),)),)),),
         flagged_departments=("産業振興課",),
     )
-    doc = parse(render_progress_html(patched).decode())
+    doc = parse(render_progress_html(present(patched)).decode())
     row = next(tr for tr in doc.find_all("tr") if tr.attrs.get("id") == "m-1-1-01")
     assert "flagged" in row.attrs["class"]
     assert "要確認" in row.all_text()
@@ -223,12 +224,12 @@ def test_kpi_and_summary_tables(html: str) -> None:
 def test_city_templates_override_the_packaged_ones(report: ProgressReport, tmp_path: Path) -> None:
     (tmp_path / "templates").mkdir()
     (tmp_path / "templates" / "progress-list.css").write_text("body { color: #123456; }", encoding="utf-8")
-    html = render_progress_html(report, Project(tmp_path)).decode()
+    html = render_progress_html(present(report), Project(tmp_path)).decode()
     assert "#123456" in html and "progress-list" in html  # the packaged page and macro still used
 
 
 def test_same_report_same_bytes(report: ProgressReport, html: str) -> None:
-    assert render_progress_html(report).decode() == html
+    assert render_progress_html(present(report)).decode() == html
 
 
 class Browser:
@@ -372,7 +373,7 @@ def open_page(
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (scripts/setup.sh --dev installs it)")
 def test_real_browser_phone_and_desktop(report: ProgressReport, tmp_path: Path) -> None:
     page = tmp_path / "progress-list.html"
-    page.write_bytes(render_progress_html(report))
+    page.write_bytes(render_progress_html(present(report)))
     url = page.as_uri()
     browser = Browser(tmp_path / "profile")
     try:
@@ -401,10 +402,10 @@ def test_a_broken_city_template_is_a_clear_error(report: ProgressReport, tmp_pat
         "{{ report.no_such_field }", encoding="utf-8"
     )
     with pytest.raises(UsageError, match="templates/"):
-        render_progress_html(report, Project(tmp_path))
+        render_progress_html(present(report), Project(tmp_path))
     (tmp_path / "templates" / "progress-list.html.j2").write_text("{{ no_such_variable }}", encoding="utf-8")
     with pytest.raises(UsageError, match="UndefinedError"):
-        render_progress_html(report, Project(tmp_path))
+        render_progress_html(present(report), Project(tmp_path))
 
 
 @pytest.mark.parametrize(
@@ -424,4 +425,4 @@ def test_any_error_in_a_city_template_is_a_clear_error(
     data = content.encode() if isinstance(content, str) else content
     (tmp_path / "templates" / name).write_bytes(data)
     with pytest.raises(UsageError, match="templates/ フォルダーの変更を確認"):
-        render_progress_html(report, Project(tmp_path))
+        render_progress_html(present(report), Project(tmp_path))

@@ -11,17 +11,12 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from kpi_report.core.cellmetrics import LINE_PT, MAX_ROW_PT, wrap
 from kpi_report.core.model import AreaSection, GoalSection, Plan, ProgressReport
 from kpi_report.merge.merge import merge
 from kpi_report.plan.master import load_plan
-from kpi_report.render.progress_xlsx import (
-    LINE_PT,
-    MAX_ROW_PT,
-    WIDTHS,
-    flagged_legend,
-    render_progress_xlsx,
-    wrap,
-)
+from kpi_report.present.table import present
+from kpi_report.render.progress_xlsx import WIDTHS, flagged_legend, render_progress_xlsx
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +31,7 @@ def report(plan: Plan) -> ProgressReport:
 
 @pytest.fixture(scope="module")
 def data(report: ProgressReport) -> bytes:
-    return render_progress_xlsx(report)
+    return render_progress_xlsx(present(report))
 
 
 @pytest.fixture(scope="module")
@@ -171,7 +166,7 @@ def test_hostile_text_is_literal(report: ProgressReport) -> None:
         report,
         goals=(replace(goal, areas=(AreaSection(area.title, (hostile,), area.kpis),)),),
     )
-    data = render_progress_xlsx(patched)
+    data = render_progress_xlsx(present(patched))
     ws = load_workbook(io.BytesIO(data))["進捗状況一覧表"]
     r = measure_rows(ws)[row.measure.id][0]
     cells = [ws.cell(r, c) for c in range(1, 7)]
@@ -242,7 +237,7 @@ def test_flagged_rows_are_marked(report: ProgressReport) -> None:
         goals=(GoalSection(goal.title, (), (AreaSection(area.title, (flagged, *area.rows[1:]), ()),)),),
         flagged_departments=("産業振興課",),
     )
-    ws = load_workbook(io.BytesIO(render_progress_xlsx(patched)))["進捗状況一覧表"]
+    ws = load_workbook(io.BytesIO(render_progress_xlsx(present(patched))))["進捗状況一覧表"]
     rows = measure_rows(ws)
     marked, plain = ws.cell(rows["1-1-01"][0], 2), ws.cell(rows["1-1-02"][0], 2)
     assert marked.fill.fill_type == "solid" and plain.fill.fill_type is None
@@ -251,7 +246,7 @@ def test_flagged_rows_are_marked(report: ProgressReport) -> None:
 
 
 def test_same_report_same_bytes(report: ProgressReport, data: bytes) -> None:
-    assert render_progress_xlsx(report) == data
+    assert render_progress_xlsx(present(report)) == data
 
 
 def test_wrap_counts_full_width_characters_double() -> None:

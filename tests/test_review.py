@@ -21,8 +21,9 @@ from benchmarks.synth_report import report_from_plan
 from kpi_report.core.achievement import format_rate
 from kpi_report.core.model import Plan, ProgressReport, YearNotes
 from kpi_report.core.project import PACKAGED_TEMPLATES
+from kpi_report.present.table import present, value_text
 from kpi_report.render.review import weasy
-from kpi_report.render.review.review import pdf_date, render_review, value_text, wrap_class
+from kpi_report.render.review.review import pdf_date, render_review, wrap_class
 from kpi_report.render.review.weasy import PartRenderer, RenderConfig, SafeURLFetcher, css_string
 
 HOSTILE = (
@@ -45,7 +46,7 @@ def report(sample_plan: Plan) -> ProgressReport:
 
 @pytest.fixture(scope="module")
 def pdf(report: ProgressReport) -> bytes:
-    return render_review(report, [PACKAGED_TEMPLATES], workers=2)
+    return render_review(present(report), [PACKAGED_TEMPLATES], workers=2)
 
 
 @pytest.fixture(scope="module")
@@ -143,7 +144,7 @@ def test_progress_table_repeats_its_header_on_every_page(
     assert len(appendix) > 3
     for text in appendix:
         flat = _flat(text)
-        assert "施策番号名称内容所管課（関連課）進捗状況" in flat
+        assert "施策番号名称内容所管課(関連課)進捗状況" in flat
         assert _flat(report.notes_header) in flat
 
 
@@ -173,7 +174,7 @@ def test_packaged_font_is_used_when_none_is_installed(
         font = weasy.find_japanese_font()
         assert font.file is not None and font.file.name == "ipaexg.ttf"
         small = replace(report, goals=report.goals[:1])
-        reader = PdfReader(io.BytesIO(render_review(small, [PACKAGED_TEMPLATES], workers=1)))
+        reader = PdfReader(io.BytesIO(render_review(present(small), [PACKAGED_TEMPLATES], workers=1)))
         names = {str(font["/BaseFont"]) for font in _fonts(reader)}
         assert names and all(name.endswith("IPAexGothic") for name in names)
         assert small.goals[0].title in reader.pages[2].extract_text() + reader.pages[3].extract_text()
@@ -184,7 +185,7 @@ def test_packaged_font_is_used_when_none_is_installed(
 def test_two_renders_give_identical_bytes_whatever_the_worker_count(
     pdf: bytes, report: ProgressReport
 ) -> None:
-    assert render_review(report, [PACKAGED_TEMPLATES], workers=1) == pdf
+    assert render_review(present(report), [PACKAGED_TEMPLATES], workers=1) == pdf
     metadata: Any = PdfReader(io.BytesIO(pdf)).metadata
     assert str(metadata["/CreationDate"]) == "D:20200601000000"  # the issue date, not the clock
 
@@ -192,7 +193,7 @@ def test_two_renders_give_identical_bytes_whatever_the_worker_count(
 def test_progress_is_reported_part_by_part(report: ProgressReport) -> None:
     calls: list[tuple[str, int, int]] = []
     small = replace(report, goals=report.goals[:2])
-    render_review(small, [PACKAGED_TEMPLATES], progress=lambda *a: calls.append(a), workers=2)
+    render_review(present(small), [PACKAGED_TEMPLATES], progress=lambda *a: calls.append(a), workers=2)
     assert [done for _, done, _ in calls] == list(range(1, len(calls) + 1))
     assert calls[-1][1] == calls[-1][2] > 2
 
@@ -242,7 +243,7 @@ def test_hostile_notes_are_printed_as_text_and_fetch_nothing(
 ) -> None:
     recorder = _Recorder(monkeypatch)
     hostile = _hostile_report(report)
-    data = render_review(hostile, [PACKAGED_TEMPLATES], workers=1)
+    data = render_review(present(hostile), [PACKAGED_TEMPLATES], workers=1)
     font = weasy.find_japanese_font()
     allowed = {font.file.as_uri()} if font.file else set()
     assert set(recorder.fetched) <= allowed
@@ -307,7 +308,7 @@ def test_a_project_template_overrides_the_packaged_one(tmp_path: Path, report: P
         css + "\n.cover-title::after { content: '（案）'; }\n", encoding="utf-8"
     )
     small = replace(report, goals=report.goals[:1])
-    data = render_review(small, [custom, PACKAGED_TEMPLATES], workers=1)
+    data = render_review(present(small), [custom, PACKAGED_TEMPLATES], workers=1)
     assert "年次報告書（案）" in _flat(PdfReader(io.BytesIO(data)).pages[0].extract_text())
 
 
@@ -342,7 +343,7 @@ def test_any_error_in_a_project_template_is_a_clear_error(
     (custom / name).write_bytes(content.encode() if isinstance(content, str) else content)
     small = replace(report, goals=report.goals[:1])
     with pytest.raises(weasy.ReviewRenderError, match="templates/ フォルダーの変更を確認"):
-        render_review(small, [custom, PACKAGED_TEMPLATES], workers=1)
+        render_review(present(small), [custom, PACKAGED_TEMPLATES], workers=1)
 
 
 @pytest.mark.parametrize("workers", [1, 2])
@@ -356,7 +357,7 @@ def test_a_stylesheet_that_breaks_weasyprint_is_a_one_line_error(
     (custom / "annual-review.css").write_text(css + "\nbody { font-size: 1e30px }\n", encoding="utf-8")
     small = replace(report, goals=report.goals[:1])
     with pytest.raises(weasy.ReviewRenderError) as info:
-        render_review(small, [custom, PACKAGED_TEMPLATES], workers=workers)
+        render_review(present(small), [custom, PACKAGED_TEMPLATES], workers=workers)
     message = str(info.value)
     assert "ZeroDivisionError" in message and "templates/" in message and "\n" not in message
     assert gc.isenabled()  # a failed render leaves the caller's garbage collector on
@@ -445,7 +446,9 @@ def test_rows_published_despite_errors_say_so(report: ProgressReport) -> None:
     text = _flat(
         "".join(
             p.extract_text()
-            for p in PdfReader(io.BytesIO(render_review(small, [PACKAGED_TEMPLATES], workers=1))).pages
+            for p in PdfReader(
+                io.BytesIO(render_review(present(small), [PACKAGED_TEMPLATES], workers=1))
+            ).pages
         )
     )
     assert text.count("要確認") >= 2  # in the goal section and in the progress table
@@ -464,13 +467,13 @@ def test_a_measure_taller_than_a_page_splits_under_the_repeated_header(report: P
     )
     pages = [
         p.extract_text()
-        for p in PdfReader(io.BytesIO(render_review(small, [PACKAGED_TEMPLATES], workers=1))).pages
+        for p in PdfReader(io.BytesIO(render_review(present(small), [PACKAGED_TEMPLATES], workers=1))).pages
     ]
     start = next(i for i, text in enumerate(pages) if "進捗状況一覧表" in text and "目次" not in text)
     appendix = pages[start:]
     assert len(appendix) >= 3
     for number, text in enumerate(appendix, start=1):
-        assert "施策番号名称内容所管課（関連課）進捗状況" in _flat(text)
+        assert "施策番号名称内容所管課(関連課)進捗状況" in _flat(text)
         assert number == len(appendix) or len(_flat(text)) > 800  # no page left nearly empty
     flat = _flat("".join(appendix))
     assert all(_flat(p) in flat for y in history for p in y.points)

@@ -44,12 +44,6 @@ def pixel_line_capacity(width: float, font_size: float = 10) -> float:
     return max(1.0, (width * 7 + 5 - 6) / (font_size * 2 / 3))
 
 
-def column_width(text: str, font_size: float = 10) -> float:
-    """The column width that shows the longest line of ``text`` without wrapping (inverse of line_capacity)."""
-    widest = max((text_width(line) for line in text.split("\n")), default=0)
-    return math.ceil((widest + 1) * font_size / 10)
-
-
 def line_count(text: str, width: float, font_size: float = 10, capacity: float | None = None) -> int:
     """How many lines ``text`` takes wrapped in a column ``width`` wide; characters break anywhere.
 

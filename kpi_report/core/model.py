@@ -9,6 +9,7 @@ from typing import Literal
 DEFAULT_STATUSES: tuple[str, ...] = ("実施中", "完了", "一部実施", "検討中", "未着手", "休止・中止")
 DIRECTIONS: tuple[str, ...] = ("増加", "減少", "維持")
 CATEGORIES: tuple[str, ...] = ("継続", "新規", "拡充", "検討")
+UNREPORTED = "未報告"  # the status of a measure without an accepted one for the report year (集計, tables)
 
 Severity = Literal["error", "warning", "info"]
 

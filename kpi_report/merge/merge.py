@@ -17,6 +17,7 @@ from kpi_report.core.errors import InputsHaveErrors
 from kpi_report.core.findings import make_finding
 from kpi_report.core.fiscal import fy_heading, fy_label
 from kpi_report.core.model import (
+    UNREPORTED,
     AreaSection,
     CheckReport,
     Finding,
@@ -31,8 +32,6 @@ from kpi_report.core.model import (
     YearNotes,
 )
 from kpi_report.core.values import clean_text
-
-UNREPORTED = "未報告"  # 集計 column for measures without a status in the report year
 
 
 @dataclass(frozen=True)
@@ -49,25 +48,6 @@ def first_year(plan: Plan, years: Any) -> int | None:
         return plan.settings.start_fy
     found = sorted(years)
     return found[0] if found else None
-
-
-def is_subheading(point: str) -> bool:
-    """A point such as 《小川駅西口地区》 heads the points after it and is shown without a bullet."""
-    return point.startswith(("《", "≪", "〈", "＜"))
-
-
-def bulleted(point: str) -> str:
-    """A note point as printed: with a ・ bullet, a sub-heading without."""
-    return point if is_subheading(point) else f"・{point}"
-
-
-def note_lines(history: tuple[YearNotes, ...]) -> list[str]:
-    """The notes cell as lines: each year's heading, then its points with a ・ bullet (sub-headings without)."""
-    lines: list[str] = []
-    for year in history:
-        lines.append(year.heading)
-        lines.extend(bulleted(p) for p in year.points)
-    return lines
 
 
 def error_departments(report: CheckReport) -> tuple[str, ...]:

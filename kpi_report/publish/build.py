@@ -22,6 +22,7 @@ from kpi_report.core.model import CheckReport, Finding, Plan, Progress, Progress
 from kpi_report.core.project import Project, template_dirs
 from kpi_report.merge.merge import error_departments, merge
 from kpi_report.plan.master import load_plan
+from kpi_report.present.table import ReportView, present
 from kpi_report.render.progress_html import render_progress_html
 from kpi_report.render.progress_xlsx import render_progress_xlsx
 from kpi_report.render.review.review import render_review
@@ -31,16 +32,16 @@ from kpi_report.validate.outputs import write_check_outputs
 MANIFEST = "manifest.json"
 _YEAR_FOLDER = re.compile(r"\d{4}")
 
-Renderer = Callable[[ProgressReport, Project, Progress | None], bytes]
+Renderer = Callable[[ReportView, Project, Progress | None], bytes]
 
 
 def renderers() -> dict[str, Renderer]:
     """Every report `build` writes: output file name -> renderer. The one place to add a new output."""
     return {
-        "progress-list.xlsx": lambda report, _project, _progress: render_progress_xlsx(report),
-        "progress-list.html": lambda report, project, _progress: render_progress_html(report, project),
-        "annual-review.pdf": lambda report, project, progress: render_review(
-            report, template_dirs(project), progress=progress
+        "progress-list.xlsx": lambda view, _project, _progress: render_progress_xlsx(view),
+        "progress-list.html": lambda view, project, _progress: render_progress_html(view, project),
+        "annual-review.pdf": lambda view, project, progress: render_review(
+            view, template_dirs(project), progress=progress
         ),
     }
 
@@ -122,12 +123,13 @@ def build(
             "（エラーのまま作成するには --allow-errors）。"
         )
     merged = merge(plan, fy, reports, allow_errors=allow_errors)
+    view = present(merged.report)  # the published text, decided once for every output
     steps = renderers()
     total = len(steps) * 2 + 1
     rendered: dict[Path, bytes] = {}
     for done, (name, render) in enumerate(steps.items()):
         _report(progress, f"{label}の報告書を作成（{name}）", done, total)
-        rendered[project.outputs(fy) / name] = render(merged.report, project, progress)
+        rendered[project.outputs(fy) / name] = render(view, project, progress)
     for done, (path, data) in enumerate(rendered.items(), start=len(steps)):
         _report(progress, f"{label}の報告書を保存", done, total)
         write_atomic(path, data)

@@ -14,40 +14,24 @@ Row heights are set from the wrapped text (LibreOffice does not auto-fit rows on
 from __future__ import annotations
 
 import io
-import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
+from kpi_report.core.cellmetrics import max_lines, row_height, wrap
 from kpi_report.core.files import FIXED_CREATED, new_xlsx
-from kpi_report.core.fiscal import fy_label
-from kpi_report.core.model import KpiRow, MeasureRow, ProgressReport
 from kpi_report.core.values import clean_text
-from kpi_report.merge.merge import note_lines
+from kpi_report.present.table import MISSING, OWNERS_HEADER, MeasureView, ReportView
 
 LIST_SHEET, KPI_SHEET, SUMMARY_SHEET = "進捗状況一覧表", "KPI", "集計"
 ID_HEADER = "取組ID"
-MISSING = "－"
 
 FONT = "ＭＳ Ｐゴシック"
 FONT_SIZE = 10
 # column widths in Excel character units (a full-width character takes about 2 at this font size)
 WIDTHS = (8.0, 20.0, 34.0, 16.0, 9.0, 66.0, 10.0)
-LINE_PT = 13.5  # height of one wrapped line at FONT_SIZE, with the line spacing Excel and LibreOffice use
-PADDING_PT = 4.0
-MAX_ROW_PT = 409.0  # Excel's limit
-MAX_LINES = int((MAX_ROW_PT - PADDING_PT) // LINE_PT)
+MAX_LINES = max_lines()  # wrapped lines one row shows (the row heights assume FONT_SIZE: cellmetrics.LINE_PT)
 
 GOAL_FILL, AREA_FILL, HEADER_FILL, FLAG_FILL = "#BDD7EE", "#DDEBF7", "#D9D9D9", "#F8CBAD"
-
-
-def year_line(report: ProgressReport) -> str:
-    """'令和元年度（2019年度）': the report year line under the title."""
-    return f"{report.fy_label}（{report.fy}年度）"
-
-
-def owners_text(row: MeasureRow) -> str:
-    """所管課 (関連課): owners one per line, then each related department in parentheses."""
-    return "\n".join([*row.measure.owners, *(f"({d})" for d in row.measure.related)])
 
 
 def flagged_legend(departments: Sequence[str], limit: int = 5) -> str:
@@ -56,63 +40,6 @@ def flagged_legend(departments: Sequence[str], limit: int = 5) -> str:
     if len(departments) > limit:
         shown += f" ほか{len(departments) - limit}課"
     return f"※色付きの行は、エラーが残ったまま作成した所管課（{shown}）の取組です。"
-
-
-def char_width(char: str) -> int:
-    """Width of a character in column units: full-width and wide (CJK) count 2, others 1."""
-    return 2 if unicodedata.east_asian_width(char) in ("W", "F", "A") else 1
-
-
-def wrap(text: str, width: float) -> list[str]:
-    """Split ``text`` into the lines a cell ``width`` characters wide shows (line breaks kept).
-
-    A simple model of Excel/LibreOffice wrapping: CJK text breaks anywhere, a run of Latin letters or digits
-    moves to the next line as a whole when it fits on one line.
-    """
-    capacity = max(int(width) - 1, 2)  # the cell's inner padding takes about one unit
-    lines: list[str] = []
-    for paragraph in text.split("\n"):
-        line, used = "", 0
-        for token in _tokens(paragraph):
-            size = sum(char_width(c) for c in token)
-            if used + size <= capacity:
-                line, used = line + token, used + size
-                continue
-            if size <= capacity and line:
-                lines.append(line)
-                line, used = token.lstrip(" "), sum(char_width(c) for c in token.lstrip(" "))
-                continue
-            for char in token:  # a token longer than a line breaks anywhere
-                w = char_width(char)
-                if used + w > capacity and line:
-                    lines.append(line)
-                    line, used = "", 0
-                line, used = line + char, used + w
-        lines.append(line)
-    return lines
-
-
-def _tokens(paragraph: str) -> Iterator[str]:
-    """Words of ASCII letters/digits (with a leading space) and single other characters."""
-    word = ""
-    for char in paragraph:
-        if char.isascii() and (char.isalnum() or char in ".,:;%-_/()'\"!?"):
-            word += char
-            continue
-        if word:
-            yield word
-            word = ""
-        if char == " ":
-            word = " "
-        else:
-            yield char
-    if word:
-        yield word
-
-
-def row_height(lines: int) -> float:
-    """Row height in points for ``lines`` wrapped lines."""
-    return min(MAX_ROW_PT, lines * LINE_PT + PADDING_PT)
 
 
 def _clean(text: str) -> str:
@@ -171,15 +98,16 @@ class _Formats:
         self.count = wb.add_format({"font_name": FONT, "font_size": FONT_SIZE, "border": 1})
 
 
-def render_progress_xlsx(report: ProgressReport) -> bytes:
+def render_progress_xlsx(view: ReportView) -> bytes:
     """The progress-list workbook as bytes (deterministic: the same report gives the same bytes)."""
+    report = view.report
     buffer = io.BytesIO()
     wb = new_xlsx(buffer)
     wb.set_properties({"title": _clean(f"{report.plan_name} 進捗状況一覧表"), "created": FIXED_CREATED})
     formats = _Formats(wb)
-    _list_sheet(wb, formats, report)
-    _kpi_sheet(wb, formats, report)
-    _summary_sheet(wb, formats, report)
+    _list_sheet(wb, formats, view)
+    _kpi_sheet(wb, formats, view)
+    _summary_sheet(wb, formats, view)
     wb.close()
     return buffer.getvalue()
 
@@ -196,7 +124,8 @@ def _page_setup(ws: Any, last_col: int, last_row: int, header_row: int = 2) -> N
     ws.freeze_panes(header_row + 1, 0)
 
 
-def _list_sheet(wb: Any, f: _Formats, report: ProgressReport) -> None:
+def _list_sheet(wb: Any, f: _Formats, view: ReportView) -> None:
+    report = view.report
     ws = wb.add_worksheet(LIST_SHEET)
     for col, width in enumerate(WIDTHS):
         ws.set_column(col, col, width, None, {"hidden": col == 6})
@@ -204,8 +133,16 @@ def _list_sheet(wb: Any, f: _Formats, report: ProgressReport) -> None:
     ws.write_string(0, 0, _clean(f"{report.plan_name} 進捗状況一覧表"), f.title)
     ws.set_row(0, 24)
     ws.merge_range(1, 0, 1, 5, "", f.subtitle)
-    ws.write_string(1, 0, year_line(report), f.subtitle)
-    headers = ("施策番号", "名称", "内容", "所管課\n(関連課)", "進捗状況", report.notes_header, ID_HEADER)
+    ws.write_string(1, 0, view.year_line, f.subtitle)
+    headers = (
+        "施策番号",
+        "名称",
+        "内容",
+        "\n".join(OWNERS_HEADER),
+        "進捗状況",
+        report.notes_header,
+        ID_HEADER,
+    )
     for col, header in enumerate(headers):
         ws.write_string(2, col, header, f.header)
     ws.set_row(2, row_height(2))
@@ -213,7 +150,7 @@ def _list_sheet(wb: Any, f: _Formats, report: ProgressReport) -> None:
         ws.set_header("&L&9" + flagged_legend(report.flagged_departments).replace("&", "&&"))
     full_width = sum(WIDTHS[:6])
     r = 3
-    for goal in report.goals:
+    for goal in view.goals:
         r = _group_row(ws, r, goal.title, f.goal, full_width)
         for area in goal.areas:
             r = _group_row(ws, r, area.title, f.area, full_width)
@@ -230,10 +167,10 @@ def _group_row(ws: Any, r: int, title: str, fmt: Any, width: float) -> int:
     return r + 1
 
 
-def _measure_rows(ws: Any, r: int, row: MeasureRow, f: _Formats) -> int:
+def _measure_rows(ws: Any, r: int, row: MeasureView, f: _Formats) -> int:
     """Write one measure; more than one sheet row only when its text exceeds Excel's row height limit."""
     m = row.measure
-    cells = (m.number, m.name, m.content, owners_text(row), row.status, "\n".join(note_lines(row.history)))
+    cells = (m.number, m.name, m.content, row.departments_text, row.status, row.notes_text)
     pieces = [_chunks(_clean(text), WIDTHS[col]) for col, text in enumerate(cells)]
     text_fmt, center_fmt = (f.flag_text, f.flag_center) if row.flagged else (f.text, f.center)
     for part in range(max(len(p) for p in pieces)):
@@ -248,8 +185,8 @@ def _measure_rows(ws: Any, r: int, row: MeasureRow, f: _Formats) -> int:
     return r
 
 
-def _kpi_headers(report: ProgressReport) -> list[str]:
-    years = [f"{fy_label(y, report.reiwa_for_2019)}実績" for y in report.years]
+def _kpi_headers(view: ReportView) -> list[str]:
+    years = [f"{label}実績" for label in view.year_labels]
     return [
         "KPI_ID",
         "基本目標",
@@ -268,26 +205,13 @@ def _kpi_headers(report: ProgressReport) -> list[str]:
     ]
 
 
-def kpi_rows(report: ProgressReport) -> list[KpiRow]:
-    """Every KPI / 数値目標 row in master order."""
-    rows: list[KpiRow] = []
-    for goal in report.goals:
-        rows.extend(goal.indicators)
-        for area in goal.areas:
-            rows.extend(area.kpis)
-    return sorted(rows, key=lambda k: k.kpi.row)
-
-
 _KPI_CENTERED = frozenset({"単位", "基準年度", "目標年度", "評価", "方向"})
 
 
-def _year(report: ProgressReport, fy: int | None) -> str:
-    return fy_label(fy, report.reiwa_for_2019) if fy else MISSING
-
-
-def _kpi_sheet(wb: Any, f: _Formats, report: ProgressReport) -> None:
+def _kpi_sheet(wb: Any, f: _Formats, view: ReportView) -> None:
+    report = view.report
     ws = wb.add_worksheet(KPI_SHEET)
-    headers = _kpi_headers(report)
+    headers = _kpi_headers(view)
     widths = [9, 24, 24, 28, 7, 9, 11, *[11] * len(report.years), 9, 11, 8, 6, 6, 14]
     for col, width in enumerate(widths):
         ws.set_column(col, col, width)
@@ -296,11 +220,11 @@ def _kpi_sheet(wb: Any, f: _Formats, report: ProgressReport) -> None:
     ws.write_string(0, 0, _clean(f"{report.plan_name} KPI・数値目標"), f.title)
     ws.set_row(0, 24)
     ws.merge_range(1, 0, 1, last, "", f.subtitle)
-    ws.write_string(1, 0, year_line(report), f.subtitle)
+    ws.write_string(1, 0, view.year_line, f.subtitle)
     for col, header in enumerate(headers):
         ws.write_string(2, col, header, f.header)
     ws.set_row(2, row_height(max(len(wrap(h, widths[i])) for i, h in enumerate(headers))))
-    for r, k in enumerate(kpi_rows(report), start=3):
+    for r, k in enumerate(view.kpis, start=3):
         kpi = k.kpi
         cells: list[object] = [
             kpi.id,
@@ -309,12 +233,12 @@ def _kpi_sheet(wb: Any, f: _Formats, report: ProgressReport) -> None:
             kpi.name,
             kpi.unit,
             kpi.baseline,
-            _year(report, kpi.baseline_fy),
+            k.baseline_fy or MISSING,
             *(value for _, value in k.actuals),
             kpi.target,
-            _year(report, kpi.target_fy),
+            k.target_fy or MISSING,
             k.rate,
-            k.grade or MISSING,
+            k.grade_text,
             kpi.direction,
             kpi.owner,
         ]
@@ -332,25 +256,26 @@ def _kpi_sheet(wb: Any, f: _Formats, report: ProgressReport) -> None:
                 ws.write_string(r, col, text, f.center if centered else f.text)
                 lines = max(lines, len(wrap(text, widths[col])))
         ws.set_row(r, row_height(lines))
-    _page_setup(ws, last, 2 + len(kpi_rows(report)))
+    _page_setup(ws, last, 2 + len(view.kpis))
 
 
-def _summary_sheet(wb: Any, f: _Formats, report: ProgressReport) -> None:
+def _summary_sheet(wb: Any, f: _Formats, view: ReportView) -> None:
+    report = view.report
     ws = wb.add_worksheet(SUMMARY_SHEET)
-    columns = list(report.status_columns)
+    columns = list(view.status_columns)
     ws.set_column(0, 0, 44)
     ws.set_column(1, len(columns) + 1, 10)
     ws.write_string(0, 0, _clean(f"{report.plan_name} 進捗状況の集計"), f.title)
-    ws.write_string(1, 0, year_line(report), f.subtitle)
+    ws.write_string(1, 0, view.year_line, f.subtitle)
     header = ["基本目標", *columns, "計"]
     for col, text in enumerate(header):
         ws.write_string(2, col, text, f.header)
     ws.set_row(2, row_height(1))
     totals = [0] * len(columns)
     r = 3
-    for count in report.status_counts:
-        ws.write_string(r, 0, _clean(count.goal), f.text)
-        ws.set_row(r, row_height(len(wrap(_clean(count.goal), 44))))
+    for count in view.status_rows:
+        ws.write_string(r, 0, _clean(count.label), f.text)
+        ws.set_row(r, row_height(len(wrap(_clean(count.label), 44))))
         for col, n in enumerate(count.counts, start=1):
             ws.write_number(r, col, n, f.count)
             totals[col - 1] += n
@@ -360,8 +285,8 @@ def _summary_sheet(wb: Any, f: _Formats, report: ProgressReport) -> None:
     for col, n in enumerate(totals, start=1):
         ws.write_number(r, col, n, f.plain_bold)
     ws.write_number(r, len(columns) + 1, sum(totals), f.plain_bold)
-    if report.status_counts and columns:
-        _status_chart(wb, ws, columns, len(report.status_counts), r + 2)
+    if view.status_rows and columns:
+        _status_chart(wb, ws, columns, len(view.status_rows), r + 2)
     _page_setup(ws, len(columns) + 1, r + 24)
 
 

@@ -20,18 +20,19 @@ from markupsafe import Markup
 from kpi_report import __version__
 from kpi_report.core.achievement import format_rate
 from kpi_report.core.fiscal import ERAS, fy_label
-from kpi_report.core.model import (
-    AreaSection,
-    GoalSection,
-    GradeThresholds,
-    KpiRow,
-    Measure,
-    MeasureRow,
-    Progress,
-    ProgressReport,
-)
+from kpi_report.core.model import UNREPORTED, GradeThresholds, Measure, Progress
 from kpi_report.core.project import template_problem
-from kpi_report.merge.merge import bulleted, note_lines
+from kpi_report.present.table import (
+    FLAG_MARK,
+    AreaView,
+    GoalView,
+    KpiView,
+    MeasureView,
+    ReportView,
+    bulleted,
+    department_lines,
+    value_text,
+)
 from kpi_report.render.review import charts
 from kpi_report.render.review.weasy import (
     JapaneseFont,
@@ -49,8 +50,6 @@ from kpi_report.render.templating import template_environment
 
 TEMPLATE = "annual-review.html.j2"
 STYLESHEET = "annual-review.css"
-UNREPORTED = "未報告"
-GRADE_COLUMNS = ("A", "B", "C", "D", "－")
 # Parts are cut at 施策 boundaries once they hold about this many estimated text lines: big enough that
 # the per-part cost (a new document, its font subset) stays small, small enough to share the work out.
 # Parts are planned for two workers whatever the machine, so the bytes never depend on the CPU count.
@@ -63,9 +62,9 @@ _GOAL_SHORT = re.compile(r"^(基本目標\s*[0-9０-９ⅠⅡⅢⅣⅤⅥⅦⅧ�
 class AreaPiece:
     """A 施策, or a run of its measures when a very long one is split over parts."""
 
-    area: AreaSection
+    area: AreaView
     anchor: str  # id of its heading, e.g. "g1a2"
-    rows: tuple[MeasureRow, ...]
+    rows: tuple[MeasureView, ...]
     first: bool  # the piece starts the area: its title and KPIs are shown
 
 
@@ -73,7 +72,7 @@ class AreaPiece:
 class GoalPiece:
     """A 基本目標, or the run of its areas that one part holds."""
 
-    goal: GoalSection
+    goal: GoalView
     anchor: str  # "g1"
     first: bool  # the piece starts the goal: its title and 数値目標 are shown
     areas: tuple[AreaPiece, ...]
@@ -90,19 +89,6 @@ class Part:
 
 
 @dataclass(frozen=True)
-class CountRow:
-    """One 基本目標's counts in the summary tables."""
-
-    label: str
-    short: str
-    counts: tuple[int, ...]
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts)
-
-
-@dataclass(frozen=True)
 class TocEntry:
     """A line of the table of contents."""
 
@@ -113,15 +99,15 @@ class TocEntry:
 
 
 def render_review(
-    report: ProgressReport,
+    view: ReportView,
     template_dirs: Sequence[Path],
     progress: Progress | None = None,
     workers: int | None = None,
 ) -> bytes:
-    """Render the annual review of ``report`` as PDF bytes (deterministic: same report, same bytes).
+    """Render the annual review of ``view`` as PDF bytes (deterministic: same report, same bytes).
 
     Args:
-        report: the finished progress model.
+        view: the presented report (kpi_report.present).
         template_dirs: template search path, the project's overrides first (project.template_dirs).
         progress: called as progress(label, done, total) after each rendered part.
         workers: rendering processes; default: the usable CPUs, at most 2.
@@ -129,6 +115,7 @@ def render_review(
     Raises:
         ReviewRenderError: a template is missing or broken, or rendering failed.
     """
+    report = view.report
     font = find_japanese_font()
     env = _environment(template_dirs)
     try:
@@ -136,8 +123,8 @@ def render_review(
         stylesheet = env.loader.get_source(env, STYLESHEET)[0] if env.loader else ""
     except Exception as exc:  # a project's template may be missing, broken or not text at all
         raise _template_error(exc) from exc
-    context = _context(report, font)
-    parts = plan_parts(report)
+    context = _context(view, font)
+    parts = plan_parts(view)
 
     def page(part: Part) -> str:
         try:
@@ -148,7 +135,7 @@ def render_review(
     keyed = [(part.key, partial(page, part)) for part in parts]
 
     def front(layouts: Mapping[str, PartLayout], first_pages: Mapping[str, int]) -> str:
-        toc = table_of_contents(report, parts, layouts, first_pages)
+        toc = table_of_contents(view, parts, layouts, first_pages)
         return page_front(toc)
 
     def page_front(toc: list[TocEntry]) -> str:
@@ -169,7 +156,7 @@ def render_review(
     rendered = render_parts(
         keyed, front, config, workers=workers, progress=progress, front_after=last_in_contents(parts)
     )
-    toc = table_of_contents(report, parts, rendered.layouts, rendered.first_pages)
+    toc = table_of_contents(view, parts, rendered.layouts, rendered.first_pages)
     offset = rendered.front_pages - 1
     outline: list[OutlineItem] = []
     for entry in toc:
@@ -202,14 +189,6 @@ def _environment(template_dirs: Sequence[Path]) -> Environment:
     return template_environment(template_dirs)
 
 
-def value_text(value: float | None, unit: str) -> str:
-    """An actual value as printed: '1,234人', '73.2%', '1.16'; '－' when missing."""
-    if value is None:
-        return "－"
-    text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}".rstrip("0").rstrip(".")
-    return f"{text}{unit}"
-
-
 _UNBREAKABLE = re.compile(r"[^\s\u3000-\u30ff\u3400-\u9fff\uff00-\uffef]{16,}")
 
 
@@ -223,62 +202,8 @@ def wrap_class(text: str) -> str:
 
 
 def points_text(points: Sequence[str]) -> str:
-    """Note points as lines of one text (printed with white-space: pre-line), bulleted as in the list."""
+    """Note points as entered, as printed lines of one text (for templates written before row.this_year_text)."""
     return "\n".join(bulleted(point) for point in points)
-
-
-def notes_text(row: MeasureRow) -> str:
-    """A measure's notes of every year as lines, as in the progress list: each year's heading, then its points."""
-    return "\n".join(note_lines(row.history))
-
-
-def departments_text(measure: Measure) -> str:
-    """The owning departments, then the related ones in brackets, a line each."""
-    return "\n".join([*measure.owners, *(f"（{name}）" for name in measure.related)])
-
-
-def status_text(row: MeasureRow) -> str:
-    """This year's status, and 要確認 on a second line when the row was published despite errors."""
-    return f"{row.status}\n要確認" if row.flagged else row.status
-
-
-def goal_short(title: str) -> str:
-    """'基本目標Ⅰ' from '基本目標Ⅰ 結婚・出産…' (the first 10 characters when the title has no such prefix)."""
-    match = _GOAL_SHORT.match(title)
-    return match.group(1).replace(" ", "") if match else title[:10]
-
-
-def status_counts(report: ProgressReport) -> tuple[tuple[str, ...], list[CountRow]]:
-    """Status columns and each goal's count of measures per status.
-
-    The merge stage's 集計 (report.status_columns / status_counts) when it provides one, so the PDF and
-    the workbook count alike; otherwise the scale, then 未報告 for measures without an accepted status.
-    """
-    if report.status_columns and len(report.status_counts) == len(report.goals):
-        return report.status_columns, [
-            CountRow(goal.title, goal_short(goal.title), tuple(counts.counts))
-            for goal, counts in zip(report.goals, report.status_counts, strict=True)
-        ]
-    columns = (*report.statuses, UNREPORTED)
-    rows = []
-    for goal in report.goals:
-        counts = dict.fromkeys(columns, 0)
-        for area in goal.areas:
-            for row in area.rows:
-                counts[row.status if row.status in counts else UNREPORTED] += 1
-        rows.append(CountRow(goal.title, goal_short(goal.title), tuple(counts.values())))
-    return columns, rows
-
-
-def grade_counts(report: ProgressReport) -> list[CountRow]:
-    """Each goal's count of KPIs and 数値目標 per grade (A B C D, － for no rate)."""
-    rows = []
-    for goal in report.goals:
-        counts = dict.fromkeys(GRADE_COLUMNS, 0)
-        for kpi in (*goal.indicators, *(k for area in goal.areas for k in area.kpis)):
-            counts[kpi.grade if kpi.grade in counts else "－"] += 1
-        rows.append(CountRow(goal.title, goal_short(goal.title), tuple(counts.values())))
-    return rows
 
 
 def grade_legend(thresholds: GradeThresholds) -> str:
@@ -293,11 +218,17 @@ def grade_legend(thresholds: GradeThresholds) -> str:
     )
 
 
-def _context(report: ProgressReport, font: JapaneseFont) -> dict[str, Any]:
-    """Template variables shared by every part."""
+def departments_text(measure: Measure) -> str:
+    """The departments as lines (for templates written before row.departments_text)."""
+    return "\n".join(line.text for line in department_lines(measure))
+
+
+def _context(view: ReportView, font: JapaneseFont) -> dict[str, Any]:
+    """Template variables shared by every part (docs/templates.md)."""
+    report = view.report
     reiwa = report.reiwa_for_2019
-    status_columns, status_rows = status_counts(report)
-    grades = grade_counts(report)
+    status_columns, status_rows = view.status_columns, view.status_rows
+    grades = view.grade_rows
     status_colors = [
         charts.UNREPORTED_COLOR if name == UNREPORTED else charts.STATUS_COLORS[i % len(charts.STATUS_COLORS)]
         for i, name in enumerate(status_columns)
@@ -308,22 +239,24 @@ def _context(report: ProgressReport, font: JapaneseFont) -> dict[str, Any]:
     def label(fy: int) -> str:
         return fy_label(fy, reiwa)
 
-    def kpi_chart(row: KpiRow) -> Markup:
-        return Markup(charts.kpi_chart(row, font.family, reiwa))
+    def kpi_chart(row: KpiView) -> Markup:
+        return Markup(charts.kpi_chart(row.row, font.family, reiwa))
 
-    def actual_values(row: KpiRow) -> list[str]:
-        of = dict(row.actuals)
-        return [value_text(of.get(fy), row.kpi.unit) for fy in years]
+    def actual_values(row: KpiView) -> tuple[str, ...]:
+        return row.values_with_unit
 
-    def common_year(rows: Sequence[KpiRow], attribute: str) -> int | None:
+    def common_year(rows: Sequence[KpiView], attribute: str) -> int | None:
         found = {getattr(row.kpi, attribute) for row in rows}
         return found.pop() if len(found) == 1 else None
 
-    def this_year(row: MeasureRow) -> tuple[str, ...]:
-        return next((y.points for y in row.history if y.fy == report.fy), ())
+    def this_year(row: MeasureView) -> tuple[str, ...]:
+        return tuple(point.text for point in row.this_year)
 
     return {
+        "view": view,
         "report": report,
+        "flag_mark": FLAG_MARK,
+        "unreported": UNREPORTED,
         "font_family": font.family,
         "fy_label": label,
         "rate": format_rate,
@@ -337,15 +270,15 @@ def _context(report: ProgressReport, font: JapaneseFont) -> dict[str, Any]:
         "long_row": long_row,
         "wrap": wrap_class,
         "points_text": points_text,
-        "notes_text": notes_text,
+        "notes_text": lambda row: row.notes_text,
         "departments_text": departments_text,
-        "status_text": status_text,
+        "status_text": lambda row: row.status_text,
         "year_width": round(min(22.0, 105 / max(1, len(years))), 2),
-        "measure_total": sum(len(a.rows) for g in report.goals for a in g.areas),
+        "measure_total": view.measure_total,
         "kpi_total": sum(r.total for r in grades),
         "status_columns": status_columns,
         "status_rows": status_rows,
-        "grade_columns": GRADE_COLUMNS,
+        "grade_columns": view.grade_columns,
         "grade_rows": grades,
         "grade_legend": grade_legend(report.grade_thresholds),
         "status_chart": Markup(
@@ -360,7 +293,7 @@ def _context(report: ProgressReport, font: JapaneseFont) -> dict[str, Any]:
         "grade_chart": Markup(
             charts.stacked_bars(
                 [(r.short, r.counts) for r in grades],
-                GRADE_COLUMNS,
+                view.grade_columns,
                 grade_colors,
                 font.family,
                 "基本目標別のKPI・数値目標の評価",
@@ -373,7 +306,7 @@ def _lines(text: str, per_line: int) -> int:
     return len(text) // per_line + 1
 
 
-def _appendix_cost(row: MeasureRow) -> float:
+def _appendix_cost(row: MeasureView) -> float:
     """Estimated text lines of a measure in the progress table (what WeasyPrint's time follows)."""
     notes = sum(1 + sum(_lines(p, 42) for p in y.points) for y in row.history)
     return (
@@ -384,7 +317,7 @@ def _appendix_cost(row: MeasureRow) -> float:
 PAGE_LINES = 40  # text lines of the progress table that surely fit on one page (47 do, header included)
 
 
-def long_row(row: MeasureRow) -> bool:
+def long_row(row: MeasureView) -> bool:
     """Whether a measure's progress-table row may be taller than a page.
 
     Such a row may split (break-inside: auto): kept whole, WeasyPrint would push it to a page of its own,
@@ -397,13 +330,13 @@ def long_row(row: MeasureRow) -> bool:
     )
 
 
-def _section_cost(row: MeasureRow) -> float:
+def _section_cost(row: MeasureView) -> float:
     """Estimated text lines of a measure in its goal section (this year's notes: the latest year)."""
     notes = sum(sum(_lines(p, 58) for p in y.points) for y in row.history[-1:])
     return notes + _lines(row.measure.name, 16) + len(row.measure.owners) + 3
 
 
-def _kpi_cost(rows: Sequence[KpiRow]) -> float:
+def _kpi_cost(rows: Sequence[KpiView]) -> float:
     return 10.0 * len(rows)
 
 
@@ -416,11 +349,11 @@ class _Packer:
         self.current: list[GoalPiece] = []
         self.cost = 0.0  # estimated lines in the part being filled
         self.pieces: list[AreaPiece] = []  # areas of the goal being packed, not yet in self.current
-        self.goal: GoalSection | None = None
+        self.goal: GoalView | None = None
         self.goal_anchor = ""
         self.goal_first = True
 
-    def start_goal(self, goal: GoalSection, anchor: str) -> None:
+    def start_goal(self, goal: GoalView, anchor: str) -> None:
         self.goal, self.goal_anchor, self.goal_first, self.pieces = goal, anchor, True, []
 
     def flush_goal(self) -> None:
@@ -435,7 +368,7 @@ class _Packer:
             self.parts.append(Part(key, self.kind, tuple(self.current), first=not self.parts))
         self.current, self.cost = [], 0.0
 
-    def add_area(self, area: AreaSection, anchor: str, head: float, costs: Sequence[float]) -> None:
+    def add_area(self, area: AreaView, anchor: str, head: float, costs: Sequence[float]) -> None:
         """Add a 施策 (its title and KPIs cost ``head`` lines, its measures ``costs``)."""
         total = head + sum(costs)
         if self.cost + total > self.limit * 1.25 and self.cost > self.limit * 0.4:
@@ -456,8 +389,8 @@ class _Packer:
 
 
 def _split(
-    report: ProgressReport,
-    row_cost: Callable[[MeasureRow], float],
+    view: ReportView,
+    row_cost: Callable[[MeasureView], float],
     limit: float,
     kind: str,
     break_goals: bool,
@@ -469,7 +402,7 @@ def _split(
     """
     packer = _Packer(kind, limit)
     sections = kind == "goals"
-    for gi, goal in enumerate(report.goals, start=1):
+    for gi, goal in enumerate(view.goals, start=1):
         packer.start_goal(goal, f"g{gi}")
         goal_head = (_kpi_cost(goal.indicators) if sections else 0) + 2
         for ai, area in enumerate(goal.areas, start=1):
@@ -482,16 +415,16 @@ def _split(
     return packer.parts
 
 
-def plan_parts(report: ProgressReport) -> list[Part]:
+def plan_parts(view: ReportView) -> list[Part]:
     """The review's parts in document order: summary, goal sections, progress-table slices."""
-    section_total = sum(_section_cost(r) for g in report.goals for a in g.areas for r in a.rows)
-    appendix_total = sum(_appendix_cost(r) for g in report.goals for a in g.areas for r in a.rows)
+    section_total = sum(_section_cost(r) for g in view.goals for a in g.areas for r in a.rows)
+    appendix_total = sum(_appendix_cost(r) for g in view.goals for a in g.areas for r in a.rows)
     limit = max(PART_LINES, (section_total + appendix_total) / PLANNED_PARTS)
     return [
         Part("summary", "summary", first=True),
-        *_split(report, _section_cost, limit, "goals", break_goals=True),
+        *_split(view, _section_cost, limit, "goals", break_goals=True),
         # smaller parts last: the workers then run out of work at nearly the same time
-        *_split(report, _appendix_cost, limit * 0.75, "appendix", break_goals=False),
+        *_split(view, _appendix_cost, limit * 0.75, "appendix", break_goals=False),
     ]
 
 
@@ -502,7 +435,7 @@ def last_in_contents(parts: Sequence[Part]) -> str:
 
 
 def table_of_contents(
-    report: ProgressReport,
+    view: ReportView,
     parts: Sequence[Part],
     layouts: Mapping[str, PartLayout],
     first_pages: Mapping[str, int],
@@ -515,23 +448,23 @@ def table_of_contents(
         layout = layouts[part.key]
         for anchor, index in layout.anchors.items():
             where.setdefault(anchor, first_pages[part.key] + index)
-    missing = [
-        a for a in ("summary", *(f"g{gi}" for gi in range(1, len(report.goals) + 1))) if a not in where
-    ]
+    missing = [a for a in ("summary", *(f"g{gi}" for gi in range(1, len(view.goals) + 1))) if a not in where]
     if missing:  # a project's template dropped the headings the contents point to
         raise _template_error(
             ValueError(f'目次が指す見出し id="{missing[0]}" がテンプレートの出力にありません')
         )
     entries = [TocEntry(1, "概要", "summary", where["summary"])]
-    for gi, goal in enumerate(report.goals, start=1):
+    for gi, goal in enumerate(view.goals, start=1):
         entries.append(TocEntry(1, goal.title, f"g{gi}", where[f"g{gi}"]))
         for ai, area in enumerate(goal.areas, start=1):
             anchor = f"g{gi}a{ai}"
             if anchor in where:
                 entries.append(TocEntry(2, area.title, anchor, where[anchor]))
     if "appendix" in where:
-        entries.append(TocEntry(1, f"資料　{report.plan_name} 進捗状況一覧表", "appendix", where["appendix"]))
-        for gi, goal in enumerate(report.goals, start=1):
+        entries.append(
+            TocEntry(1, f"資料　{view.report.plan_name} 進捗状況一覧表", "appendix", where["appendix"])
+        )
+        for gi, goal in enumerate(view.goals, start=1):
             anchor = f"ap-g{gi}"
             if anchor in where:
                 entries.append(TocEntry(2, goal.title, anchor, where[anchor]))

@@ -1,0 +1,388 @@
+"""The published table's text, decided once (docs/outputs.md#the-progress-list): every renderer formats from these views.
+
+The merge stage gives a ProgressReport of plain data; :func:`present` turns it, once, into the text every output
+shows — owners with related departments as lines, the status and its 要確認 mark, each year's notes as lines
+(heading 【…年度】, sub-headings 《…》, ``・`` points), KPI values with units and precision, ``－`` and 未報告, the
+status and grade counts. The workbook, the page and the PDF only lay these out, so a rule cannot drift
+between them.
+
+The views keep the model's attribute names (``row.measure``, ``row.status``, ``kpi.rate`` …) beside the
+presented text, so a city's template written against the model keeps working (docs/templates.md).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from kpi_report.core.achievement import format_rate
+from kpi_report.core.fiscal import fy_label
+from kpi_report.core.model import (
+    UNREPORTED,
+    Kpi,
+    KpiRow,
+    Measure,
+    MeasureRow,
+    ProgressReport,
+    YearNotes,
+)
+
+MISSING = "－"  # a value, year, rate or grade that is not there
+FLAG_MARK = "要確認"  # a row published despite errors in its department's submission (--allow-errors)
+BULLET = "・"
+SUBHEADING_MARKS = ("《", "≪", "〈", "＜")
+OWNERS_HEADER = ("所管課", "(関連課)")  # the owners column's header, as lines
+GRADE_COLUMNS = ("A", "B", "C", "D", MISSING)
+_GOAL_SHORT = re.compile(r"^(基本目標\s*[0-9０-９ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩ一二三四五六七八九十]+)")
+
+
+# The text rules
+
+
+def related_label(department: str) -> str:
+    """A related department (関連課) as printed: '(水と緑と公園課)' — the one bracket rule of every output."""
+    return f"({department})"
+
+
+def is_subheading(point: str) -> bool:
+    """A point such as 《小川駅西口地区》 heads the points after it and is shown without a bullet."""
+    return point.startswith(SUBHEADING_MARKS)
+
+
+def bulleted(point: str) -> str:
+    """A note point as printed: with a ・ bullet, a sub-heading without."""
+    return point if is_subheading(point) else f"{BULLET}{point}"
+
+
+def note_lines(history: Sequence[YearNotes]) -> tuple[str, ...]:
+    """The notes cell as lines: each year's heading, then its points with a ・ bullet (sub-headings without)."""
+    lines: list[str] = []
+    for year in history:
+        lines.append(year.heading)
+        lines.extend(bulleted(p) for p in year.points)
+    return tuple(lines)
+
+
+def department_lines(measure: Measure) -> tuple[DepartmentLine, ...]:
+    """所管課 (関連課): each owner on its own line, then each related department in brackets."""
+    return (
+        *(DepartmentLine(name, False, name) for name in measure.owners),
+        *(DepartmentLine(name, True, related_label(name)) for name in measure.related),
+    )
+
+
+def departments_inline(measure: Measure) -> str:
+    """The departments on one line: owners joined by ・, then each related one in brackets."""
+    return BULLET.join(measure.owners) + "".join(related_label(d) for d in measure.related)
+
+
+def format_number(value: float | None) -> str:
+    """A KPI value: '1,234' (whole numbers without decimals), '1.16' (at most 2 decimals), '－' when missing."""
+    if value is None:
+        return MISSING
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def value_text(value: float | None, unit: str) -> str:
+    """A value with its unit: '1,234人', '73.2%'; '－' (no unit) when missing."""
+    return MISSING if value is None else f"{format_number(value)}{unit}"
+
+
+def year_line(report: ProgressReport) -> str:
+    """'令和元年度（2019年度）': the report year line under the title."""
+    return f"{report.fy_label}（{report.fy}年度）"
+
+
+def goal_short(title: str) -> str:
+    """'基本目標Ⅰ' from '基本目標Ⅰ 結婚・出産…' (the first 10 characters when the title has no such prefix)."""
+    match = _GOAL_SHORT.match(title)
+    return match.group(1).replace(" ", "") if match else title[:10]
+
+
+# The views
+
+
+@dataclass(frozen=True)
+class DepartmentLine:
+    """One line of the 所管課 (関連課) cell."""
+
+    name: str
+    related: bool  # a 関連課, printed in brackets
+    text: str  # as printed: '都市計画課' or '(水と緑と公園課)'
+
+
+@dataclass(frozen=True)
+class NotePoint:
+    """One point of a year's notes."""
+
+    text: str  # as entered, without bullet
+    subheading: bool  # 《小川駅西口地区》: heads the points after it
+    line: str  # as printed: '・…', a sub-heading as entered
+
+
+@dataclass(frozen=True)
+class YearView:
+    """One fiscal year's notes of a measure: the heading and its points."""
+
+    fy: int
+    heading: str  # 【平成28年度】
+    points: tuple[NotePoint, ...]
+
+
+@dataclass(frozen=True)
+class MeasureView:
+    """A measure row of the published table, its text decided."""
+
+    row: MeasureRow  # the merged row (the model)
+    departments: tuple[DepartmentLine, ...]
+    departments_text: str  # the lines joined by line breaks
+    departments_inline: str  # '産業振興課・農業委員会(学務課)'
+    status_label: str  # the status, 未報告 when none
+    status_lines: tuple[str, ...]  # the status, then 要確認 when flagged
+    status_text: str  # status_lines joined by line breaks
+    notes: tuple[YearView, ...]  # years without an entry left out
+    note_lines: tuple[str, ...]  # every year's heading and printed points
+    notes_text: str  # note_lines joined by line breaks
+    this_year: tuple[NotePoint, ...]  # the report year's points
+    this_year_text: str  # their printed lines joined by line breaks
+
+    @property
+    def measure(self) -> Measure:
+        """The master's measure (number, name, content, owners, related …)."""
+        return self.row.measure
+
+    @property
+    def status(self) -> str:
+        """The report year's status as reported ("" when none)."""
+        return self.row.status
+
+    @property
+    def flagged(self) -> bool:
+        """Published despite errors (--allow-errors): shown with 要確認."""
+        return self.row.flagged
+
+    @property
+    def history(self) -> tuple[YearNotes, ...]:
+        """The merged notes, points as entered (the model's view; prefer ``notes``)."""
+        return self.row.history
+
+
+@dataclass(frozen=True)
+class KpiView:
+    """A KPI or 数値目標 with its values as printed."""
+
+    row: KpiRow  # the merged row (the model)
+    values: tuple[str, ...]  # each shown year's actual: '1,234' or '－'
+    values_with_unit: tuple[str, ...]  # '1,234人' or '－'
+    baseline: str  # 基準値 as a number, '－' when none
+    baseline_as_written: str  # 基準値 as the master writes it, '－' when empty
+    baseline_fy: str  # '平成26年度', '' when none
+    target: str
+    target_as_written: str
+    target_fy: str
+    rate_text: str  # '60.0%' or '－'
+    grade_text: str  # A/B/C/D or '－'
+
+    @property
+    def kpi(self) -> Kpi:
+        """The master's KPI (id, name, unit, direction, owner …)."""
+        return self.row.kpi
+
+    @property
+    def actuals(self) -> tuple[tuple[int, float | None], ...]:
+        """(fiscal year, actual) for every year shown."""
+        return self.row.actuals
+
+    @property
+    def actual(self) -> float | None:
+        """The report year's actual."""
+        return self.row.actual
+
+    @property
+    def rate(self) -> float | None:
+        """The achievement rate, 1.0 = 100%."""
+        return self.row.rate
+
+    @property
+    def grade(self) -> str:
+        """A/B/C/D, '' when there is no rate."""
+        return self.row.grade
+
+
+@dataclass(frozen=True)
+class AreaView:
+    """A 施策: its measure rows and KPIs."""
+
+    title: str
+    rows: tuple[MeasureView, ...]
+    kpis: tuple[KpiView, ...]
+
+
+@dataclass(frozen=True)
+class GoalView:
+    """A 基本目標: its 数値目標 and areas."""
+
+    title: str
+    short: str  # '基本目標1'
+    indicators: tuple[KpiView, ...]
+    areas: tuple[AreaView, ...]
+
+
+@dataclass(frozen=True)
+class CountRow:
+    """One 基本目標's counts (of measures per status, or of KPIs per grade)."""
+
+    label: str  # the goal's title
+    short: str
+    counts: tuple[int, ...]
+
+    @property
+    def total(self) -> int:
+        """The row's sum."""
+        return sum(self.counts)
+
+
+@dataclass(frozen=True)
+class ReportView:
+    """The published table and its companions, as every renderer shows them."""
+
+    report: ProgressReport  # the model (plan name, report year, notes header, flagged departments …)
+    year_line: str  # 令和元年度（2019年度）
+    year_labels: tuple[str, ...]  # each shown year: 平成28年度 …
+    goals: tuple[GoalView, ...]
+    kpis: tuple[KpiView, ...]  # every KPI and 数値目標 in master order
+    status_columns: tuple[str, ...]  # the scale, other statuses seen, then 未報告
+    status_rows: tuple[CountRow, ...]
+    grade_columns: tuple[str, ...]
+    grade_rows: tuple[CountRow, ...]
+    owners_header: tuple[str, ...] = OWNERS_HEADER
+    flag_mark: str = FLAG_MARK
+
+    @property
+    def measure_total(self) -> int:
+        """How many measures the table holds."""
+        return sum(len(a.rows) for g in self.goals for a in g.areas)
+
+
+# Building the views
+
+
+def _point(text: str) -> NotePoint:
+    return NotePoint(text, is_subheading(text), bulleted(text))
+
+
+def measure_view(row: MeasureRow, fy: int) -> MeasureView:
+    """The presented row of one measure for report year ``fy``."""
+    departments = department_lines(row.measure)
+    notes = tuple(YearView(y.fy, y.heading, tuple(_point(p) for p in y.points)) for y in row.history)
+    lines = note_lines(row.history)
+    status_lines = (row.status, FLAG_MARK) if row.flagged else (row.status,)
+    this_year = next((y.points for y in notes if y.fy == fy), ())
+    return MeasureView(
+        row=row,
+        departments=departments,
+        departments_text="\n".join(d.text for d in departments),
+        departments_inline=departments_inline(row.measure),
+        status_label=row.status or UNREPORTED,
+        status_lines=status_lines,
+        status_text="\n".join(status_lines),
+        notes=notes,
+        note_lines=lines,
+        notes_text="\n".join(lines),
+        this_year=this_year,
+        this_year_text="\n".join(p.line for p in this_year),
+    )
+
+
+def kpi_view(row: KpiRow, years: Sequence[int], reiwa_for_2019: bool = True) -> KpiView:
+    """The presented row of one KPI, its actuals for each of ``years``."""
+    kpi = row.kpi
+    of = dict(row.actuals)
+
+    def label(fy: int | None) -> str:
+        return fy_label(fy, reiwa_for_2019) if fy else ""
+
+    return KpiView(
+        row=row,
+        values=tuple(format_number(of.get(y)) for y in years),
+        values_with_unit=tuple(value_text(of.get(y), kpi.unit) for y in years),
+        baseline=format_number(kpi.baseline),
+        baseline_as_written=kpi.baseline_text or MISSING,
+        baseline_fy=label(kpi.baseline_fy),
+        target=format_number(kpi.target),
+        target_as_written=kpi.target_text or MISSING,
+        target_fy=label(kpi.target_fy),
+        rate_text=format_rate(row.rate),
+        grade_text=row.grade or MISSING,
+    )
+
+
+def _status_counts(
+    report: ProgressReport, goals: Sequence[GoalView]
+) -> tuple[tuple[str, ...], list[CountRow]]:
+    """The merge's 集計 when it has one per goal; otherwise the scale, then 未報告, counted here."""
+    if report.status_columns and len(report.status_counts) == len(goals):
+        return report.status_columns, [
+            CountRow(goal.title, goal.short, tuple(count.counts))
+            for goal, count in zip(goals, report.status_counts, strict=True)
+        ]
+    columns = (*report.statuses, UNREPORTED)
+    rows = []
+    for goal in goals:
+        counts = dict.fromkeys(columns, 0)
+        for area in goal.areas:
+            for row in area.rows:
+                counts[row.status if row.status in counts else UNREPORTED] += 1
+        rows.append(CountRow(goal.title, goal.short, tuple(counts.values())))
+    return columns, rows
+
+
+def _grade_counts(goals: Sequence[GoalView]) -> list[CountRow]:
+    """Each goal's count of KPIs and 数値目標 per grade (A B C D, － for no rate)."""
+    rows = []
+    for goal in goals:
+        counts = dict.fromkeys(GRADE_COLUMNS, 0)
+        for kpi in (*goal.indicators, *(k for area in goal.areas for k in area.kpis)):
+            counts[kpi.grade_text] += 1
+        rows.append(CountRow(goal.title, goal.short, tuple(counts.values())))
+    return rows
+
+
+def present(report: ProgressReport) -> ReportView:
+    """The views every renderer formats from, built once from the merged report."""
+    reiwa = report.reiwa_for_2019
+    views: dict[int, KpiView] = {}
+
+    def kpis(rows: Sequence[KpiRow]) -> tuple[KpiView, ...]:
+        for row in rows:
+            views.setdefault(id(row), kpi_view(row, report.years, reiwa))
+        return tuple(views[id(row)] for row in rows)
+
+    goals = tuple(
+        GoalView(
+            title=goal.title,
+            short=goal_short(goal.title),
+            indicators=kpis(goal.indicators),
+            areas=tuple(
+                AreaView(area.title, tuple(measure_view(r, report.fy) for r in area.rows), kpis(area.kpis))
+                for area in goal.areas
+            ),
+        )
+        for goal in report.goals
+    )
+    every_kpi = [k for g in goals for k in (*g.indicators, *(k for a in g.areas for k in a.kpis))]
+    status_columns, status_rows = _status_counts(report, goals)
+    return ReportView(
+        report=report,
+        year_line=year_line(report),
+        year_labels=tuple(fy_label(y, reiwa) for y in report.years),
+        goals=goals,
+        kpis=tuple(sorted(every_kpi, key=lambda k: k.kpi.row)),
+        status_columns=tuple(status_columns),
+        status_rows=tuple(status_rows),
+        grade_columns=GRADE_COLUMNS,
+        grade_rows=tuple(_grade_counts(goals)),
+    )
