@@ -10,6 +10,9 @@ ldconfig -p 2>/dev/null | grep -q libpango-1.0 || need_apt+=(libpango-1.0-0 libp
 if [[ "${1:-}" == "--dev" ]]; then
   command -v pdffonts >/dev/null || need_apt+=(poppler-utils)
   command -v chromium >/dev/null || need_apt+=(chromium)
+  # The Open XML SDK test (tests/openxml.py) runs the .NET runtime shipped in a dev wheel: it needs only the C++
+  # runtime library; it runs with invariant globalization, so no libicu.
+  ldconfig -p 2>/dev/null | grep -q 'libstdc++\.so\.6 ' || need_apt+=(libstdc++6)
 fi
 if ((${#need_apt[@]})); then
   if command -v apt-get >/dev/null && [[ $(id -u) == 0 ]]; then
@@ -34,5 +37,7 @@ if [[ ! -f "$stamp" || pyproject.toml -nt "$stamp" ]]; then
     echo "setup: pip install failed; the whole log is .venv/pip.log" >&2
     exit 1
   fi
-  .venv/bin/python -c "import kpi_report, weasyprint, openpyxl, xlsxwriter, pandas" && touch "$stamp"
+  check="import kpi_report, weasyprint, openpyxl, xlsxwriter, pandas"
+  [[ -n "$extra" ]] && check+=", pytest, python_redlines_docxodus, clr_loader, pythonnet"
+  .venv/bin/python -c "$check" && touch "$stamp"
 fi
