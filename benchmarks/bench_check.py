@@ -16,7 +16,8 @@ from kpi_report.core.model import Plan
 from kpi_report.core.project import Project
 from kpi_report.forms.writer import write_forms
 from kpi_report.plan.master import load_plan
-from kpi_report.validate.check import check_year, write_check_outputs
+from kpi_report.validate.check import check_year
+from kpi_report.validate.outputs import write_check_outputs
 from tools.fill_forms import fill_form
 from tools.synth import NOTE, write_synthetic_master
 

@@ -1,6 +1,6 @@
 """The command line: parse arguments, call one library function, turn errors into a message and exit code.
 
-Each command imports its stage when it runs: `plan`, `check`, `forms` and `diff` start without loading
+The library face (kpi_report.api) imports each stage when it runs: `plan`, `check`, `forms` and `diff` start without loading
 WeasyPrint or pandas (about a second), which only `build` and `demo` need.
 """
 
@@ -16,13 +16,21 @@ from contextlib import suppress
 from pathlib import Path
 from typing import TextIO
 
-from kpi_report import __version__
-from kpi_report.console import findings_text, plan_summary
-from kpi_report.core.errors import KpiReportError, MasterError, UsageError
-from kpi_report.core.fiscal import fy_label, parse_fy
+from kpi_report import api
+from kpi_report.console import (
+    build_summary,
+    check_text,
+    demo_text,
+    diff_summary_text,
+    findings_text,
+    forms_text,
+    plan_summary,
+)
+from kpi_report.core.errors import InputsHaveErrors, KpiReportError, MasterError, UsageError
+from kpi_report.core.fiscal import parse_fy
 from kpi_report.core.model import Finding
 from kpi_report.core.project import Project
-from kpi_report.plan.master import load_plan
+from kpi_report.core.version import __version__
 from kpi_report.plan.scaffold import write_blank_project
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -76,74 +84,38 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    plan = load_plan(_project(args).master)
-    print(plan_summary(plan))
+    print(plan_summary(api.load_plan(_project(args))))
     return EXIT_OK
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from kpi_report.api import run_demo
-
-    project = _project(args)
-    for step in run_demo(project, progress=ProgressBar()):
-        print(f"\n== {step.title}")
-        print(step.text)
+    print(demo_text(api.demo(_project(args), progress=ProgressBar())))
     return EXIT_OK
 
 
 def cmd_forms(args: argparse.Namespace) -> int:
-    from kpi_report.api import generate_forms
-
-    project = _project(args)
-    run = generate_forms(project, args.fy, progress=ProgressBar())
-    for path in run.files:
-        print(path)
-    shown = ""
-    if run.previous is not None:
-        shown = (
-            f"前年度の提出 {len(run.previous.submissions)} 件の実施状況・実績値を参考として表示しています。"
-        )
-    print(
-        f"{fy_label(args.fy, run.plan.settings.reiwa_for_2019)}の記入様式を {len(run.files)} 課分作成しました: "
-        f"{project.outputs(args.fy) / 'forms'}　{shown}".rstrip()
-    )
+    print(forms_text(api.make_forms(_project(args), args.fy, progress=ProgressBar())))
     return EXIT_OK
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from kpi_report.validate.check import run_check
-    from kpi_report.validate.outputs import check_summary
-
     project = _project(args)
-    run = run_check(project, args.fy, progress=ProgressBar())
-    if not project.inputs(args.fy).is_dir():
-        print(f"{project.inputs(args.fy)} がありません。提出された調査票をこのフォルダーに置いてください。")
-    print(check_summary(run.report, run.plan))
-    print("出力:")
-    for path in run.files[:2]:
-        print(f"  {path}")
-    if len(run.files) > 2:
-        print(f"  {run.files[2].parent}/（返送用のコピー {len(run.files) - 2} 件）")
-    return EXIT_FINDINGS if run.report.errors else EXIT_OK
+    result = api.check(project, args.fy, progress=ProgressBar())
+    print(check_text(result, project.inputs(args.fy)))
+    return EXIT_FINDINGS if result.report.errors else EXIT_OK
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    from kpi_report.compare.output import diff_summary_text, run_diff
-
-    json_path = Path(args.json) if args.json else None
-    result = run_diff(Path(args.old), Path(args.new), Path(args.out), json_path, progress=ProgressBar())
+    result = api.diff(args.old, args.new, args.out, args.json, progress=ProgressBar())
     print(diff_summary_text(result))
     print(f"出力: {args.out}" + (f"、{args.json}" if args.json else ""))
     return EXIT_FINDINGS if args.exit_code and result.changes else EXIT_OK
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from kpi_report.core.errors import InputsHaveErrors
-    from kpi_report.publish.build import build, build_summary  # pandas and jinja2 load only for build
-
     project = _project(args)
     try:
-        result = build(project, args.fy, allow_errors=args.allow_errors, progress=ProgressBar())
+        result = api.build(project, args.fy, allow_errors=args.allow_errors, progress=ProgressBar())
     except InputsHaveErrors as exc:
         print(f"kpi-report: {exc}", file=sys.stderr)
         return EXIT_FINDINGS

@@ -1,11 +1,27 @@
-"""Plain-text summaries of a plan and of findings, for the console."""
+"""Every text the command line prints: summaries of a plan, a check, a build, a diff and the demo.
+
+The library returns plain results and never prints; the CLI formats them here. Result types are imported for
+type checking only, so importing this module loads neither WeasyPrint nor pandas.
+"""
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kpi_report.core.fiscal import fy_label
 from kpi_report.core.model import Finding, Plan
+
+if TYPE_CHECKING:
+    from kpi_report.api import CheckResult, DemoResult, FormsResult
+    from kpi_report.compare.diff import DiffResult
+    from kpi_report.compare.read import ProgressList
+    from kpi_report.core.model import CheckReport
+    from kpi_report.publish.build import BuildResult
+
+SEVERITY_LABELS = {"error": "エラー", "warning": "警告", "info": "情報"}
 
 
 def plan_summary(plan: Plan) -> str:
@@ -33,11 +49,149 @@ def plan_summary(plan: Plan) -> str:
     return "\n".join(lines)
 
 
+def finding_line(f: Finding) -> str:
+    """One finding: severity, place (file, sheet, cell), message and code."""
+    place = " ".join(p for p in (f.file, f"『{f.sheet}』" if f.sheet else "", f.cell) if p)
+    return f"[{SEVERITY_LABELS[f.severity]}] {place + ': ' if place else ''}{f.message} ({f.code})"
+
+
 def findings_text(findings: Iterable[Finding]) -> str:
-    """One line per finding: severity, place, message."""
-    marks = {"error": "エラー", "warning": "警告", "info": "情報"}
-    lines = []
-    for f in findings:
-        place = " ".join(p for p in (f.file, f"『{f.sheet}』" if f.sheet else "", f.cell) if p)
-        lines.append(f"[{marks[f.severity]}] {place}: {f.message} ({f.code})")
+    """One line per finding."""
+    return "\n".join(finding_line(f) for f in findings)
+
+
+def forms_text(result: FormsResult) -> str:
+    """What `forms` wrote."""
+    lines = [str(path) for path in result.files]
+    shown = ""
+    if result.previous is not None:
+        shown = f"前年度の提出 {len(result.previous.submissions)} 件の実施状況・実績値を参考として表示しています。"
+    lines.append(
+        f"{fy_label(result.fy, result.plan.settings.reiwa_for_2019)}の記入様式を {len(result.files)} 課分作成しました: "
+        f"{result.folder}　{shown}".rstrip()
+    )
     return "\n".join(lines)
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+def check_summary(report: CheckReport, plan: Plan) -> str:
+    """The console summary: a table 所管課 | ファイル | エラー | 警告 | 状態, then the findings, errors first."""
+    from kpi_report.validate.outputs import department_rows, sort_findings
+
+    rows = department_rows(report, plan)
+    table = [("所管課", "ファイル", "エラー", "警告", "状態")]
+    table += [
+        (r["department"], r["file"] or "－", str(r["errors"]), str(r["warnings"]), r["status"]) for r in rows
+    ]
+    widths = [max(_width(row[c]) for row in table) for c in range(len(table[0]))]
+    lines = ["  ".join(_pad(value, widths[c]) for c, value in enumerate(row)).rstrip() for row in table]
+    counts = {s: sum(f.severity == s for f in report.findings) for s in SEVERITY_LABELS}
+    lines.insert(1, "-" * (sum(widths) + 2 * (len(widths) - 1)))
+    lines.append("")
+    lines.append(
+        f"{fy_label(report.fy, plan.settings.reiwa_for_2019)}: 提出 {len(report.submissions)} 件 / "
+        f"未提出 {len(report.missing_departments)} 課 / エラー {counts['error']} 件 / "
+        f"警告 {counts['warning']} 件 / 情報 {counts['info']} 件"
+    )
+    if report.findings:
+        lines.append("")
+        lines.extend(finding_line(f) for f in sort_findings(report.findings))
+    return "\n".join(lines)
+
+
+def check_text(result: CheckResult, inputs: Path) -> str:
+    """What `check` found and wrote."""
+    lines = []
+    if not result.inputs_found:
+        lines.append(f"{inputs} がありません。提出された調査票をこのフォルダーに置いてください。")
+    lines.append(check_summary(result.report, result.plan))
+    lines.append("出力:")
+    lines += [f"  {path}" for path in result.files[:2]]
+    if len(result.files) > 2:
+        lines.append(f"  {result.files[2].parent}/（返送用のコピー {len(result.files) - 2} 件）")
+    return "\n".join(lines)
+
+
+def build_summary(result: BuildResult, root: Path | None = None) -> str:
+    """The console summary of a build: submissions per year, what needs attention, the files written."""
+    report = result.report
+    lines = [f"{report.fy_label}の進捗状況一覧表を作成しました（{report.plan_name}）。"]
+    for year in result.years:
+        lines.append(
+            f"  {fy_label(year.fy, report.reiwa_for_2019)}: 提出 {year.submissions} 件"
+            f"（エラー {year.errors} 件・警告 {year.warnings} 件）"
+        )
+    if result.missing_submissions:
+        lines.append("  未提出の所管課: " + "、".join(result.missing_submissions))
+    if result.flagged_departments:
+        lines.append(
+            "  エラーが残ったまま掲載した所管課（一覧表で色付き）: " + "、".join(result.flagged_departments)
+        )
+    if result.orphan_ids:
+        lines.append("  マスターにないID（一覧表に載せていません）: " + "、".join(result.orphan_ids))
+    for finding in result.findings:
+        lines.append(f"  [警告] {finding.message}")
+    lines.append("作成したファイル:")
+    for path in result.files:
+        shown = path.relative_to(root) if root is not None and path.is_relative_to(root) else path
+        lines.append(f"  {shown}")
+    return "\n".join(lines)
+
+
+def _list_label(doc: ProgressList) -> str:
+    return f"{doc.file}（{doc.year_line}）" if doc.year_line else doc.file
+
+
+def diff_summary_text(result: DiffResult, top: int = 10) -> str:
+    """The console summary: the two files, the matching used, counts by kind, goal and department."""
+    from kpi_report.compare.diff import KINDS
+    from kpi_report.compare.output import matching_text
+
+    lines = [
+        f"比較元: {_list_label(result.old)}",
+        f"比較先: {_list_label(result.new)}",
+        f"照合方法: {matching_text(result)}",
+    ]
+    if not result.changes:
+        lines.append("差異はありません。")
+    else:
+        lines.append(f"変更: 合計 {len(result.changes)} 件")
+        lines += [f"  {KINDS[kind]}: {count}" for kind, count in result.count_by_kind() if count]
+        lines.append("基本目標別:")
+        lines += [f"  {goal or '（一覧全体）'}: {counts.total()}" for goal, counts in result.count_by_goal()]
+        departments = [(d, c) for d, c in result.count_by_department() if d]
+        if departments:
+            lines.append(f"所管課別（多い順に{min(top, len(departments))}課）:")
+            lines += [f"  {d}: {c.total()}" for d, c in departments[:top]]
+    lines += [f"[{SEVERITY_LABELS[f.severity]}] {f.file}: {f.message}" for f in result.findings]
+    return "\n".join(lines)
+
+
+def demo_text(result: DemoResult) -> str:
+    """Each step of the demo under a heading, with the files it wrote."""
+    from kpi_report.api import FormsResult
+    from kpi_report.compare.diff import DiffResult
+    from kpi_report.publish.build import BuildResult
+
+    parts = []
+    for step in result.steps:
+        body = step.result
+        if isinstance(body, Plan):
+            text = plan_summary(body)
+        elif isinstance(body, FormsResult):
+            text = f"{len(body.files)} 課分: {body.folder}"
+        elif isinstance(body, BuildResult):
+            text = build_summary(body, result.project.root)
+        elif isinstance(body, DiffResult):
+            text = diff_summary_text(body) + "\n作成したファイル:\n" + "\n".join(f"  {p}" for p in step.files)
+        else:
+            text = str(body)
+        parts.append(f"\n== {step.title}\n{text}")
+    return "\n".join(parts)

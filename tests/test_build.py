@@ -21,7 +21,7 @@ from kpi_report.core.project import Project
 from kpi_report.forms.layout import form_filename
 from kpi_report.forms.writer import build_form
 from kpi_report.plan.master import load_plan
-from kpi_report.publish.build import build, latest_input_year, years_to_check
+from kpi_report.publish.build import build, input_years, years_to_check
 from tools.fill_forms import fill_form
 
 REPO = Path(__file__).resolve().parents[1]
@@ -161,8 +161,8 @@ def test_years_checked_from_the_plan_start_or_the_earliest_folder(project: Proje
     assert years_to_check(project, plan, 2018) == (2018,)
     (project.inputs(2021)).mkdir()
     assert years_to_check(project, plan, 2020) == (2018, 2019, 2020)
-    assert latest_input_year(project) == 2019  # the empty 2021 folder has no submissions
-    assert latest_input_year(Project(project.root / "nowhere")) is None
+    assert input_years(project) == (2018, 2019, 2021)
+    assert input_years(Project(project.root / "nowhere")) == ()
 
 
 def test_cli_build(project: Project, capsys: pytest.CaptureFixture[str]) -> None:

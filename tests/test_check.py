@@ -20,14 +20,15 @@ import defects
 import openpyxl
 import pytest
 
+from kpi_report.api import check as run_check
 from kpi_report.cli import main
 from kpi_report.core.model import CheckReport, Finding, Plan
 from kpi_report.core.project import Project
 from kpi_report.forms.writer import build_form, write_forms
 from kpi_report.plan.master import load_plan
 from kpi_report.publish.build import build
-from kpi_report.validate.check import check_year, run_check, write_check_outputs
-from kpi_report.validate.outputs import FEEDBACK_SHEET, feedback_name
+from kpi_report.validate.check import check_year
+from kpi_report.validate.outputs import FEEDBACK_SHEET, feedback_name, write_check_outputs
 from tools.fill_forms import fill_form
 
 FY = 2019

@@ -77,38 +77,12 @@ _PROGRESS_WIDTHS = {"number": 8, "name": 20, "content": 34, "owners": 16, "statu
 # Console and JSON
 
 
-def _list_label(doc: ProgressList) -> str:
-    return f"{doc.file}（{doc.year_line}）" if doc.year_line else doc.file
-
-
-def _matching_text(result: DiffResult) -> str:
+def matching_text(result: DiffResult) -> str:
+    """How the rows were matched, e.g. 取組＝取組ID、KPI＝KPI_ID."""
     text = f"取組＝{MATCHING_LABELS[result.measure_matching]}"
     if result.kpi_matching:
         text += f"、KPI＝{MATCHING_LABELS[result.kpi_matching]}"
     return text
-
-
-def diff_summary_text(result: DiffResult, top: int = 10) -> str:
-    """The console summary: the two files, the matching used, counts by kind, goal and department."""
-    lines = [
-        f"比較元: {_list_label(result.old)}",
-        f"比較先: {_list_label(result.new)}",
-        f"照合方法: {_matching_text(result)}",
-    ]
-    if not result.changes:
-        lines.append("差異はありません。")
-    else:
-        lines.append(f"変更: 合計 {len(result.changes)} 件")
-        lines += [f"  {KINDS[kind]}: {count}" for kind, count in result.count_by_kind() if count]
-        lines.append("基本目標別:")
-        lines += [f"  {goal or '（一覧全体）'}: {counts.total()}" for goal, counts in result.count_by_goal()]
-        departments = [(d, c) for d, c in result.count_by_department() if d]
-        if departments:
-            lines.append(f"所管課別（多い順に{min(top, len(departments))}課）:")
-            lines += [f"  {d}: {c.total()}" for d, c in departments[:top]]
-    marks = {"error": "エラー", "warning": "警告", "info": "情報"}
-    lines += [f"[{marks[f.severity]}] {f.file}: {f.message}" for f in result.findings]
-    return "\n".join(lines)
 
 
 def _doc_json(doc: ProgressList) -> dict[str, Any]:
@@ -327,7 +301,7 @@ def _summary_sheet(wb: Any, f: _Formats, result: DiffResult) -> None:
         _merged_text(ws, r, *new_cols, b, f.cell)
         r += 1
     ws.write_string(r, 0, "照合方法", f.cell_bold)
-    _merged_text(ws, r, old_cols[0], new_cols[1], _matching_text(result), f.cell)
+    _merged_text(ws, r, old_cols[0], new_cols[1], matching_text(result), f.cell)
     ws.write_string(r + 1, 0, "変更の合計", f.cell_bold)
     ws.write_number(r + 1, 1, len(result.changes), f.cell)
     r += 3

@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kpi_report import __version__
 from kpi_report.core.cellmetrics import line_count, pixel_line_capacity, row_height
 from kpi_report.core.columns import FORM_KPIS, FORM_PROGRESS, Column
 from kpi_report.core.files import FIXED_CREATED, new_xlsx, write_atomic, write_json_atomic
 from kpi_report.core.fiscal import fy_heading, fy_label
 from kpi_report.core.model import CheckReport, Kpi, KpiEntry, Measure, MeasureEntry, Plan, Progress
 from kpi_report.core.project import Project
+from kpi_report.core.version import __version__
 from kpi_report.forms.layout import (
     ACTUAL_COLUMN,
     FORM_VERSION,

@@ -57,6 +57,30 @@ def error_departments(report: CheckReport) -> tuple[str, ...]:
     return tuple(sorted(names))
 
 
+def refuse_unless_publishable(
+    plan: Plan, report: CheckReport | None, allow_errors: bool, check_dir: str = ""
+) -> None:
+    """The rule for publishing a year: no error remains in its submissions, unless errors are allowed.
+
+    Raises:
+        InputsHaveErrors: the report year has error findings and ``allow_errors`` is False; the message points
+            at ``check_dir`` (the check outputs) when given.
+    """
+    if report is None or not report.errors or allow_errors:
+        return
+    label = fy_label(report.fy, plan.settings.reiwa_for_2019)
+    if check_dir:
+        raise InputsHaveErrors(
+            f"{label}の提出に {len(report.errors)} 件のエラーがあるため、一覧表を作成しませんでした。"
+            f"{check_dir}/ の指摘を所管課に返し、修正版を受け取ってから再実行してください"
+            "（エラーのまま作成するには --allow-errors）。"
+        )
+    raise InputsHaveErrors(
+        f"{label}の提出に {len(report.errors)} 件のエラーがあります。"
+        "修正してから実行するか、--allow-errors を付けてください。"
+    )
+
+
 def merge(plan: Plan, fy: int, reports: Mapping[int, CheckReport], allow_errors: bool = False) -> MergeResult:
     """Merge the entries of every fiscal year from the plan's first year up to ``fy`` with the master.
 
@@ -74,11 +98,7 @@ def merge(plan: Plan, fy: int, reports: Mapping[int, CheckReport], allow_errors:
         InputsHaveErrors: the report year has error findings and ``allow_errors`` is False.
     """
     current = reports.get(fy)
-    if current is not None and current.errors and not allow_errors:
-        raise InputsHaveErrors(
-            f"{fy_label(fy, plan.settings.reiwa_for_2019)}の提出に {len(current.errors)} 件のエラーがあります。"
-            "修正してから実行するか、--allow-errors を付けてください。"
-        )
+    refuse_unless_publishable(plan, current, allow_errors)
     start = first_year(plan, reports) or fy
     years = tuple(y for y in sorted(reports) if start <= y <= fy)
     flagged = error_departments(current) if current is not None else ()

@@ -14,13 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kpi_report import __version__
-from kpi_report.core.errors import InputsHaveErrors
 from kpi_report.core.files import file_record, write_atomic, write_json_atomic
 from kpi_report.core.fiscal import fy_label
 from kpi_report.core.model import CheckReport, Finding, Plan, Progress, ProgressReport
 from kpi_report.core.project import Project, template_dirs
-from kpi_report.merge.merge import error_departments, merge
+from kpi_report.core.version import __version__
+from kpi_report.merge.merge import error_departments, first_year, merge, refuse_unless_publishable
 from kpi_report.plan.master import load_plan
 from kpi_report.present.table import ReportView, present
 from kpi_report.render.progress_html import render_progress_html
@@ -82,18 +81,10 @@ def input_years(project: Project) -> tuple[int, ...]:
     )
 
 
-def latest_input_year(project: Project) -> int | None:
-    """The latest fiscal year with submissions in inputs/<FY>/ (the demo builds it), None when there is none."""
-    years = [fy for fy in input_years(project) if any(project.inputs(fy).glob("*.xlsx"))]
-    return years[-1] if years else None
-
-
 def years_to_check(project: Project, plan: Plan, fy: int) -> tuple[int, ...]:
     """The plan's first year (計画開始年度, else the earliest inputs/<year>/) to ``fy``: years with a folder, and fy."""
     present = input_years(project)
-    start = plan.settings.start_fy
-    if start is None:
-        start = min([y for y in present if y <= fy], default=fy)
+    start = first_year(plan, [y for y in present if y <= fy]) or fy
     return tuple(sorted({y for y in present if start <= y <= fy} | {fy}))
 
 
@@ -114,14 +105,8 @@ def build(
     for year in years_to_check(project, plan, fy):
         reports[year] = check_year(project, plan, year, progress=progress, past=year < fy)
     written: list[Path] = list(write_check_outputs(reports[fy], project, plan))
-    current = reports[fy]
-    if current.errors and not allow_errors:
-        check_dir = (project.outputs(fy) / "check").relative_to(project.root).as_posix()
-        raise InputsHaveErrors(
-            f"{label}の提出に {len(current.errors)} 件のエラーがあるため、一覧表を作成しませんでした。"
-            f"{check_dir}/ の指摘を所管課に返し、修正版を受け取ってから再実行してください"
-            "（エラーのまま作成するには --allow-errors）。"
-        )
+    check_dir = (project.outputs(fy) / "check").relative_to(project.root).as_posix()
+    refuse_unless_publishable(plan, reports[fy], allow_errors, check_dir)
     merged = merge(plan, fy, reports, allow_errors=allow_errors)
     view = present(merged.report)  # the published text, decided once for every output
     steps = renderers()
@@ -195,29 +180,3 @@ def manifest_data(
         "inputs": sorted(inputs, key=lambda r: r["path"]),
         "outputs": sorted((file_record(p, root) for p in outputs if p.is_file()), key=lambda r: r["path"]),
     }
-
-
-def build_summary(result: BuildResult, root: Path | None = None) -> str:
-    """The console summary of a build: submissions per year, what needs attention, the files written."""
-    report = result.report
-    lines = [f"{report.fy_label}の進捗状況一覧表を作成しました（{report.plan_name}）。"]
-    for year in result.years:
-        lines.append(
-            f"  {fy_label(year.fy, report.reiwa_for_2019)}: 提出 {year.submissions} 件"
-            f"（エラー {year.errors} 件・警告 {year.warnings} 件）"
-        )
-    if result.missing_submissions:
-        lines.append("  未提出の所管課: " + "、".join(result.missing_submissions))
-    if result.flagged_departments:
-        lines.append(
-            "  エラーが残ったまま掲載した所管課（一覧表で色付き）: " + "、".join(result.flagged_departments)
-        )
-    if result.orphan_ids:
-        lines.append("  マスターにないID（一覧表に載せていません）: " + "、".join(result.orphan_ids))
-    for finding in result.findings:
-        lines.append(f"  [警告] {finding.message}")
-    lines.append("作成したファイル:")
-    for path in result.files:
-        shown = path.relative_to(root) if root is not None and path.is_relative_to(root) else path
-        lines.append(f"  {shown}")
-    return "\n".join(lines)

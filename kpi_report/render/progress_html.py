@@ -13,9 +13,9 @@ from pathlib import Path
 
 import jinja2
 
-from kpi_report import __version__
 from kpi_report.core.errors import UsageError
 from kpi_report.core.project import PACKAGED_TEMPLATES, Project, template_dirs, template_problem
+from kpi_report.core.version import __version__
 from kpi_report.present.table import ReportView
 from kpi_report.render import templating
 

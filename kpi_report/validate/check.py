@@ -52,10 +52,9 @@ from kpi_report.forms.layout import (
     form_filename,
 )
 from kpi_report.intake.workbook import Cell, Intake, Sheet, take_in
-from kpi_report.plan.master import cell_text, load_plan
-from kpi_report.validate.outputs import write_check_outputs
+from kpi_report.plan.master import cell_text
 
-__all__ = ["CheckRun", "check_year", "department_from_name", "run_check", "write_check_outputs"]
+__all__ = ["check_year", "department_from_name"]
 
 HEADER_SCAN_ROWS = 20  # the header row is looked for in the first rows, not assumed
 WANTED_SHEETS = frozenset({PROGRESS_SHEET, KPI_SHEET, META_SHEET})
@@ -169,28 +168,6 @@ def check_year(
         submissions=tuple(submissions),
         missing_departments=missing,
     )
-
-
-@dataclass(frozen=True)
-class CheckRun:
-    """What `kpi-report check` did: the plan it checked against, the report, the files written."""
-
-    plan: Plan
-    report: CheckReport
-    files: tuple[Path, ...]
-
-
-def run_check(project: Project, fy: int, progress: Progress | None = None) -> CheckRun:
-    """Load the master, check ``inputs/<FY>/`` and write ``outputs/<FY>/check/``.
-
-    Raises:
-        MasterError: the master is missing or has problems.
-        OutputError: an output could not be written.
-    """
-    plan = load_plan(project.master)
-    report = check_year(project, plan, fy, progress=progress)
-    files = write_check_outputs(report, project, plan)
-    return CheckRun(plan=plan, report=report, files=tuple(files))
 
 
 def _skipped_folder(name: str) -> _FileResult:

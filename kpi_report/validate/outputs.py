@@ -24,12 +24,12 @@ from openpyxl.cell.cell import MergedCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 
-from kpi_report import __version__
 from kpi_report.core.cellmetrics import line_count, row_height
 from kpi_report.core.files import FIXED_CREATED, new_xlsx, openpyxl_bytes, write_atomic, write_json_atomic
 from kpi_report.core.fiscal import fy_label
 from kpi_report.core.model import CheckReport, Finding, Plan, Submission
 from kpi_report.core.project import Project
+from kpi_report.core.version import __version__
 from kpi_report.intake.workbook import take_in
 
 CHECK_DIR = "check"
@@ -329,36 +329,5 @@ def _findings_sheet(wb: Any, findings: Sequence[Finding]) -> None:
     wb.active = 0
 
 
-def check_summary(report: CheckReport, plan: Plan) -> str:
-    """The console summary: a table 所管課 | ファイル | エラー | 警告 | 状態, then the findings, errors first."""
-    rows = department_rows(report, plan)
-    table = [("所管課", "ファイル", "エラー", "警告", "状態")]
-    table += [
-        (r["department"], r["file"] or "－", str(r["errors"]), str(r["warnings"]), r["status"]) for r in rows
-    ]
-    widths = [max(_width(row[c]) for row in table) for c in range(len(table[0]))]
-    lines = ["  ".join(_pad(value, widths[c]) for c, value in enumerate(row)).rstrip() for row in table]
-    counts = {s: sum(f.severity == s for f in report.findings) for s in SEVERITY_LABELS}
-    lines.insert(1, "-" * (sum(widths) + 2 * (len(widths) - 1)))
-    lines.append("")
-    lines.append(
-        f"{fy_label(report.fy, plan.settings.reiwa_for_2019)}: 提出 {len(report.submissions)} 件 / "
-        f"未提出 {len(report.missing_departments)} 課 / エラー {counts['error']} 件 / "
-        f"警告 {counts['warning']} 件 / 情報 {counts['info']} 件"
-    )
-    if report.findings:
-        lines.append("")
-        for f in sort_findings(report.findings):
-            place = " ".join(p for p in (f.file, f"『{f.sheet}』" if f.sheet else "", f.cell) if p)
-            lines.append(
-                f"[{SEVERITY_LABELS[f.severity]}] {place + ': ' if place else ''}{f.message} ({f.code})"
-            )
-    return "\n".join(lines)
-
-
 def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _pad(text: str, width: int) -> str:
-    return text + " " * (width - _width(text))

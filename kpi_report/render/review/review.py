@@ -17,11 +17,11 @@ from typing import Any
 from jinja2 import Environment
 from markupsafe import Markup
 
-from kpi_report import __version__
 from kpi_report.core.achievement import format_rate
 from kpi_report.core.fiscal import ERAS, fy_label
 from kpi_report.core.model import UNREPORTED, GradeThresholds, Measure, Progress
 from kpi_report.core.project import template_problem
+from kpi_report.core.version import __version__
 from kpi_report.present.table import (
     FLAG_MARK,
     AreaView,
