@@ -18,7 +18,8 @@ SDK's schema (a sequence) rejects, though ECMA-376's CT_Font is a choice that al
 it. Feedback copies are saved by openpyxl, so they have it; nothing else is ignored.
 
 ``excel_limit_problems`` checks what the SDK does not: Excel's row height (409 pt), cell and comment text
-(32,767 characters), defined names (255 characters) and data-validation list formulas (255 characters).
+(32,767 characters), defined names (255 characters), data-validation list formulas (255 characters), and
+that a .xlsx's workbook part has the .xlsx content type (not a macro-enabled one).
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ MAX_COMMENT_TEXT = 32_767
 MAX_NAME_LENGTH = 255
 MAX_FORMULA_LENGTH = 8_192
 MAX_LIST_FORMULA = 255  # a data-validation list's formula1, quotes included
+# A .xlsx must be this (a macro-enabled or template content type under a .xlsx name: Excel will not open it)
+_XLSX_MAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
 
 NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
@@ -275,6 +278,8 @@ def excel_limit_problems(path: Path) -> list[str]:
     """Where the workbook exceeds a limit of Excel's that the SDK's schema validation does not know."""
     problems: list[str] = []
     with zipfile.ZipFile(path) as z:
+        if Path(path).suffix.lower() == ".xlsx" and _parts_of_type(z, _XLSX_MAIN) != ["xl/workbook.xml"]:
+            problems.append(f"the workbook part is not of type {_XLSX_MAIN}: Excel refuses the .xlsx")
         shared: list[str] = []
         for part in _parts_of_type(z, "spreadsheetml.sharedStrings+xml"):
             shared = [_text(si) for si in ElementTree.fromstring(z.read(part)).iter(f"{NS}si")]

@@ -16,6 +16,7 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import defects
 import openxml
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -75,6 +76,27 @@ def _collect(root: Path, fy: int, diffs: list[Path]) -> Outputs:
     }
 
 
+def _as_macro_workbook(src: Path, dst: Path) -> None:
+    """The workbook as Excel saves it with macros: the macro-enabled content type and a VBA project."""
+    xlsx_main = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+    xlsm_main = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+    vba = "http://schemas.microsoft.com/office/2006/relationships/vbaProject"
+
+    def transform(name: str, data: bytes) -> bytes:
+        if name not in ("[Content_Types].xml", "xl/_rels/workbook.xml.rels"):
+            return data
+        text = data.decode()
+        if name == "[Content_Types].xml":
+            assert xlsx_main in text
+            bin_type = '<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject" />'
+            return text.replace(xlsx_main, xlsm_main).replace("<Default ", bin_type + "<Default ", 1).encode()
+        rel = f'<Relationship Type="{vba}" Target="vbaProject.bin" Id="rIdVba" />'
+        return text.replace("</Relationships>", rel + "</Relationships>").encode()
+
+    vba_project = defects.ole_file({"VBA": b'Attribute VB_Name = "Module1"'})
+    defects.rewrite(src, dst, {"xl/vbaProject.bin": vba_project}, transform)
+
+
 @pytest.fixture(scope="module")
 def sample_outputs(tmp_path_factory: pytest.TempPathFactory, no_pdf: None) -> Outputs:
     tmp = tmp_path_factory.mktemp("sample")
@@ -83,6 +105,11 @@ def sample_outputs(tmp_path_factory: pytest.TempPathFactory, no_pdf: None) -> Ou
     _run("forms", "--fy", "2019", "--project", p)
     submitted = root / "inputs" / "2019" / f"{DEPARTMENT}.xlsx"
     fill_form(submitted, submitted, {"2-1-01": ("だいたい終わった", "説明会を開きました。")}, {})
+    # one department returns a macro-enabled workbook (.xlsm) with a finding: its feedback copy is a .xlsx
+    planning = root / "inputs" / "2019" / "企画課.xlsx"
+    fill_form(planning, planning, {"1-3-01": ("だいたい終わった", "会議を開きました。")}, {})
+    _as_macro_workbook(planning, planning.with_suffix(".xlsm"))
+    planning.unlink()
     _run("check", "--fy", "2019", "--project", p, expect=1)
     _run("build", "--fy", "2018", "--project", p)
     _run("build", "--fy", "2019", "--allow-errors", "--project", p)
@@ -211,6 +238,14 @@ def test_every_workbook_keeps_within_excel_limits(
     assert found == {}
 
 
+def test_sample_feedback_copies_carry_findings_also_from_a_macro_workbook(sample_outputs: Outputs) -> None:
+    copies = {f.name: f for f in sample_outputs["feedback"]}
+    for name in (f"{DEPARTMENT}.xlsx", "企画課.xlsx"):  # 企画課 returned a .xlsm
+        with zipfile.ZipFile(copies[name]) as z:
+            assert any("comments" in n for n in z.namelist()), name
+            assert not any("vba" in n.lower() for n in z.namelist()), name
+
+
 def test_stress_submission_has_hundreds_of_findings_in_one_file(stress_outputs: Outputs) -> None:
     copy = next(f for f in stress_outputs["feedback"] if f.name == f"{DEPARTMENT}.xlsx")
     sheet = load_workbook(copy, read_only=True)["検証結果"]
@@ -276,3 +311,7 @@ def test_excel_limit_check_finds_tall_rows_long_text_comments_and_lists(tmp_path
     assert any("comment of 32,768" in p for p in problems)
     assert any("list validation" in p for p in problems)
     assert len(problems) == 4
+
+    macro_named_xlsx = tmp_path / "macro.xlsx"
+    _as_macro_workbook(short, macro_named_xlsx)
+    assert any("not of type" in p for p in openxml.excel_limit_problems(macro_named_xlsx))
