@@ -28,14 +28,12 @@ from kpi_report.compare.read import (
     ProgressList,
     YearBlock,
     cell_str,
-    cell_text,
-    norm_key,
     read_progress_list,
     split_year_blocks,
 )
 from kpi_report.core.findings import make_finding
 from kpi_report.core.model import Finding, Progress
-from kpi_report.core.values import is_missing_mark, parse_number
+from kpi_report.core.values import cell_text, is_missing_mark, normalize_choice, parse_number
 
 # kind slug -> Japanese label, in the order the summary lists them
 KINDS: dict[str, str] = {
@@ -287,7 +285,7 @@ def _keys(items: Sequence[Item], by_id: bool) -> tuple[dict[str, Item], list[Ite
         if by_id and item.item_id:
             key = item.item_id
         else:
-            key = "\x1f".join(norm_key(t) for t in (item.goal, item.area, item.name))
+            key = "\x1f".join(normalize_choice(t) for t in (item.goal, item.area, item.name))
         if key in keyed:
             duplicates.append(item)
             key = f"{key}\x1e{item.position}"
@@ -309,13 +307,15 @@ def _pair(old: Sequence[Item], new: Sequence[Item], by_id: bool) -> tuple[_Pairi
     result.removed = [o for o in old if id(o) not in matched]
     if not by_id:
         # a measure moved to another goal or area keeps its name: pair names unique among the unmatched
-        old_names = Counter(norm_key(o.name) for o in result.removed)
-        new_names = Counter(norm_key(n.name) for n in result.added)
-        by_name = {norm_key(o.name): o for o in result.removed if old_names[norm_key(o.name)] == 1}
+        old_names = Counter(normalize_choice(o.name) for o in result.removed)
+        new_names = Counter(normalize_choice(n.name) for n in result.added)
+        by_name = {
+            normalize_choice(o.name): o for o in result.removed if old_names[normalize_choice(o.name)] == 1
+        }
         still_added: list[Item] = []
         for item in result.added:
-            other = by_name.get(norm_key(item.name))
-            if other is not None and new_names[norm_key(item.name)] == 1 and item.name:
+            other = by_name.get(normalize_choice(item.name))
+            if other is not None and new_names[normalize_choice(item.name)] == 1 and item.name:
                 result.pairs.append((other, item))
                 result.removed.remove(other)
             else:

@@ -18,7 +18,6 @@ import zipfile
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -28,7 +27,7 @@ from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
 
 from kpi_report.core.errors import DiffError, KpiReportError
 from kpi_report.core.fiscal import parse_fy
-from kpi_report.core.values import normalize_choice
+from kpi_report.core.values import cell_text, normalize_choice
 from kpi_report.intake.workbook import read_at_most
 
 PROGRESS_SHEET = "進捗状況一覧表"
@@ -113,23 +112,6 @@ class ProgressList:
     kpis: ListSheet | None
 
 
-def cell_text(value: object) -> str:
-    """A cell value as text: numbers without a trailing .0, line breaks as \\n, blank as ""."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value if "\r" not in value else value.replace("\r\n", "\n").replace("\r", "\n")
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else f"{value:.12g}"
-    if isinstance(value, datetime | date | time):
-        return value.isoformat()
-    return str(value)
-
-
 @dataclass(frozen=True)
 class YearBlock:
     """A block of the notes cell: its 【年度】 heading line (or "" before the first heading) and its text."""
@@ -172,13 +154,8 @@ def _heading_fy(heading: str) -> int | None:
         return None
 
 
-def norm_key(text: str) -> str:
-    """Text as compared for matching: NFKC, spaces dropped."""
-    return normalize_choice(text)
-
-
 def _progress_role(header: str) -> str:
-    h = norm_key(header)
+    h = normalize_choice(header)
     if h in ("取組ID", "ID"):
         return "id"
     if h in ("施策番号", "番号", "No", "No."):
@@ -197,7 +174,7 @@ def _progress_role(header: str) -> str:
 
 
 def _kpi_role(header: str) -> str:
-    h = norm_key(header)
+    h = normalize_choice(header)
     fixed = {
         "KPI_ID": "id",
         "KPIID": "id",
@@ -302,7 +279,7 @@ def _find_sheet(
                 (
                     r
                     for r, row in enumerate(head)
-                    if all(t in {norm_key(cell_text(v)) for v in row} for t in required)
+                    if all(t in {normalize_choice(cell_text(v)) for v in row} for t in required)
                 ),
                 None,
             )

@@ -1,4 +1,4 @@
-"""Normalising what people type into cells: text cleaning and tolerant number parsing."""
+"""Normalising what people type into cells: text cleaning, tolerant number parsing, cell text, A1 references."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def clean_text(text: str) -> tuple[str, bool]:
 
 
 def normalize_choice(text: str) -> str:
-    """NFKC, then drop every space: how a drop-down value typed by hand is compared."""
+    """NFKC, then drop every space: how a drop-down value, a department or a header is compared."""
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
 
 
@@ -104,3 +104,51 @@ def split_notes(text: str) -> tuple[str, ...]:
         if s:
             points.append(s)
     return tuple(points)
+
+
+def cell_text(value: object) -> str:
+    """A cell value as text: integers without '.0', line breaks as \\n, TRUE/FALSE, dates in ISO form, blank as ""."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value if "\r" not in value else value.replace("\r\n", "\n").replace("\r", "\n")
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    return str(value)
+
+
+_REF = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")
+
+
+def column_number(letters: str) -> int:
+    """'A' → 1, 'L' → 12, 'XFD' → 16384."""
+    number = 0
+    for ch in letters.upper():
+        number = number * 26 + ord(ch) - 64
+    return number
+
+
+def column_letters(col: int) -> str:
+    """12 → 'L' (1-based)."""
+    letters = ""
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def cell_ref(row: int, col: int) -> str:
+    """(4, 12) → 'L4' (1-based)."""
+    return f"{column_letters(col)}{row}"
+
+
+def parse_ref(ref: str) -> tuple[int, int]:
+    """'L4' or '$L$4' → (4, 12)."""
+    m = _REF.fullmatch(ref.strip())
+    if not m:
+        raise ValueError(ref)
+    return int(m.group(2)), column_number(m.group(1))

@@ -22,7 +22,6 @@ import hashlib
 import io
 import re
 import stat
-import unicodedata
 import zipfile
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
@@ -36,6 +35,7 @@ from defusedxml.ElementTree import DefusedXMLParser
 
 from kpi_report.core.findings import Code, make_finding
 from kpi_report.core.model import Finding
+from kpi_report.core.values import parse_ref
 
 Kind = Literal["xlsx", "xlsm", "skipped", "rejected"]
 
@@ -411,28 +411,11 @@ class _Forbidden(Exception):
 
 
 _ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
-_REF = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")
 
 
 def unescape(text: str) -> str:
     """Undo OOXML's ``_xHHHH_`` escapes (how Excel stores control characters and CR in strings)."""
     return _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text
-
-
-def column_number(letters: str) -> int:
-    """'A' → 1, 'L' → 12, 'XFD' → 16384."""
-    number = 0
-    for ch in letters.upper():
-        number = number * 26 + ord(ch) - 64
-    return number
-
-
-def parse_ref(ref: str) -> tuple[int, int]:
-    """'L4' → (4, 12)."""
-    m = _REF.fullmatch(ref.strip())
-    if not m:
-        raise ValueError(ref)
-    return int(m.group(2)), column_number(m.group(1))
 
 
 def _local(name: str) -> str:
@@ -762,8 +745,3 @@ class _SheetXml:
             return Cell(float(raw), formula, percent=self.style in self.percent_styles)
         except ValueError:
             return Cell(raw, formula)
-
-
-def normalize_name(text: str) -> str:
-    """How a department or file-name stem is compared: NFKC, spaces removed."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))

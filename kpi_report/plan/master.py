@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import load_workbook
-from openpyxl.utils import get_column_letter
 
 from kpi_report.core import columns
 from kpi_report.core.columns import MASTER_KPIS, MASTER_MEASURES, Column
@@ -34,6 +33,8 @@ from kpi_report.core.model import (
 )
 from kpi_report.core.values import (
     EXCEL_CELL_LIMIT,
+    cell_ref,
+    cell_text,
     clean_text,
     normalize_choice,
     parse_master_number,
@@ -50,15 +51,6 @@ MAX_NAME_CHARS = (
 )
 
 
-def cell_text(value: Any) -> str:
-    """A cell value as text: integers without '.0', None as ''."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
 @dataclass(frozen=True)
 class _Row:
     number: int
@@ -67,7 +59,7 @@ class _Row:
     columns: dict[str, int]
 
     def ref(self, column: str) -> str:
-        return f"{get_column_letter(self.columns[column])}{self.number}"
+        return cell_ref(self.number, self.columns[column])
 
 
 class _SheetReader:
@@ -108,7 +100,7 @@ class _SheetReader:
                             "master-text-cleaned",
                             file=self.file,
                             sheet=self.sheet,
-                            cell=f"{get_column_letter(self.columns[column])}{number}",
+                            cell=cell_ref(number, self.columns[column]),
                             value=cell_text(value),
                         )
                     )

@@ -10,7 +10,6 @@ department. Nothing in ``inputs/`` is ever modified.
 from __future__ import annotations
 
 import dataclasses
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -31,7 +30,15 @@ from kpi_report.core.model import (
     Submission,
 )
 from kpi_report.core.project import Project
-from kpi_report.core.values import EXCEL_CELL_LIMIT, clean_text, normalize_choice, parse_number, split_notes
+from kpi_report.core.values import (
+    EXCEL_CELL_LIMIT,
+    cell_ref,
+    cell_text,
+    clean_text,
+    normalize_choice,
+    parse_number,
+    split_notes,
+)
 from kpi_report.forms.layout import (
     ACTUAL_COLUMN,
     FORM_KPIS,
@@ -52,27 +59,12 @@ from kpi_report.forms.layout import (
     form_filename,
 )
 from kpi_report.intake.workbook import Cell, Intake, Sheet, take_in
-from kpi_report.plan.master import cell_text
 
 __all__ = ["check_year", "department_from_name"]
 
 HEADER_SCAN_ROWS = 20  # the header row is looked for in the first rows, not assumed
 WANTED_SHEETS = frozenset({PROGRESS_SHEET, KPI_SHEET, META_SHEET})
 _SPECS: dict[str, tuple[Column, ...]] = {PROGRESS_SHEET: FORM_PROGRESS, KPI_SHEET: FORM_KPIS}
-
-
-def normalize_name(text: str) -> str:
-    """How a department name or a file-name stem is compared: NFKC, spaces removed."""
-    return "".join(unicodedata.normalize("NFKC", text).split())
-
-
-def cell_ref(row: int, col: int) -> str:
-    """(4, 12) → 'L4'."""
-    letters = ""
-    while col:
-        col, rem = divmod(col - 1, 26)
-        letters = chr(65 + rem) + letters
-    return f"{letters}{row}"
 
 
 @dataclass
@@ -193,9 +185,9 @@ def _flag_duplicate_submissions(results: list[_FileResult]) -> None:
 
 def department_from_name(file: str, plan: Plan) -> str:
     """The department whose name (or form file name) equals the file name's stem, else ""."""
-    stem = normalize_name(PurePosixPath(file).stem)
+    stem = normalize_choice(PurePosixPath(file).stem)
     for department in plan.departments:
-        if stem in (normalize_name(department), normalize_name(form_filename(department)[:-5])):
+        if stem in (normalize_choice(department), normalize_choice(form_filename(department)[:-5])):
             return department
     return ""
 
