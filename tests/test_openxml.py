@@ -193,14 +193,7 @@ CASES = [
 ]
 
 # Known failures, each named in the report to the lead; strict, so the mark goes when the cause is fixed.
-LIMIT_XFAIL: dict[tuple[str, str], str] = {
-    (
-        "stress",
-        "feedback",
-    ): "validate/outputs.py feedback_copy: a cell's comment joins its findings' messages uncut; "
-    "actual-not-a-number quotes the whole value, so a 実績値 of 32,767 characters gives a comment of 32,869 "
-    "(Excel's limit 32,767)",
-}
+LIMIT_XFAIL: dict[tuple[str, str], str] = {}
 SDK_XFAIL: dict[tuple[str, str], str] = {}
 
 

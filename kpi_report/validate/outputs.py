@@ -286,7 +286,7 @@ def feedback_copy(data: bytes, findings: Sequence[Finding]) -> bytes:
         worst = min(group, key=lambda f: _SEVERITY_ORDER[f.severity]).severity
         cell.fill = PatternFill("solid", fgColor=_FILLS[worst])
         comment = Comment(
-            "\n".join(f"【{SEVERITY_LABELS[f.severity]}】{f.message}" for f in group), "kpi-report"
+            _cut("\n".join(f"【{SEVERITY_LABELS[f.severity]}】{f.message}" for f in group)), "kpi-report"
         )
         comment.width, comment.height = 420, 40 + 70 * len(group)
         cell.comment = comment
@@ -299,7 +299,7 @@ def _findings_sheet(wb: Any, findings: Sequence[Finding]) -> None:
     ws = wb.create_sheet(FEEDBACK_SHEET, 0)
     ws.append(["重要度", "シート", "セル", "取組ID・KPI_ID", "内容（直し方）"])
     for f in sort_findings(findings):
-        ws.append([SEVERITY_LABELS[f.severity], f.sheet, f.cell, f.item_id, f.message])
+        ws.append([SEVERITY_LABELS[f.severity], f.sheet, f.cell, f.item_id, _cut(f.message)])
     if not findings:
         ws.append(["", "", "", "", "指摘はありません。"])
     for cell in ws[1]:
