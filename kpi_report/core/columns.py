@@ -15,9 +15,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from kpi_report.core.model import DEFAULT_STATUSES
+from kpi_report.core.model import (
+    DEFAULT_DIRECTIONS,
+    DEFAULT_NOT_EVALUABLE,
+    DEFAULT_STATUSES,
+    Settings,
+)
 
 ColumnKind = Literal["text", "lines", "number", "fiscal-year", "choice", "computed"]
+Feature = Literal["", "evaluation", "budgets"]
+"""When a column is part of a sheet: always (""), when the plan uses 効果検証, or when 事業費 are collected."""
 """How a cell is read: text as written; lines (several values, one per line or 、-separated); a number;
 a fiscal year (2019, R1, 令和元年度 …); one of a fixed set of choices; computed by the writer (never read)."""
 
@@ -40,6 +47,7 @@ class Column:
     kind: ColumnKind = "text"
     help: str = ""  # what the column means, for the docs and the instructions
     compared: bool = False  # form, read-only: check warns when the department edited the master's text
+    feature: Feature = ""  # only in plans that use it (効果検証, 事業費)
 
 
 @dataclass(frozen=True)
@@ -63,6 +71,16 @@ PREVIOUS_NOTES_COLUMN = "前年度の実施状況"
 ACTUAL_COLUMN = "実績値"
 REMARKS_COLUMN = "備考"
 PREVIOUS_ACTUAL_COLUMN = "前年度実績"
+AREA_ID_COLUMN = "施策ID"
+DIRECTION_COLUMN = "今後の方向性"
+ISSUES_COLUMN = "課題・今後の取組"
+BUDGET_COLUMN = "予算額（千円）"
+SETTLEMENT_COLUMN = "決算額（千円）"
+NOT_EVALUABLE_COLUMN = "評価不能の理由"
+FACTORS_COLUMN = "要因分析"
+AREA_ISSUES_COLUMN = "課題"
+RESPONSE_COLUMN = "前年度の方針への対応"
+PREVIOUS_DIRECTION_COLUMN = "前年度の方向性"
 
 _GOAL_EXAMPLE = "基本目標1「住み続けたいまちの空間をつくる」"
 _AREA_EXAMPLE = "① 農のあるまちづくりの推進"
@@ -106,6 +124,24 @@ MASTER_KPIS: tuple[Column, ...] = (  # sheet KPI: one row per indicator (optiona
     Column("方向", "direction", True, "増加", 6, kind="choice", help="増加・減少・維持"),
     Column("出典", "source", False, "産業振興課調べ", 34, help="出典"),
     Column("所管課", "owner", True, "産業振興課", 18, help="実績値を報告する課（1つ）"),
+    Column(
+        "評価方式",
+        "method",
+        False,
+        "",
+        10,
+        kind="choice",
+        help="このKPIだけ評価方式を変える: 目標比・経過按分（空欄なら設定の評価方式）",
+    ),
+)
+
+MASTER_POLICY_AREAS: tuple[Column, ...] = (  # sheet 施策 (optional, 効果検証): one row per 施策
+    Column(AREA_ID_COLUMN, "id", True, "1-1", 8, help="一度決めたら変えない施策のID（文字列）"),
+    Column("基本目標", "goal", True, _GOAL_EXAMPLE, 36, help="基本目標の題名（取組と同じ）"),
+    Column("施策", "title", True, _AREA_EXAMPLE, 40, help="施策の題名（取組と同じ）"),
+    Column(
+        "主管課", "lead", True, "産業振興課", 18, help="施策の評価（要因分析・課題・方向性）を書く課（1つ）"
+    ),
 )
 
 MASTER_SETTINGS: tuple[SettingKey, ...] = (  # sheet 設定 (optional)
@@ -125,13 +161,34 @@ MASTER_SETTINGS: tuple[SettingKey, ...] = (  # sheet 設定 (optional)
     SettingKey(
         "和暦", "reiwa_for_2019", "令和元年度", "令和元年度", "2019年度の表記: 令和元年度 または 平成31年度"
     ),
-    SettingKey("発行日", "issue_date", "令和2年6月", "", "年次報告書の表紙に印刷する発行日"),
+    SettingKey(
+        "発行日",
+        "issue_dates",
+        "2019: 令和2年6月",
+        "",
+        "年次報告書の表紙に印刷する発行日。報告年度ごとに1行「2019: 令和2年6月」（年度のない1行はどの年度にも使う）",
+    ),
     SettingKey(
         "実施状況の最大文字数", "notes_max_chars", "2000", "2000", "実施状況に書ける文字数（1〜32,767）"
     ),
     SettingKey("評価A", "grades", "100%", "100%", "評価Aとなる達成率の下限"),
     SettingKey("評価B", "grades", "50%", "50%", "評価Bとなる達成率の下限"),
     SettingKey("評価C", "grades", "0%", "0%", "評価Cとなる達成率（これを超えるとC、以下はD）"),
+    SettingKey("提出先", "submit_to", "企画課", "企画課", "記入様式の提出先（記入方法とメッセージに表示）"),
+    SettingKey(
+        "提出期限",
+        "deadline",
+        "2020-05-29",
+        "",
+        "記入様式の提出期限（日付。記入方法に表示。forms --deadline で上書き）",
+    ),
+    SettingKey(
+        "ライセンス",
+        "license",
+        "CC BY 4.0",
+        "CC BY 4.0",
+        "オープンデータ（opendata/）の利用条件。CC BY 4.0、CC0 1.0、公共データ利用規約 第1.0版 など",
+    ),
 )
 
 FORM_PROGRESS: tuple[Column, ...] = (  # the form's sheet 進捗: one row per measure of the department
@@ -159,6 +216,64 @@ FORM_PROGRESS: tuple[Column, ...] = (  # the form's sheet 進捗: one row per me
     ),
 )
 
+FORM_PROGRESS_OPTIONAL: tuple[
+    Column, ...
+] = (  # 進捗, after the always-present columns, when the plan uses them
+    Column(
+        PREVIOUS_DIRECTION_COLUMN,
+        "",
+        width=10,
+        kind="computed",
+        help="前年度に決めた今後の方向性（参考）",
+        feature="evaluation",
+    ),
+    Column(
+        DIRECTION_COLUMN,
+        "direction",
+        True,
+        "継続",
+        10,
+        input=True,
+        kind="choice",
+        help="今後の方向性を選ぶ",
+        feature="evaluation",
+    ),
+    Column(
+        ISSUES_COLUMN,
+        "issues",
+        False,
+        "参加者の固定化。新たな周知方法を検討します。",
+        36,
+        input=True,
+        kind="lines",
+        help="課題と今後の取組（任意）",
+        feature="evaluation",
+    ),
+    Column(
+        BUDGET_COLUMN,
+        "budget",
+        True,
+        "1200",
+        11,
+        input=True,
+        kind="number",
+        help="予算額（千円）",
+        feature="budgets",
+    ),
+    Column(
+        SETTLEMENT_COLUMN,
+        "settlement",
+        True,
+        "1150",
+        11,
+        input=True,
+        kind="number",
+        help="決算額（千円）",
+        feature="budgets",
+    ),
+)
+
+
 FORM_KPIS: tuple[Column, ...] = (  # the form's sheet KPI: one row per KPI the department reports
     Column(KPI_ID_COLUMN, "id", True, "K1-1-01", 9),
     Column("基本目標", "goal", width=16),
@@ -181,6 +296,83 @@ FORM_KPIS: tuple[Column, ...] = (  # the form's sheet KPI: one row per KPI the d
     ),
     Column(REMARKS_COLUMN, "remarks", False, "速報値", 30, input=True, help="補足（任意）"),
 )
+
+FORM_KPIS_OPTIONAL: tuple[Column, ...] = (  # KPI, after the always-present columns, when the plan uses them
+    Column(
+        NOT_EVALUABLE_COLUMN,
+        "not_evaluable",
+        False,
+        "",
+        14,
+        input=True,
+        kind="choice",
+        help="実績値を書けない年に理由を選ぶ（実績値が空欄なら必須）",
+        feature="evaluation",
+    ),
+)
+
+FORM_AREA_EVALUATION: tuple[Column, ...] = (  # the 主管課's sheet 施策評価: one row per 施策 it leads
+    Column(AREA_ID_COLUMN, "id", True, "1-1", 8),
+    Column("基本目標", "goal", width=16),
+    Column("施策", "title", width=20),
+    Column(
+        "KPIの状況", "", width=34, kind="computed", help="施策のKPIの今年度の実績値・達成率・評価（参考）"
+    ),
+    Column("取組の進捗", "", width=20, kind="computed", help="施策の取組の進捗状況の内訳（参考）"),
+    Column(
+        PREVIOUS_DIRECTION_COLUMN, "", width=10, kind="computed", help="前年度に決めた施策の方向性（参考）"
+    ),
+    Column("前年度の課題", "", width=28, kind="computed", help="前年度に挙げた課題（参考）"),
+    Column(
+        FACTORS_COLUMN,
+        "factors",
+        True,
+        "待機児童は減ったが目標に届かず。保育需要の伸びが想定を上回った。",
+        40,
+        input=True,
+        kind="lines",
+        help="KPIが動いた理由の分析",
+    ),
+    Column(AREA_ISSUES_COLUMN, "issues", True, "保育士の確保", 30, input=True, kind="lines", help="課題"),
+    Column(
+        DIRECTION_COLUMN, "direction", True, "拡充", 10, input=True, kind="choice", help="施策の今後の方向性"
+    ),
+    Column(
+        RESPONSE_COLUMN,
+        "response",
+        False,
+        "前年度の「拡充」を受け、定員を30人増やした。",
+        36,
+        input=True,
+        kind="lines",
+        help="前年度の方針（方向性・課題）に対して行ったこと（前年度の評価があれば必須）",
+    ),
+)
+
+
+def features_of(settings: Settings) -> frozenset[str]:
+    """The optional parts a plan uses: "evaluation" (効果検証), "budgets" (事業費)."""
+    used = {""}
+    if settings.evaluation:
+        used.add("evaluation")
+        if settings.budgets:
+            used.add("budgets")
+    return frozenset(used)
+
+
+def active(spec: Sequence[Column], features: frozenset[str] = frozenset({""})) -> tuple[Column, ...]:
+    """The columns of ``spec`` a plan with ``features`` uses (see :func:`features_of`)."""
+    return tuple(c for c in spec if c.feature in features)
+
+
+def progress_columns(settings: Settings) -> tuple[Column, ...]:
+    """The form's 進捗 columns for a plan: the fixed ones, then 効果検証 and 事業費 inputs when used."""
+    return FORM_PROGRESS + active(FORM_PROGRESS_OPTIONAL, features_of(settings))
+
+
+def kpi_columns(settings: Settings) -> tuple[Column, ...]:
+    """The form's KPI columns for a plan: the fixed ones, then 評価不能の理由 when 効果検証 is used."""
+    return FORM_KPIS + active(FORM_KPIS_OPTIONAL, features_of(settings))
 
 
 def headers(spec: Sequence[Column]) -> tuple[str, ...]:

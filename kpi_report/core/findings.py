@@ -7,6 +7,7 @@ A new code is one entry here plus its name in :data:`Code`; a typo in a code is 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -20,7 +21,7 @@ Stage = Literal["plan", "intake", "check", "merge", "diff"]
 STAGES: dict[Stage, str] = {
     "plan": "マスターの読み込み（plan・forms・check・build）",
     "intake": "提出ファイルの受け付けと安全確認（check・build、forms の前年度分）",
-    "check": "提出された調査票の検証（check・build、forms の前年度分）",
+    "check": "提出された記入様式の検証（check・build、forms の前年度分）",
     "merge": "一覧表へのまとめ（build）",
     "diff": "2つの一覧表の比較（diff）",
 }
@@ -42,6 +43,9 @@ Code = Literal[
     "master-code-as-number",
     "master-no-measures",
     "master-text-cleaned",
+    "master-area-unknown",
+    "master-area-repeated",
+    "master-unknown-method",
     # intake
     "skipped-file",
     "empty-file",
@@ -59,6 +63,7 @@ Code = Literal[
     "external-link",
     "data-connection",
     "dde-link",
+    "outside-inputs",
     # check
     "missing-submission",
     "duplicate-submission",
@@ -85,6 +90,8 @@ Code = Literal[
     "notes-too-long",
     "actual-not-reported",
     "actual-not-a-number",
+    "actual-out-of-range",
+    "actual-is-a-date",
     "formula-without-value",
     "excel-error-value",
     "master-text-edited",
@@ -94,6 +101,8 @@ Code = Literal[
     "hidden-column",
     "hidden-sheet",
     "data-outside-table",
+    "more-findings",
+    "no-feedback-copy",
     # merge
     "status-conflict",
     # diff
@@ -107,8 +116,9 @@ Code = Literal[
 class FindingKind:
     """One finding code: how serious, where it arises, the message shown, and what it means for the user.
 
-    ``template`` is filled with str.format: ``{cell}`` (sheet and cell), ``{sheet}``, ``{value}``, ``{item_id}``
-    and the fields the caller passes to :func:`make_finding`.
+    ``template`` is filled with str.format: ``{sheet}``, ``{value}``, ``{item_id}`` and the fields the caller
+    passes to :func:`make_finding`. A message does not name the cell it is about: every output shows the
+    finding's file, sheet and cell once, beside it (the console line, the findings list, the cell's comment).
     """
 
     severity: Severity
@@ -130,77 +140,77 @@ CATALOGUE: dict[Code, FindingKind] = {
     "master-missing-column": FindingKind(
         "error",
         "plan",
-        "シート『{sheet}』に必須列「{column}」がありません。1行目の見出しに「{column}」を追加してください。",
+        "必須列「{column}」がありません。1行目の見出しに「{column}」を追加してください。",
         meaning="マスターのシートに必須列の見出しがない（見出しの変更・列の削除）。",
         fix="1行目に見出しを、kpi-report init で作るマスターと同じ表記で追加する。",
     ),
     "master-missing-value": FindingKind(
         "error",
         "plan",
-        "{cell}: 「{column}」が空です。値を入力してください。",
+        "「{column}」が空です。値を入力してください。",
         meaning="必須列（取組ID・名称・所管課など）が空の行がある。",
         fix="値を入力する。",
     ),
     "master-duplicate-id": FindingKind(
         "error",
         "plan",
-        "{cell}: {column}「{value}」が重複しています（{other}と同じ）。一意のIDにしてください。",
+        "{column}「{value}」が重複しています（{other}と同じ）。一意のIDにしてください。",
         meaning="同じ取組ID・KPI_IDが2回ある（両方の場所を示す）。",
         fix="どちらかのIDを変え、一意にする。",
     ),
     "master-unknown-direction": FindingKind(
         "error",
         "plan",
-        "{cell}: 方向「{value}」は使えません。増加・減少・維持 のいずれかにしてください。",
+        "方向「{value}」は使えません。増加・減少・維持 のいずれかにしてください。",
         meaning="KPIの方向が 増加・減少・維持 のどれでもない。",
         fix="増加・減少・維持 のいずれかにする。",
     ),
     "master-not-a-number": FindingKind(
         "error",
         "plan",
-        "{cell}: {column}「{value}」を数値として読めません。「45人」「73.2%」「－」のように入力してください。",
+        "{column}「{value}」を数値として読めません。「45人」「73.2%」「－」のように入力してください。",
         meaning="KPIの基準値・目標値を数値として読めない。",
         fix="「45人」「73.2%」のように数値（単位は付けてよい）で、値がなければ「－」と入力する。",
     ),
     "master-bad-fiscal-year": FindingKind(
         "error",
         "plan",
-        "{cell}: {column}「{value}」を年度として読めません。{help}",
+        "{column}「{value}」を年度として読めません。{help}",
         meaning="KPIの基準年度・目標年度を年度として読めない。",
         fix="2019、R1、令和元年度、H31 のように入力する。",
     ),
     "master-unknown-category": FindingKind(
         "error",
         "plan",
-        "{cell}: 区分「{value}」は使えません。継続・新規・拡充・検討 のいずれかにしてください。",
+        "区分「{value}」は使えません。継続・新規・拡充・検討 のいずれかにしてください。",
         meaning="取組の区分が 継続・新規・拡充・検討 のどれでもない。",
         fix="継続・新規・拡充・検討 のいずれかにする。",
     ),
     "master-kpi-unknown-goal": FindingKind(
         "error",
         "plan",
-        "{cell}: 基本目標「{value}」はシート『取組』にありません。取組シートと同じ表記にしてください。",
+        "基本目標「{value}」はシート『取組』にありません。取組シートと同じ表記にしてください。",
         meaning="KPIの基本目標がシート『取組』にない。",
         fix="シート『取組』と同じ表記にする。",
     ),
     "master-kpi-unknown-area": FindingKind(
         "error",
         "plan",
-        "{cell}: 施策「{value}」はこの基本目標の取組にありません。取組シートと同じ表記にしてください。",
+        "施策「{value}」はこの基本目標の取組にありません。取組シートと同じ表記にしてください。",
         meaning="KPIの施策が、その基本目標の取組にない。",
         fix="シート『取組』と同じ表記にする。",
     ),
     "master-bad-setting": FindingKind(
         "error",
         "plan",
-        "{cell}: 設定「{key}」の値「{value}」を読めません。{help}",
+        "設定「{key}」の値「{value}」を読めません。{help}",
         meaning="シート『設定』の値（年度・進捗状況の選択肢・和暦・最大文字数・評価の下限など）を読めない。",
         fix="メッセージが示す書き方で入力し直す。",
     ),
     "master-setting-conflict": FindingKind(
         "error",
         "plan",
-        "{cell}: 設定「{key}」の値「{value}」は使えません。{help}",
+        "設定「{key}」の値「{value}」は使えません。{help}",
         meaning="設定どうしが合わない（終了年度が開始年度より前、評価の下限が A > B > C でない、"
         "全角・半角や空白の違いだけの進捗状況が2つある）。",
         fix="メッセージが示すセルの値を、メッセージのとおりに直す。",
@@ -208,7 +218,7 @@ CATALOGUE: dict[Code, FindingKind] = {
     "master-code-as-number": FindingKind(
         "warning",
         "plan",
-        "{cell}: 予算事業コード「{value}」が数値として入力されています。先頭の0が消えていないか確認し、書式を「文字列」にして入力し直してください。",
+        "予算事業コード「{value}」が数値として入力されています。先頭の0が消えていないか確認し、書式を「文字列」にして入力し直してください。",
         meaning="予算事業コードが数値のセルにある（先頭の0が消えている恐れ）。",
         fix="セルの書式を「文字列」にして入力し直す。",
     ),
@@ -222,9 +232,30 @@ CATALOGUE: dict[Code, FindingKind] = {
     "master-text-cleaned": FindingKind(
         "warning",
         "plan",
-        "{cell}: 制御文字・ゼロ幅文字などを取り除きました。表示を確認してください。",
+        "制御文字・ゼロ幅文字などを取り除きました。表示を確認してください。",
         meaning="マスターのセルから制御文字・ゼロ幅文字などを取り除いて読んだ。",
         fix="表示を確かめ、マスターのセルも直しておく。",
+    ),
+    "master-area-unknown": FindingKind(
+        "error",
+        "plan",
+        "{column}「{value}」はシート『取組』にありません。取組シートと同じ表記にしてください。",
+        meaning="シート『施策』の基本目標・施策がシート『取組』にない。",
+        fix="シート『取組』と同じ表記にする。",
+    ),
+    "master-area-repeated": FindingKind(
+        "error",
+        "plan",
+        "施策「{value}」はシート『施策』に2回あります（{other}と同じ）。1つの施策は1行にしてください。",
+        meaning="シート『施策』に同じ施策が2行ある（主管課がどちらか決まらない）。",
+        fix="どちらかの行を削除し、主管課を1つに決める。",
+    ),
+    "master-unknown-method": FindingKind(
+        "error",
+        "plan",
+        "評価方式「{value}」は使えません。目標比 または 経過按分 にしてください（空欄なら設定の評価方式）。",
+        meaning="KPIの評価方式が 目標比・経過按分 のどちらでもない。",
+        fix="目標比 か 経過按分 にするか、空欄にして設定の評価方式に従う。",
     ),
     # intake: what a returned file is, and whether it is safe to read
     "skipped-file": FindingKind(
@@ -232,7 +263,7 @@ CATALOGUE: dict[Code, FindingKind] = {
         "intake",
         "提出ファイルではないため読み飛ばしました（{reason}）。",
         meaning="提出ファイルではない（ロックファイル・OS のファイル・PDF・表計算以外・フォルダー）ので読まなかった。",
-        fix="対応は不要。調査票のつもりなら .xlsx で保存し直して置く。",
+        fix="対応は不要。記入様式のつもりなら .xlsx で保存し直して置く。",
     ),
     "empty-file": FindingKind(
         "error",
@@ -252,9 +283,9 @@ CATALOGUE: dict[Code, FindingKind] = {
     "file-too-large": FindingKind(
         "error",
         "intake",
-        "ファイルが {size} あり、上限 {limit} を超えるため読み取りません。調査票に記入し直して送ってもらってください。",
+        "ファイルが {size} あり、上限 {limit} を超えるため読み取りません。記入様式に記入し直して送ってもらってください。",
         meaning="送られたファイルが上限（64 MB）を超えるので読まなかった。",
-        fix="調査票に記入し直して送ってもらう。",
+        fix="記入様式に記入し直して送ってもらう。",
     ),
     "legacy-format": FindingKind(
         "error",
@@ -291,33 +322,33 @@ CATALOGUE: dict[Code, FindingKind] = {
         "error",
         "intake",
         "ファイル内の部品が {count} 個あり、上限 {limit} 個を超えるため、安全のため読み取りません。"
-        "調査票に記入し直して送ってもらってください。",
+        "記入様式に記入し直して送ってもらってください。",
         meaning="ブック（zip）の部品が上限（1,000 個）を超えるので読まなかった。",
-        fix="調査票に記入し直して送ってもらう。",
+        fix="記入様式に記入し直して送ってもらう。",
     ),
     "archive-too-large": FindingKind(
         "error",
         "intake",
         "展開後の大きさが {size} あり、上限 {limit} を超えるため、安全のため展開しません（圧縮爆弾の疑い）。"
-        "調査票に記入し直して送ってもらってください。",
+        "記入様式に記入し直して送ってもらってください。",
         meaning="展開後の大きさが上限（64 MB）を超える（圧縮爆弾の疑い）ので展開しなかった。",
-        fix="調査票に記入し直して送ってもらう。",
+        fix="記入様式に記入し直して送ってもらう。",
     ),
     "archive-ratio": FindingKind(
         "error",
         "intake",
         "部品「{value}」の圧縮率が {ratio} 倍で上限 {limit} 倍を超えるため、安全のため展開しません（圧縮爆弾の疑い）。"
-        "調査票に記入し直して送ってもらってください。",
+        "記入様式に記入し直して送ってもらってください。",
         meaning="1 MB を超える部品の圧縮率が上限（200 倍）を超える（圧縮爆弾の疑い）ので展開しなかった。",
-        fix="調査票に記入し直して送ってもらう。",
+        fix="記入様式に記入し直して送ってもらう。",
     ),
     "xml-doctype": FindingKind(
         "error",
         "intake",
         "部品「{value}」に DTD・エンティティ宣言があります。Excel が保存するブックには含まれないもので、"
-        "安全のため読み取りません（エンティティ展開・外部ファイル参照の疑い）。調査票に記入し直して送ってもらってください。",
+        "安全のため読み取りません（エンティティ展開・外部ファイル参照の疑い）。記入様式に記入し直して送ってもらってください。",
         meaning="部品に DTD・エンティティ宣言がある（エンティティ展開・外部ファイル参照の疑い）ので読まなかった。",
-        fix="調査票に記入し直して送ってもらう。",
+        fix="記入様式に記入し直して送ってもらう。",
     ),
     "sheet-too-large": FindingKind(
         "error",
@@ -349,13 +380,21 @@ CATALOGUE: dict[Code, FindingKind] = {
         meaning="DDE リンクがある（実行しない）。",
         fix="リンクを削除して保存し直す。",
     ),
+    "outside-inputs": FindingKind(
+        "error",
+        "intake",
+        "このファイルは inputs フォルダーの外（{reason}）を指すリンクなので読み取りません。"
+        "提出されたブックそのものを inputs/<年度>/ に保存してください。",
+        meaning="inputs の外のファイルを指すシンボリックリンク（外のファイルを読んで送り返すことはしない）。",
+        fix="リンクではなく、提出されたブックそのものを inputs/<年度>/ に置く。",
+    ),
     # check: the returned department workbooks
     "missing-submission": FindingKind(
         "error",
         "check",
-        "所管課「{name}」の提出がありません。調査票（outputs/{fy}/forms/）を送り、記入して返送するよう依頼してください。",
+        "所管課「{name}」の提出がありません。記入様式（outputs/{fy}/forms/）を送り、記入して返送するよう依頼してください。",
         meaning="取組かKPIを所管する課から提出がない。",
-        fix="調査票を送り、記入して返送するよう依頼する。",
+        fix="記入様式を送り、記入して返送するよう依頼する。",
     ),
     "duplicate-submission": FindingKind(
         "error",
@@ -368,150 +407,152 @@ CATALOGUE: dict[Code, FindingKind] = {
     "unknown-department": FindingKind(
         "error",
         "check",
-        "所管課を特定できません（{reason}）。kpi-report forms で作った調査票に記入するか、"
+        "所管課を特定できません（{reason}）。配布された記入様式に記入するか、"
         "ファイル名を所管課名（例: 総務課.xlsx）にしてください。",
-        meaning="調査票の所管課がマスターにない、または調査票の記録のないブックのファイル名が課名ではない。",
-        fix="kpi-report forms で作った調査票に記入するか、ファイル名を所管課名（例: 総務課.xlsx）にする。",
+        meaning="記入様式の所管課がマスターにない、または記入様式の記録のないブックのファイル名が課名ではない。",
+        fix="kpi-report forms で作った記入様式に記入するか、ファイル名を所管課名（例: 総務課.xlsx）にする。",
     ),
     "no-form-record": FindingKind(
         "info",
         "check",
-        "調査票の記録（シート『_meta』）がないため、ファイル名から所管課「{name}」の提出とみなしました。",
-        meaning="調査票の記録（非表示のシート『_meta』）がないので、ファイル名の課の提出とみなした。",
-        fix="対応は不要。次からは kpi-report forms で作った調査票を使う。",
+        "記入様式の記録（シート『_meta』）がないため、ファイル名から所管課「{name}」の提出とみなしました。",
+        meaning="記入様式の記録（非表示のシート『_meta』）がないので、ファイル名の課の提出とみなした。",
+        fix="対応は不要。次からは kpi-report forms で作った記入様式を使う。",
     ),
     "form-version": FindingKind(
         "warning",
         "check",
-        "調査票の様式「{value}」は想定（{expected}）と異なります。見出し名で読み取りました。最新の調査票を使ってください。",
-        meaning="調査票の記録にある様式の版が違う（見出し名で読み取った）。",
-        fix="最新の調査票を使う。",
+        "記入様式の様式「{value}」は想定（{expected}）と異なります。見出し名で読み取りました。最新の記入様式を使ってください。",
+        meaning="記入様式の記録にある様式の版が違う（見出し名で読み取った）。",
+        fix="最新の記入様式を使う。",
     ),
     "wrong-fiscal-year": FindingKind(
         "error",
         "check",
-        "この調査票は{made}用です（{expected}の提出として置かれています）。{expected}の調査票に記入し直してください。",
-        meaning="別の年度用に作った調査票（使わない）。",
-        fix="その年度の調査票に記入し直す。",
+        "この記入様式は{made}用です（{expected}の提出として置かれています）。{expected}の記入様式に記入し直してください。",
+        meaning="別の年度用に作った記入様式（使わない）。",
+        fix="その年度の記入様式に記入し直す。",
     ),
     "wrong-department": FindingKind(
         "error",
         "check",
-        "ファイル名は「{name}」ですが、調査票は所管課「{made}」用です。自課の調査票に記入し直すか、ファイルを確認してください。",
-        meaning="ファイル名の課と、調査票を作った課が違う（使わない）。",
-        fix="自課の調査票に記入し直すか、ファイルを確かめる。",
+        "ファイル名は「{name}」ですが、記入様式は所管課「{made}」用です。自課の記入様式に記入し直すか、ファイルを確認してください。",
+        meaning="ファイル名の課と、記入様式を作った課が違う（使わない）。",
+        fix="自課の記入様式に記入し直すか、ファイルを確かめる。",
     ),
     "master-changed": FindingKind(
         "error",
         "check",
-        "調査票の作成後にマスターの取組・KPIが変わっています（{changes}）。最新のマスターで作り直した調査票に記入し直してください。",
-        meaning="調査票を作った後に、その課の取組・KPIがマスターで変わった（追加・削除されたIDを示す）。",
-        fix="最新のマスターで作り直した調査票に記入し直す。",
+        "記入様式の作成後にマスターの取組・KPIが変わっています（{changes}）。最新のマスターで作り直した記入様式に記入し直してください。",
+        meaning="記入様式を作った後に、その課の取組・KPIがマスターで変わった（追加・削除されたIDを示す）。",
+        fix="最新のマスターで作り直した記入様式に記入し直す。",
     ),
     "past-department": FindingKind(
         "warning",
         "check",
-        "{fy}の調査票の所管課「{value}」は今のマスターにありません（組織改正で名前が変わった場合など）。過去の年度なので、調査票の取組・KPIをそのまま読みました。",
-        meaning="過去の年度の調査票の課が今のマスターにない（組織改正など）。その年度の記録として読み、"
+        "{fy}の記入様式の所管課「{value}」は今のマスターにありません（組織改正で名前が変わった場合など）。過去の年度なので、記入様式の取組・KPIをそのまま読みました。",
+        meaning="過去の年度の記入様式の課が今のマスターにない（組織改正など）。その年度の記録として読み、"
         "今その取組を所管する課は未提出とみなさない。",
         fix="対応は不要。課名の変更でなければ、ファイルを確かめる。",
     ),
     "past-master-changed": FindingKind(
         "warning",
         "check",
-        "{fy}の調査票は当時のマスターから作られています（その後の変更: {changes}）。過去の年度なので、調査票にある取組・KPIをそのまま読みました。",
-        meaning="過去の年度の調査票（build の履歴、forms の前年度分）が当時のマスターから作られている。"
+        "{fy}の記入様式は当時のマスターから作られています（その後の変更: {changes}）。過去の年度なので、記入様式にある取組・KPIをそのまま読みました。",
+        meaning="過去の年度の記入様式（build の履歴、forms の前年度分）が当時のマスターから作られている。"
         "その後に追加・削除・移管された取組・KPIを示し、そのまま読んだ。",
         fix="対応は不要。",
     ),
     "older-master": FindingKind(
-        "warning",
+        "info",
         "check",
-        "調査票は以前のマスターから作られています（この課の取組・KPIは同じ）。記入内容はそのまま読みました。",
-        meaning="調査票が以前のマスターから作られている（この課の取組・KPIは同じなので、そのまま読んだ）。",
-        fix="対応は不要。",
+        "記入様式の作成後に、マスターでこの課の取組・KPIの表示内容が変わりました（{changes}）。"
+        "記入内容はそのまま読み、一覧表にはマスターの内容を載せます（企画課向けの記録。所管課への返送には載せません）。",
+        meaning="記入様式を作った後に、その課の行の名称・内容などをマスターで直した（取組・KPIのIDは同じ）。"
+        "所管課が直すことはないので、返送する検証結果には載せない。他の課の行や設定だけの変更、保存し直しでは出ない。",
+        fix="対応は不要。変わった内容を所管課に確かめてもらうなら、作り直した記入様式を送る。",
     ),
     "missing-sheet": FindingKind(
         "error",
         "check",
-        "シート『{sheet}』がありません（あるシート: {found}）。シート名を『{sheet}』に戻すか、調査票に記入し直してください。",
+        "シート『{sheet}』がありません（あるシート: {found}）。シート名を『{sheet}』に戻すか、記入様式に記入し直してください。",
         meaning="シート『進捗』か『KPI』がない、または名前が変わった（あるシートを示す）。",
-        fix="シート名を戻すか、調査票に記入し直す。",
+        fix="シート名を戻すか、記入様式に記入し直す。",
     ),
     "missing-column": FindingKind(
         "error",
         "check",
-        "シート『{sheet}』に列「{column}」がありません。見出しを「{column}」に戻すか、調査票に記入し直してください。",
+        "シート『{sheet}』に列「{column}」がありません。見出しを「{column}」に戻すか、記入様式に記入し直してください。",
         meaning="見出し（取組ID・進捗状況・実施状況・KPI_ID・実績値）が変えられた、または列が削除された。",
-        fix="見出しを戻すか、調査票に記入し直す。",
+        fix="見出しを戻すか、記入様式に記入し直す。",
     ),
     "missing-id": FindingKind(
         "error",
         "check",
-        "{cell}: {column}が空の行に入力があります。{column}を消さず、調査票の行に記入してください。",
+        "{column}が空の行に入力があります。{column}を消さず、記入様式の行に記入してください。",
         meaning="取組ID・KPI_IDが空の行に入力がある。",
-        fix="IDを消さず、調査票の行に記入する。",
+        fix="IDを消さず、記入様式の行に記入する。",
     ),
     "duplicate-id": FindingKind(
         "error",
         "check",
-        "{cell}: {column}「{value}」が2回あります（{other}と重複）。どちらが正しいかは推測しません。1行にまとめてください。",
+        "{column}「{value}」が2回あります（{other}と重複）。どちらが正しいかは推測しません。1行にまとめてください。",
         meaning="1つのブックに同じIDが2回ある（両方の場所を示し、どちらの行も使わない）。",
         fix="1行にまとめる。",
     ),
     "unknown-id": FindingKind(
         "error",
         "check",
-        "{cell}: {column}「{value}」はマスターにありません。行の追加やIDの変更をせず、調査票の行に記入してください。",
+        "{column}「{value}」はマスターにありません。行の追加やIDの変更をせず、記入様式の行に記入してください。",
         meaning="マスターにないID（行の追加、IDの書き換え、その後に廃止された取組）。",
-        fix="行の追加やIDの変更をせず、調査票の行に記入する。",
+        fix="行の追加やIDの変更をせず、記入様式の行に記入する。",
     ),
     "not-owned": FindingKind(
         "error",
         "check",
-        "{cell}: {column}「{value}」は「{name}」の担当ではありません（所管: {owners}）。この行を削除してください。",
+        "{column}「{value}」は「{name}」の担当ではありません（所管: {owners}）。この行を削除してください。",
         meaning="他の課が所管する取組・KPIのIDがある。",
         fix="その行を削除する。",
     ),
     "missing-measure": FindingKind(
         "error",
         "check",
-        "取組「{item_id}」（{title}）の行がありません。行を削除せず、調査票の行に記入してください。",
+        "取組「{item_id}」（{title}）の行がありません。行を削除せず、記入様式の行に記入してください。",
         meaning="その課の取組の行がない（削除された、またはその後マスターに追加された）。",
-        fix="行を削除せず、調査票の行に記入する。",
+        fix="行を削除せず、記入様式の行に記入する。",
     ),
     "missing-kpi": FindingKind(
         "error",
         "check",
-        "KPI「{item_id}」（{title}）の行がありません。行を削除せず、調査票の行に記入してください。",
+        "KPI「{item_id}」（{title}）の行がありません。行を削除せず、記入様式の行に記入してください。",
         meaning="その課のKPIの行がない（削除された、またはその後マスターに追加された）。",
-        fix="行を削除せず、調査票の行に記入する。",
+        fix="行を削除せず、記入様式の行に記入する。",
     ),
     "status-missing": FindingKind(
         "error",
         "check",
-        "{cell}: 進捗状況が空です。▼から {allowed} のいずれかを選んでください。",
+        "進捗状況が空です。▼から {allowed} のいずれかを選んでください。",
         meaning="進捗状況が空。",
         fix="▼から選ぶ。",
     ),
     "status-not-in-scale": FindingKind(
         "error",
         "check",
-        "{cell}: 進捗状況「{value}」は選択肢にありません。{allowed} から選んでください。",
+        "進捗状況「{value}」は選択肢にありません。{allowed} から選んでください。",
         meaning="進捗状況がマスターの選択肢にない（空白の違いは同じとみなす）。選べる値を示す。",
         fix="選択肢から選び直す。",
     ),
     "notes-missing": FindingKind(
         "warning",
         "check",
-        "{cell}: 実施状況が空です。実績がない場合は「実績なし」と書き、理由や今後の予定を続けてください。",
+        "実施状況が空です。実績がない場合は「実績なし」と書き、理由や今後の予定を続けてください。",
         meaning="実施状況が空。",
         fix="実績がなければ「実績なし」と書き、理由や今後の予定を続ける。",
     ),
     "notes-too-long": FindingKind(
         "error",
         "check",
-        "{cell}: {column}が {length} 文字あり、上限 {limit} 文字を超えています（切り捨てていません）。"
+        "{column}が {length} 文字あり、上限 {limit} 文字を超えています（切り捨てていません）。"
         "要点を1行に1項目でまとめ、{limit} 文字以内にしてください。",
         meaning="実施状況が設定の最大文字数（既定 2,000）か 32,767 文字を、備考が 32,767 文字を超える（切り捨てない）。",
         fix="要点を1行に1項目でまとめ、上限以内にする。",
@@ -519,65 +560,82 @@ CATALOGUE: dict[Code, FindingKind] = {
     "actual-not-reported": FindingKind(
         "warning",
         "check",
-        "{cell}: 実績値が{how}のため、未報告として扱います。集計できていれば数値だけを入力してください。",
+        "実績値が{how}のため、未報告として扱います。集計できていれば数値だけを入力してください。",
         meaning="実績値が空欄か「－」なので、未報告として扱う。",
         fix="集計できていれば数値だけを入力する。",
     ),
     "actual-not-a-number": FindingKind(
         "error",
         "check",
-        "{cell}: 実績値「{value}」を数値として読めません。単位（{unit}）や「約」を付けず、45 や 73.2 のように"
+        "実績値「{value}」を数値として読めません。単位（{unit}）や「約」を付けず、45 や 73.2 のように"
         "数値だけを入力してください。未集計の場合は空欄にし、備考に理由を書いてください。",
         meaning="実績値が数値ではない文字（「約50」「集計中」など）。推測して数値にはしない。",
         fix="数値だけを入力する。未集計なら空欄にし、備考に理由を書く。",
     ),
+    "actual-out-of-range": FindingKind(
+        "error",
+        "check",
+        "実績値「{value}」は扱える範囲を超えています（絶対値 1,000兆 未満の数値だけを扱います）。"
+        "桁や指数（E+）の打ち間違いがないか確かめ、正しい数値を入力してください。",
+        meaning="実績値が無限大・非数（NaN）・絶対値 1,000兆（10の15乗）以上。Excel が正確に保てる桁を超え、"
+        "一覧表やグラフに出せない。",
+        fix="桁や指数の打ち間違いを直し、正しい数値を入力する。",
+    ),
+    "actual-is-a-date": FindingKind(
+        "error",
+        "check",
+        "実績値が日付（{value}）として入力されています。日付の書式のセルは数値として読みません。"
+        "セルの書式を「標準」か「数値」にして、実績値を入力し直してください。",
+        meaning="実績値のセルが日付の書式（Excel は日付を 43893 のような通し番号で保存する）。数値として読まない。",
+        fix="セルの書式を「標準」か「数値」にして入力し直す。",
+    ),
     "formula-without-value": FindingKind(
         "error",
         "check",
-        "{cell}: 数式「{value}」の計算結果が保存されていません。数式ではなく値を入力するか、Excel で開いて保存し直してください。",
+        "数式「{value}」の計算結果が保存されていません。数式ではなく値を入力するか、Excel で開いて保存し直してください。",
         meaning="計算結果が保存されていない数式（Excel 以外のプログラムで保存されたブック）。",
         fix="値を入力するか、Excel で開いて保存し直す。",
     ),
     "excel-error-value": FindingKind(
         "error",
         "check",
-        "{cell}: Excel のエラー値「{value}」が入っています。数式を直すか、値を入力してください。",
+        "Excel のエラー値「{value}」が入っています。数式を直すか、値を入力してください。",
         meaning="セルに #DIV/0!・#REF! などのエラー値がある。",
         fix="数式を直すか、値を入力する。",
     ),
     "master-text-edited": FindingKind(
         "warning",
         "check",
-        "{cell}: マスターの{column}が書き換えられています。マスターの内容を使います（マスター: 「{old}」／調査票: 「{value}」）。"
-        "変更が必要なら企画課に連絡してください。",
+        "マスターの{column}が書き換えられています。マスターの内容を使います（マスター: 「{old}」／記入様式: 「{value}」）。"
+        "変更が必要なら記入様式の提出先に連絡してください。",
         meaning="マスターから写した列（名称・内容・指標名）が書き換えられた（新旧を示し、マスターを使う）。",
-        fix="変更が必要なら企画課に連絡する。",
+        fix="変更が必要なら記入様式の提出先に連絡する。",
     ),
     "text-cleaned": FindingKind(
         "warning",
         "check",
-        "{cell}: 制御文字・ゼロ幅文字・改行しない空白を取り除いて読みました。内容を確認してください。",
+        "制御文字・ゼロ幅文字・改行しない空白を取り除いて読みました。内容を確認してください。",
         meaning="制御文字・ゼロ幅文字・改行しない空白を取り除いて読んだ。",
         fix="内容を確かめる。",
     ),
     "merged-cells": FindingKind(
         "error",
         "check",
-        "{cell}: 入力欄のセルが結合されています（{value}）。値がずれないよう結合は読み替えません。結合を解除し、各セルに入力してください。",
+        "入力欄のセルが結合されています（{value}）。値がずれないよう結合は読み替えません。結合を解除し、各セルに入力してください。",
         meaning="入力欄のセルが結合されている（値を隣のセルにずらして読むことはしない）。",
         fix="結合を解除し、各セルに入力する。",
     ),
     "hidden-row": FindingKind(
         "warning",
         "check",
-        "{cell}: {row}行目が非表示ですが入力があります（読み取りました）。再表示して内容を確認してください。",
+        "{row}行目が非表示ですが入力があります（読み取りました）。再表示して内容を確認してください。",
         meaning="入力のある行が非表示（読み取った）。",
         fix="再表示して内容を確かめる。",
     ),
     "hidden-column": FindingKind(
         "warning",
         "check",
-        "{cell}: 入力列「{column}」が非表示です（読み取りました）。再表示して内容を確認してください。",
+        "入力列「{column}」が非表示です（読み取りました）。再表示して内容を確認してください。",
         meaning="入力列が非表示（読み取った）。",
         fix="再表示して内容を確かめる。",
     ),
@@ -585,15 +643,32 @@ CATALOGUE: dict[Code, FindingKind] = {
         "warning",
         "check",
         "非表示のシート『{sheet}』があります。中身は読み取っていません。不要なら削除してください。",
-        meaning="調査票にない非表示のシートがある（読まない）。",
+        meaning="記入様式にない非表示のシートがある（読まない）。",
         fix="不要なら削除する。",
     ),
     "data-outside-table": FindingKind(
         "warning",
         "check",
-        "{cell}: 表の外（見出しのない列）に入力「{value}」があります。この値は読み取っていません。実施状況や備考に書いてください。",
+        "表の外（見出しのない列）に入力「{value}」があります。この値は読み取っていません。実施状況や備考に書いてください。",
         meaning="見出しのない列に値がある（XFD1048576 のような遠いセルも含む。読まない）。",
         fix="実施状況や備考に書く。",
+    ),
+    "more-findings": FindingKind(
+        "error",
+        "check",
+        "シート『{sheet}』には、ほかに {count} 個のセルで同じ指摘（{code}）があります（{first} から {last} まで）。"
+        "上の {shown} 件と同じように直してください。",
+        meaning="同じシートで同じ指摘が多すぎるので、最初の 100 件のあとをまとめて1件にした"
+        "（重要度はまとめた指摘と同じ。エラーならエラー）。",
+        fix="表示された指摘と同じように直す（多くは表の外や結合など、シート全体の問題）。",
+    ),
+    "no-feedback-copy": FindingKind(
+        "info",
+        "check",
+        "このブックには指摘を書き込んだコピー（feedback）を作りません（{reason}）。findings.xlsx の指摘一覧を送ってください。",
+        meaning="結合範囲・行・セルが多すぎる（読み込むと時間とメモリーがかかりすぎる）か、"
+        "コピーでシートが失われる形式なので、feedback のコピーを作らなかった。",
+        fix="findings.xlsx の指摘を伝え、不要な結合・行・シートを削除して保存し直してもらう。",
     ),
     # merge: the published table
     "status-conflict": FindingKind(
@@ -616,7 +691,7 @@ CATALOGUE: dict[Code, FindingKind] = {
     "diff-duplicate-key": FindingKind(
         "warning",
         "diff",
-        "{cell}: 「{value}」が一覧の中で重複しています。2件目以降は別の行として比較しました。一覧を確認してください。",
+        "「{value}」が一覧の中で重複しています。2件目以降は別の行として比較しました。一覧を確認してください。",
         meaning="照合に使うIDか名称が一覧の中で重複している（2件目以降は別の行として比較した）。",
         fix="一覧を確かめる。",
     ),
@@ -629,6 +704,14 @@ CATALOGUE: dict[Code, FindingKind] = {
         fix="KPIも比較するなら、KPIシート付きの一覧を指定する。",
     ),
 }
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _writable(text: str) -> str:
+    """A lone surrogate (no character; UTF-8 cannot hold it) shown as the escape Excel saved it as: _xD83D_."""
+    return _LONE_SURROGATE.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
 
 
 def codes_of(stage: Stage) -> tuple[Code, ...]:
@@ -649,9 +732,11 @@ def make_finding(
 ) -> Finding:
     """Build a Finding from the catalogue; ``params`` fill the message template."""
     kind = CATALOGUE[code]
-    text_value = "" if value is None else str(value)
+    text_value = "" if value is None else _writable(str(value))
     where = f"シート『{sheet}』{cell}" if sheet and cell else cell
-    message = kind.template.format(sheet=sheet, cell=where, value=text_value, item_id=item_id, **params)
+    message = _writable(
+        kind.template.format(sheet=sheet, cell=where, value=text_value, item_id=item_id, **params)
+    )
     return Finding(
         code=code,
         severity=kind.severity,

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Literal
 
 DEFAULT_STATUSES: tuple[str, ...] = ("実施中", "完了", "一部実施", "検討中", "未着手", "休止・中止")
 DIRECTIONS: tuple[str, ...] = ("増加", "減少", "維持")
 CATEGORIES: tuple[str, ...] = ("継続", "新規", "拡充", "検討")
+DEFAULT_DIRECTIONS: tuple[str, ...] = ("拡充", "継続", "改善", "縮小", "廃止", "終了")  # 今後の方向性
+DEFAULT_NOT_EVALUABLE: tuple[str, ...] = ("未公表", "調査年度でない", "事業終了", "その他")  # 評価不能の理由
+NOT_EVALUABLE = "評価不能"  # the grade text of a KPI that cannot be evaluated this year (never a D)
+EvaluationMethod = Literal["目標比", "経過按分"]
+DEFAULT_LICENSE = "CC BY 4.0"  # 設定 ライセンス when the master names none
 UNREPORTED = "未報告"  # the status of a measure without an accepted one for the report year (集計, tables)
 
 Severity = Literal["error", "warning", "info"]
@@ -24,6 +30,51 @@ class GradeThresholds:
 
 
 @dataclass(frozen=True)
+class GradeBand:
+    """One grade label and the lowest rate that earns it (None: the last label, taking the rest)."""
+
+    label: str
+    threshold: float | None
+
+
+@dataclass(frozen=True)
+class GradeScheme:
+    """The city's grade labels, best first: A/B/C/D, S/A/B/C, ◎○△× … (設定 評価区分).
+
+    A label applies at or above its threshold; a threshold of 0 % or less applies only strictly above it, so
+    that no progress is never graded as progress (A:100%、B:50%、C:0%、D gives C for any gain, D for none).
+    """
+
+    bands: tuple[GradeBand, ...] = (
+        GradeBand("A", 1.0),
+        GradeBand("B", 0.5),
+        GradeBand("C", 0.0),
+        GradeBand("D", None),
+    )
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """The labels, best first."""
+        return tuple(b.label for b in self.bands)
+
+    @classmethod
+    def from_thresholds(cls, t: GradeThresholds) -> GradeScheme:
+        """The A/B/C/D scheme of the 評価A / 評価B / 評価C keys."""
+        return cls((GradeBand("A", t.a), GradeBand("B", t.b), GradeBand("C", t.c), GradeBand("D", None)))
+
+
+@dataclass(frozen=True)
+class PolicyArea:
+    """A 施策 as the master's optional sheet 施策 names it: its stable ID and its lead department (主管課)."""
+
+    id: str  # 施策ID
+    goal: str  # 基本目標 title
+    title: str  # 施策 title
+    lead: str  # 主管課: the one department that writes the 施策's evaluation
+    row: int = 0
+
+
+@dataclass(frozen=True)
 class Settings:
     """The master's 設定 sheet."""
 
@@ -34,8 +85,29 @@ class Settings:
     statuses: tuple[str, ...] = DEFAULT_STATUSES  # 進捗状況
     reiwa_for_2019: bool = True  # 和暦: 令和元年度 (True) or 平成31年度 for FY2019
     grades: GradeThresholds = field(default_factory=GradeThresholds)
-    issue_date: str = ""  # 発行日, printed on the review's cover
+    issue_date: str = ""  # 発行日 without a year: the review's cover of every year without its own
+    issue_dates: tuple[tuple[int, str], ...] = ()  # 発行日 lines 「2023: 令和6年6月1日」: (report year, date)
     notes_max_chars: int = 2000  # 実施状況の最大文字数
+    submit_to: str = "企画課"  # 提出先: the department the forms go back to
+    deadline: date | None = None  # 提出期限, printed in every form's 記入方法
+    license: str = DEFAULT_LICENSE  # ライセンス: the open data licence (outputs/<FY>/opendata/)
+    # 効果検証 (evaluation): on when the master has a sheet 施策 or any evaluation key in 設定
+    evaluation: bool = False
+    directions: tuple[str, ...] = DEFAULT_DIRECTIONS  # 今後の方向性
+    grade_scheme: GradeScheme | None = None  # 評価区分; None: the A–D scheme of ``grades``
+    not_evaluable_reasons: tuple[str, ...] = DEFAULT_NOT_EVALUABLE  # 評価不能の理由
+    method: EvaluationMethod = "目標比"  # 評価方式
+    maintain_tolerance: float = 0.0  # 維持の許容幅: a 維持 KPI within this share below its baseline is kept
+    budgets: bool = False  # 事業費: 記入する → the forms ask for 予算額 and 決算額 (千円)
+
+    @property
+    def scheme(self) -> GradeScheme:
+        """The grade labels in force: 評価区分, else 評価A/B/C."""
+        return self.grade_scheme or GradeScheme.from_thresholds(self.grades)
+
+    def issue_date_for(self, fy: int) -> str:
+        """The 発行日 printed on report year ``fy``'s review: its own line, else the one without a year."""
+        return dict(self.issue_dates).get(fy, self.issue_date)
 
 
 @dataclass(frozen=True)
@@ -75,6 +147,7 @@ class Kpi:
     source: str  # 出典
     owner: str  # 所管課
     row: int = 0
+    method: EvaluationMethod | None = None  # 評価方式 of this KPI; None: the plan's
 
 
 @dataclass(frozen=True)
@@ -102,16 +175,27 @@ class Plan:
     measures: tuple[Measure, ...]
     kpis: tuple[Kpi, ...]
     sha256: str = ""
+    policy_areas: tuple[PolicyArea, ...] = ()  # sheet 施策 (効果検証), in sheet order
+
+    def policy_area(self, goal: str, area: str) -> PolicyArea | None:
+        """The sheet-施策 record of an area, None when the plan has none for it."""
+        return next((p for p in self.policy_areas if p.goal == goal and p.title == area), None)
+
+    def policy_areas_led_by(self, department: str) -> tuple[PolicyArea, ...]:
+        """The 施策 whose evaluation the department writes (主管課), in sheet order."""
+        return tuple(p for p in self.policy_areas if p.lead == department)
 
     @property
     def departments(self) -> tuple[str, ...]:
-        """Every department that owns a measure or reports a KPI, in first-appearance order."""
+        """Every department that owns a measure, reports a KPI or leads a 施策, in first-appearance order."""
         seen: dict[str, None] = {}
         for m in self.measures:
             for d in m.owners:
                 seen.setdefault(d, None)
         for k in self.kpis:
             seen.setdefault(k.owner, None)
+        for p in self.policy_areas:  # a 主管課 writes its 施策's evaluation even if it owns nothing else
+            seen.setdefault(p.lead, None)
         return tuple(seen)
 
     def measures_of(self, department: str) -> tuple[Measure, ...]:
@@ -149,6 +233,10 @@ class MeasureEntry:
     notes: tuple[str, ...]  # 実施状況, one point per item, bullet marks removed
     file: str = ""
     row: int = 0
+    direction: str = ""  # 今後の方向性 (効果検証), "" when not asked or not given
+    issues: str = ""  # 課題・今後の取組
+    budget: float | None = None  # 予算額（千円）
+    settlement: float | None = None  # 決算額（千円）
 
 
 @dataclass(frozen=True)
@@ -163,6 +251,22 @@ class KpiEntry:
     file: str = ""
     row: int = 0
     remarks: str = ""  # 備考, as written (cleaned)
+    not_evaluable: str = ""  # 評価不能の理由: why the KPI cannot be evaluated this year ("" = evaluable)
+
+
+@dataclass(frozen=True)
+class AreaEntry:
+    """The lead department's evaluation of one 施策 for one fiscal year (form sheet 施策評価)."""
+
+    fy: int
+    department: str
+    area_id: str  # 施策ID
+    factors: str  # 要因分析: why the KPIs moved
+    issues: str  # 課題
+    direction: str  # 今後の方向性 of the 施策
+    response: str  # 前年度の方針への対応: what was done about last year's direction
+    file: str = ""
+    row: int = 0
 
 
 @dataclass(frozen=True)
@@ -182,6 +286,11 @@ class MeasureRow:
     status: str  # the report year's 進捗状況 ("" when none accepted)
     history: tuple[YearNotes, ...]  # plan start .. report year; years without an entry left out
     flagged: bool = False  # rendered despite errors (--allow-errors)
+    direction: str = ""  # the report year's 今後の方向性 (効果検証)
+    issues: str = ""  # 課題・今後の取組
+    budget: float | None = None  # 予算額（千円）
+    settlement: float | None = None  # 決算額（千円）
+    previous_direction: str = ""  # last year's 今後の方向性, carried forward
 
 
 @dataclass(frozen=True)
@@ -192,7 +301,10 @@ class KpiRow:
     actuals: tuple[tuple[int, float | None], ...]  # (fiscal year, actual) for every year shown
     actual: float | None  # the report year's actual
     rate: float | None  # achievement rate, 1.0 = 100%; None shown as －
-    grade: str  # A/B/C/D, "" when no rate
+    grade: str  # the grade label (A/B/C/D, ◎○△× …); NOT_EVALUABLE with a reason; "" when no rate
+    not_evaluable: str = ""  # 評価不能の理由 of the report year ("" = evaluated)
+    judged_rate: float | None = None  # the rate the grade was judged on (経過按分: rate / expected progress)
+    expected: float | None = None  # 経過按分: the share of the way expected by the report year
 
 
 @dataclass(frozen=True)
@@ -202,6 +314,22 @@ class AreaSection:
     title: str
     rows: tuple[MeasureRow, ...]
     kpis: tuple[KpiRow, ...]
+    evaluation: AreaEvaluation | None = None  # 効果検証 of the 施策 (sheet 施策 plans only)
+
+
+@dataclass(frozen=True)
+class AreaEvaluation:
+    """A 施策's evaluation for the report year, with last year's direction and problems carried forward."""
+
+    id: str  # 施策ID
+    lead: str  # 主管課
+    factors: str = ""  # 要因分析
+    issues: str = ""  # 課題
+    direction: str = ""  # 今後の方向性
+    response: str = ""  # 前年度の方針への対応
+    previous_direction: str = ""
+    previous_issues: str = ""
+    submitted: bool = False  # the lead department sent this year's evaluation
 
 
 @dataclass(frozen=True)
@@ -233,6 +361,12 @@ class ProgressReport:
     status_counts: tuple[StatusCount, ...] = ()  # per goal, counts in status_columns order
     flagged_departments: tuple[str, ...] = ()  # departments whose report-year errors were overridden
     grade_thresholds: GradeThresholds = field(default_factory=GradeThresholds)  # 評価 rule, for legends
+    license: str = DEFAULT_LICENSE  # the open data licence (設定 ライセンス)
+    evaluation: bool = False  # the plan uses 効果検証: directions, evaluation blocks, grade tallies
+    budgets: bool = False  # 事業費 were collected
+    grade_scheme: GradeScheme = field(default_factory=GradeScheme)  # the labels in force, best first
+    directions: tuple[str, ...] = DEFAULT_DIRECTIONS  # the 今後の方向性 scale
+    method: EvaluationMethod = "目標比"
 
 
 @dataclass(frozen=True)
@@ -267,6 +401,7 @@ class CheckReport:
     kpi_entries: tuple[KpiEntry, ...]
     submissions: tuple[Submission, ...]
     missing_departments: tuple[str, ...]  # departments that own something but sent nothing
+    area_entries: tuple[AreaEntry, ...] = ()  # 施策評価 sheets (効果検証)
 
     @property
     def errors(self) -> tuple[Finding, ...]:

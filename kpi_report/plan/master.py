@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,8 +18,8 @@ from kpi_report.core import columns
 from kpi_report.core.columns import MASTER_KPIS, MASTER_MEASURES, Column
 from kpi_report.core.errors import FiscalYearError, MasterError
 from kpi_report.core.findings import Code, make_finding
+from kpi_report.core.fiscal import DATE_HELP, parse_date, parse_fy
 from kpi_report.core.fiscal import HELP as FY_HELP
-from kpi_report.core.fiscal import parse_fy
 from kpi_report.core.model import (
     CATEGORIES,
     DIRECTIONS,
@@ -41,6 +42,7 @@ from kpi_report.core.values import (
     parse_number,
     split_list,
 )
+from kpi_report.plan.evaluation import POLICY_SHEET, kpi_method, read_evaluation_settings, read_policy_areas
 
 MEASURE_SHEET, KPI_SHEET, SETTINGS_SHEET = "取組", "KPI", "設定"
 MEASURE_REQUIRED = columns.required(MASTER_MEASURES)
@@ -135,11 +137,22 @@ def load_plan(path: Path) -> Plan:
     Raises:
         MasterError: the file is missing or unreadable, or has problems; every finding is attached.
     """
+    return load_plan_and_warnings(path)[0]
+
+
+def load_plan_and_warnings(path: Path) -> tuple[Plan, tuple[Finding, ...]]:
+    """Load and check the master workbook; the plan and the master's warnings.
+
+    Raises:
+        MasterError: the file is missing or unreadable, or has errors; every finding (warnings too) is attached.
+    """
     plan, findings = check_master(path)
     errors = tuple(f for f in findings if f.severity == "error")
     if plan is None or errors:
-        raise MasterError(f"マスター {path} に {len(errors)} 件の問題があります。", errors or tuple(findings))
-    return plan
+        others = tuple(f for f in findings if f.severity != "error")  # warnings too: each may be a cause
+        warned = f"・警告 {len(others)} 件" if others else ""
+        raise MasterError(f"マスター {path} にエラー {len(errors)} 件{warned}があります。", errors + others)
+    return plan, tuple(findings)
 
 
 def check_master(path: Path) -> tuple[Plan | None, list[Finding]]:
@@ -166,10 +179,15 @@ def check_master(path: Path) -> tuple[Plan | None, list[Finding]]:
         if MEASURE_SHEET not in wb.sheetnames:
             findings.append(make_finding("master-missing-sheet", file=file, sheet=MEASURE_SHEET))
             return None, findings
-        measures = _read_measures(wb[MEASURE_SHEET], file, findings)
+        measures, areas_by_goal = _read_measures(wb[MEASURE_SHEET], file, findings)
         kpis: list[Kpi] = []
         if KPI_SHEET in wb.sheetnames:
-            kpis = _read_kpis(wb[KPI_SHEET], file, findings, measures)
+            kpis = _read_kpis(wb[KPI_SHEET], file, findings, areas_by_goal)
+        policy_areas = []
+        if POLICY_SHEET in wb.sheetnames:  # 効果検証: who writes each 施策's evaluation
+            reader = _SheetReader(wb[POLICY_SHEET], POLICY_SHEET, "施策ID", file, findings)
+            policy_areas = read_policy_areas(reader, measures)
+            settings = dataclasses.replace(settings, evaluation=True)
     finally:
         wb.close()
     if not measures and not any(f.code == "master-missing-column" for f in findings):
@@ -180,36 +198,49 @@ def check_master(path: Path) -> tuple[Plan | None, list[Finding]]:
         measures=tuple(measures),
         kpis=tuple(kpis),
         sha256=hashlib.sha256(data).hexdigest(),
+        policy_areas=tuple(policy_areas),
     )
     return plan, findings
 
 
-def _read_measures(ws: Any, file: str, findings: list[Finding]) -> list[Measure]:
+def _read_measures(
+    ws: Any, file: str, findings: list[Finding]
+) -> tuple[list[Measure], dict[str, set[str]] | None]:
+    """The measures, and the areas of each goal for the KPI sheet (None when the sheet lacks the titles).
+
+    A missing required column gives no measures, but every other row problem is still reported."""
     reader = _SheetReader(ws, MEASURE_SHEET, "取組ID", file, findings)
-    if not reader.require(MEASURE_REQUIRED):
-        return []
+    complete = reader.require(MEASURE_REQUIRED)
+    present = tuple(c for c in MEASURE_REQUIRED if c in reader.columns)
+    titled = "基本目標" in reader.columns and "施策" in reader.columns
+    areas_by_goal: dict[str, set[str]] = {}
     measures: list[Measure] = []
     seen: dict[str, str] = {}
     counters: dict[tuple[str, str], int] = {}
     for row in reader:
         v = row.values
-        if reader.missing_values(row, MEASURE_REQUIRED):
+        if titled and v.get("基本目標"):
+            areas_by_goal.setdefault(v["基本目標"], set()).add(v.get("施策", ""))
+        if reader.missing_values(row, present):
             continue
-        if v["取組ID"] in seen:
-            reader.report(row, "master-duplicate-id", "取組ID", other=seen[v["取組ID"]])
-            continue
-        seen[v["取組ID"]] = row.ref("取組ID")
+        if "取組ID" in reader.columns:
+            if v["取組ID"] in seen:
+                reader.report(row, "master-duplicate-id", "取組ID", other=seen[v["取組ID"]])
+                continue
+            seen[v["取組ID"]] = row.ref("取組ID")
         category = normalize_choice(v.get("区分", "")).strip("【】[]")
         if category and category not in CATEGORIES:
             reader.report(row, "master-unknown-category", "区分")
         if isinstance(row.raw.get("予算事業コード"), int | float):
             reader.report(row, "master-code-as-number", "予算事業コード")
+        if not complete:
+            continue
         key = (v["基本目標"], v["施策"])
         counters[key] = counters.get(key, 0) + 1
         fields = _plain_fields(MASTER_MEASURES, v)
         fields.update(number=v.get("番号") or str(counters[key]), category=category, row=row.number)
         measures.append(Measure(**fields))
-    return measures
+    return measures, areas_by_goal if titled else None
 
 
 def _plain_fields(spec: tuple[Column, ...], values: dict[str, str]) -> dict[str, Any]:
@@ -223,32 +254,33 @@ def _plain_fields(spec: tuple[Column, ...], values: dict[str, str]) -> dict[str,
     return fields
 
 
-def _read_kpis(ws: Any, file: str, findings: list[Finding], measures: list[Measure]) -> list[Kpi]:
+def _read_kpis(
+    ws: Any, file: str, findings: list[Finding], areas_by_goal: dict[str, set[str]] | None
+) -> list[Kpi]:
+    """The KPIs; goals and areas are checked against ``areas_by_goal`` (None: the 取組 sheet lacks them)."""
     reader = _SheetReader(ws, KPI_SHEET, "KPI_ID", file, findings)
-    if not reader.require(KPI_REQUIRED):
-        return []
-    areas_by_goal: dict[str, set[str]] = {}
-    for m in measures:
-        areas_by_goal.setdefault(m.goal, set()).add(m.area)
+    complete = reader.require(KPI_REQUIRED)
+    present = tuple(c for c in KPI_REQUIRED if c in reader.columns)
     kpis: list[Kpi] = []
     seen: dict[str, str] = {}
     for row in reader:
         v = row.values
-        if reader.missing_values(row, KPI_REQUIRED):
+        if reader.missing_values(row, present):
             continue
-        kpi_id = v["KPI_ID"]
+        kpi_id = v.get("KPI_ID", "")
         if kpi_id in seen:
             reader.report(row, "master-duplicate-id", "KPI_ID", other=seen[kpi_id])
             continue
-        seen[kpi_id] = row.ref("KPI_ID")
-        direction = normalize_choice(v["方向"])
-        if direction not in DIRECTIONS:
+        if kpi_id:
+            seen[kpi_id] = row.ref("KPI_ID")
+        direction = normalize_choice(v.get("方向", ""))
+        if "方向" in reader.columns and direction not in DIRECTIONS:
             reader.report(row, "master-unknown-direction", "方向")
         numbers: dict[str, float | None] = {}
         for column in ("基準値", "目標値"):
             parsed = parse_master_number(row.raw.get(column))
             numbers[column] = parsed.value
-            if not parsed.ok:
+            if column in reader.columns and not parsed.ok:
                 reader.report(row, "master-not-a-number", column)
         years: dict[str, int | None] = {}
         for column in ("基準年度", "目標年度"):
@@ -259,12 +291,20 @@ def _read_kpis(ws: Any, file: str, findings: list[Finding], measures: list[Measu
                 except FiscalYearError:
                     reader.report(row, "master-bad-fiscal-year", column, help=FY_HELP)
         area = v.get("施策", "")
-        if v["基本目標"] not in areas_by_goal:
+        if areas_by_goal is None or "基本目標" not in reader.columns:
+            pass  # a missing column is reported once; no consequential findings
+        elif v["基本目標"] not in areas_by_goal:
             reader.report(row, "master-kpi-unknown-goal", "基本目標")
         elif area and area not in areas_by_goal[v["基本目標"]]:
             reader.report(row, "master-kpi-unknown-area", "施策")
+        if not complete:
+            continue
+        method = kpi_method(v.get("評価方式", ""))
+        if method == "":
+            reader.report(row, "master-unknown-method", "評価方式")
         fields = _plain_fields(MASTER_KPIS, v)
         fields.update(
+            method=method or None,
             baseline=numbers["基準値"],
             baseline_text=v.get("基準値", ""),
             baseline_fy=years["基準年度"],
@@ -306,11 +346,18 @@ def _read_settings(wb: Any, file: str, findings: list[Finding]) -> Settings:
             )
         )
 
-    for key, attr in (("計画名", "plan_name"), ("自治体名", "city"), ("発行日", "issue_date")):
+    for key, attr in (("計画名", "plan_name"), ("自治体名", "city"), ("提出先", "submit_to")):
         if len(values.get(key, ("", 0))[0]) > MAX_NAME_CHARS:  # printed in every page header of the review
             bad(key, f"{MAX_NAME_CHARS}文字以内で入力してください（{len(values[key][0])}文字あります）。")
         elif values.get(key, ("", 0))[0]:
             kwargs[attr] = values[key][0]
+    if values.get("発行日", ("", 0))[0]:
+        _read_issue_dates(values["発行日"][0], kwargs, bad)
+    if values.get("提出期限", ("", 0))[0]:
+        try:
+            kwargs["deadline"] = parse_date(raw["提出期限"])
+        except FiscalYearError:
+            bad("提出期限", DATE_HELP)
     for key, attr in (("計画開始年度", "start_fy"), ("計画終了年度", "end_fy")):
         if values.get(key, ("", 0))[0]:
             try:
@@ -380,7 +427,44 @@ def _read_settings(wb: Any, file: str, findings: list[Finding]) -> Settings:
             )
         else:
             kwargs["grades"] = thresholds
+    if values.get("ライセンス", ("", 0))[0]:  # named in the open data's datapackage.json
+        kwargs["license"] = values["ライセンス"][0]
+    kwargs.update(read_evaluation_settings(values, raw, bad))
     return Settings(**kwargs)
+
+
+_YEAR_LINE = re.compile(r"(.+?)\s*[:：]\s*(.+)")
+
+
+def _read_issue_dates(text: str, kwargs: dict[str, Any], bad: Callable[[str, str], None]) -> None:
+    """発行日: one line per report year (「2023: 令和6年6月1日」), or one line without a year for every year."""
+    per_year: dict[int, str] = {}
+    plain: list[str] = []
+    how = "報告年度ごとに「2023: 令和6年6月1日」のように1行ずつ入力してください。"
+    for line in (line.strip() for line in text.splitlines()):
+        if not line:
+            continue
+        m = _YEAR_LINE.fullmatch(line)
+        try:
+            fy = parse_fy(m.group(1)) if m else None
+        except FiscalYearError:
+            fy = None
+        day = m.group(2).strip() if m and fy is not None else line
+        if len(day) > MAX_NAME_CHARS:  # printed in every page header of the review
+            return bad(
+                "発行日", f"発行日は{MAX_NAME_CHARS}文字以内で入力してください（{len(day)}文字あります）。"
+            )
+        if fy is None:
+            plain.append(day)
+        elif fy in per_year:
+            return bad("発行日", f"{fy}年度の行が2つあります。{how}")
+        else:
+            per_year[fy] = day
+    if len(plain) > 1:
+        return bad("発行日", f"年度の付いていない行が{len(plain)}行あります。{how}")
+    kwargs["issue_dates"] = tuple(sorted(per_year.items()))
+    if plain:
+        kwargs["issue_date"] = plain[0]
 
 
 def _group(measures: list[Measure]) -> tuple[Goal, ...]:
