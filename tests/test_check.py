@@ -146,7 +146,14 @@ CASES: list[tuple[str, Defect, list[tuple[str, str]]]] = [
     # 7 made for another year, department or master
     ("wrong_fiscal_year.xlsx", defects.meta_value("年度", 2018), [("", "wrong-fiscal-year")]),
     ("unknown_department.xlsx", defects.meta_value("所管課", "総務課"), [("", "unknown-department")]),
-    ("older_master.xlsx", defects.meta_value("マスター", "0" * 64), [("", "older-master")]),
+    ("older_master_same_rows.xlsx", defects.meta_value("マスター", "0" * 64), []),
+    (
+        "older_master_without_content_record.xlsx",
+        lambda src, dst: defects.meta_value("表示内容", "")(
+            defects.meta_value("マスター", "0" * 64)(src, dst), dst
+        ),
+        [("", "older-master")],
+    ),
     ("without_form_record.xlsx", defects.without_form_record, [("", "unknown-department")]),
     # 8 headers, columns, sheets
     ("header_renamed.xlsx", defects.header_renamed, [("", "missing-column")]),

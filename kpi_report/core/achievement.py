@@ -18,12 +18,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kpi_report.core.model import NOT_EVALUABLE, EvaluationMethod, GradeScheme, GradeThresholds, Kpi
+from kpi_report.core.values import in_range
 
 _EPSILON = 1e-9
 
 
 def achievement_rate(kpi: Kpi, actual: float | None, tolerance: float = 0.0) -> float | None:
-    """The rate for ``actual`` (1.0 = 100%), or None when it cannot be computed (shown as －)."""
+    """The rate for ``actual`` (1.0 = 100%), or None when it cannot be computed (shown as －) or is out of
+    range (a target a hair above the baseline gives a rate no table or chart can show)."""
+    rate = _rate(kpi, actual, tolerance)
+    return rate if rate is None or in_range(rate) else None
+
+
+def _rate(kpi: Kpi, actual: float | None, tolerance: float) -> float | None:
     base, target = kpi.baseline, kpi.target
     if actual is None:
         return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -10,20 +11,38 @@ from dataclasses import dataclass
 # control characters other than tab and line breaks, zero-width characters, BOM
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200d\u2060\ufeff]")
 _NBSP = re.compile("[\u00a0\u202f]")
+_SURROGATE_PAIR = re.compile("[\ud800-\udbff][\udc00-\udfff]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # Excel's escape _xD83D_ alone: no character, unwritable
 _MISSING = {"－", "-", "―", "ー", "—", "‐", "−", "–", "─", ""}
 _NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
 _LEADING_NUMBER = re.compile(r"\s*(約|およそ)?\s*([+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)\s*")
 EXCEL_CELL_LIMIT = 32_767  # characters Excel keeps in one cell
+# Excel keeps 15 significant digits: a value this large is a typing accident, and it would print as a run of
+# digits over the table and overflow a chart's arithmetic (1e308 - -1e308 is inf)
+VALUE_LIMIT = 1e15
+
+
+def in_range(value: float) -> bool:
+    """Whether a value is finite and below :data:`VALUE_LIMIT` in size (NaN, inf and 1e308 are not)."""
+    return math.isfinite(value) and abs(value) < VALUE_LIMIT
 
 
 def clean_text(text: str) -> tuple[str, bool]:
-    """Remove control and zero-width characters, turn non-breaking spaces into spaces.
+    """Remove control and zero-width characters and lone surrogates, turn non-breaking spaces into spaces.
+
+    A surrogate pair written as two escapes (``_xD83D__xDE00_``) becomes its one character.
 
     Returns:
         The cleaned text and whether anything was changed.
     """
     cleaned = _NBSP.sub(" ", _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n")))
+    if _LONE_SURROGATE.search(cleaned):
+        cleaned = _LONE_SURROGATE.sub("", _SURROGATE_PAIR.sub(_join_pair, cleaned))
     return cleaned, cleaned != text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _join_pair(pair: re.Match[str]) -> str:
+    return pair.group().encode("utf-16-le", "surrogatepass").decode("utf-16-le")
 
 
 def normalize_choice(text: str) -> str:
@@ -47,14 +66,15 @@ class ParsedNumber:
 def parse_number(raw: object, unit: str = "") -> ParsedNumber:
     """Parse a value cell strictly: `1,234`, `１２３`, `73.2%`, `45人` (the KPI's unit), `－` = missing.
 
-    Text that is not a number (約50, 集計中, None) gives ok=False; it is never coerced.
+    Text that is not a number (約50, 集計中, None) gives ok=False; it is never coerced. Nor is a value that is
+    not finite (NaN, inf, or 400 digits that overflow to inf).
     """
     if raw is None:
         return ParsedNumber(None, True)
     if isinstance(raw, bool):
         return ParsedNumber(None, False)
     if isinstance(raw, int | float):
-        return ParsedNumber(float(raw), True)
+        return ParsedNumber(float(raw), True) if math.isfinite(raw) else ParsedNumber(None, False)
     s = unicodedata.normalize("NFKC", str(raw)).strip()
     if is_missing_mark(s):
         return ParsedNumber(None, True)
@@ -65,7 +85,8 @@ def parse_number(raw: object, unit: str = "") -> ParsedNumber:
             s = s[: -len(suffix)]
             break
     if _NUMBER.fullmatch(s):
-        return ParsedNumber(float(s.replace(",", "")), True)
+        value = float(s.replace(",", ""))
+        return ParsedNumber(value, True) if math.isfinite(value) else ParsedNumber(None, False)
     return ParsedNumber(None, False)
 
 
@@ -73,11 +94,12 @@ def parse_master_number(raw: object) -> ParsedNumber:
     """Parse a master 基準値/目標値: a leading number with any unit and note after it (`55% ※平成32年世論調査`).
 
     A leading 約 (approximately) is accepted in the master, where the planning section writes it by hand.
+    A value out of range (:func:`in_range`: NaN, inf, 1e308) is not a number here.
     """
     if raw is None:
         return ParsedNumber(None, True)
     if isinstance(raw, int | float) and not isinstance(raw, bool):
-        return ParsedNumber(float(raw), True)
+        return ParsedNumber(float(raw), True) if in_range(raw) else ParsedNumber(None, False)
     if isinstance(raw, datetime.date | datetime.time | datetime.timedelta):
         return ParsedNumber(None, False)  # a date typed (or auto-formatted) into a value cell is not its year
     s = unicodedata.normalize("NFKC", str(raw)).strip()
@@ -86,7 +108,16 @@ def parse_master_number(raw: object) -> ParsedNumber:
     m = _LEADING_NUMBER.match(s)
     if not m:
         return ParsedNumber(None, False)
-    return ParsedNumber(float(m.group(2).replace(",", "")), True)
+    value = float(m.group(2).replace(",", ""))
+    return ParsedNumber(value, True) if in_range(value) else ParsedNumber(None, False)
+
+
+def excel_date(serial: float) -> str:
+    """An Excel date serial as the date (and time) it shows: 43892 → '2020-03-02' (1900 date system)."""
+    if not 0 <= serial < 2_958_466:  # 9999-12-31 is Excel's last date
+        return cell_text(serial)
+    moment = datetime.datetime(1899, 12, 30) + datetime.timedelta(days=serial)
+    return moment.date().isoformat() if moment.time() == datetime.time() else moment.isoformat(sep=" ")
 
 
 def split_list(text: str) -> tuple[str, ...]:

@@ -28,6 +28,7 @@ from kpi_report.forms.layout import (
     KPI_ID_COLUMN,
     KPI_SHEET,
     MEASURE_ID_COLUMN,
+    META_CONTENT,
     META_DEPARTMENT,
     META_FORMAT,
     META_FY,
@@ -44,13 +45,15 @@ from kpi_report.forms.layout import (
     REMARKS_COLUMN,
     SHARED_COLUMN,
     STATUS_COLUMN,
+    content_record,
     form_filename,
+    kpi_master_values,
+    measure_master_values,
 )
 
 _META_SCALE_COLUMN = "D"
 
 DEADLINE_LINE = "提出期限: 　　年　　月　　日（企画課が記入）"
-GOAL_LEVEL_AREA = "（基本目標の数値目標）"  # 施策 cell of a goal-level 数値目標
 FORMS_DIR = "forms"
 INDEX_FILE = "index.json"
 
@@ -79,43 +82,6 @@ def _row_height(cells: Iterable[tuple[str, float]], font_size: float = 10, min_l
         ]
     )
     return row_height(lines, line_pt=font_size * 1.6)  # roomy line spacing: the cells are typed in
-
-
-def shared_label(measure: Measure) -> str:
-    """The 共同所管 text: ``共同: 〇〇課、△△課（主担当: 〇〇課）``, or "" for a single owner."""
-    if len(measure.owners) < 2:
-        return ""
-    return f"共同: {'、'.join(measure.owners)}（主担当: {measure.owners[0]}）"
-
-
-def measure_master_values(measure: Measure) -> dict[str, str]:
-    """The master texts written in a measure's 進捗 row, by column (for comparing with what comes back)."""
-    values = _master_texts(measure, FORM_PROGRESS)
-    values[SHARED_COLUMN] = shared_label(measure)
-    return values
-
-
-def kpi_master_values(kpi: Kpi, reiwa_for_2019: bool = True) -> dict[str, str]:
-    """The master texts written in a KPI row, by column (for comparing with what comes back)."""
-    baseline = kpi.baseline_text
-    if baseline and kpi.baseline_fy is not None:
-        baseline = f"{baseline}（{fy_label(kpi.baseline_fy, reiwa_for_2019)}）"
-    return {
-        **_master_texts(kpi, FORM_KPIS),
-        "施策": kpi.area or GOAL_LEVEL_AREA,
-        "基準値": baseline,
-        "目標年度": fy_label(kpi.target_fy, reiwa_for_2019) if kpi.target_fy is not None else "",
-    }
-
-
-def _master_texts(item: Measure | Kpi, spec: Sequence[Column]) -> dict[str, str]:
-    """The read-only columns of ``spec`` filled from the master item's fields (several values one per line)."""
-    values: dict[str, str] = {}
-    for c in spec:
-        if c.field and not c.input:
-            value = getattr(item, c.field)
-            values[c.header] = "\n".join(value) if isinstance(value, tuple) else str(value)
-    return values
 
 
 def previous_notes_text(entry: MeasureEntry, reiwa_for_2019: bool = True) -> str:
@@ -491,6 +457,18 @@ def meta_record(plan: Plan, fy: int, department: str) -> tuple[tuple[str, str | 
         (META_TOOL, __version__),
     )
 
+        (META_CONTENT, form_content_record(plan, department)),
+    )
+
+
+def form_content_record(plan: Plan, department: str) -> str:
+    """The _meta 表示内容 of a department's form: a digest of the locked texts of each measure and KPI row."""
+    reiwa = plan.settings.reiwa_for_2019
+    return content_record(
+        [
+            *((m.id, measure_master_values(m)) for m in plan.measures_of(department)),
+            *((k.id, kpi_master_values(k, reiwa)) for k in plan.kpis_of(department)),
+        ]
 
 def _write_meta(wb: Any, plan: Plan, fy: int, department: str) -> None:
     ws = wb.add_worksheet(META_SHEET)

@@ -66,6 +66,7 @@ class Cell:
     formula: str = ""  # the formula as written ('=A1*2'), "" for a plain value
     error: bool = False  # value is an error text such as '#DIV/0!'
     percent: bool = False  # a number shown in a percent format: Excel stores 73.2% as 0.732
+    date: bool = False  # a number shown in a date or time format: Excel stores 2020/3/2 as 43892
 
 
 @dataclass(frozen=True)
@@ -516,15 +517,24 @@ class _WorkbookReader:
         parser.StartElementHandler = start
         _parse(parser, archive, workbook)
         self._strings: list[str] | None = None
-        self._percent: frozenset[int] | None = None
+        self._styles: tuple[frozenset[int], frozenset[int]] | None = None
 
     @property
     def percent_styles(self) -> frozenset[int]:
         """Indexes of the cell formats (cellXfs) whose number format shows a percentage."""
-        if self._percent is None:
+        return self._number_styles()[0]
+
+    @property
+    def date_styles(self) -> frozenset[int]:
+        """Indexes of the cell formats (cellXfs) whose number format shows a date or a time."""
+        return self._number_styles()[1]
+
+    def _number_styles(self) -> tuple[frozenset[int], frozenset[int]]:
+        if self._styles is None:
             part = next((t for _, typ, t, _ in self.workbook_rels if typ.endswith("/styles")), "")
-            self._percent = _read_percent_styles(self.archive, part) if part in self.names else frozenset()
-        return self._percent
+            none = frozenset[int]()
+            self._styles = _read_number_styles(self.archive, part) if part in self.names else (none, none)
+        return self._styles
 
     @property
     def strings(self) -> list[str]:
@@ -554,7 +564,7 @@ class _WorkbookReader:
         state, part = next((s, p) for n, s, p in self.sheets if n == name)
         if part not in self.names:
             raise _Unreadable(f"シート『{name}』の部品がありません")
-        reader = _SheetXml(name, self.strings, self.limits.max_cells, self.percent_styles)
+        reader = _SheetXml(name, self.strings, self.limits.max_cells, self.percent_styles, self.date_styles)
         parser = _new_parser()
         parser.StartElementHandler = reader.start
         parser.EndElementHandler = reader.end
@@ -605,12 +615,24 @@ def _read_shared_strings(archive: zipfile.ZipFile, part: str, limits: Limits) ->
 
 
 _PERCENT_FORMATS = {9, 10}  # built-in number formats 0% and 0.00%
+# built-in date and time formats, with the Japanese locale's (27-36 and 50-58: 和暦, 年月日)
+_DATE_FORMATS = {*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 59)}
 _QUOTED = re.compile(r'"[^"]*"|\\.')
+_BRACKETED = re.compile(r"\[(?![hms]+\])[^\]]*\]", re.IGNORECASE)  # [Red], [$-411]; not elapsed [h]
+_DATE_PART = re.compile(r"(?<!_)[dmyhs]", re.IGNORECASE)  # _x pads a width, it shows no letter
 
 
-def _read_percent_styles(archive: zipfile.ZipFile, part: str) -> frozenset[int]:
-    """From styles.xml: the cellXfs indexes whose number format (built-in or custom) contains a bare %."""
+def _is_date_format(code: str) -> bool:
+    """Whether a number format code shows a date or time (its first section has d, m, y, h or s outside quotes)."""
+    first = _BRACKETED.sub("", _QUOTED.sub("", code)).split(";")[0]
+    return first.strip().lower() != "general" and _DATE_PART.search(first) is not None
+
+
+def _read_number_styles(archive: zipfile.ZipFile, part: str) -> tuple[frozenset[int], frozenset[int]]:
+    """From styles.xml: the cellXfs indexes whose number format (built-in or custom) contains a bare %, and
+    those whose format shows a date or a time."""
     percent_formats = set(_PERCENT_FORMATS)
+    date_formats = set(_DATE_FORMATS)
     xfs: list[int] = []
     depth = {"cellXfs": 0}
 
@@ -618,6 +640,8 @@ def _read_percent_styles(archive: zipfile.ZipFile, part: str) -> frozenset[int]:
         local = _local(tag)
         if local == "numFmt" and "%" in _QUOTED.sub("", attrs.get("formatCode", "")):
             percent_formats.add(int(attrs.get("numFmtId", "-1")))
+        elif local == "numFmt" and _is_date_format(attrs.get("formatCode", "")):
+            date_formats.add(int(attrs.get("numFmtId", "-1")))
         elif local == "cellXfs":
             depth["cellXfs"] += 1
         elif local == "xf" and depth["cellXfs"]:
@@ -631,17 +655,23 @@ def _read_percent_styles(archive: zipfile.ZipFile, part: str) -> frozenset[int]:
     parser.StartElementHandler = start
     parser.EndElementHandler = end
     _parse(parser, archive, part)
-    return frozenset(i for i, fmt in enumerate(xfs) if fmt in percent_formats)
+    percent = frozenset(i for i, fmt in enumerate(xfs) if fmt in percent_formats)
+    return percent, frozenset(i for i, fmt in enumerate(xfs) if fmt in date_formats and i not in percent)
 
 
 class _SheetXml:
     """expat handlers collecting one worksheet's cells, hidden rows/columns and merged ranges."""
 
     def __init__(
-        self, sheet: str, strings: list[str], max_cells: int, percent_styles: frozenset[int]
+        self,
+        sheet: str,
+        strings: list[str],
+        max_cells: int,
+        percent_styles: frozenset[int],
+        date_styles: frozenset[int] = frozenset(),
     ) -> None:
         self.sheet, self.strings, self.max_cells = sheet, strings, max_cells
-        self.percent_styles = percent_styles
+        self.percent_styles, self.date_styles = percent_styles, date_styles
         self.style = 0
         self.cells: dict[tuple[int, int], Cell] = {}
         self.hidden_rows: set[int] = set()
@@ -742,6 +772,11 @@ class _SheetXml:
         if not raw:  # an empty <v/> under a formula (openpyxl writes that) is no saved value
             return Cell(None, formula) if formula else None
         try:
-            return Cell(float(raw), formula, percent=self.style in self.percent_styles)
+            return Cell(
+                float(raw),
+                formula,
+                percent=self.style in self.percent_styles,
+                date=self.style in self.date_styles,
+            )
         except ValueError:
             return Cell(raw, formula)

@@ -35,6 +35,8 @@ from kpi_report.core.values import (
     cell_ref,
     cell_text,
     clean_text,
+    excel_date,
+    in_range,
     normalize_choice,
     parse_number,
     split_notes,
@@ -42,10 +44,13 @@ from kpi_report.core.values import (
 from kpi_report.forms.layout import (
     ACTUAL_COLUMN,
     FORM_KPIS,
+    FEEDBACK_RECORD_SHEET,
+    FEEDBACK_TOOL,
     FORM_PROGRESS,
     FORM_VERSION,
     KPI_SHEET,
     META_DEPARTMENT,
+    META_CONTENT,
     META_FORMAT,
     META_FY,
     META_KPI_IDS,
@@ -57,13 +62,17 @@ from kpi_report.forms.layout import (
     REMARKS_COLUMN,
     STATUS_COLUMN,
     form_filename,
+    content_digest,
 )
+    kpi_master_values,
+    measure_master_values,
+    parse_content_record,
 from kpi_report.intake.workbook import Cell, Intake, Sheet, take_in
 
 __all__ = ["check_year", "department_from_name"]
 
 HEADER_SCAN_ROWS = 20  # the header row is looked for in the first rows, not assumed
-WANTED_SHEETS = frozenset({PROGRESS_SHEET, KPI_SHEET, META_SHEET})
+WANTED_SHEETS = frozenset({PROGRESS_SHEET, KPI_SHEET, META_SHEET, FEEDBACK_RECORD_SHEET})
 _SPECS: dict[str, tuple[Column, ...]] = {PROGRESS_SHEET: FORM_PROGRESS, KPI_SHEET: FORM_KPIS}
 
 
@@ -210,6 +219,10 @@ class _WorkbookCheck:
         if intake.kind == "skipped":
             result.findings = self.findings
             return result
+        # IDs whose locked texts the master changed since the form was made: {ID: digest of the form's texts}
+        self.texts_changed: dict[str, str] = {}
+        # sheets an earlier feedback copy added (never reported)
+        self.own_sheets: frozenset[str] = frozenset()
         by_name = department_from_name(self.file, self.plan)
         if not intake.readable:
             result.department = by_name  # so a broken file is not also reported as a missing submission
@@ -223,6 +236,7 @@ class _WorkbookCheck:
         kpis = self.plan.kpis_of(department) if known else ()
         if PROGRESS_SHEET in intake.sheets:
             result.measures = self._check_progress(intake.sheets[PROGRESS_SHEET], department, known)
+        self.own_sheets = feedback_sheets(intake)
         elif measures or not known:
             self._missing_sheet(PROGRESS_SHEET, intake)
         if KPI_SHEET in intake.sheets:
@@ -311,14 +325,33 @@ class _WorkbookCheck:
                 changes.append(f"{label}の追加: {'、'.join(added)}")
             if removed:
                 changes.append(f"{label}の削除: {'、'.join(removed)}")
-        if changes and self.past:
+        if not changes:
+            self._compare_content(meta, department)
+            return
+        if self.past:
             self.form_ids = _meta_ids(meta)
             label = fy_label(self.fy, self.plan.settings.reiwa_for_2019)
             self.findings.append(make_finding("past-master-changed", changes="／".join(changes), fy=label))
-        elif changes:
-            self.findings.append(make_finding("master-changed", changes="／".join(changes)))
         else:
-            self.findings.append(make_finding("older-master"))
+            self.findings.append(make_finding("master-changed", changes="／".join(changes)))
+
+    def _compare_content(self, meta: dict[str, str], department: str) -> None:
+        """The same IDs: compare the locked texts the form shows with the master's now (by their digests).
+
+        A master changed elsewhere (another department, 設定, a re-save) gives nothing; changed texts of this
+        department's rows are a note for the planning section, never the clerk's to fix."""
+        made = parse_content_record(meta.get(META_CONTENT, ""))
+        if not made:  # a form made before the record existed: which texts changed cannot be told
+            self.findings.append(
+                make_finding("older-master", changes="不明（調査票に表示内容の記録がありません）")
+            )
+            return
+        reiwa = self.plan.settings.reiwa_for_2019
+        current = {m.id: content_digest(measure_master_values(m)) for m in self.plan.measures_of(department)}
+        current |= {k.id: content_digest(kpi_master_values(k, reiwa)) for k in self.plan.kpis_of(department)}
+        self.texts_changed = {i: d for i, d in made.items() if current.get(i, d) != d}
+        if self.texts_changed:
+            self.findings.append(make_finding("older-master", changes="、".join(self.texts_changed)))
 
     def _expected(self, item_id: str) -> bool:
         """Whether a row for this master ID belongs in the form (a past form: only if it was made with it)."""
@@ -326,11 +359,12 @@ class _WorkbookCheck:
 
     def _check_hidden_sheets(self, intake: Intake) -> None:
         for name, state in intake.sheet_states:
-            if state != "visible" and name != META_SHEET:
+            if state != "visible" and name != META_SHEET and name not in self.own_sheets:
                 self.findings.append(make_finding("hidden-sheet", sheet=name))
 
     def _missing_sheet(self, sheet: str, intake: Intake) -> None:
-        found = "、".join(f"『{n}』" for n, state in intake.sheet_states if state == "visible") or "なし"
+        shown = [n for n, state in intake.sheet_states if state == "visible" and n not in self.own_sheets]
+        found = "、".join(f"『{n}』" for n in shown) or "なし"
         self.findings.append(make_finding("missing-sheet", sheet=sheet, found=found))
 
     # -- the sheets ------------------------------------------------------------------------------------
@@ -457,6 +491,22 @@ def _meta_record(sheet: Sheet | None) -> dict[str, str]:
     """The _meta sheet as {key: value} (column A, column B); {} when absent."""
     if sheet is None:
         return {}
+def feedback_sheets(intake: Intake) -> frozenset[str]:
+    """The sheets an earlier feedback copy added to this workbook (its 検証結果 and the record itself), read
+    from the very hidden record sheet; empty when the workbook is not a returned feedback copy."""
+    record = intake.sheets.get(FEEDBACK_RECORD_SHEET)
+    if record is None or record.state != "veryHidden":
+        return frozenset()
+    if cell_text(getattr(record.cells.get((1, 1)), "value", "")) != FEEDBACK_TOOL:
+        return frozenset()
+    added = {
+        cell_text(name.value)
+        for (row, col), name in record.cells.items()
+        if col == 2 and row > 1 and cell_text(getattr(record.cells.get((row, 1)), "value", "")) == "sheet"
+    }
+    return frozenset({FEEDBACK_RECORD_SHEET, *added})
+
+
     record: dict[str, str] = {}
     for (row, col), cell in sorted(sheet.cells.items()):
         if col == 1 and isinstance(cell.value, str):
@@ -623,12 +673,21 @@ class _Table:
         if not self._usable(row, col, cell, item_id):
             return None, cell_text(cell.value)
         if isinstance(cell.value, float):
+            if not in_range(cell.value):  # inf, NaN or 1e308 saved as a number: no table or chart shows it
+                self._at(row, col, "actual-out-of-range", item_id=item_id, value=cell_text(cell.value))
+                return None, cell_text(cell.value)
+            if cell.date:  # a date format shows 2020/3/2 for the serial 43892: never read as that number
+                self._at(row, col, "actual-is-a-date", item_id=item_id, value=excel_date(cell.value))
+                return None, excel_date(cell.value)
             if cell.percent:  # typed as 73.2% in Excel, stored as 0.732: the value the clerk sees
                 shown = round(cell.value * 100, 10)
                 return shown, f"{cell_text(shown)}%"
             return cell.value, cell_text(cell.value)
         text = self.text(row, column, item_id) or ""
         parsed = parse_number(text, unit) if not isinstance(cell.value, bool) else None
+        if parsed is not None and parsed.value is not None and not in_range(parsed.value):
+            self._at(row, col, "actual-out-of-range", item_id=item_id, value=text)
+            return None, text
         if parsed is not None and parsed.ok and parsed.value is None:
             how = f"「{text}」" if text else "空欄"
             self._at(row, col, "actual-not-reported", item_id=item_id, value=text, how=how)
@@ -649,7 +708,13 @@ class _Table:
         return True
 
     def compare_master(self, row: int, item_id: str, master: Measure | Kpi) -> None:
-        """#4: locked master columns edited: a warning with old and new text; the master wins."""
+        """#4: locked master columns edited: a warning with old and new text; the master wins.
+
+        A row whose texts the master changed since the form was made, and which still shows exactly what the
+        form showed, was not edited: the difference is the master's (a note for the planning section)."""
+        made = self.check.texts_changed.get(item_id)
+        if made is not None and self._shown_digest(row, master) == made:
+            return
         for spec in _SPECS[self.sheet.name]:
             column = spec.header
             if not spec.compared or column not in self.columns:
@@ -698,3 +763,16 @@ def _shown(cell: Cell) -> str:
 
 def _short(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
+    def _shown_digest(self, row: int, master: Measure | Kpi) -> str:
+        """The digest of the locked texts this row shows, over the columns the form writes for ``master``."""
+        if isinstance(master, Measure):
+            names = measure_master_values(master)
+        else:
+            names = kpi_master_values(master, self.check.plan.settings.reiwa_for_2019)
+        texts: dict[str, str] = {}
+        for name in names:
+            col = self.columns.get(normalize_choice(name))
+            cell = self.sheet.cells.get((row, col)) if col is not None else None
+            texts[name] = clean_text(cell_text(cell.value))[0] if cell is not None else ""
+        return content_digest(texts)
+

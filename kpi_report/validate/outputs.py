@@ -11,18 +11,21 @@ Every file is written atomically with deterministic bytes; the inputs are only r
 
 from __future__ import annotations
 
+import hashlib
 import io
 import unicodedata
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, cast
 
 from openpyxl import load_workbook
 from openpyxl.cell.cell import MergedCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles.fills import Fill
+from openpyxl.xml.functions import fromstring, tostring
 
 from kpi_report.core.cellmetrics import line_count, row_height
 from kpi_report.core.files import FIXED_CREATED, new_xlsx, openpyxl_bytes, write_atomic, write_json_atomic
@@ -31,12 +34,16 @@ from kpi_report.core.model import CheckReport, Finding, Plan, Submission
 from kpi_report.core.project import Project
 from kpi_report.core.version import __version__
 from kpi_report.intake.workbook import take_in
+from kpi_report.forms.layout import FEEDBACK_RECORD_SHEET, FEEDBACK_SHEET, FEEDBACK_TOOL
 
+from kpi_report.validate.check import feedback_sheets
 CHECK_DIR = "check"
 FEEDBACK_DIR = "feedback"
 FINDINGS_XLSX = "findings.xlsx"
 FINDINGS_JSON = "findings.json"
-FEEDBACK_SHEET = "検証結果"
+# notes for the planning section only: a department cannot act on them, so its feedback copy leaves them out
+PLANNING_ONLY: frozenset[str] = frozenset({"older-master"})
+_AUTHOR = "kpi-report"
 SEVERITY_LABELS = {"error": "エラー", "warning": "警告", "info": "情報"}
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 _FILLS = {"error": "FFC7CE", "warning": "FFEB9C", "info": "DDEBF7"}
@@ -250,12 +257,13 @@ def _feedback_for(path: Path, submission: Submission, findings: Sequence[Finding
     """The feedback copy of one submitted file, or None when it cannot be opened safely (or changed since)."""
     if not path.is_file():
         return None
-    intake = take_in(path)  # the safety checks again: openpyxl only ever opens a file that passed them
+    # the safety checks again: openpyxl only ever opens a file that passed them
+    intake = take_in(path, {FEEDBACK_RECORD_SHEET})
     if not intake.readable or intake.sha256 != submission.sha256:
         return None
-    own = [f for f in findings if f.file == submission.file]
-    if not own:
-        return intake.data  # nothing to mark: the copy is the workbook as received
+    own = [f for f in findings if f.file == submission.file and f.code not in PLANNING_ONLY]
+    if not own and not feedback_sheets(intake):
+        return intake.data  # nothing to mark or unmark: the copy is the workbook as received
     # openpyxl may fail on a file our reader accepts: findings.xlsx still lists that file's findings
     try:
         with warnings.catch_warnings():
@@ -270,7 +278,10 @@ def _feedback_for(path: Path, submission: Submission, findings: Sequence[Finding
 def feedback_copy(data: bytes, findings: Sequence[Finding]) -> bytes:
     """A copy of a workbook with each faulty cell filled and commented, and a first sheet listing ``findings``.
 
-    Macros are not kept. The bytes are deterministic (fixed document dates and zip entry times).
+    A returned feedback copy is first cleared of what an earlier copy added (its 検証結果 sheet, the fills and
+    comments it set, as its record sheet lists them), so the new copy shows the clerk's values and only
+    ``findings``. What this copy adds is recorded in a very hidden sheet (FEEDBACK_RECORD_SHEET) for the next
+    round. Macros are not kept. The bytes are deterministic (fixed document dates and zip entry times).
     """
     wb = load_workbook(io.BytesIO(data))
     by_cell: dict[tuple[str, str], list[Finding]] = {}
@@ -282,20 +293,71 @@ def feedback_copy(data: bytes, findings: Sequence[Finding]) -> bytes:
         cell = ws[ref]
         if isinstance(cell, MergedCell):
             merged = next(r for r in ws.merged_cells.ranges if ref in r)
+    _remove_earlier_marks(wb)
+    if not findings:
+        return openpyxl_bytes(wb)
+    marks: list[tuple[str, str, str, str, str]] = []
             cell = ws.cell(merged.min_row, merged.min_col)
         worst = min(group, key=lambda f: _SEVERITY_ORDER[f.severity]).severity
         cell.fill = PatternFill("solid", fgColor=_FILLS[worst])
-        comment = Comment(
-            _cut("\n".join(f"【{SEVERITY_LABELS[f.severity]}】{f.message}" for f in group)), "kpi-report"
-        )
+        text = _cut("\n".join(f"【{SEVERITY_LABELS[f.severity]}】{f.message}" for f in group))
+        comment = Comment(text, _AUTHOR)
         comment.width, comment.height = 420, 40 + 70 * len(group)
         cell.comment = comment
-    _findings_sheet(wb, findings)
+        marks.append((sheet, cell.coordinate, _FILLS[worst], original, _text_digest(text)))
+    findings_sheet = _findings_sheet(wb, findings)
+    _record_marks(wb, findings_sheet, marks)
     return openpyxl_bytes(wb)
 
+        original = tostring(cell.fill.to_tree()).decode()
 
-def _findings_sheet(wb: Any, findings: Sequence[Finding]) -> None:
-    """The first sheet of a feedback copy: every finding of the file, errors first."""
+def _text_digest(text: str) -> str:
+    """A comment's text, blanks and line ends ignored (spreadsheet programs may rewrite them on saving)."""
+    return hashlib.sha256("".join(text.split()).encode()).hexdigest()[:16]
+
+
+def _record_marks(wb: Any, findings_sheet: str, marks: Sequence[tuple[str, str, str, str, str]]) -> None:
+    """The very hidden record of what this feedback copy added: the findings sheet, and per marked cell its
+    sheet, cell, the fill set, the fill it had before and the digest of the comment set."""
+    ws = wb.create_sheet(FEEDBACK_RECORD_SHEET)
+    ws.append([FEEDBACK_TOOL])
+    ws.append(["sheet", findings_sheet])
+    for mark in marks:
+        ws.append(["cell", *mark])
+    ws.sheet_state = "veryHidden"
+
+
+def _remove_earlier_marks(wb: Any) -> None:
+    """Undo an earlier feedback copy's additions, as its record lists them: its sheets go; a fill still the one
+    it set gets back the fill it replaced; a comment still the one it set goes. What the clerk changed stays."""
+    if FEEDBACK_RECORD_SHEET not in wb.sheetnames:
+        return
+    record = wb[FEEDBACK_RECORD_SHEET]
+    if record.sheet_state != "veryHidden" or record["A1"].value != FEEDBACK_TOOL:
+        return
+    for kind, sheet, *rest in record.iter_rows(min_row=2, max_col=6, values_only=True):
+        if kind == "sheet" and sheet in wb.sheetnames:
+            del wb[sheet]
+        elif kind == "cell" and sheet in wb.sheetnames:
+            ref, colour, original, digest = (str(v or "") for v in rest)
+            cell = wb[sheet][ref]
+            fill = cell.fill
+            if fill.fill_type == "solid" and str(fill.fgColor.rgb).upper().endswith(colour.upper()):
+                cell.fill = Fill.from_tree(cast(Any, fromstring(original))) if original else PatternFill()
+            if cell.comment is not None and (
+                _text_digest(cell.comment.text or "") == digest or cell.comment.author == _AUTHOR
+            ):
+                cell.comment = None
+    del wb[FEEDBACK_RECORD_SHEET]
+    shown = [ws for ws in wb.worksheets if ws.sheet_state == "visible"]
+    if shown:
+        for ws in wb.worksheets:
+            ws.sheet_view.tabSelected = ws is shown[0]
+        wb.active = wb.worksheets.index(shown[0])
+
+
+def _findings_sheet(wb: Any, findings: Sequence[Finding]) -> str:
+    """The first sheet of a feedback copy: every finding of the file, errors first; returns its name."""
     ws = wb.create_sheet(FEEDBACK_SHEET, 0)
     ws.append(["重要度", "シート", "セル", "取組ID・KPI_ID", "内容（直し方）"])
     for f in sort_findings(findings):
@@ -331,3 +393,4 @@ def _findings_sheet(wb: Any, findings: Sequence[Finding]) -> None:
 
 def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return str(ws.title)

@@ -1,0 +1,162 @@
+"""Hostile and careless inputs, round two (issue 16), the publishing side: what check accepts never crashes build,
+no render worker outlives the command, one generation of outputs, and the smaller layout and console cases."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import shutil
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import kodaira
+import pytest
+
+from kpi_report.cli import main
+from kpi_report.core.model import Finding
+from kpi_report.core.project import Project
+from kpi_report.forms.layout import form_filename
+from kpi_report.forms.writer import build_form
+from kpi_report.plan.master import load_plan
+from kpi_report.publish.build import build
+from kpi_report.validate.check import check_year
+from tools.fill_forms import fill_form
+
+FY = 2019
+KPI_DEPARTMENT = "産業振興課"  # reports K1-1 (経営体) and owns 1-1-01
+PLACEHOLDER = "PLACEHOLDER-0123456789"
+
+
+@pytest.fixture(scope="module")
+def kodaira_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Kodaira-shaped project with filled forms for 平成30年度 and 令和元年度 (made once, copied per test)."""
+    return kodaira.write_project(tmp_path_factory.mktemp("template") / "project")
+
+
+@pytest.fixture
+def project(kodaira_template: Path, tmp_path: Path) -> Project:
+    root = tmp_path / "project"
+    shutil.copytree(kodaira_template / "inputs", root / "inputs")
+    return Project(root)
+
+
+def refill(
+    project: Project,
+    measures: dict[str, tuple[str, str]] | None = None,
+    kpis: dict[str, object] | None = None,
+    raw: Callable[[str], str] | None = None,
+    number_format: str = "",
+) -> Path:
+    """産業振興課 sends its FY2019 workbook again with some cells changed; ``raw`` edits the sheet XML after."""
+    plan = load_plan(project.master)
+    entered, actuals = kodaira.form_entries(plan, FY, KPI_DEPARTMENT)
+    entered.update(measures or {})
+    actuals.update(kpis or {})
+    blank = project.root / "blank.xlsx"
+    blank.write_bytes(build_form(plan, FY, KPI_DEPARTMENT))
+    out = project.inputs(FY) / form_filename(KPI_DEPARTMENT)
+    fill_form(blank, out, entered, actuals)
+    blank.unlink()
+    if number_format:
+        from openpyxl import load_workbook
+
+        from tools.fill_forms import save_deterministic
+
+        wb = load_workbook(out)
+        ws = wb["KPI"]
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.value == 43892:
+                    cell.number_format = number_format
+        save_deterministic(wb, out)
+    if raw is not None:
+        _rewrite_parts(out, raw)
+    return out
+
+
+def _rewrite_parts(path: Path, change: Callable[[str], str]) -> None:
+    with zipfile.ZipFile(path) as zin:
+        parts = {n: zin.read(n) for n in zin.namelist()}
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zout:
+        for name, data in parts.items():
+            if name.endswith(".xml"):
+                data = change(data.decode("utf-8")).encode("utf-8")
+            zout.writestr(name, data)
+    path.write_bytes(buffer.getvalue())
+
+
+def codes(findings: tuple[Finding, ...] | list[Finding], file: str = "") -> list[tuple[str, str]]:
+    return [(f.cell, f.code) for f in findings if not file or f.file == file]
+
+
+def build_exit(project: Project, *extra: str) -> int:
+    return main(["build", "--fy", str(FY), "--project", str(project.root), *extra])
+
+
+# -- 5: a value check accepts never crashes build --------------------------------------------------------
+
+
+@pytest.mark.parametrize("saved", ["inf", "-inf", "1e309", "nan", "1e308", "-1E+300"])
+def test_actual_not_finite_or_huge_is_out_of_range_and_build_does_not_crash(
+    project: Project, saved: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    refill(project, kpis={"K1-1": 12345}, raw=lambda xml: xml.replace("<v>12345</v>", f"<v>{saved}</v>"))
+    report = check_year(project, load_plan(project.master), FY)
+    name = form_filename(KPI_DEPARTMENT)
+    assert [c for c in codes(report.findings, name) if c[1].startswith("actual")] == [
+        (c[0], "actual-out-of-range") for c in codes(report.findings, name) if c[1].startswith("actual")
+    ] != []
+    assert build_exit(project) == 1  # refused with the finding, not a crash
+    assert build_exit(project, "--allow-errors") == 0
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_actual_typed_as_400_digits_is_not_read_as_infinity(project: Project) -> None:
+    refill(project, kpis={"K1-1": "9" * 400})
+    report = check_year(project, load_plan(project.master), FY)
+    assert "actual-not-a-number" in {f.code for f in report.findings}
+    assert build_exit(project, "--allow-errors") == 0
+
+
+def test_actual_in_a_date_format_is_a_date_not_its_serial(project: Project) -> None:
+    refill(project, kpis={"K1-1": 43892}, number_format="yyyy/m/d")
+    report = check_year(project, load_plan(project.master), FY)
+    found = [f for f in report.findings if f.code == "actual-is-a-date"]
+    assert [f.value for f in found] == ["2020-03-02"]
+    assert "2020-03-02" in found[0].message
+
+
+def test_lone_surrogate_in_notes_is_cleaned_and_build_does_not_crash(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    refill(
+        project,
+        measures={"1-1-01": ("実施中", PLACEHOLDER)},
+        raw=lambda xml: xml.replace(PLACEHOLDER, "絵文字_xD83D_の後_xD83D__xDE00_です"),
+    )
+    report = check_year(project, load_plan(project.master), FY)
+    cleaned = [f for f in report.findings if f.code == "text-cleaned"]
+    assert cleaned and cleaned[0].item_id == "1-1-01"
+    assert build_exit(project) == 0
+    html = (project.outputs(FY) / "progress-list.html").read_text(encoding="utf-8")
+    assert "絵文字の後😀です" in html
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_rate_from_a_target_a_hair_above_the_baseline_is_no_rate(project: Project) -> None:
+    from kpi_report.core.achievement import achievement_rate
+
+    kpi = dataclasses.replace(load_plan(project.master).kpis[0], baseline=0.0, target=1e-300, direction="増加")
+    assert achievement_rate(kpi, 5.0) is None
+
+
+def test_numbers_out_of_range_are_not_numbers() -> None:
+    from kpi_report.core.values import parse_master_number, parse_number
+
+    for value in (float("inf"), float("nan"), "9" * 400):
+        assert not parse_number(value).ok
+    for value in (1e308, float("-inf"), "1" + "0" * 20):
+        assert not parse_master_number(value).ok
+    assert parse_number("1,234").value == 1234.0
