@@ -24,6 +24,7 @@ from kpi_report.validate.check import check_year
 from tools.fill_forms import fill_form
 
 FY = 2019
+REPO = Path(__file__).resolve().parents[1]
 KPI_DEPARTMENT = "産業振興課"  # reports K1-1 (経営体) and owns 1-1-01
 PLACEHOLDER = "PLACEHOLDER-0123456789"
 
@@ -160,3 +161,32 @@ def test_numbers_out_of_range_are_not_numbers() -> None:
     for value in (1e308, float("-inf"), "1" + "0" * 20):
         assert not parse_master_number(value).ok
     assert parse_number("1,234").value == 1234.0
+
+
+# -- 6: departments equal after NFKC are one department spelled two ways ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("first", "second"), [("IT推進課", "ＩＴ推進課"), ("\u798f祉課", "\ufa1b祉課"), ("企画 課", "企画課")]
+)
+def test_departments_equal_after_nfkc_are_a_plan_finding_not_two_departments(
+    tmp_path: Path, first: str, second: str
+) -> None:
+    from openpyxl import load_workbook
+
+    from kpi_report.core.errors import MasterError
+    from kpi_report.plan.master import check_master
+
+    master = tmp_path / "master.xlsx"
+    wb = load_workbook(REPO / "inputs" / "master.xlsx")
+    ws = wb["取組"]
+    column = next(c.column for c in ws[1] if c.value == "所管課")
+    ws.cell(row=2, column=column, value=first)
+    ws.cell(row=3, column=column, value=second)
+    wb.save(master)
+    _, findings = check_master(master)
+    found = [f for f in findings if f.code == "master-department-variants"]
+    assert [(f.sheet, f.cell, f.value) for f in found] == [("取組", "3行目", second)]
+    assert first in found[0].message and "2行目" in found[0].message
+    with pytest.raises(MasterError):
+        load_plan(master)

@@ -5,7 +5,8 @@ build 2018 and 2019, diff 2018 → 2019). What is kept, as text files under ``te
 
 - every XML part of ``progress-list.xlsx`` (2019), ``check/findings.xlsx`` (2019) and one department form;
 - ``progress-list.html`` and ``check/findings.json`` (2019), and the diff JSON;
-- the annual review (2019): the text of each page and the page labels.
+- the annual review (2019): the text of each page and the page labels;
+- every file of ``opendata/`` (2019), the CSVs without their BOM.
 
 ``python -m tools.golden --update`` rewrites the expected files on purpose (say why in the commit);
 ``tests/test_golden.py`` compares a fresh run with them.
@@ -98,6 +99,8 @@ def produce(workdir: Path) -> dict[str, str]:
     files["findings.json"] = (year / "check" / "findings.json").read_text(encoding="utf-8")
     files["diff.json"] = (workdir / "diff.json").read_text(encoding="utf-8")
     files.update(_pdf_pages(year / "annual-review.pdf"))
+    for path in sorted((year / "opendata").iterdir()):
+        files[f"opendata/{path.name}"] = path.read_bytes().decode("utf-8-sig")
     return files
 
 

@@ -43,6 +43,7 @@ Code = Literal[
     "master-code-as-number",
     "master-no-measures",
     "master-text-cleaned",
+    "master-department-variants",
     "master-area-unknown",
     "master-area-repeated",
     "master-unknown-method",
@@ -256,6 +257,15 @@ CATALOGUE: dict[Code, FindingKind] = {
         "評価方式「{value}」は使えません。目標比 または 経過按分 にしてください（空欄なら設定の評価方式）。",
         meaning="KPIの評価方式が 目標比・経過按分 のどちらでもない。",
         fix="目標比 か 経過按分 にするか、空欄にして設定の評価方式に従う。",
+    ),
+    "master-department-variants": FindingKind(
+        "error",
+        "plan",
+        "{cell}: 課名「{value}」は{where}の「{other}」と全角・半角や異体字の違いしかなく、別の課として扱えません。"
+        "同じ課なら、マスター全体で同じ表記にそろえてください。",
+        meaning="所管課・関連課・主管課の名前が、全角・半角や互換漢字（福 U+FA1B と U+798F など）の違いだけで"
+        "2通りに書かれている（2つの課に数えると、片方の調査票が別の課のものとして拒否される）。",
+        fix="マスター全体で同じ表記にそろえる。",
     ),
     # intake: what a returned file is, and whether it is safe to read
     "skipped-file": FindingKind(

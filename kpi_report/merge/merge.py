@@ -161,6 +161,7 @@ def merge(plan: Plan, fy: int, reports: Mapping[int, CheckReport], allow_errors:
         status_counts=counts,
         flagged_departments=flagged if allow_errors else (),
         grade_thresholds=settings.grades,
+        license=settings.license,
     )
     return MergeResult(report=report, findings=tuple(findings))
 

@@ -30,6 +30,7 @@ from kpi_report.core.model import (
     Kpi,
     Measure,
     Plan,
+    PolicyArea,
     Settings,
 )
 from kpi_report.core.values import (
@@ -183,7 +184,7 @@ def check_master(path: Path) -> tuple[Plan | None, list[Finding]]:
         kpis: list[Kpi] = []
         if KPI_SHEET in wb.sheetnames:
             kpis = _read_kpis(wb[KPI_SHEET], file, findings, areas_by_goal)
-        policy_areas = []
+        policy_areas: list[PolicyArea] = []
         if POLICY_SHEET in wb.sheetnames:  # 効果検証: who writes each 施策's evaluation
             reader = _SheetReader(wb[POLICY_SHEET], POLICY_SHEET, "施策ID", file, findings)
             policy_areas = read_policy_areas(reader, measures)
@@ -192,6 +193,7 @@ def check_master(path: Path) -> tuple[Plan | None, list[Finding]]:
         wb.close()
     if not measures and not any(f.code == "master-missing-column" for f in findings):
         findings.append(make_finding("master-no-measures", file=file, sheet=MEASURE_SHEET))
+    findings.extend(_department_variants(measures, kpis, policy_areas, file))
     plan = Plan(
         settings=settings,
         goals=_group(measures),
@@ -241,6 +243,34 @@ def _read_measures(
         fields.update(number=v.get("番号") or str(counters[key]), category=category, row=row.number)
         measures.append(Measure(**fields))
     return measures, areas_by_goal if titled else None
+
+
+def _department_variants(
+    measures: list[Measure], kpis: list[Kpi], policy_areas: list[PolicyArea], file: str
+) -> Iterator[Finding]:
+    """Departments spelled two ways that NFKC makes one (ＩＴ推進課 / IT推進課, 福 U+FA1B / U+798F): an error at
+    each later spelling, naming the first. Counted as two, each would get a form the other's check refuses."""
+    places: list[tuple[str, str, int]] = [
+        (d, MEASURE_SHEET, m.row) for m in measures for d in (*m.owners, *m.related)
+    ]
+    places += [(k.owner, KPI_SHEET, k.row) for k in kpis]
+    places += [(p.lead, POLICY_SHEET, p.row) for p in policy_areas]
+    first: dict[str, tuple[str, str, int]] = {}
+    reported: set[str] = set()
+    for name, sheet, row in places:
+        key = normalize_choice(name)
+        seen = first.setdefault(key, (name, sheet, row))
+        if seen[0] != name and name not in reported:
+            reported.add(name)
+            yield make_finding(
+                "master-department-variants",
+                file=file,
+                sheet=sheet,
+                cell=f"{row}行目",
+                value=name,
+                other=seen[0],
+                where=f"シート『{seen[1]}』{seen[2]}行目",
+            )
 
 
 def _plain_fields(spec: tuple[Column, ...], values: dict[str, str]) -> dict[str, Any]:

@@ -9,7 +9,7 @@ the previous outputs intact and never a half-written file under a final name.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from kpi_report.core.version import __version__
 from kpi_report.merge.merge import error_departments, first_year, merge, refuse_unless_publishable
 from kpi_report.plan.master import load_plan
 from kpi_report.present.table import ReportView, present
+from kpi_report.render.opendata import render_opendata
 from kpi_report.render.progress_html import render_progress_html
 from kpi_report.render.progress_xlsx import render_progress_xlsx
 from kpi_report.render.review.review import render_review
@@ -31,17 +32,23 @@ from kpi_report.validate.outputs import write_check_outputs
 MANIFEST = "manifest.json"
 _YEAR_FOLDER = re.compile(r"\d{4}")
 
-Renderer = Callable[[ReportView, Project, Progress | None], bytes]
+Rendered = bytes | Mapping[str, bytes]  # one file, or a folder's files (name -> bytes)
+Renderer = Callable[[ReportView, Project, Progress | None], Rendered]
 
 
 def renderers() -> dict[str, Renderer]:
-    """Every report `build` writes: output file name -> renderer. The one place to add a new output."""
+    """Every report `build` writes: output name -> renderer. The one place to add a new output.
+
+    A renderer returns a file's bytes, or a folder's files by name (opendata/): each is written atomically
+    like any other output, and files the folder held from an earlier build and no longer made are removed.
+    """
     return {
         "progress-list.xlsx": lambda view, _project, _progress: render_progress_xlsx(view),
         "progress-list.html": lambda view, project, _progress: render_progress_html(view, project),
         "annual-review.pdf": lambda view, project, progress: render_review(
             view, template_dirs(project), progress=progress
         ),
+        "opendata": lambda view, _project, _progress: render_opendata(view),
     }
 
 
@@ -112,13 +119,22 @@ def build(
     steps = renderers()
     total = len(steps) * 2 + 1
     rendered: dict[Path, bytes] = {}
+    folders: list[Path] = []
     for done, (name, render) in enumerate(steps.items()):
         _report(progress, f"{label}の報告書を作成（{name}）", done, total)
-        rendered[project.outputs(fy) / name] = render(view, project, progress)
+        output = render(view, project, progress)
+        if isinstance(output, bytes):
+            rendered[project.outputs(fy) / name] = output
+        else:
+            folders.append(project.outputs(fy) / name)
+            rendered.update(
+                (project.outputs(fy) / name / file, data) for file, data in sorted(output.items())
+            )
     for done, (path, data) in enumerate(rendered.items(), start=len(steps)):
         _report(progress, f"{label}の報告書を保存", done, total)
         write_atomic(path, data)
         written.append(path)
+    _remove_stale(folders, rendered)
     manifest = project.outputs(fy) / MANIFEST
     write_json_atomic(manifest, manifest_data(project, plan, fy, reports, written))
     written.append(manifest)
@@ -138,6 +154,17 @@ def build(
 def _report(progress: Progress | None, label: str, done: int, total: int) -> None:
     if progress is not None:
         progress(label, done, total)
+
+
+def _remove_stale(folders: list[Path], rendered: Mapping[Path, bytes]) -> None:
+    """Remove files an earlier build wrote into an output folder and this one no longer makes.
+
+    A table the plan stopped using must not linger beside a datapackage.json that no longer names it.
+    """
+    for folder in folders:
+        for path in sorted(folder.glob("*")):
+            if path.is_file() and path.suffix in (".csv", ".json") and path not in rendered:
+                path.unlink()
 
 
 def _year_summary(report: CheckReport) -> YearSummary:
