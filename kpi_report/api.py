@@ -12,14 +12,18 @@ into exit codes. WeasyPrint and pandas are imported only by :func:`build` and :f
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import shutil
+from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kpi_report.core.errors import UsageError
-from kpi_report.core.model import CheckReport, Plan, Progress
+from kpi_report.core.errors import OutputError, UsageError
+from kpi_report.core.fiscal import fy_label
+from kpi_report.core.model import CheckReport, Finding, Plan, Progress
 from kpi_report.core.project import Project
 from kpi_report.plan.master import load_plan as _load_master
+from kpi_report.plan.master import load_plan_and_warnings
 
 if TYPE_CHECKING:
     from kpi_report.compare.diff import DiffResult
@@ -30,13 +34,20 @@ __all__ = [
     "DemoResult",
     "DemoStep",
     "FormsResult",
+    "PlanCheck",
     "build",
     "check",
+    "check_plan",
     "demo",
     "diff",
     "load_plan",
     "make_forms",
 ]
+
+SAMPLE = (
+    Path(__file__).resolve().parent / "sample"
+)  # the bundled sample's inputs/ (packaged with the library)
+DEMO_MARKER = ".kpi-report-demo"  # in a folder the demo made: the demo may replace its inputs and outputs
 
 ProjectLike = Project | Path | str
 
@@ -58,6 +69,45 @@ def load_plan(project_or_master: ProjectLike) -> Plan:
 
 
 @dataclass(frozen=True)
+class PlanCheck:
+    """A usable plan and the master's warnings (problems that do not stop it being used)."""
+
+    plan: Plan
+    warnings: tuple[Finding, ...]
+
+
+def check_plan(project_or_master: ProjectLike) -> PlanCheck:
+    """Load and check the master, keeping its warnings (a budget code typed as a number …).
+
+    Raises:
+        MasterError: the master is missing, unreadable or has errors (every finding, warnings too, attached).
+    """
+    if isinstance(project_or_master, Project):
+        path = project_or_master.master
+    else:
+        path = Path(project_or_master)
+        path = path if path.suffix.lower() == ".xlsx" else Project(path).master
+    return PlanCheck(*load_plan_and_warnings(path))
+
+
+def check_period(plan: Plan, fy: int) -> None:
+    """A fiscal year outside the plan's period (計画開始年度–計画終了年度, where set) is a usage error.
+
+    Raises:
+        UsageError: ``fy`` is before 計画開始年度 or after 計画終了年度.
+    """
+    s = plan.settings
+    if (s.start_fy is None or fy >= s.start_fy) and (s.end_fy is None or fy <= s.end_fy):
+        return
+    start = f"{fy_label(s.start_fy, s.reiwa_for_2019)}（{s.start_fy}）" if s.start_fy else ""
+    end = f"{fy_label(s.end_fy, s.reiwa_for_2019)}（{s.end_fy}）" if s.end_fy else ""
+    raise UsageError(
+        f"{fy_label(fy, s.reiwa_for_2019)}（{fy}）は計画の期間（{start}〜{end}）の外です。"
+        "期間内の年度を --fy に指定するか、マスターのシート『設定』の計画開始年度・計画終了年度を直してください。"
+    )
+
+
+@dataclass(frozen=True)
 class FormsResult:
     """What `forms` did: the plan, the workbooks written, and last year's entries shown in them."""
 
@@ -68,13 +118,25 @@ class FormsResult:
     previous: CheckReport | None
 
 
-def make_forms(project: ProjectLike, fy: int, progress: Progress | None = None) -> FormsResult:
-    """Write outputs/<FY>/forms/, showing each department's accepted entries of FY-1 when inputs/<FY-1>/ exists."""
+def make_forms(
+    project: ProjectLike, fy: int, progress: Progress | None = None, deadline: date | None = None
+) -> FormsResult:
+    """Write outputs/<FY>/forms/, showing each department's accepted entries of FY-1 when inputs/<FY-1>/ exists.
+
+    ``deadline`` (提出期限 printed in every form) overrides the master's 設定 提出期限.
+
+    Raises:
+        MasterError: the master is missing or has problems.
+        UsageError: ``fy`` is outside the plan's period.
+    """
     from kpi_report.forms.writer import write_forms
     from kpi_report.validate.check import check_year
 
     proj = _project(project)
     plan = load_plan(proj)
+    check_period(plan, fy)
+    if deadline is not None:
+        plan = replace(plan, settings=replace(plan.settings, deadline=deadline))
     previous = None
     if proj.inputs(fy - 1).is_dir():
         previous = check_year(proj, plan, fy - 1, progress=progress, past=True)
@@ -97,6 +159,7 @@ def check(project: ProjectLike, fy: int, progress: Progress | None = None) -> Ch
 
     Raises:
         MasterError: the master is missing or has problems.
+        UsageError: ``fy`` is outside the plan's period.
         OutputError: an output could not be written.
     """
     from kpi_report.validate.check import check_year
@@ -104,6 +167,7 @@ def check(project: ProjectLike, fy: int, progress: Progress | None = None) -> Ch
 
     proj = _project(project)
     plan = load_plan(proj)
+    check_period(plan, fy)
     report = check_year(proj, plan, fy, progress=progress)
     files = write_check_outputs(report, proj, plan)
     return CheckResult(plan, report, tuple(files), proj.inputs(fy).is_dir())
@@ -116,12 +180,23 @@ def build(
 
     Raises:
         MasterError: the master is missing or has problems.
+        UsageError: ``fy`` is outside the plan's period, or inputs/<FY>/ does not exist.
         InputsHaveErrors: the report year still has errors and ``allow_errors`` is False.
         OutputError: an output could not be written.
     """
     from kpi_report.publish.build import build as build_year
 
-    return build_year(_project(project), fy, allow_errors=allow_errors, progress=progress)
+    proj = _project(project)
+    plan = load_plan(proj)
+    check_period(plan, fy)
+    if not proj.inputs(fy).is_dir():
+        label = fy_label(fy, plan.settings.reiwa_for_2019)
+        raise UsageError(
+            f"{proj.inputs(fy)} がありません（{label}の提出がまだ1件もありません）。"
+            f"記入様式（kpi-report forms --fy {fy}）を所管課に送り、返ってきたファイルをこのフォルダーに置いてから"
+            " build してください。"
+        )
+    return build_year(proj, fy, allow_errors=allow_errors, progress=progress)
 
 
 def diff(
@@ -155,26 +230,31 @@ class DemoStep:
 
 @dataclass(frozen=True)
 class DemoResult:
-    """The demo's steps, in order."""
+    """The demo's folder and its steps, in order."""
 
     project: Project
     steps: tuple[DemoStep, ...]
 
 
-def demo(project: ProjectLike, progress: Progress | None = None) -> DemoResult:
-    """The whole pipeline on a project's inputs: plan, forms for the latest year, build every year, diff the last two.
+def demo(folder: Path | str, progress: Progress | None = None) -> DemoResult:
+    """The whole pipeline on the bundled sample, in a folder of its own: copy the sample's inputs into
+    ``folder``, then plan, forms for the latest year, build every year, diff the last two.
+
+    ``folder`` must be new, empty, or a folder an earlier demo made (its inputs and outputs are replaced);
+    the demo never writes anywhere else, so it cannot touch a user's project.
 
     Raises:
-        UsageError: the project has no inputs/<FY>/ folder to work on.
+        UsageError: ``folder`` holds something else (a project, other files).
+        OutputError: the folder could not be written.
     """
     from kpi_report.publish.build import input_years
 
-    proj = _project(project)
+    root = Path(folder)
+    _prepare_demo_folder(root)
+    proj = Project(root)
     plan = load_plan(proj)
     steps = [DemoStep("計画（inputs/master.xlsx）", plan)]
     years = input_years(proj)
-    if not years:
-        raise UsageError(f"{proj.root / 'inputs'} に年度フォルダー（例: 2019）がありません。")
     latest = years[-1]
     forms = make_forms(proj, latest, progress)
     steps.append(DemoStep(f"記入様式（forms --fy {latest}）", forms))
@@ -195,3 +275,27 @@ def demo(project: ProjectLike, progress: Progress | None = None) -> DemoResult:
         )
         steps.append(DemoStep(f"監査用の比較（diff {old} → {new}）", result, (out, json_path)))
     return DemoResult(proj, tuple(steps))
+
+
+def _prepare_demo_folder(root: Path) -> None:
+    """Make ``root`` a fresh copy of the bundled sample project, refusing any folder the demo did not make."""
+    if root.exists() and not root.is_dir():
+        raise UsageError(f"{root} はファイルです。デモ用には新しいフォルダー名を --out に指定してください。")
+    if root.is_dir() and any(root.iterdir()) and not (root / DEMO_MARKER).is_file():
+        raise UsageError(
+            f"フォルダー {root} は空ではなく、デモが作ったフォルダーでもありません。"
+            "中身を上書きしないよう、デモは新しいフォルダーでだけ動きます。--out に新しいフォルダー名を指定してください。"
+        )
+    if not (SAMPLE / "master.xlsx").is_file():
+        raise OutputError(f"同梱のサンプル（{SAMPLE}）が見つかりません。kpi-report を入れ直してください。")
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        (root / DEMO_MARKER).write_text("kpi-report demo が作ったフォルダーです。\n", encoding="utf-8")
+        for name in ("inputs", "outputs"):
+            if (root / name).is_dir():
+                shutil.rmtree(root / name)
+        shutil.copytree(SAMPLE, root / "inputs", ignore=shutil.ignore_patterns("__pycache__"))
+    except OSError as exc:
+        raise OutputError(
+            f"デモ用のフォルダー {root} を作れません（{exc.strerror or exc}）。書き込める場所を --out に指定してください。"
+        ) from exc

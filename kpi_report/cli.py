@@ -9,12 +9,15 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import re
+import shutil
 import sys
 import traceback
 from collections.abc import Callable, Sequence
 from contextlib import suppress
+from datetime import date
 from pathlib import Path
-from typing import TextIO
+from typing import Any, NoReturn, TextIO
 
 from kpi_report import api
 from kpi_report.console import (
@@ -24,16 +27,117 @@ from kpi_report.console import (
     diff_summary_text,
     findings_text,
     forms_text,
-    plan_summary,
+    plan_text,
 )
+from kpi_report.core.cellmetrics import text_width
 from kpi_report.core.errors import InputsHaveErrors, KpiReportError, MasterError, UsageError
-from kpi_report.core.fiscal import parse_fy
+from kpi_report.core.fiscal import parse_date, parse_fy
 from kpi_report.core.model import Finding
 from kpi_report.core.project import Project
 from kpi_report.core.version import __version__
 from kpi_report.plan.scaffold import write_blank_project
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+# argparse's own English messages (Python 3.11–3.13), in Japanese: (pattern, replacement)
+_ARGPARSE_MESSAGES: tuple[tuple[str, str], ...] = (
+    (r"the following arguments are required: (.+)", r"必須の引数がありません: \1"),
+    (r"unrecognized arguments: (.+)", r"知らない引数です: \1"),
+    (
+        r"argument COMMAND: invalid choice: '?([^']*)'? \(choose from (.+)\)",
+        r"コマンド「\1」はありません。次から選んでください: \2",
+    ),
+    (
+        r"argument (\S+): invalid choice: '?([^']*)'? \(choose from (.+)\)",
+        r"\1「\2」は選べません。次から選んでください: \3",
+    ),
+    (r"argument (\S+): expected one argument", r"\1 のあとに値を指定してください"),
+    (r"argument (\S+): ignored explicit argument '(.*)'", r"\1 には値「\2」を付けられません"),
+    (
+        r"ambiguous option: (\S+) could match (.+)",
+        r"オプション \1 は \2 のどれか分かりません。省略せずに書いてください",
+    ),
+    (r"argument (\S+): invalid (\S+) value: '(.*)'", r"\1 の値「\3」を読めません"),
+    (r"argument (\S+): (.+)", r"\1: \2"),
+)
+
+
+def _japanese(message: str) -> str:
+    """argparse's message in Japanese (our own ArgumentTypeError texts pass through)."""
+    for pattern, replacement in _ARGPARSE_MESSAGES:
+        if re.fullmatch(pattern, message, flags=re.DOTALL):
+            text = re.sub(pattern, replacement, message, flags=re.DOTALL)
+            return text.replace("'", "").replace(", ", "、")
+    return message
+
+
+def _break_points(text: str) -> list[str]:
+    """Pieces of one line that may start a new line: after a space or 、。）」』, before （「『; never inside
+    an ASCII word or path (progress-list.xlsx, outputs/<年度>/) or a run of Japanese between them."""
+    pieces = re.findall(r"[（「『]*[^\s、。）」』（「『]*[\s、。）」』]*", text)
+    return [p for p in pieces if p]
+
+
+def wrap_display(text: str, width: int) -> list[str]:
+    """Wrap ``text`` to ``width`` display columns (a CJK character counts two), breaking only between pieces
+    (:func:`_break_points`); a piece longer than a line is cut by width. Line breaks in ``text`` are kept."""
+    lines: list[str] = []
+    for paragraph in text.splitlines() or [""]:
+        line = ""
+        for piece in _break_points(paragraph):
+            if text_width(line + piece.rstrip()) <= width or not line:
+                line += piece
+            else:
+                lines.append(line.rstrip())
+                line = piece
+            while text_width(line.rstrip()) > width:  # one piece wider than a line: cut it by width
+                cut = 1
+                while text_width(line[: cut + 1]) <= width:
+                    cut += 1
+                lines.append(line[:cut])
+                line = line[cut:]
+        lines.append(line.rstrip())
+    return lines
+
+
+class JapaneseHelpFormatter(argparse.HelpFormatter):
+    """Help in Japanese: 「使い方:」, wrapped by display width without breaking a word or a path, the
+    description and the examples (epilog) kept line by line."""
+
+    def __init__(
+        self, prog: str, indent_increment: int = 2, max_help_position: int = 30, width: int | None = None
+    ) -> None:
+        if width is None:
+            width = min(max(shutil.get_terminal_size().columns - 2, 60), 100)
+        super().__init__(prog, indent_increment, max_help_position, width)
+
+    def add_usage(self, usage: Any, actions: Any, groups: Any, prefix: str | None = None) -> None:
+        super().add_usage(usage, actions, groups, "使い方: " if prefix is None else prefix)
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        return wrap_display(" ".join(text.split()), width)
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        return "\n".join(indent + line for line in wrap_display(text, width - len(indent)))
+
+
+class JapaneseArgumentParser(argparse.ArgumentParser):
+    """An ArgumentParser that speaks Japanese: section titles, -h/--help, and its error messages."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", JapaneseHelpFormatter)
+        kwargs["add_help"] = False
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "引数"
+        self._optionals.title = "オプション"
+        self.add_argument("-h", "--help", action="help", help="この説明を表示して終了する")
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(
+            EXIT_USAGE,
+            f"{self.prog}: エラー: {_japanese(message)}\n詳しくは「{self.prog} --help」を見てください。\n",
+        )
 
 
 class ProgressBar:
@@ -63,6 +167,13 @@ def _fy(text: str) -> int:
         raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
+def _date(text: str) -> date:
+    try:
+        return parse_date(text)
+    except KpiReportError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
 def _project(args: argparse.Namespace) -> Project:
     root = Path(args.project)
     if not root.is_dir():
@@ -84,17 +195,18 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    print(plan_summary(api.load_plan(_project(args))))
+    print(plan_text(api.check_plan(_project(args))))
     return EXIT_OK
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    print(demo_text(api.demo(_project(args), progress=ProgressBar())))
+    print(demo_text(api.demo(Path(args.out).absolute(), progress=ProgressBar())))
     return EXIT_OK
 
 
 def cmd_forms(args: argparse.Namespace) -> int:
-    print(forms_text(api.make_forms(_project(args), args.fy, progress=ProgressBar())))
+    result = api.make_forms(_project(args), args.fy, progress=ProgressBar(), deadline=args.deadline)
+    print(forms_text(result))
     return EXIT_OK
 
 
@@ -123,19 +235,32 @@ def cmd_build(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+FY_HELP = "年度（例: 2019、R1、令和元年度、H31）"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = JapaneseArgumentParser(
         prog="kpi-report",
         description="総合戦略などの進捗管理: 所管課の記入様式を作り、提出を検証し、進捗状況一覧表と年次報告書を作ります。",
+        epilog="例:\n  kpi-report init 総合戦略2024\n  kpi-report forms --fy 2024\n  kpi-report build --fy 2024\n"
+        "コマンドごとの説明: kpi-report COMMAND --help",
     )
-    parser.add_argument("--version", action="version", version=f"kpi-report {__version__}")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"kpi-report {__version__}",
+        help="バージョンを表示して終了する",
+    )
     parser.add_argument(
         "--debug", action="store_true", help="エラー時にトレースバックを表示する（開発者向け）"
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="コマンド")
 
-    def add(name: str, func: Callable[[argparse.Namespace], int], help_text: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_text, description=help_text)
+    def add(
+        name: str, func: Callable[[argparse.Namespace], int], help_text: str, *examples: str
+    ) -> argparse.ArgumentParser:
+        epilog = "例:\n" + "\n".join(f"  kpi-report {name} {e}".rstrip() for e in examples)
+        p = sub.add_parser(name, help=help_text, description=help_text, epilog=epilog)
         p.set_defaults(func=func)
         return p
 
@@ -146,40 +271,70 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     p = add(
-        "init", cmd_init, "新しいプロジェクトフォルダーを作り、空のマスター（見出し・記入例・説明付き）を置く"
+        "init",
+        cmd_init,
+        "新しいプロジェクトフォルダーを作り、空のマスター（見出し・記入例・説明付き）を置く",
+        "総合戦略2024",
     )
     p.add_argument("dir", metavar="DIR", help="作成するフォルダー")
     with_project(
-        add("plan", cmd_plan, "マスターを読み込んで確認し、計画の概要（または問題の一覧）を表示する")
+        add(
+            "plan",
+            cmd_plan,
+            "マスターを読み込んで確認し、計画の概要と警告（または問題の一覧）を表示する",
+            "",
+            "--project 総合戦略2024",
+        )
     )
-    with_project(add("demo", cmd_demo, "同梱のサンプル計画で全工程を実行し、出力先を表示する"))
+    p = add(
+        "demo",
+        cmd_demo,
+        "同梱のサンプル計画で全工程を実行し、出力先を表示する。サンプルを専用のフォルダー（--out）に写して"
+        "そこで動くので、使っているプロジェクトには書き込まない",
+        "",
+        "--out /tmp/kpi-report-demo",
+    )
+    p.add_argument(
+        "--out",
+        default="kpi-report-demo",
+        metavar="DIR",
+        help="デモ用のフォルダー（既定: 現在のフォルダーの kpi-report-demo）。新しいフォルダーか、"
+        "以前のデモが作ったフォルダーに限る",
+    )
     p = with_project(
         add(
             "forms",
             cmd_forms,
             "所管課ごとの記入様式（Excel）を outputs/<年度>/forms/ に作る。"
             "inputs/<前年度>/ があれば、前年度の実施状況と実績値を参考として載せる",
+            "--fy 2024",
+            "--fy R6 --deadline 2024-05-31",
         )
     )
+    p.add_argument("--fy", type=_fy, required=True, metavar="FY", help=FY_HELP)
     p.add_argument(
-        "--fy", type=_fy, required=True, metavar="FY", help="年度（例: 2019、R1、令和元年度、H31）"
+        "--deadline",
+        type=_date,
+        metavar="DATE",
+        help="記入方法に載せる提出期限（例: 2024-05-31、令和6年5月31日）。マスターの設定「提出期限」より優先",
     )
     p = with_project(
         add(
             "check",
             cmd_check,
-            "inputs/<年度>/ に提出された調査票を検証し、所管課ごとの集計と指摘を表示して、指摘一覧（Excel・JSON）と"
+            "inputs/<年度>/ に提出された記入様式を検証し、所管課ごとの集計と指摘を表示して、指摘一覧（Excel・JSON）と"
             "指摘を書き込んだ返送用のコピーを outputs/<年度>/check/ に作る。エラーがあれば終了コード1",
+            "--fy 2024",
         )
     )
-    p.add_argument(
-        "--fy", type=_fy, required=True, metavar="FY", help="年度（例: 2019、R1、令和元年度、H31）"
-    )
+    p.add_argument("--fy", type=_fy, required=True, metavar="FY", help=FY_HELP)
     p = add(
         "diff",
         cmd_diff,
         "2つの進捗状況一覧表（例: 前年度と今年度の progress-list.xlsx）を比べ、追加・削除・移動・文言の変更・"
         "進捗状況とKPIの変化を、変更箇所に色を付けたExcelとJSONに書き出す（監査用）",
+        "outputs/2023/progress-list.xlsx outputs/2024/progress-list.xlsx --out diff.xlsx",
+        "old.xlsx new.xlsx --out diff.xlsx --json diff.json --exit-code",
     )
     p.add_argument("old", metavar="OLD.xlsx", help="比較元（旧）の一覧")
     p.add_argument("new", metavar="NEW.xlsx", help="比較先（新）の一覧")
@@ -194,11 +349,11 @@ def build_parser() -> argparse.ArgumentParser:
             cmd_build,
             "提出を検証し、マスターと計画初年度からの全年度の実施状況を合わせて、進捗状況一覧表（Excel・HTML）などを"
             " outputs/<年度>/ に作る",
+            "--fy 2024",
+            "--fy 2024 --allow-errors",
         )
     )
-    p.add_argument(
-        "--fy", type=_fy, required=True, metavar="FY", help="報告する年度（例: 2019、R1、令和元年度、H31）"
-    )
+    p.add_argument("--fy", type=_fy, required=True, metavar="FY", help="報告する" + FY_HELP)
     p.add_argument(
         "--allow-errors",
         action="store_true",

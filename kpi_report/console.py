@@ -11,11 +11,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kpi_report.core.fiscal import fy_label
+from kpi_report.core.fiscal import date_label, fy_label
 from kpi_report.core.model import Finding, Plan
 
 if TYPE_CHECKING:
-    from kpi_report.api import CheckResult, DemoResult, FormsResult
+    from kpi_report.api import CheckResult, DemoResult, FormsResult, PlanCheck
     from kpi_report.compare.diff import DiffResult
     from kpi_report.compare.read import ProgressList
     from kpi_report.core.model import CheckReport
@@ -49,9 +49,24 @@ def plan_summary(plan: Plan) -> str:
     return "\n".join(lines)
 
 
+def plan_text(result: PlanCheck) -> str:
+    """The plan's summary, then the master's warnings (each with its place and how to fix it)."""
+    lines = [plan_summary(result.plan)]
+    if result.warnings:
+        lines += ["", f"マスターの警告 {len(result.warnings)} 件（計画は使えますが、確認してください）:"]
+        lines += [finding_line(f) for f in result.warnings]
+    return "\n".join(lines)
+
+
+def finding_place(f: Finding) -> str:
+    """Where a finding is, once: 「総務課.xlsx シート『KPI』J4」; a finding about a whole sheet names it in its message."""
+    cell = f"シート『{f.sheet}』{f.cell}" if f.sheet and f.cell else f.cell
+    return " ".join(p for p in (f.file, cell) if p)
+
+
 def finding_line(f: Finding) -> str:
-    """One finding: severity, place (file, sheet, cell), message and code."""
-    place = " ".join(p for p in (f.file, f"『{f.sheet}』" if f.sheet else "", f.cell) if p)
+    """One finding: severity, place (file, sheet and cell, once), message and code."""
+    place = finding_place(f)
     return f"[{SEVERITY_LABELS[f.severity]}] {place + ': ' if place else ''}{f.message} ({f.code})"
 
 
@@ -70,6 +85,14 @@ def forms_text(result: FormsResult) -> str:
         f"{fy_label(result.fy, result.plan.settings.reiwa_for_2019)}の記入様式を {len(result.files)} 課分作成しました: "
         f"{result.folder}　{shown}".rstrip()
     )
+    settings = result.plan.settings
+    if settings.deadline is not None:
+        lines.append(f"提出期限: {date_label(settings.deadline)}　提出先: {settings.submit_to}")
+    else:
+        lines.append(
+            f"提出期限は記入方法に空欄で載せました（提出先: {settings.submit_to}）。"
+            "forms --deadline 2024-05-31 か、マスターの設定「提出期限」で載せられます。"
+        )
     return "\n".join(lines)
 
 
@@ -110,7 +133,7 @@ def check_text(result: CheckResult, inputs: Path) -> str:
     """What `check` found and wrote."""
     lines = []
     if not result.inputs_found:
-        lines.append(f"{inputs} がありません。提出された調査票をこのフォルダーに置いてください。")
+        lines.append(f"{inputs} がありません。提出された記入様式をこのフォルダーに置いてください。")
     lines.append(check_summary(result.report, result.plan))
     lines.append("出力:")
     lines += [f"  {path}" for path in result.files[:2]]
@@ -124,9 +147,14 @@ def build_summary(result: BuildResult, root: Path | None = None) -> str:
     report = result.report
     lines = [f"{report.fy_label}の進捗状況一覧表を作成しました（{report.plan_name}）。"]
     for year in result.years:
+        where = ""
+        if year.fy == report.fy and (year.errors or year.warnings):
+            where = f" → 一覧: outputs/{year.fy}/check/findings.xlsx（シート『指摘一覧』）と所管課への返送用のコピー"
+        elif year.errors or year.warnings:
+            where = f" → 一覧: kpi-report check --fy {year.fy}"
         lines.append(
             f"  {fy_label(year.fy, report.reiwa_for_2019)}: 提出 {year.submissions} 件"
-            f"（エラー {year.errors} 件・警告 {year.warnings} 件）"
+            f"（エラー {year.errors} 件・警告 {year.warnings} 件）{where}"
         )
     if result.missing_submissions:
         lines.append("  未提出の所管課: " + "、".join(result.missing_submissions))
@@ -137,7 +165,7 @@ def build_summary(result: BuildResult, root: Path | None = None) -> str:
     if result.orphan_ids:
         lines.append("  マスターにないID（一覧表に載せていません）: " + "、".join(result.orphan_ids))
     for finding in result.findings:
-        lines.append(f"  [警告] {finding.message}")
+        lines.append(f"  {finding_line(finding)}")
     lines.append("作成したファイル:")
     for path in result.files:
         shown = path.relative_to(root) if root is not None and path.is_relative_to(root) else path
@@ -170,7 +198,7 @@ def diff_summary_text(result: DiffResult, top: int = 10) -> str:
         if departments:
             lines.append(f"所管課別（多い順に{min(top, len(departments))}課）:")
             lines += [f"  {d}: {c.total()}" for d, c in departments[:top]]
-    lines += [f"[{SEVERITY_LABELS[f.severity]}] {f.file}: {f.message}" for f in result.findings]
+    lines += [finding_line(f) for f in result.findings]
     return "\n".join(lines)
 
 
@@ -180,7 +208,7 @@ def demo_text(result: DemoResult) -> str:
     from kpi_report.compare.diff import DiffResult
     from kpi_report.publish.build import BuildResult
 
-    parts = []
+    parts = [f"デモ用のフォルダー: {result.project.root}（同梱のサンプルを写して実行しました）"]
     for step in result.steps:
         body = step.result
         if isinstance(body, Plan):
@@ -194,4 +222,5 @@ def demo_text(result: DemoResult) -> str:
         else:
             text = str(body)
         parts.append(f"\n== {step.title}\n{text}")
+    parts.append(f"\n出力はすべて {result.project.root} の中にあります。")
     return "\n".join(parts)

@@ -6,6 +6,7 @@ import dataclasses
 import json
 import shutil
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -103,16 +104,54 @@ def test_a_department_without_kpis_gets_no_kpi_sheet(forms_2019: dict[str, Path]
     assert not meta(wb)["KPI_ID"]
 
 
-def test_instructions_leave_the_deadline_to_the_planning_section(forms_2019: dict[str, Path]) -> None:
+def _instruction_texts(path: Path) -> list[str]:
+    ws = load(path)[INSTRUCTIONS_SHEET]
+    return [str(c.value) for row in ws.iter_rows() for c in row if c.value]
+
+
+def test_instructions_leave_a_blank_deadline_when_none_is_set(forms_2019: dict[str, Path]) -> None:
     ws = load(forms_2019[CO_OWNER])[INSTRUCTIONS_SHEET]
-    texts = [c.value for row in ws.iter_rows() for c in row if c.value]
-    assert "提出期限: 　　年　　月　　日（企画課が記入）" in texts
+    texts = _instruction_texts(forms_2019[CO_OWNER])
+    assert "提出期限: 　　年　　月　　日　提出先: 企画課" in texts
     deadline = next(
         c for row in ws.iter_rows() for c in row if c.value and str(c.value).startswith("提出期限")
     )
     assert deadline.protection.locked is False  # the planning section types the date without unprotecting
-    assert any("kpi-report check" in t for t in texts)
     assert ws.protection.sheet
+
+
+def test_instructions_never_show_clerks_a_command(forms_2019: dict[str, Path]) -> None:
+    assert [t for t in _instruction_texts(forms_2019[CO_OWNER]) if "kpi-report" in t] == []
+
+
+def test_the_submission_department_and_deadline_come_from_the_settings(
+    sample_plan: Plan, tmp_path: Path
+) -> None:
+    settings = dataclasses.replace(sample_plan.settings, submit_to="政策推進課", deadline=date(2024, 5, 31))
+    path = tmp_path / "form.xlsx"
+    path.write_bytes(build_form(dataclasses.replace(sample_plan, settings=settings), 2019, CO_OWNER))
+    texts = _instruction_texts(path)
+    assert "提出期限: 令和6年5月31日（金）　提出先: 政策推進課" in texts
+    assert any("政策推進課へ提出してください" in t for t in texts)
+    assert [t for t in texts if "企画課" in t] == []
+
+
+def test_forms_deadline_option_overrides_the_master(
+    sample_project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert (
+        main(["forms", "--project", str(sample_project), "--fy", "2019", "--deadline", "令和2年5月29日"]) == 0
+    )
+    assert "提出期限: 令和2年5月29日（金）　提出先: 企画課" in capsys.readouterr().out
+    form = sample_project / "outputs" / "2019" / "forms" / f"{CO_OWNER}.xlsx"
+    assert "提出期限: 令和2年5月29日（金）　提出先: 企画課" in _instruction_texts(form)
+
+
+def test_forms_deadline_that_is_not_a_date_is_a_usage_error(
+    sample_project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["forms", "--project", str(sample_project), "--fy", "2019", "--deadline", "来週"]) == 2
+    assert "日付「来週」を読み取れません" in capsys.readouterr().err
 
 
 def test_rows_are_the_departments_measures_and_kpis_in_master_order(
@@ -122,7 +161,7 @@ def test_rows_are_the_departments_measures_and_kpis_in_master_order(
         wb = load(path)
         ws = wb[PROGRESS_SHEET]
         assert [c.value for c in ws[HEADER_ROW]] == list(PROGRESS_COLUMNS)
-        assert ws["A1"].value == f"令和元年度 進捗状況調査票　{department}"
+        assert ws["A1"].value == f"令和元年度 進捗状況記入様式　{department}"
         ids = [ws.cell(r, 1).value for r in data_rows(ws)]
         assert ids == [m.id for m in sample_plan.measures_of(department)]
         if sample_plan.kpis_of(department):
@@ -320,7 +359,7 @@ def test_the_era_follows_the_masters_rule(sample_plan: Plan, tmp_path: Path) -> 
     ):
         path = tmp_path / f"{fy}-{title}.xlsx"
         path.write_bytes(build_form(plan, fy, CO_OWNER))
-        assert load(path)[PROGRESS_SHEET]["A1"].value == f"{title} 進捗状況調査票　{CO_OWNER}"
+        assert load(path)[PROGRESS_SHEET]["A1"].value == f"{title} 進捗状況記入様式　{CO_OWNER}"
 
 
 def test_forms_are_byte_identical_when_run_again(

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
 from kpi_report.cli import main
 from kpi_report.core.errors import MasterError
@@ -258,13 +258,93 @@ def test_missing_required_columns_are_all_listed(tmp_path: Path) -> None:
     assert [(f.code, f.message) for f in findings if f.code == "master-missing-column"] == [
         (
             "master-missing-column",
-            "シート『取組』に必須列「名称」がありません。1行目の見出しに「名称」を追加してください。",
+            "必須列「名称」がありません。1行目の見出しに「名称」を追加してください。",
         ),
         (
             "master-missing-column",
-            "シート『取組』に必須列「所管課」がありません。1行目の見出しに「所管課」を追加してください。",
+            "必須列「所管課」がありません。1行目の見出しに「所管課」を追加してください。",
         ),
     ]
+
+
+def test_a_missing_column_does_not_hide_the_other_problems_or_invent_new_ones(tmp_path: Path) -> None:
+    """Without 名称, a duplicate 取組ID is still reported, and the KPIs' 基本目標 (which is there) is not."""
+    header = [h for h in MEASURE_HEADER if h != "名称"]
+    row = [v for h, v in zip(MEASURE_HEADER, measure("1"), strict=True) if h != "名称"]
+    path = write_master(tmp_path / "m.xlsx", [row, row], [kpi("K1"), kpi("K2")], measure_header=header)
+    _, findings = check_master(path)
+    assert codes(findings) == [("1行目", "master-missing-column"), ("A3", "master-duplicate-id")]
+
+
+def test_a_missing_kpi_column_still_reports_the_other_kpi_rows(tmp_path: Path) -> None:
+    path = write_master(tmp_path / "m.xlsx", [measure("1")], [kpi("K1"), kpi("K1", direction="?")])
+    wb = load_workbook(path)
+    wb["KPI"].delete_cols(KPI_HEADER.index("目標値") + 1)
+    wb.save(path)
+    _, findings = check_master(path)
+    assert [f.code for f in findings] == ["master-missing-column", "master-duplicate-id"]
+
+
+def test_the_submission_department_and_deadline_are_settings(tmp_path: Path) -> None:
+    settings = [("提出先", "政策推進課"), ("提出期限", datetime.datetime(2024, 5, 31))]
+    s = load_plan(write_master(tmp_path / "m.xlsx", [measure("1")], settings=settings)).settings
+    assert (s.submit_to, s.deadline) == ("政策推進課", datetime.date(2024, 5, 31))
+    typed = [("提出期限", "令和6年5月31日")]
+    assert load_plan(write_master(tmp_path / "t.xlsx", [measure("1")], settings=typed)).settings.deadline == (
+        datetime.date(2024, 5, 31)
+    )
+    default = load_plan(write_master(tmp_path / "d.xlsx", [measure("1")])).settings
+    assert (default.submit_to, default.deadline) == ("企画課", None)
+
+
+def test_a_deadline_that_is_not_a_date_is_a_finding(tmp_path: Path) -> None:
+    path = write_master(tmp_path / "m.xlsx", [measure("1")], settings=[("提出期限", "5月末")])
+    _, findings = check_master(path)
+    assert codes(findings) == [("B1", "master-bad-setting")]
+    assert "2024-05-31" in findings[0].message
+
+
+def test_the_issue_date_belongs_to_its_report_year(tmp_path: Path) -> None:
+    lines = "2018: 令和元年6月\n令和元年度：令和2年6月1日"
+    s = load_plan(write_master(tmp_path / "m.xlsx", [measure("1")], settings=[("発行日", lines)])).settings
+    assert (s.issue_date_for(2018), s.issue_date_for(2019), s.issue_date_for(2020)) == (
+        "令和元年6月",
+        "令和2年6月1日",
+        "",
+    )
+    plain = [("発行日", "令和2年6月")]
+    s = load_plan(write_master(tmp_path / "p.xlsx", [measure("1")], settings=plain)).settings
+    assert s.issue_date_for(2018) == s.issue_date_for(2019) == "令和2年6月"  # no year: every year
+
+
+@pytest.mark.parametrize("lines", ["2018: 令和元年6月\n2018: 令和元年7月", "令和元年6月\n令和2年6月"])
+def test_an_issue_date_given_twice_for_a_year_is_a_finding(tmp_path: Path, lines: str) -> None:
+    path = write_master(tmp_path / "m.xlsx", [measure("1")], settings=[("発行日", lines)])
+    _, findings = check_master(path)
+    assert codes(findings) == [("B1", "master-bad-setting")]
+
+
+def test_cli_plan_prints_the_masters_warnings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "inputs").mkdir()
+    write_master(tmp_path / "inputs" / "master.xlsx", [[*measure("1")[:8], 104010242]])
+    assert main(["plan", "--project", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "マスターの警告 1 件" in out
+    assert (
+        "[警告] master.xlsx シート『取組』I2: 予算事業コード「104010242」が数値として入力されています" in out
+    )
+
+
+def test_cli_plan_with_errors_prints_the_warnings_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "inputs").mkdir()
+    code_as_number = [*measure("1")[:8], 104010242]
+    write_master(tmp_path / "inputs" / "master.xlsx", [code_as_number, measure("1")])
+    assert main(["plan", "--project", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "エラー 1 件・警告 1 件" in err
+    assert err.index("master-duplicate-id") < err.index("master-code-as-number")  # errors first
 
 
 def test_missing_and_unreadable_files_are_clear_errors(tmp_path: Path) -> None:

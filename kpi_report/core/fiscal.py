@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date, datetime
 
 from kpi_report.core.errors import FiscalYearError
 
@@ -68,3 +69,43 @@ def fy_label(fy: int, reiwa_for_2019: bool = True) -> str:
 def fy_heading(fy: int, reiwa_for_2019: bool = True) -> str:
     """The notes heading of a year: '【平成28年度】'."""
     return f"【{fy_label(fy, reiwa_for_2019)}】"
+
+
+_DATE_WESTERN = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?")
+_DATE_ERA = re.compile(
+    r"(昭和|平成|令和|[SHR])\.?(元|\d{1,2})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", re.IGNORECASE
+)
+DATE_HELP = "2024-05-31、2024/5/31、令和6年5月31日、R6.5.31 のように入力してください。"
+_WEEKDAYS = "月火水木金土日"
+
+
+def parse_date(value: object) -> date:
+    """A date as a cell holds it (a date) or as typed (2024-05-31, 2024/5/31, 令和6年5月31日, R6.5.31).
+
+    Raises:
+        FiscalYearError: the value is not a date.
+    """
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    s = unicodedata.normalize("NFKC", str(value or "")).strip().replace(" ", "")
+    try:
+        m = _DATE_WESTERN.fullmatch(s)
+        if m:
+            return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        m = _DATE_ERA.fullmatch(s)
+        if m:
+            era = _INITIALS.get(m.group(1).upper(), m.group(1))
+            n = 1 if m.group(2) == "元" else int(m.group(2))
+            if n > 0:
+                return date(ERAS[era][0] + n - 1, int(m.group(3)), int(m.group(4)))
+    except ValueError:  # 2月30日
+        pass
+    raise FiscalYearError(f"日付「{value}」を読み取れません。{DATE_HELP}")
+
+
+def date_label(day: date) -> str:
+    """'令和6年5月31日（金）': a date as printed for clerks (the era by the calendar day: 令和 from 2019-05-01)."""
+    name, n = ("平成", 31) if date(2019, 1, 1) <= day < date(2019, 5, 1) else era_of(day.year)
+    return f"{name}{'元' if n == 1 else n}年{day.month}月{day.day}日（{_WEEKDAYS[day.weekday()]}）"

@@ -152,7 +152,7 @@ def merge(plan: Plan, fy: int, reports: Mapping[int, CheckReport], allow_errors:
         notes_header=f"{fy_label(fy, settings.reiwa_for_2019)}までの実施等状況",
         years=shown_years,
         statuses=settings.statuses,
-        issue_date=settings.issue_date,
+        issue_date=settings.issue_date_for(fy),
         goals=goals,
         missing_submissions=tuple(current.missing_departments) if current is not None else (),
         orphan_ids=tuple(sorted(orphans)),
