@@ -16,7 +16,7 @@ from typing import Any
 from kpi_report.core.cellmetrics import line_count, pixel_line_capacity, row_height
 from kpi_report.core.columns import FORM_KPIS, FORM_PROGRESS, Column
 from kpi_report.core.files import FIXED_CREATED, new_xlsx, write_atomic, write_json_atomic
-from kpi_report.core.fiscal import date_label, fy_heading, fy_label
+from kpi_report.core.fiscal import fy_heading, fy_label
 from kpi_report.core.model import CheckReport, Kpi, KpiEntry, Measure, MeasureEntry, Plan, Progress
 from kpi_report.core.project import Project
 from kpi_report.core.version import __version__
@@ -53,8 +53,7 @@ from kpi_report.forms.layout import (
 
 _META_SCALE_COLUMN = "D"
 
-# 提出期限 when neither 設定 nor forms --deadline gives one: left for the planning section to fill in by hand
-BLANK_DEADLINE = "　　年　　月　　日"
+DEADLINE_LINE = "提出期限: 　　年　　月　　日（企画課が記入）"
 FORMS_DIR = "forms"
 INDEX_FILE = "index.json"
 
@@ -204,23 +203,21 @@ def _write_instructions(
     ws.set_column(0, 0, _INSTRUCTIONS_WIDTH)
     ws.hide_gridlines(2)
     kpi_part = f"、シート『{KPI_SHEET}』に KPI {kpis} 件" if kpis else ""
-    submit_to = plan.settings.submit_to
-    deadline = date_label(plan.settings.deadline) if plan.settings.deadline else BLANK_DEADLINE
     lines: list[tuple[str, str]] = [
-        ("title", f"{label} 進捗状況記入様式　記入方法"),
+        ("title", f"{label} 進捗状況調査票　記入方法"),
         ("text", f"計画: {plan.settings.plan_name}"),
         ("text", f"所管課: {department}"),
-        ("deadline", f"提出期限: {deadline}　提出先: {submit_to}"),
+        ("deadline", DEADLINE_LINE),
         ("text", ""),
-        ("bold", "この記入様式について"),
+        ("bold", "この調査票について"),
         (
             "text",
-            f"あなたの課が所管する取組と指標の、{label}の実績を記入する様式です。"
+            f"あなたの課が所管する取組と指標の、{label}の実績を記入する調査票です。"
             f"シート『{PROGRESS_SHEET}』に取組 {measures} 件{kpi_part}が並んでいます。",
         ),
         (
             "text",
-            f"入力できるのはオレンジ色の見出しの列の白いセルだけです。灰色のセルはマスター（{submit_to}の取組一覧）の"
+            "入力できるのはオレンジ色の見出しの列の白いセルだけです。灰色のセルはマスター（企画課の取組一覧）の"
             "内容で、変更できません。まだ入力していない必須のセルは黄色で表示されます。",
         ),
         ("text", ""),
@@ -275,17 +272,17 @@ def _write_instructions(
             "text",
             "・ファイルにパスワードを付けないでください。.xlsx 形式のまま保存してください（.xls などにしない）。",
         ),
-        ("text", "・他の課の記入様式と内容をまとめたり、別の年度の記入様式を使い回したりしないでください。"),
+        ("text", "・他の課の調査票と内容をまとめたり、別の年度の調査票を使い回したりしないでください。"),
         ("text", ""),
         ("bold", "提出と確認"),
         (
             "text",
-            f"・記入したファイルを提出期限までに{submit_to}へ提出してください。ファイル名は変えてもかまいません"
+            "・記入したファイルを提出期限までに企画課へ提出してください。ファイル名は変えてもかまいません"
             "（年度・所管課はファイルの中に記録されています）。",
         ),
         (
             "text",
-            f"・提出されたファイルは、{submit_to}で自動的に検証します。直すところがあれば、"
+            "・提出されたファイルは、企画課が kpi-report check で自動的に検証します。直すところがあれば、"
             "該当するセルに色とコメントを付けたファイルが返送されますので、修正して再提出してください。",
         ),
     ]
@@ -321,7 +318,7 @@ def _write_progress(
         wb,
         styles,
         PROGRESS_SHEET,
-        f"{fy_label(fy, settings.reiwa_for_2019)} 進捗状況記入様式　{department}",
+        f"{fy_label(fy, settings.reiwa_for_2019)} 進捗状況調査票　{department}",
         f"オレンジ色の見出しの列（{STATUS_COLUMN}・{NOTES_COLUMN}）に入力してください。"
         "灰色のセルは変更できません。未入力のセルは黄色で表示されます。",
         FORM_PROGRESS,
@@ -396,7 +393,7 @@ def _write_kpis(
         wb,
         styles,
         KPI_SHEET,
-        f"{fy_label(fy, settings.reiwa_for_2019)} KPI実績値記入様式　{department}",
+        f"{fy_label(fy, settings.reiwa_for_2019)} KPI実績値調査票　{department}",
         f"オレンジ色の見出しの列（{ACTUAL_COLUMN}・{REMARKS_COLUMN}）に入力してください。"
         f"{ACTUAL_COLUMN}は数値のみ（単位は付けない）、未集計は空欄です。",
         FORM_KPIS,
@@ -458,8 +455,6 @@ def meta_record(plan: Plan, fy: int, department: str) -> tuple[tuple[str, str | 
         (META_MEASURE_IDS, "\n".join(m.id for m in plan.measures_of(department))),
         (META_KPI_IDS, "\n".join(k.id for k in plan.kpis_of(department))),
         (META_TOOL, __version__),
-    )
-
         (META_CONTENT, form_content_record(plan, department)),
     )
 
@@ -472,6 +467,8 @@ def form_content_record(plan: Plan, department: str) -> str:
             *((m.id, measure_master_values(m)) for m in plan.measures_of(department)),
             *((k.id, kpi_master_values(k, reiwa)) for k in plan.kpis_of(department)),
         ]
+    )
+
 
 def _write_meta(wb: Any, plan: Plan, fy: int, department: str) -> None:
     ws = wb.add_worksheet(META_SHEET)
@@ -516,7 +513,7 @@ def _build_form(plan: Plan, fy: int, department: str, prev: _Previous) -> bytes:
     label = fy_label(fy, plan.settings.reiwa_for_2019)
     wb.set_properties(
         {
-            "title": f"{label} 進捗状況記入様式　{department}",
+            "title": f"{label} 進捗状況調査票　{department}",
             "subject": plan.settings.plan_name,
             "comments": f"kpi-report {__version__} が作成した記入様式（{FORM_VERSION}）",
             "created": FIXED_CREATED,

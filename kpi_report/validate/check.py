@@ -43,14 +43,14 @@ from kpi_report.core.values import (
 )
 from kpi_report.forms.layout import (
     ACTUAL_COLUMN,
-    FORM_KPIS,
     FEEDBACK_RECORD_SHEET,
     FEEDBACK_TOOL,
+    FORM_KPIS,
     FORM_PROGRESS,
     FORM_VERSION,
     KPI_SHEET,
-    META_DEPARTMENT,
     META_CONTENT,
+    META_DEPARTMENT,
     META_FORMAT,
     META_FY,
     META_KPI_IDS,
@@ -61,12 +61,12 @@ from kpi_report.forms.layout import (
     PROGRESS_SHEET,
     REMARKS_COLUMN,
     STATUS_COLUMN,
-    form_filename,
     content_digest,
-)
+    form_filename,
     kpi_master_values,
     measure_master_values,
     parse_content_record,
+)
 from kpi_report.intake.workbook import Cell, Intake, Sheet, take_in
 
 __all__ = ["check_year", "department_from_name"]
@@ -211,6 +211,10 @@ class _WorkbookCheck:
         # a past year's form made from another master: the measure and KPI IDs it was made with
         self.form_ids: frozenset[str] | None = None
         self.past_department = False  # a past year's form of a department the master no longer has
+        # IDs whose locked texts the master changed since the form was made: {ID: digest of the form's texts}
+        self.texts_changed: dict[str, str] = {}
+        # sheets an earlier feedback copy added (never reported)
+        self.own_sheets: frozenset[str] = frozenset()
 
     def run(self) -> _FileResult:
         intake = take_in(self.path, WANTED_SHEETS)
@@ -219,15 +223,12 @@ class _WorkbookCheck:
         if intake.kind == "skipped":
             result.findings = self.findings
             return result
-        # IDs whose locked texts the master changed since the form was made: {ID: digest of the form's texts}
-        self.texts_changed: dict[str, str] = {}
-        # sheets an earlier feedback copy added (never reported)
-        self.own_sheets: frozenset[str] = frozenset()
         by_name = department_from_name(self.file, self.plan)
         if not intake.readable:
             result.department = by_name  # so a broken file is not also reported as a missing submission
             result.findings = self.findings
             return result
+        self.own_sheets = feedback_sheets(intake)
         department, usable = self._identify(intake, by_name)
         result.department, result.usable = department, usable
         known = department in self.plan.departments
@@ -236,7 +237,6 @@ class _WorkbookCheck:
         kpis = self.plan.kpis_of(department) if known else ()
         if PROGRESS_SHEET in intake.sheets:
             result.measures = self._check_progress(intake.sheets[PROGRESS_SHEET], department, known)
-        self.own_sheets = feedback_sheets(intake)
         elif measures or not known:
             self._missing_sheet(PROGRESS_SHEET, intake)
         if KPI_SHEET in intake.sheets:
@@ -260,7 +260,7 @@ class _WorkbookCheck:
             self.findings.append(
                 make_finding(
                     "unknown-department",
-                    reason=f"記入様式の記録（_meta）がなく、ファイル名「{PurePosixPath(self.file).stem}」も所管課名ではありません",
+                    reason=f"調査票の記録（_meta）がなく、ファイル名「{PurePosixPath(self.file).stem}」も所管課名ではありません",
                 )
             )
             return "", False
@@ -294,7 +294,7 @@ class _WorkbookCheck:
                 make_finding(
                     "unknown-department",
                     value=department,
-                    reason=f"記入様式の所管課「{department}」はマスターにありません",
+                    reason=f"調査票の所管課「{department}」はマスターにありません",
                 )
             )
             return department, False
@@ -480,17 +480,6 @@ class _WorkbookCheck:
             )
 
 
-def _meta_ids(meta: dict[str, str]) -> frozenset[str]:
-    """The measure and KPI IDs a form was made with (from its _meta record)."""
-    return frozenset(
-        i for key in (META_MEASURE_IDS, META_KPI_IDS) for i in meta.get(key, "").split("\n") if i
-    )
-
-
-def _meta_record(sheet: Sheet | None) -> dict[str, str]:
-    """The _meta sheet as {key: value} (column A, column B); {} when absent."""
-    if sheet is None:
-        return {}
 def feedback_sheets(intake: Intake) -> frozenset[str]:
     """The sheets an earlier feedback copy added to this workbook (its 検証結果 and the record itself), read
     from the very hidden record sheet; empty when the workbook is not a returned feedback copy."""
@@ -507,6 +496,17 @@ def feedback_sheets(intake: Intake) -> frozenset[str]:
     return frozenset({FEEDBACK_RECORD_SHEET, *added})
 
 
+def _meta_ids(meta: dict[str, str]) -> frozenset[str]:
+    """The measure and KPI IDs a form was made with (from its _meta record)."""
+    return frozenset(
+        i for key in (META_MEASURE_IDS, META_KPI_IDS) for i in meta.get(key, "").split("\n") if i
+    )
+
+
+def _meta_record(sheet: Sheet | None) -> dict[str, str]:
+    """The _meta sheet as {key: value} (column A, column B); {} when absent."""
+    if sheet is None:
+        return {}
     record: dict[str, str] = {}
     for (row, col), cell in sorted(sheet.cells.items()):
         if col == 1 and isinstance(cell.value, str):
@@ -733,6 +733,19 @@ class _Table:
                     old=_short(expected),
                 )
 
+    def _shown_digest(self, row: int, master: Measure | Kpi) -> str:
+        """The digest of the locked texts this row shows, over the columns the form writes for ``master``."""
+        if isinstance(master, Measure):
+            names = measure_master_values(master)
+        else:
+            names = kpi_master_values(master, self.check.plan.settings.reiwa_for_2019)
+        texts: dict[str, str] = {}
+        for name in names:
+            col = self.columns.get(normalize_choice(name))
+            cell = self.sheet.cells.get((row, col)) if col is not None else None
+            texts[name] = clean_text(cell_text(cell.value))[0] if cell is not None else ""
+        return content_digest(texts)
+
     def flag_duplicates(self) -> set[str]:
         """#6: the same ID twice: an error at each later row naming the first; returns the duplicated IDs."""
         id_col = self.columns[normalize_choice(self.id_column)]
@@ -763,16 +776,3 @@ def _shown(cell: Cell) -> str:
 
 def _short(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
-    def _shown_digest(self, row: int, master: Measure | Kpi) -> str:
-        """The digest of the locked texts this row shows, over the columns the form writes for ``master``."""
-        if isinstance(master, Measure):
-            names = measure_master_values(master)
-        else:
-            names = kpi_master_values(master, self.check.plan.settings.reiwa_for_2019)
-        texts: dict[str, str] = {}
-        for name in names:
-            col = self.columns.get(normalize_choice(name))
-            cell = self.sheet.cells.get((row, col)) if col is not None else None
-            texts[name] = clean_text(cell_text(cell.value))[0] if cell is not None else ""
-        return content_digest(texts)
-

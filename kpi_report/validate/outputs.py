@@ -33,10 +33,10 @@ from kpi_report.core.fiscal import fy_label
 from kpi_report.core.model import CheckReport, Finding, Plan, Submission
 from kpi_report.core.project import Project
 from kpi_report.core.version import __version__
-from kpi_report.intake.workbook import take_in
 from kpi_report.forms.layout import FEEDBACK_RECORD_SHEET, FEEDBACK_SHEET, FEEDBACK_TOOL
-
+from kpi_report.intake.workbook import take_in
 from kpi_report.validate.check import feedback_sheets
+
 CHECK_DIR = "check"
 FEEDBACK_DIR = "feedback"
 FINDINGS_XLSX = "findings.xlsx"
@@ -213,7 +213,7 @@ def findings_workbook(report: CheckReport, plan: Plan, rows: list[dict[str, Any]
         ("入力値", 30),
     )
     _table_header(ws, header, columns)
-    for r, f in enumerate(sort_findings(report.findings), start=1):  # errors first
+    for r, f in enumerate(report.findings, start=1):
         value = _cut(f.value)
         values = (f.department, f.file, f.sheet, f.cell, f.item_id, f.code)
         ws.write_string(r, 0, SEVERITY_LABELS[f.severity], severity_formats[f.severity])
@@ -284,6 +284,10 @@ def feedback_copy(data: bytes, findings: Sequence[Finding]) -> bytes:
     round. Macros are not kept. The bytes are deterministic (fixed document dates and zip entry times).
     """
     wb = load_workbook(io.BytesIO(data))
+    _remove_earlier_marks(wb)
+    if not findings:
+        return openpyxl_bytes(wb)
+    marks: list[tuple[str, str, str, str, str]] = []
     by_cell: dict[tuple[str, str], list[Finding]] = {}
     for f in findings:
         if f.sheet and f.cell and f.sheet in wb.sheetnames:
@@ -293,12 +297,9 @@ def feedback_copy(data: bytes, findings: Sequence[Finding]) -> bytes:
         cell = ws[ref]
         if isinstance(cell, MergedCell):
             merged = next(r for r in ws.merged_cells.ranges if ref in r)
-    _remove_earlier_marks(wb)
-    if not findings:
-        return openpyxl_bytes(wb)
-    marks: list[tuple[str, str, str, str, str]] = []
             cell = ws.cell(merged.min_row, merged.min_col)
         worst = min(group, key=lambda f: _SEVERITY_ORDER[f.severity]).severity
+        original = tostring(cell.fill.to_tree()).decode()
         cell.fill = PatternFill("solid", fgColor=_FILLS[worst])
         text = _cut("\n".join(f"【{SEVERITY_LABELS[f.severity]}】{f.message}" for f in group))
         comment = Comment(text, _AUTHOR)
@@ -309,7 +310,6 @@ def feedback_copy(data: bytes, findings: Sequence[Finding]) -> bytes:
     _record_marks(wb, findings_sheet, marks)
     return openpyxl_bytes(wb)
 
-        original = tostring(cell.fill.to_tree()).decode()
 
 def _text_digest(text: str) -> str:
     """A comment's text, blanks and line ends ignored (spreadsheet programs may rewrite them on saving)."""
@@ -389,8 +389,8 @@ def _findings_sheet(wb: Any, findings: Sequence[Finding]) -> str:
     for sheet in wb.worksheets:
         sheet.sheet_view.tabSelected = sheet is ws
     wb.active = 0
+    return str(ws.title)
 
 
 def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-    return str(ws.title)
