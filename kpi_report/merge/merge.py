@@ -7,17 +7,19 @@ renderers (progress list xlsx/html, annual review pdf) only lay out a finished m
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
 
-from kpi_report.core.achievement import achievement_rate, grade
+from kpi_report.core.achievement import evaluate_kpi
 from kpi_report.core.errors import InputsHaveErrors
 from kpi_report.core.findings import make_finding
 from kpi_report.core.fiscal import fy_heading, fy_label
 from kpi_report.core.model import (
     UNREPORTED,
+    AreaEntry,
+    AreaEvaluation,
     AreaSection,
     CheckReport,
     Finding,
@@ -27,6 +29,7 @@ from kpi_report.core.model import (
     Measure,
     MeasureRow,
     Plan,
+    PolicyArea,
     ProgressReport,
     StatusCount,
     YearNotes,
@@ -113,6 +116,9 @@ def merge(plan: Plan, fy: int, reports: Mapping[int, CheckReport], allow_errors:
     kpi_frame = _kpi_frame(plan, reports, years)
     orphans.update(kpi_frame.loc[~kpi_frame["kpi_id"].isin(known_kpis), "kpi_id"])
     actuals = _actuals(kpi_frame[kpi_frame["known"]])
+    unevaluable = _not_evaluable(kpi_frame[kpi_frame["known"]], fy)
+    evaluations = _measure_evaluations(measure_frame[measure_frame["known"]])
+    previous_fy = max((y for y in years if y < fy), default=None)
 
     data_years = set(measure_frame["fy"]) | set(kpi_frame["fy"]) | {fy}
     shown_years = tuple(sorted(int(y) for y in data_years if start <= y <= fy))
@@ -120,11 +126,16 @@ def merge(plan: Plan, fy: int, reports: Mapping[int, CheckReport], allow_errors:
     rows: dict[str, MeasureRow] = {}
     for measure in plan.measures:
         row, conflict = _measure_row(plan, fy, measure, by_measure.get(measure.id, {}), flagged)
+        row = _with_evaluation(row, evaluations.get(measure.id, {}), fy, previous_fy)
         rows[measure.id] = row
         if conflict is not None:
             findings.append(conflict)
 
-    kpi_rows = {k.id: _kpi_row(plan, k, shown_years, actuals.get(k.id, {}), fy) for k in plan.kpis}
+    kpi_rows = {
+        k.id: _kpi_row(plan, k, shown_years, actuals.get(k.id, {}), fy, unevaluable.get(k.id, ""), start)
+        for k in plan.kpis
+    }
+    area_entries = {y: reports[y].area_entries for y in years}
     goals = tuple(
         GoalSection(
             title=goal.title,
@@ -135,6 +146,9 @@ def merge(plan: Plan, fy: int, reports: Mapping[int, CheckReport], allow_errors:
                     rows=tuple(rows[m.id] for m in area.measures),
                     kpis=tuple(
                         kpi_rows[k.id] for k in plan.kpis if k.goal == goal.title and k.area == area.title
+                    ),
+                    evaluation=_area_evaluation(
+                        plan.policy_area(goal.title, area.title), area_entries, fy, previous_fy
                     ),
                 )
                 for area in goal.areas
@@ -162,6 +176,11 @@ def merge(plan: Plan, fy: int, reports: Mapping[int, CheckReport], allow_errors:
         flagged_departments=flagged if allow_errors else (),
         grade_thresholds=settings.grades,
         license=settings.license,
+        evaluation=settings.evaluation,
+        budgets=settings.budgets,
+        grade_scheme=settings.scheme,
+        directions=settings.directions,
+        method=settings.method,
     )
     return MergeResult(report=report, findings=tuple(findings))
 
@@ -177,11 +196,27 @@ def _measure_frame(plan: Plan, reports: Mapping[int, CheckReport], years: tuple[
             "notes": tuple(clean_text(p)[0] for p in e.notes),
             "file": e.file,
             "row": e.row,
+            "direction": clean_text(e.direction)[0].strip(),
+            "issues": clean_text(e.issues)[0].strip(),
+            "budget": e.budget,
+            "settlement": e.settlement,
         }
         for y in years
         for e in reports[y].measure_entries
     ]
-    columns = ["fy", "department", "measure_id", "status", "notes", "file", "row"]
+    columns = [
+        "fy",
+        "department",
+        "measure_id",
+        "status",
+        "notes",
+        "file",
+        "row",
+        "direction",
+        "issues",
+        "budget",
+        "settlement",
+    ]
     entries = pd.DataFrame.from_records(records, columns=columns)
     order = pd.DataFrame({"measure_id": [m.id for m in plan.measures], "order": range(len(plan.measures))})
     ranks = pd.DataFrame.from_records(
@@ -205,6 +240,7 @@ def _kpi_frame(plan: Plan, reports: Mapping[int, CheckReport], years: tuple[int,
             "fy": e.fy,
             "kpi_id": e.kpi_id,
             "actual": e.actual,
+            "not_evaluable": clean_text(e.not_evaluable)[0].strip(),
             "by_owner": owner.get(e.kpi_id) == e.department,
             "department": e.department,
             "file": e.file,
@@ -213,7 +249,7 @@ def _kpi_frame(plan: Plan, reports: Mapping[int, CheckReport], years: tuple[int,
         for y in years
         for e in reports[y].kpi_entries
     ]
-    columns = ["fy", "kpi_id", "actual", "by_owner", "department", "file", "row"]
+    columns = ["fy", "kpi_id", "actual", "not_evaluable", "by_owner", "department", "file", "row"]
     frame = pd.DataFrame.from_records(records, columns=columns)
     frame["known"] = frame["kpi_id"].isin(set(owner))
     frame["has_value"] = frame["actual"].notna()
@@ -231,6 +267,94 @@ def _actuals(frame: pd.DataFrame) -> dict[str, dict[int, float | None]]:
     for kpi_id, year, actual in first[["kpi_id", "fy", "actual"]].itertuples(index=False):
         result.setdefault(str(kpi_id), {})[int(year)] = None if pd.isna(actual) else float(actual)
     return result
+
+
+def _not_evaluable(frame: pd.DataFrame, fy: int) -> dict[str, str]:
+    """KPI_ID -> 評価不能の理由 for the report year: the owner's first, and only where no value was reported."""
+    year = frame[(frame["fy"] == fy) & ~frame["has_value"] & (frame["not_evaluable"] != "")]
+    first = year.drop_duplicates(["kpi_id"], keep="first")
+    return {str(k): str(r) for k, r in first[["kpi_id", "not_evaluable"]].itertuples(index=False)}
+
+
+@dataclass(frozen=True)
+class _Evaluation:
+    """One year's 効果検証 inputs of a measure: the first given per field, lead owner first."""
+
+    direction: str = ""
+    issues: str = ""
+    budget: float | None = None
+    settlement: float | None = None
+
+
+def _measure_evaluations(frame: pd.DataFrame) -> dict[str, dict[int, _Evaluation]]:
+    """取組ID -> fiscal year -> its direction, 課題 and budgets (the first given of each, lead owner first)."""
+    result: dict[str, dict[int, _Evaluation]] = {}
+    columns = ["measure_id", "fy", "direction", "issues", "budget", "settlement"]
+    for measure_id, year, direction, issues, budget, settlement in frame[columns].itertuples(index=False):
+        was = result.setdefault(str(measure_id), {}).get(int(year), _Evaluation())
+        result[str(measure_id)][int(year)] = _Evaluation(
+            was.direction or str(direction),
+            was.issues or str(issues),
+            was.budget if was.budget is not None else (None if pd.isna(budget) else float(budget)),
+            was.settlement
+            if was.settlement is not None
+            else (None if pd.isna(settlement) else float(settlement)),
+        )
+    return result
+
+
+def _with_evaluation(
+    row: MeasureRow, by_year: dict[int, _Evaluation], fy: int, previous_fy: int | None
+) -> MeasureRow:
+    """The row with the report year's direction, 課題 and budgets, and last year's direction carried forward."""
+    now = by_year.get(fy, _Evaluation())
+    before = by_year.get(previous_fy, _Evaluation()) if previous_fy is not None else _Evaluation()
+    if now == _Evaluation() and not before.direction:
+        return row
+    return replace(
+        row,
+        direction=now.direction,
+        issues=now.issues,
+        budget=now.budget,
+        settlement=now.settlement,
+        previous_direction=before.direction,
+    )
+
+
+def _lead_first(entries: tuple[AreaEntry, ...], area: PolicyArea) -> list[AreaEntry]:
+    """The entries for ``area``, the lead department's (主管課) first, then the others in file order."""
+    found = [e for e in entries if e.area_id == area.id]
+    return sorted(found, key=lambda e: (e.department != area.lead, e.file, e.row))
+
+
+def _area_evaluation(
+    area: PolicyArea | None,
+    entries: Mapping[int, tuple[AreaEntry, ...]],
+    fy: int,
+    previous_fy: int | None,
+) -> AreaEvaluation | None:
+    """A 施策's evaluation for the report year (the 主管課's entry first) with last year's direction and 課題."""
+    if area is None:
+        return None
+    now = _lead_first(entries.get(fy, ()), area)
+    before = _lead_first(entries.get(previous_fy, ()), area) if previous_fy is not None else []
+
+    def first(found: list[AreaEntry], attribute: str) -> str:
+        return next(
+            (clean_text(getattr(e, attribute))[0].strip() for e in found if getattr(e, attribute)), ""
+        )
+
+    return AreaEvaluation(
+        id=area.id,
+        lead=area.lead,
+        factors=first(now, "factors"),
+        issues=first(now, "issues"),
+        direction=first(now, "direction"),
+        response=first(now, "response"),
+        previous_direction=first(before, "direction"),
+        previous_issues=first(before, "issues"),
+        submitted=bool(now),
+    )
 
 
 _Entry = tuple[str, str, tuple[str, ...], str]  # department, status, notes, file
@@ -283,16 +407,39 @@ def _measure_row(
 
 
 def _kpi_row(
-    plan: Plan, kpi: Kpi, years: tuple[int, ...], values: dict[int, float | None], fy: int
+    plan: Plan,
+    kpi: Kpi,
+    years: tuple[int, ...],
+    values: dict[int, float | None],
+    fy: int,
+    not_evaluable: str = "",
+    start: int | None = None,
 ) -> KpiRow:
+    """A KPI's actuals and its report-year grade under the plan's scheme and method (the KPI's own first).
+
+    A reported value wins over a reason not to evaluate; a reason without a value gives 評価不能, never a D.
+    """
     actual = values.get(fy)
-    rate = achievement_rate(kpi, actual)
+    settings = plan.settings
+    result = evaluate_kpi(
+        kpi,
+        actual,
+        fy,
+        settings.scheme,
+        settings.method,
+        not_evaluable if actual is None else "",
+        settings.maintain_tolerance,
+        settings.start_fy if settings.start_fy is not None else start,
+    )
     return KpiRow(
         kpi=kpi,
         actuals=tuple((y, values.get(y)) for y in years),
         actual=actual,
-        rate=rate,
-        grade=grade(rate, plan.settings.grades),
+        rate=result.rate,
+        grade=result.grade,
+        not_evaluable=result.not_evaluable,
+        judged_rate=result.judged_rate,
+        expected=result.expected,
     )
 
 

@@ -19,7 +19,10 @@ from dataclasses import dataclass
 from kpi_report.core.achievement import format_rate
 from kpi_report.core.fiscal import fy_label
 from kpi_report.core.model import (
+    NOT_EVALUABLE,
     UNREPORTED,
+    AreaEvaluation,
+    GradeScheme,
     Kpi,
     KpiRow,
     Measure,
@@ -34,6 +37,8 @@ BULLET = "・"
 SUBHEADING_MARKS = ("《", "≪", "〈", "＜")
 OWNERS_HEADER = ("所管課", "(関連課)")  # the owners column's header, as lines
 GRADE_COLUMNS = ("A", "B", "C", "D", MISSING)
+BUDGET_UNIT = "千円"  # 予算額・決算額 are entered and shown in thousands of yen
+NO_DIRECTION = "未記入"  # the tally column of measures without a 今後の方向性 (効果検証)
 _GOAL_SHORT = re.compile(r"^(基本目標\s*[0-9０-９ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩ一二三四五六七八九十]+)")
 
 
@@ -89,6 +94,27 @@ def format_number(value: float | None) -> str:
 def value_text(value: float | None, unit: str) -> str:
     """A value with its unit: '1,234人', '73.2%'; '－' (no unit) when missing."""
     return MISSING if value is None else f"{format_number(value)}{unit}"
+
+
+def budget_text(value: float | None) -> str:
+    """A budget figure: '12,345千円' (thousands separators), '－' when not given."""
+    return value_text(value, BUDGET_UNIT)
+
+
+def not_evaluable_text(reason: str) -> str:
+    """'評価不能（未公表）': a KPI that cannot be evaluated this year, with its reason."""
+    return f"{NOT_EVALUABLE}（{reason}）" if reason else NOT_EVALUABLE
+
+
+def grade_columns_of(scheme: GradeScheme, not_evaluable: bool) -> tuple[str, ...]:
+    """The grade tally's columns: the scheme's labels best first, 評価不能 when used, then － (no rate)."""
+    return (*scheme.labels, *((NOT_EVALUABLE,) if not_evaluable else ()), MISSING)
+
+
+def tally_text(what: str, columns: Sequence[str], counts: Sequence[int]) -> str:
+    """'KPI 12 = A 5 / B 3 / C 2 / 評価不能 1 / － 1': a count and its parts, as いの町 and 阿久比町 publish them."""
+    parts = " / ".join(f"{c} {n}" for c, n in zip(columns, counts, strict=True) if n)
+    return f"{what} {sum(counts)} = {parts}" if parts else f"{what} 0"
 
 
 def year_line(report: ProgressReport) -> str:
@@ -148,6 +174,23 @@ class MeasureView:
     notes_text: str  # note_lines joined by line breaks
     this_year: tuple[NotePoint, ...]  # the report year's points
     this_year_text: str  # their printed lines joined by line breaks
+    direction_text: str = (
+        ""  # 効果検証: the report year's 今後の方向性, '－' when not given (evaluation plans)
+    )
+    issues_text: str = ""  # 課題・今後の取組
+    budget_text: str = ""  # '12,345千円' or '－' (plans that collect 事業費)
+    settlement_text: str = ""
+    previous_direction_text: str = ""  # last year's 今後の方向性, '' when none
+
+    @property
+    def direction(self) -> str:
+        """The report year's 今後の方向性 as reported ("" when none)."""
+        return self.row.direction
+
+    @property
+    def issues(self) -> str:
+        """課題・今後の取組 as reported."""
+        return self.row.issues
 
     @property
     def measure(self) -> Measure:
@@ -184,7 +227,14 @@ class KpiView:
     target_as_written: str
     target_fy: str
     rate_text: str  # '60.0%' or '－'
-    grade_text: str  # A/B/C/D or '－'
+    grade_text: str  # the grade label (A/B/C/D, ◎○△× …), 評価不能, or '－'
+    result_text: str = ""  # the grade, or '評価不能（未公表）' with its reason, or '－'
+    expected_text: str = ""  # 経過按分: the share expected by the report year, '40.0%'; '' otherwise
+
+    @property
+    def not_evaluable(self) -> str:
+        """評価不能の理由 of the report year ("" when evaluated)."""
+        return self.row.not_evaluable
 
     @property
     def kpi(self) -> Kpi:
@@ -213,12 +263,40 @@ class KpiView:
 
 
 @dataclass(frozen=True)
+class EvaluationView:
+    """A 施策's evaluation (効果検証) as printed: '－' for what was not written, 未提出 when nothing came."""
+
+    evaluation: AreaEvaluation  # the model
+    factors: str  # 要因分析
+    issues: str  # 課題
+    direction: str  # 今後の方向性
+    response: str  # 前年度の方針への対応
+    previous_direction: str  # last year's 今後の方向性, '－' when none
+    previous_issues: str  # last year's 課題, '－' when none
+    submitted: bool  # the 主管課 sent this year's evaluation
+    lead: str  # 主管課
+    id: str  # 施策ID
+    kpi_results: tuple[str, ...]  # '指標名：A（達成率 60.0%）', '指標名：評価不能（未公表）'
+
+    @property
+    def items(self) -> tuple[tuple[str, str], ...]:
+        """(heading, text) of the evaluation block in printed order."""
+        return (
+            ("要因分析", self.factors),
+            ("課題", self.issues),
+            ("今後の方向性", self.direction),
+            ("前年度の方針への対応", self.response),
+        )
+
+
+@dataclass(frozen=True)
 class AreaView:
     """A 施策: its measure rows and KPIs."""
 
     title: str
     rows: tuple[MeasureView, ...]
     kpis: tuple[KpiView, ...]
+    evaluation: EvaluationView | None = None  # 効果検証 (plans with the sheet 施策)
 
 
 @dataclass(frozen=True)
@@ -238,6 +316,7 @@ class CountRow:
     label: str  # the goal's title
     short: str
     counts: tuple[int, ...]
+    text: str = ""  # the tally as one line: 'KPI 12 = A 5 / B 3 / …' (effect evaluation plans)
 
     @property
     def total(self) -> int:
@@ -260,6 +339,11 @@ class ReportView:
     grade_rows: tuple[CountRow, ...]
     owners_header: tuple[str, ...] = OWNERS_HEADER
     flag_mark: str = FLAG_MARK
+    evaluation: bool = False  # 効果検証: directions, evaluation blocks and tallies are shown
+    budgets: bool = False  # 事業費 columns are shown
+    direction_columns: tuple[str, ...] = ()  # the 今後の方向性 scale, others seen, then 未記入
+    direction_rows: tuple[CountRow, ...] = ()  # measures per direction per goal (evaluation plans)
+    areas: tuple[AreaView, ...] = ()  # every 施策 in order (for the 施策評価 sheet)
 
     @property
     def measure_total(self) -> int:
@@ -274,8 +358,8 @@ def _point(text: str) -> NotePoint:
     return NotePoint(text, is_subheading(text), bulleted(text))
 
 
-def measure_view(row: MeasureRow, fy: int) -> MeasureView:
-    """The presented row of one measure for report year ``fy``."""
+def measure_view(row: MeasureRow, fy: int, evaluation: bool = False) -> MeasureView:
+    """The presented row of one measure for report year ``fy`` (with its 効果検証 texts when ``evaluation``)."""
     departments = department_lines(row.measure)
     notes = tuple(YearView(y.fy, y.heading, tuple(_point(p) for p in y.points)) for y in row.history)
     lines = note_lines(row.history)
@@ -294,6 +378,11 @@ def measure_view(row: MeasureRow, fy: int) -> MeasureView:
         notes_text="\n".join(lines),
         this_year=this_year,
         this_year_text="\n".join(p.line for p in this_year),
+        direction_text=(row.direction or MISSING) if evaluation else "",
+        issues_text=row.issues,
+        budget_text=budget_text(row.budget) if evaluation else "",
+        settlement_text=budget_text(row.settlement) if evaluation else "",
+        previous_direction_text=row.previous_direction,
     )
 
 
@@ -317,6 +406,41 @@ def kpi_view(row: KpiRow, years: Sequence[int], reiwa_for_2019: bool = True) -> 
         target_fy=label(kpi.target_fy),
         rate_text=format_rate(row.rate),
         grade_text=row.grade or MISSING,
+        result_text=not_evaluable_text(row.not_evaluable)
+        if row.grade == NOT_EVALUABLE
+        else (row.grade or MISSING),
+        expected_text=format_rate(row.expected) if row.expected is not None else "",
+    )
+
+
+def kpi_result(k: KpiView) -> str:
+    """'指標名：A（達成率 60.0%）', '指標名：評価不能（未公表）', '指標名：－（実績なし）': a KPI's line in a 施策's evaluation."""
+    if k.row.grade == NOT_EVALUABLE:
+        return f"{k.kpi.name}：{k.result_text}"
+    if not k.row.grade:
+        return f"{k.kpi.name}：{MISSING}（{'実績なし' if k.actual is None else '算定できず'}）"
+    expected = f"、期待値 {k.expected_text}" if k.expected_text else ""
+    return f"{k.kpi.name}：{k.grade_text}（達成率 {k.rate_text}{expected}）"
+
+
+def evaluation_view(evaluation: AreaEvaluation, kpis: Sequence[KpiView]) -> EvaluationView:
+    """A 施策's evaluation block as printed."""
+
+    def shown(text: str) -> str:
+        return text or MISSING
+
+    return EvaluationView(
+        evaluation=evaluation,
+        factors=shown(evaluation.factors),
+        issues=shown(evaluation.issues),
+        direction=shown(evaluation.direction),
+        response=shown(evaluation.response),
+        previous_direction=shown(evaluation.previous_direction),
+        previous_issues=shown(evaluation.previous_issues),
+        submitted=evaluation.submitted,
+        lead=evaluation.lead,
+        id=evaluation.id,
+        kpi_results=tuple(kpi_result(k) for k in kpis),
     )
 
 
@@ -340,20 +464,41 @@ def _status_counts(
     return columns, rows
 
 
-def _grade_counts(goals: Sequence[GoalView]) -> list[CountRow]:
-    """Each goal's count of KPIs and 数値目標 per grade (A B C D, － for no rate)."""
+def _grade_counts(goals: Sequence[GoalView], columns: Sequence[str], evaluation: bool) -> list[CountRow]:
+    """Each goal's count of KPIs and 数値目標 per grade (the scheme's labels, 評価不能, － for no rate)."""
     rows = []
     for goal in goals:
-        counts = dict.fromkeys(GRADE_COLUMNS, 0)
+        counts = dict.fromkeys(columns, 0)
         for kpi in (*goal.indicators, *(k for area in goal.areas for k in area.kpis)):
-            counts[kpi.grade_text] += 1
-        rows.append(CountRow(goal.title, goal.short, tuple(counts.values())))
+            counts[kpi.grade_text if kpi.grade_text in counts else MISSING] += 1
+        values = tuple(counts.values())
+        text = tally_text("KPI・数値目標", columns, values) if evaluation else ""
+        rows.append(CountRow(goal.title, goal.short, values, text))
     return rows
+
+
+def _direction_counts(
+    report: ProgressReport, goals: Sequence[GoalView]
+) -> tuple[tuple[str, ...], list[CountRow]]:
+    """Each goal's count of measures per 今後の方向性: the scale, others seen, then 未記入."""
+    given = [r.row.direction for g in goals for a in g.areas for r in a.rows]
+    others = sorted({d for d in given if d and d not in report.directions})
+    columns = (*report.directions, *others, *((NO_DIRECTION,) if "" in given else ()))
+    rows = []
+    for goal in goals:
+        counts = dict.fromkeys(columns, 0)
+        for area in goal.areas:
+            for row in area.rows:
+                counts[row.row.direction or NO_DIRECTION] += 1
+        values = tuple(counts.values())
+        rows.append(CountRow(goal.title, goal.short, values, tally_text("取組", columns, values)))
+    return columns, rows
 
 
 def present(report: ProgressReport) -> ReportView:
     """The views every renderer formats from, built once from the merged report."""
     reiwa = report.reiwa_for_2019
+    evaluation = report.evaluation
     views: dict[int, KpiView] = {}
 
     def kpis(rows: Sequence[KpiRow]) -> tuple[KpiView, ...]:
@@ -367,7 +512,14 @@ def present(report: ProgressReport) -> ReportView:
             short=goal_short(goal.title),
             indicators=kpis(goal.indicators),
             areas=tuple(
-                AreaView(area.title, tuple(measure_view(r, report.fy) for r in area.rows), kpis(area.kpis))
+                AreaView(
+                    area.title,
+                    tuple(measure_view(r, report.fy, evaluation) for r in area.rows),
+                    kpis(area.kpis),
+                    evaluation_view(area.evaluation, kpis(area.kpis))
+                    if area.evaluation is not None
+                    else None,
+                )
                 for area in goal.areas
             ),
         )
@@ -375,6 +527,9 @@ def present(report: ProgressReport) -> ReportView:
     )
     every_kpi = [k for g in goals for k in (*g.indicators, *(k for a in g.areas for k in a.kpis))]
     status_columns, status_rows = _status_counts(report, goals)
+    unevaluable = any(k.row.grade == NOT_EVALUABLE for k in every_kpi)
+    grade_columns = grade_columns_of(report.grade_scheme, evaluation or unevaluable)
+    direction_columns, direction_rows = _direction_counts(report, goals) if evaluation else ((), [])
     return ReportView(
         report=report,
         year_line=year_line(report),
@@ -383,6 +538,11 @@ def present(report: ProgressReport) -> ReportView:
         kpis=tuple(sorted(every_kpi, key=lambda k: k.kpi.row)),
         status_columns=tuple(status_columns),
         status_rows=tuple(status_rows),
-        grade_columns=GRADE_COLUMNS,
-        grade_rows=tuple(_grade_counts(goals)),
+        grade_columns=grade_columns,
+        grade_rows=tuple(_grade_counts(goals, grade_columns, evaluation)),
+        evaluation=evaluation,
+        budgets=report.budgets,
+        direction_columns=direction_columns,
+        direction_rows=tuple(direction_rows),
+        areas=tuple(a for g in goals for a in g.areas),
     )

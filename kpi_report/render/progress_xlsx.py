@@ -7,6 +7,10 @@ Layout (fixed; kpi_report.compare.diff reads it back, finding header rows and co
 - sheet KPI: one row per KPI / 数値目標 with each year's actual, target, 達成率 and 評価;
 - sheet 集計: statuses counted per goal, with a native chart.
 
+A plan that uses 効果検証 (ReportView.evaluation) also gets 今後の方向性 (and 予算額・決算額 when 事業費 were
+collected) right after 進捗状況, the KPI sheet's 評価不能の理由, the grade and direction tallies on 集計, and a sheet
+施策評価 (one row per 施策). Without it the layout is exactly the Kodaira one above.
+
 Row heights are set from the wrapped text (LibreOffice does not auto-fit rows on opening). Excel caps a row at
 409 pt; a measure whose text needs more continues in the next row(s), which repeat its 取組ID in column G.
 """
@@ -14,15 +18,17 @@ Row heights are set from the wrapped text (LibreOffice does not auto-fit rows on
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from kpi_report.core.cellmetrics import max_lines, row_height, wrap
 from kpi_report.core.files import FIXED_CREATED, new_xlsx
 from kpi_report.core.values import clean_text
-from kpi_report.present.table import MISSING, OWNERS_HEADER, MeasureView, ReportView
+from kpi_report.present.table import MISSING, OWNERS_HEADER, CountRow, MeasureView, ReportView
 
-LIST_SHEET, KPI_SHEET, SUMMARY_SHEET = "進捗状況一覧表", "KPI", "集計"
+LIST_SHEET, KPI_SHEET, SUMMARY_SHEET, EVALUATION_SHEET = "進捗状況一覧表", "KPI", "集計", "施策評価"
+DIRECTION_HEADER, BUDGET_HEADER, SETTLEMENT_HEADER = "今後の方向性", "予算額（千円）", "決算額（千円）"
 ID_HEADER = "取組ID"
 
 FONT = "ＭＳ Ｐゴシック"
@@ -91,10 +97,12 @@ class _Formats:
         self.flag_center = wb.add_format({**base, "align": "center", "bg_color": FLAG_FILL})
         self.number = wb.add_format({**base, "valign": "top"})
         self.percent = wb.add_format({**base, "num_format": "0.0%"})
+        self.thousands = wb.add_format({**base, "num_format": "#,##0"})
         self.plain = wb.add_format({"font_name": FONT, "font_size": FONT_SIZE})
         self.plain_bold = wb.add_format(
             {"font_name": FONT, "font_size": FONT_SIZE, "bold": True, "border": 1}
         )
+        self.plain_bold_plain = wb.add_format({"font_name": FONT, "font_size": 11, "bold": True})
         self.count = wb.add_format({"font_name": FONT, "font_size": FONT_SIZE, "border": 1})
 
 
@@ -108,6 +116,8 @@ def render_progress_xlsx(view: ReportView) -> bytes:
     _list_sheet(wb, formats, view)
     _kpi_sheet(wb, formats, view)
     _summary_sheet(wb, formats, view)
+    if view.evaluation and view.areas:
+        _evaluation_sheet(wb, formats, view)
     wb.close()
     return buffer.getvalue()
 
@@ -124,62 +134,94 @@ def _page_setup(ws: Any, last_col: int, last_row: int, header_row: int = 2) -> N
     ws.freeze_panes(header_row + 1, 0)
 
 
+@dataclass(frozen=True)
+class _ListColumn:
+    """A visible column of the list sheet: header, width, centred, and its text for a measure."""
+
+    header: str
+    width: float
+    centered: bool
+    text: Callable[[MeasureView], str]
+    number: Callable[[MeasureView], float | None] | None = None  # a figure written as a number
+
+
+def _list_columns(view: ReportView) -> tuple[_ListColumn, ...]:
+    """The Kodaira columns; with 効果検証, 今後の方向性 (and the budgets) right after 進捗状況."""
+    columns = [
+        _ListColumn("施策番号", WIDTHS[0], True, lambda r: r.measure.number),
+        _ListColumn("名称", WIDTHS[1], False, lambda r: r.measure.name),
+        _ListColumn("内容", WIDTHS[2], False, lambda r: r.measure.content),
+        _ListColumn("\n".join(OWNERS_HEADER), WIDTHS[3], False, lambda r: r.departments_text),
+        _ListColumn("進捗状況", WIDTHS[4], True, lambda r: r.status),
+    ]
+    if view.evaluation:
+        columns.append(_ListColumn(DIRECTION_HEADER, 9.0, True, lambda r: r.direction_text))
+        if view.budgets:
+            columns.append(_ListColumn(BUDGET_HEADER, 11.0, False, lambda r: "", lambda r: r.row.budget))
+            columns.append(
+                _ListColumn(SETTLEMENT_HEADER, 11.0, False, lambda r: "", lambda r: r.row.settlement)
+            )
+    columns.append(_ListColumn(view.report.notes_header, WIDTHS[5], False, lambda r: r.notes_text))
+    return tuple(columns)
+
+
 def _list_sheet(wb: Any, f: _Formats, view: ReportView) -> None:
     report = view.report
     ws = wb.add_worksheet(LIST_SHEET)
-    for col, width in enumerate(WIDTHS):
-        ws.set_column(col, col, width, None, {"hidden": col == 6})
-    ws.merge_range(0, 0, 0, 5, "", f.title)
+    columns = _list_columns(view)
+    last = len(columns) - 1  # the last visible column; the hidden 取組ID follows it
+    for col, column in enumerate(columns):
+        ws.set_column(col, col, column.width)
+    ws.set_column(last + 1, last + 1, WIDTHS[6], None, {"hidden": True})
+    ws.merge_range(0, 0, 0, last, "", f.title)
     ws.write_string(0, 0, _clean(f"{report.plan_name} 進捗状況一覧表"), f.title)
     ws.set_row(0, 24)
-    ws.merge_range(1, 0, 1, 5, "", f.subtitle)
+    ws.merge_range(1, 0, 1, last, "", f.subtitle)
     ws.write_string(1, 0, view.year_line, f.subtitle)
-    headers = (
-        "施策番号",
-        "名称",
-        "内容",
-        "\n".join(OWNERS_HEADER),
-        "進捗状況",
-        report.notes_header,
-        ID_HEADER,
-    )
+    headers = (*(c.header for c in columns), ID_HEADER)
     for col, header in enumerate(headers):
         ws.write_string(2, col, header, f.header)
     ws.set_row(2, row_height(2))
     if report.flagged_departments:
         ws.set_header("&L&9" + flagged_legend(report.flagged_departments).replace("&", "&&"))
-    full_width = sum(WIDTHS[:6])
+    full_width = sum(c.width for c in columns)
     r = 3
     for goal in view.goals:
-        r = _group_row(ws, r, goal.title, f.goal, full_width)
+        r = _group_row(ws, r, goal.title, f.goal, full_width, last)
         for area in goal.areas:
-            r = _group_row(ws, r, area.title, f.area, full_width)
+            r = _group_row(ws, r, area.title, f.area, full_width, last)
             for row in area.rows:
-                r = _measure_rows(ws, r, row, f)
-    _page_setup(ws, 5, r - 1)
+                r = _measure_rows(ws, r, row, f, columns)
+    _page_setup(ws, last, r - 1)
 
 
-def _group_row(ws: Any, r: int, title: str, fmt: Any, width: float) -> int:
+def _group_row(ws: Any, r: int, title: str, fmt: Any, width: float, last: int = 5) -> int:
     text = _clean(title)
-    ws.merge_range(r, 0, r, 5, "", fmt)
+    ws.merge_range(r, 0, r, last, "", fmt)
     ws.write_string(r, 0, text, fmt)
     ws.set_row(r, row_height(len(wrap(text, width))))
     return r + 1
 
 
-def _measure_rows(ws: Any, r: int, row: MeasureView, f: _Formats) -> int:
+def _measure_rows(ws: Any, r: int, row: MeasureView, f: _Formats, columns: Sequence[_ListColumn]) -> int:
     """Write one measure; more than one sheet row only when its text exceeds Excel's row height limit."""
     m = row.measure
-    cells = (m.number, m.name, m.content, row.departments_text, row.status, row.notes_text)
-    pieces = [_chunks(_clean(text), WIDTHS[col]) for col, text in enumerate(cells)]
+    pieces = [_chunks(_clean(c.text(row)), c.width) for c in columns]
     text_fmt, center_fmt = (f.flag_text, f.flag_center) if row.flagged else (f.text, f.center)
     for part in range(max(len(p) for p in pieces)):
         lines = 1
         for col, column_pieces in enumerate(pieces):
+            column = columns[col]
+            figure = column.number(row) if column.number is not None and part == 0 else None
+            if figure is not None:
+                ws.write_number(r, col, figure, f.thousands)
+                continue
             text = column_pieces[part] if part < len(column_pieces) else ""
-            ws.write_string(r, col, text, center_fmt if col in (0, 4) else text_fmt)
-            lines = max(lines, len(wrap(text, WIDTHS[col])))
-        ws.write_string(r, 6, _clean(m.id))
+            if column.number is not None and part == 0:
+                text = MISSING
+            ws.write_string(r, col, text, center_fmt if column.centered or text == MISSING else text_fmt)
+            lines = max(lines, len(wrap(text, column.width)))
+        ws.write_string(r, len(columns), _clean(m.id))
         ws.set_row(r, row_height(lines))
         r += 1
     return r
@@ -200,6 +242,7 @@ def _kpi_headers(view: ReportView) -> list[str]:
         "目標年度",
         "達成率",
         "評価",
+        *(("評価不能の理由",) if view.evaluation else ()),
         "方向",
         "所管課",
     ]
@@ -212,7 +255,23 @@ def _kpi_sheet(wb: Any, f: _Formats, view: ReportView) -> None:
     report = view.report
     ws = wb.add_worksheet(KPI_SHEET)
     headers = _kpi_headers(view)
-    widths = [9, 24, 24, 28, 7, 9, 11, *[11] * len(report.years), 9, 11, 8, 6, 6, 14]
+    widths = [
+        9,
+        24,
+        24,
+        28,
+        7,
+        9,
+        11,
+        *[11] * len(report.years),
+        9,
+        11,
+        8,
+        6,
+        *([14] if view.evaluation else []),
+        6,
+        14,
+    ]
     for col, width in enumerate(widths):
         ws.set_column(col, col, width)
     last = len(headers) - 1
@@ -239,6 +298,7 @@ def _kpi_sheet(wb: Any, f: _Formats, view: ReportView) -> None:
             k.target_fy or MISSING,
             k.rate,
             k.grade_text,
+            *((k.not_evaluable or MISSING,) if view.evaluation else ()),
             kpi.direction,
             kpi.owner,
         ]
@@ -287,7 +347,99 @@ def _summary_sheet(wb: Any, f: _Formats, view: ReportView) -> None:
     ws.write_number(r, len(columns) + 1, sum(totals), f.plain_bold)
     if view.status_rows and columns:
         _status_chart(wb, ws, columns, len(view.status_rows), r + 2)
-    _page_setup(ws, len(columns) + 1, r + 24)
+    last_row = r + 24
+    if view.evaluation:
+        r += 4 + (120 + 60 * len(view.status_rows)) // 20
+        r = _tally_table(ws, f, r, "KPI・数値目標の評価（基本目標別）", view.grade_columns, view.grade_rows)
+        r = _tally_table(
+            ws, f, r + 1, "取組の今後の方向性（基本目標別）", view.direction_columns, view.direction_rows
+        )
+        last_row = r
+    _page_setup(ws, len(columns) + 1, last_row)
+
+
+def _tally_table(
+    ws: Any, f: _Formats, r: int, title: str, columns: Sequence[str], rows: Sequence[CountRow]
+) -> int:
+    """A count table (goals x grades or directions) with its title at row ``r``; returns the row after it."""
+    ws.write_string(r, 0, title, f.plain_bold_plain)
+    r += 1
+    for col, text in enumerate(["基本目標", *columns, "計"]):
+        ws.write_string(r, col, text, f.header)
+    r += 1
+    totals = [0] * len(columns)
+    for count in rows:
+        ws.write_string(r, 0, _clean(count.label), f.text)
+        ws.set_row(r, row_height(len(wrap(_clean(count.label), 44))))
+        for col, n in enumerate(count.counts, start=1):
+            ws.write_number(r, col, n, f.count)
+            totals[col - 1] += n
+        ws.write_number(r, len(columns) + 1, count.total, f.count)
+        r += 1
+    ws.write_string(r, 0, "合計", f.plain_bold)
+    for col, n in enumerate(totals, start=1):
+        ws.write_number(r, col, n, f.plain_bold)
+    ws.write_number(r, len(columns) + 1, sum(totals), f.plain_bold)
+    return r + 2
+
+
+EVALUATION_HEADERS = (
+    ("施策ID", 8),
+    ("基本目標", 18),
+    ("施策", 22),
+    ("主管課", 12),
+    ("KPIの評価", 34),
+    ("要因分析", 40),
+    ("課題", 34),
+    ("今後の方向性", 10),
+    ("前年度の方針への対応", 34),
+    ("前年度の今後の方向性", 10),
+)
+
+
+def _evaluation_sheet(wb: Any, f: _Formats, view: ReportView) -> None:
+    """施策評価: one row per 施策 of the sheet 施策 with its KPI results and the 主管課's evaluation."""
+    report = view.report
+    ws = wb.add_worksheet(EVALUATION_SHEET)
+    for col, (_, width) in enumerate(EVALUATION_HEADERS):
+        ws.set_column(col, col, width)
+    last = len(EVALUATION_HEADERS) - 1
+    ws.merge_range(0, 0, 0, last, "", f.title)
+    ws.write_string(0, 0, _clean(f"{report.plan_name} 施策評価"), f.title)
+    ws.set_row(0, 24)
+    ws.merge_range(1, 0, 1, last, "", f.subtitle)
+    ws.write_string(1, 0, view.year_line, f.subtitle)
+    for col, (header, _) in enumerate(EVALUATION_HEADERS):
+        ws.write_string(2, col, header, f.header)
+    ws.set_row(2, row_height(2))
+    r = 3
+    for goal in view.goals:
+        for area in goal.areas:
+            e = area.evaluation
+            if e is None:
+                continue
+            unsent = "（未提出）" if not e.submitted else ""
+            cells = (
+                e.id,
+                goal.title,
+                area.title,
+                e.lead + unsent,
+                "\n".join(e.kpi_results) or MISSING,
+                e.factors,
+                e.issues,
+                e.direction,
+                e.response,
+                e.previous_direction,
+            )
+            lines = 1
+            for col, value in enumerate(cells):
+                text = _clean(value)[:32_767]
+                centered = col in (0, 7, 9) or text == MISSING
+                ws.write_string(r, col, text, f.center if centered else f.text)
+                lines = max(lines, len(wrap(text, EVALUATION_HEADERS[col][1])))
+            ws.set_row(r, row_height(min(lines, MAX_LINES)))
+            r += 1
+    _page_setup(ws, last, r - 1)
 
 
 def _status_chart(wb: Any, ws: Any, columns: Sequence[str], goals: int, at_row: int) -> None:
