@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from kpi_report.core.errors import OutputError, UsageError
 from kpi_report.core.fiscal import fy_label
-from kpi_report.core.model import CheckReport, Finding, Plan, Progress
+from kpi_report.core.model import CheckReport, CommitteeCheck, Finding, Plan, Progress
 from kpi_report.core.project import Project
 from kpi_report.plan.master import load_plan as _load_master
 from kpi_report.plan.master import load_plan_and_warnings
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CheckResult",
+    "CommitteeResult",
     "DemoResult",
     "DemoStep",
     "FormsResult",
@@ -41,6 +42,7 @@ __all__ = [
     "demo",
     "diff",
     "load_plan",
+    "make_committee_forms",
     "make_forms",
 ]
 
@@ -149,19 +151,22 @@ class CheckResult:
     """What `check` did: the plan it checked against, the report, the files written (findings, feedback)."""
 
     plan: Plan
-    report: CheckReport
+    report: CheckReport  # the committee's findings included
     files: tuple[Path, ...]
     inputs_found: bool
+    committee: CommitteeCheck | None = None  # inputs/<FY>/committee/, when the plan has members or the folder
 
 
 def check(project: ProjectLike, fy: int, progress: Progress | None = None) -> CheckResult:
-    """Validate inputs/<FY>/ against the master and write outputs/<FY>/check/ (inputs are only read).
+    """Validate inputs/<FY>/ (and the committee's workbooks in inputs/<FY>/committee/) against the master and
+    write outputs/<FY>/check/ (inputs are only read).
 
     Raises:
         MasterError: the master is missing or has problems.
         UsageError: ``fy`` is outside the plan's period.
         OutputError: an output could not be written.
     """
+    from kpi_report.committee.check import check_committee, with_committee
     from kpi_report.validate.check import check_year
     from kpi_report.validate.outputs import write_check_outputs
 
@@ -169,8 +174,56 @@ def check(project: ProjectLike, fy: int, progress: Progress | None = None) -> Ch
     plan = load_plan(proj)
     check_period(plan, fy)
     report = check_year(proj, plan, fy, progress=progress)
+    committee = None
+    if plan.members or proj.committee_inputs(fy).is_dir():
+        committee = check_committee(proj, plan, fy)
+        report = with_committee(report, committee)
     files = write_check_outputs(report, proj, plan)
-    return CheckResult(plan, report, tuple(files), proj.inputs(fy).is_dir())
+    return CheckResult(plan, report, tuple(files), proj.inputs(fy).is_dir(), committee)
+
+
+@dataclass(frozen=True)
+class CommitteeResult:
+    """What `committee` did: the workbooks written (the members' workbooks, or 対応.xlsx) and, for the
+    responses, the opinions they list."""
+
+    plan: Plan
+    fy: int
+    folder: Path
+    files: tuple[Path, ...]
+    responses: bool
+    check: CommitteeCheck | None = None
+
+
+def make_committee_forms(
+    project: ProjectLike,
+    fy: int,
+    allow_errors: bool = False,
+    responses: bool = False,
+    progress: Progress | None = None,
+) -> CommitteeResult:
+    """Write outputs/<FY>/committee/<氏名>.xlsx per member (``responses``: outputs/<FY>/committee/対応.xlsx).
+
+    The members' workbooks show the report year's checked department submissions as context.
+
+    Raises:
+        MasterError: the master is missing or has problems.
+        UsageError: ``fy`` is outside the plan's period, the plan has no sheet 委員, inputs/<FY>/ is missing, or
+            (``responses``) no opinion has been received.
+        InputsHaveErrors: the report year's submissions have errors and ``allow_errors`` is False.
+        OutputError: a file could not be written.
+    """
+    from kpi_report.committee.run import write_committee_forms, write_responses
+
+    proj = _project(project)
+    plan = load_plan(proj)
+    check_period(plan, fy)
+    folder = proj.committee_outputs(fy)
+    if responses:
+        path, checked = write_responses(proj, plan, fy)
+        return CommitteeResult(plan, fy, folder, (path,), True, checked)
+    files = write_committee_forms(proj, plan, fy, allow_errors=allow_errors, progress=progress)
+    return CommitteeResult(plan, fy, folder, tuple(files), False)
 
 
 def build(

@@ -23,6 +23,7 @@ from kpi_report import api
 from kpi_report.console import (
     build_summary,
     check_text,
+    committee_text,
     demo_text,
     diff_summary_text,
     findings_text,
@@ -217,6 +218,23 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if result.report.errors else EXIT_OK
 
 
+def cmd_committee(args: argparse.Namespace) -> int:
+    project = _project(args)
+    try:
+        result = api.make_committee_forms(
+            project, args.fy, allow_errors=args.allow_errors, responses=args.responses, progress=ProgressBar()
+        )
+    except InputsHaveErrors as exc:
+        print(
+            f"kpi-report: {exc} 外部評価の記入様式には、検証済みの所管課の提出を載せます"
+            f"（kpi-report check --fy {args.fy}）。",
+            file=sys.stderr,
+        )
+        return EXIT_FINDINGS
+    print(committee_text(result))
+    return EXIT_OK
+
+
 def cmd_diff(args: argparse.Namespace) -> int:
     result = api.diff(args.old, args.new, args.out, args.json, progress=ProgressBar())
     print(diff_summary_text(result))
@@ -328,6 +346,28 @@ def build_parser() -> argparse.ArgumentParser:
         )
     )
     p.add_argument("--fy", type=_fy, required=True, metavar="FY", help=FY_HELP)
+    p = with_project(
+        add(
+            "committee",
+            cmd_committee,
+            "外部評価の委員ごとの記入様式（施策ごとの評価と意見、全体意見）を outputs/<年度>/committee/ に作る。"
+            "所管課の提出にエラーがないことが前提。--responses では、受け取った意見に市の対応を書く"
+            " outputs/<年度>/committee/対応.xlsx を作る",
+            "--fy 2024",
+            "--fy 2024 --responses",
+        )
+    )
+    p.add_argument("--fy", type=_fy, required=True, metavar="FY", help="報告する" + FY_HELP)
+    p.add_argument(
+        "--responses",
+        action="store_true",
+        help="inputs/<年度>/committee/ の委員の意見を並べた、市の対応の記入様式（対応.xlsx）を作る",
+    )
+    p.add_argument(
+        "--allow-errors",
+        action="store_true",
+        help="所管課の提出にエラーが残っていても記入様式を作る（参考情報がエラーのある提出を含む）",
+    )
     p = add(
         "diff",
         cmd_diff,

@@ -15,7 +15,7 @@ from kpi_report.core.fiscal import date_label, fy_label
 from kpi_report.core.model import Finding, Plan
 
 if TYPE_CHECKING:
-    from kpi_report.api import CheckResult, DemoResult, FormsResult, PlanCheck
+    from kpi_report.api import CheckResult, CommitteeResult, DemoResult, FormsResult, PlanCheck
     from kpi_report.compare.diff import DiffResult
     from kpi_report.compare.read import ProgressList
     from kpi_report.core.model import CheckReport
@@ -92,6 +92,29 @@ def forms_text(result: FormsResult) -> str:
         lines.append(
             f"提出期限は記入方法に空欄で載せました（提出先: {settings.submit_to}）。"
             "forms --deadline 2024-05-31 か、マスターの設定「提出期限」で載せられます。"
+        )
+    return "\n".join(lines)
+
+
+def committee_text(result: CommitteeResult) -> str:
+    """What `committee` wrote: the members' workbooks, or 対応.xlsx."""
+    label = fy_label(result.fy, result.plan.settings.reiwa_for_2019)
+    lines = [str(path) for path in result.files]
+    if result.responses:
+        opinions = sum(1 for o in result.check.opinions if o.opinion) if result.check else 0
+        lines.append(
+            f"{label}の委員の意見 {opinions} 件を並べた市の対応の記入様式を作成しました。"
+            f"市の対応を記入して inputs/{result.fy}/committee/対応.xlsx に置き、kpi-report check --fy {result.fy} で"
+            "確かめてから build してください。"
+        )
+    else:
+        lines.append(
+            f"{label}の外部評価の記入様式を委員 {len(result.files)} 人分作成しました: {result.folder}"
+        )
+        lines.append(
+            f"返ってきた記入様式は inputs/{result.fy}/committee/ に置き、kpi-report check --fy {result.fy} で"
+            f"確かめてください。意見がそろったら kpi-report committee --fy {result.fy} --responses で"
+            "市の対応の記入様式を作ります。"
         )
     return "\n".join(lines)
 

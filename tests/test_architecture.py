@@ -22,7 +22,8 @@ ALLOWED: dict[str, set[str]] = {
     "merge": {"core"},
     "present": {"core"},
     "render": {"core", "present"},
-    "publish": {"core", "plan", "validate", "merge", "present", "render"},
+    "committee": {"core", "plan", "forms", "intake", "validate", "merge"},
+    "publish": {"core", "plan", "validate", "committee", "merge", "present", "render"},
     "compare": {"core", "intake"},
 }
 TOP = {"__init__", "__main__", "api", "cli", "console"}

@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from kpi_report.core.model import (
-    DEFAULT_DIRECTIONS,
-    DEFAULT_NOT_EVALUABLE,
+    DEFAULT_COMMITTEE_SCALE,
     DEFAULT_STATUSES,
     Settings,
 )
@@ -144,6 +143,14 @@ MASTER_POLICY_AREAS: tuple[Column, ...] = (  # sheet 施策 (optional, 効果検
     ),
 )
 
+MASTER_MEMBERS: tuple[Column, ...] = (  # sheet 委員 (optional, 外部評価): one row per committee member
+    Column("委員ID", "id", True, "M01", 8, help="一度決めたら変えない委員のID（文字列）"),
+    Column(
+        "氏名", "name", True, "山田 太郎", 16, help="委員の氏名（委員ごとの記入様式のファイル名にもなる）"
+    ),
+    Column("区分", "group", False, "学識経験者", 16, help="学識経験者・産業界・住民代表 など（任意）"),
+)
+
 MASTER_SETTINGS: tuple[SettingKey, ...] = (  # sheet 設定 (optional)
     SettingKey(
         "計画名", "plan_name", "○○市まち・ひと・しごと創生総合戦略", "総合戦略", "計画の名称（100文字まで）"
@@ -188,6 +195,20 @@ MASTER_SETTINGS: tuple[SettingKey, ...] = (  # sheet 設定 (optional)
         "CC BY 4.0",
         "CC BY 4.0",
         "オープンデータ（opendata/）の利用条件。CC BY 4.0、CC0 1.0、公共データ利用規約 第1.0版 など",
+    ),
+    SettingKey(
+        "委員評価",
+        "committee_scale",
+        "、".join(DEFAULT_COMMITTEE_SCALE),
+        "、".join(DEFAULT_COMMITTEE_SCALE),
+        "外部評価の委員が施策ごとに選ぶ評価（よい順に「、」区切り。シート『委員』があるときに使う）",
+    ),
+    SettingKey(
+        "委員名の公表",
+        "member_names",
+        "しない",
+        "しない",
+        "年次報告書の外部評価に委員の氏名を載せるか: する（氏名）・しない（委員A、委員B …）",
     ),
 )
 
@@ -346,6 +367,60 @@ FORM_AREA_EVALUATION: tuple[Column, ...] = (  # the 主管課's sheet 施策評�
         input=True,
         kind="lines",
         help="前年度の方針（方向性・課題）に対して行ったこと（前年度の評価があれば必須）",
+    ),
+)
+
+
+COMMITTEE_MEMBER_ID_COLUMN = "委員ID"
+RATING_COLUMN = "評価"
+OPINION_COLUMN = "意見"
+OVERALL_COLUMN = "全体意見"
+CITY_RESPONSE_COLUMN = "市の対応"
+
+FORM_COMMITTEE: tuple[Column, ...] = (  # a committee member's sheet 意見: one row per 施策
+    Column(AREA_ID_COLUMN, "area_id", True, "1-1", 8),
+    Column("基本目標", "goal", width=16),
+    Column("施策", "title", width=20),
+    Column(
+        "KPIの状況", "", width=34, kind="computed", help="施策のKPIの今年度の実績値・達成率・評価（参考）"
+    ),
+    Column(
+        "主管課の評価",
+        "",
+        width=40,
+        kind="computed",
+        help="主管課の要因分析・課題・今後の方向性（参考）",
+    ),
+    Column("取組の進捗", "", width=18, kind="computed", help="施策の取組の進捗状況の内訳（参考）"),
+    Column(RATING_COLUMN, "rating", True, "概ね順調", 12, input=True, kind="choice", help="施策の評価を選ぶ"),
+    Column(
+        OPINION_COLUMN,
+        "opinion",
+        False,
+        "保育士確保の取組を近隣市と連携して進めるべき。",
+        48,
+        input=True,
+        kind="lines",
+        help="施策への意見（評価を選んだら書く）",
+    ),
+)
+
+FORM_RESPONSES: tuple[Column, ...] = (  # the planning section's 対応.xlsx, sheet 対応: one row per opinion
+    Column(COMMITTEE_MEMBER_ID_COLUMN, "member_id", True, "M01", 8),
+    Column("委員", "", width=14, kind="computed"),
+    Column(AREA_ID_COLUMN, "area_id", True, "1-1", 8),
+    Column("施策", "", width=22, kind="computed"),
+    Column(RATING_COLUMN, "", width=10, kind="computed"),
+    Column(OPINION_COLUMN, "opinion", width=44, kind="computed"),
+    Column(
+        CITY_RESPONSE_COLUMN,
+        "response",
+        True,
+        "近隣市との合同説明会を来年度から開催します。",
+        48,
+        input=True,
+        kind="lines",
+        help="意見に対する市の対応",
     ),
 )
 

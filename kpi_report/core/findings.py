@@ -15,13 +15,14 @@ from kpi_report.core.model import Finding, Severity
 
 __all__ = ["CATALOGUE", "STAGES", "Code", "FindingKind", "Stage", "codes_of", "make_finding"]
 
-Stage = Literal["plan", "intake", "check", "merge", "diff"]
+Stage = Literal["plan", "intake", "check", "committee", "merge", "diff"]
 
 # The stages in pipeline order, each with a heading for the findings reference (which commands meet it).
 STAGES: dict[Stage, str] = {
     "plan": "マスターの読み込み（plan・forms・check・build）",
     "intake": "提出ファイルの受け付けと安全確認（check・build、forms の前年度分）",
     "check": "提出された記入様式の検証（check・build、forms の前年度分）",
+    "committee": "外部評価の委員の記入様式と市の対応の検証（check・committee・build）",
     "merge": "一覧表へのまとめ（build）",
     "diff": "2つの一覧表の比較（diff）",
 }
@@ -104,6 +105,21 @@ Code = Literal[
     "data-outside-table",
     "more-findings",
     "no-feedback-copy",
+    # committee
+    "committee-no-members",
+    "committee-not-a-form",
+    "committee-wrong-fiscal-year",
+    "committee-unknown-member",
+    "committee-duplicate",
+    "committee-missing-sheet",
+    "committee-missing-column",
+    "committee-rating-not-in-scale",
+    "committee-unknown-area",
+    "committee-opinion-without-rating",
+    "committee-rating-without-opinion",
+    "committee-missing-member",
+    "committee-response-unknown",
+    "committee-response-missing",
     # merge
     "status-conflict",
     # diff
@@ -679,6 +695,108 @@ CATALOGUE: dict[Code, FindingKind] = {
         meaning="結合範囲・行・セルが多すぎる（読み込むと時間とメモリーがかかりすぎる）か、"
         "コピーでシートが失われる形式なので、feedback のコピーを作らなかった。",
         fix="findings.xlsx の指摘を伝え、不要な結合・行・シートを削除して保存し直してもらう。",
+    ),
+    # committee: the members' workbooks and the city's responses (inputs/<FY>/committee/)
+    "committee-no-members": FindingKind(
+        "warning",
+        "committee",
+        "inputs/{fy}/committee/ に委員の記入様式がありますが、マスターにシート『委員』がないため読みませんでした。"
+        "外部評価を載せるには、マスターにシート『委員』（委員ID・氏名・区分）を作ってください。",
+        meaning="委員の記入様式のフォルダーがあるが、マスターに委員がいない（読まない）。",
+        fix="マスターにシート『委員』を作る。外部評価を使わないならフォルダーを移す。",
+    ),
+    "committee-not-a-form": FindingKind(
+        "error",
+        "committee",
+        "委員の記入様式ではありません（{reason}）。kpi-report committee で作った記入様式に記入してもらってください。",
+        meaning="committee/ に、委員の記入様式の記録（_meta）がないファイルがある（読まない）。",
+        fix="kpi-report committee で作った記入様式を使う。対応.xlsx 以外の資料は別のフォルダーに置く。",
+    ),
+    "committee-wrong-fiscal-year": FindingKind(
+        "error",
+        "committee",
+        "この記入様式は{made}用です（{expected}の外部評価として置かれています）。{expected}の記入様式に記入し直してください。",
+        meaning="別の年度用に作った委員の記入様式・対応.xlsx（使わない）。",
+        fix="その年度の記入様式（kpi-report committee --fy）に記入し直す。",
+    ),
+    "committee-unknown-member": FindingKind(
+        "error",
+        "committee",
+        "委員ID「{value}」はマスターのシート『委員』にありません。マスターに委員を加えるか、正しい委員の記入様式を使ってください。",
+        meaning="記入様式の委員がマスターの委員にいない（読まない）。",
+        fix="マスターのシート『委員』に加えるか、正しい委員の記入様式を使う。",
+    ),
+    "committee-duplicate": FindingKind(
+        "error",
+        "committee",
+        "委員「{name}」の記入様式が2つ以上あります（ほかに {others}）。どちらの意見か決められないため、どれも使いません。"
+        "1つだけ残してください。",
+        meaning="同じ委員の記入様式が2つ以上ある（どれも使わない）。",
+        fix="最新の1つだけ残す。",
+    ),
+    "committee-missing-sheet": FindingKind(
+        "error",
+        "committee",
+        "シート『{sheet}』がありません。シート名を『{sheet}』に戻すか、記入様式に記入し直してください。",
+        meaning="委員の記入様式・対応.xlsx のシートがない、または名前が変わった。",
+        fix="シート名を戻すか、記入様式に記入し直す。",
+    ),
+    "committee-missing-column": FindingKind(
+        "error",
+        "committee",
+        "見出し「{column}」が見つかりません。見出しを元に戻してください。",
+        meaning="委員の記入様式・対応.xlsx の見出しが変わった、または列が消された。",
+        fix="見出しを元に戻すか、記入様式に記入し直す。",
+    ),
+    "committee-rating-not-in-scale": FindingKind(
+        "error",
+        "committee",
+        "評価「{value}」は選択肢（{scale}）にありません。▼から選び直してください。",
+        meaning="委員の評価が設定の委員評価にない（数えない）。",
+        fix="▼の一覧から選び直す。",
+    ),
+    "committee-unknown-area": FindingKind(
+        "error",
+        "committee",
+        "施策ID「{value}」の施策はマスターにありません。この行の評価と意見は使いません。施策IDを元に戻してください。",
+        meaning="委員の意見が、マスターにない施策に付いている（使わない）。",
+        fix="施策IDを元に戻すか、記入様式に記入し直す。",
+    ),
+    "committee-opinion-without-rating": FindingKind(
+        "warning",
+        "committee",
+        "施策「{item_id}」に意見がありますが評価がありません（意見は載せ、評価は数えません）。評価を選んでください。",
+        meaning="意見だけで評価がない（意見は載せる）。",
+        fix="委員に評価を選んでもらう。",
+    ),
+    "committee-rating-without-opinion": FindingKind(
+        "info",
+        "committee",
+        "施策「{item_id}」は評価「{value}」だけで意見がありません（評価は数えます）。",
+        meaning="評価だけで意見がない（評価は数える）。",
+        fix="意見があれば書いてもらう。なければそのままでよい。",
+    ),
+    "committee-missing-member": FindingKind(
+        "info",
+        "committee",
+        "委員「{name}」（{value}）の記入様式がまだありません。",
+        meaning="マスターの委員のうち、記入様式がまだ届いていない委員。",
+        fix="届いたら inputs/<年度>/committee/ に置く。",
+    ),
+    "committee-response-unknown": FindingKind(
+        "error",
+        "committee",
+        "委員ID「{member}」・施策ID「{area}」の意見は今年度の意見にありません（{reason}）。"
+        "kpi-report committee --responses で作り直した対応.xlsx に記入してください。",
+        meaning="対応.xlsx の行が、受け取った委員の意見に当たらない（使わない）。",
+        fix="committee --responses で作り直し、市の対応を写す。",
+    ),
+    "committee-response-missing": FindingKind(
+        "warning",
+        "committee",
+        "委員ID「{member}」・施策ID「{area}」の意見に市の対応がありません。市の対応を記入してください。",
+        meaning="意見に対する市の対応が空欄（報告書には対応なしとして載る）。",
+        fix="対応.xlsx の市の対応を記入する。",
     ),
     # merge: the published table
     "status-conflict": FindingKind(

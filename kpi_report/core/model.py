@@ -15,6 +15,7 @@ DEFAULT_NOT_EVALUABLE: tuple[str, ...] = ("未公表", "調査年度でない", 
 NOT_EVALUABLE = "評価不能"  # the grade text of a KPI that cannot be evaluated this year (never a D)
 EvaluationMethod = Literal["目標比", "経過按分"]
 DEFAULT_LICENSE = "CC BY 4.0"  # 設定 ライセンス when the master names none
+DEFAULT_COMMITTEE_SCALE: tuple[str, ...] = ("順調", "概ね順調", "やや遅れ", "遅れ")  # 委員評価
 UNREPORTED = "未報告"  # the status of a measure without an accepted one for the report year (集計, tables)
 
 Severity = Literal["error", "warning", "info"]
@@ -75,6 +76,16 @@ class PolicyArea:
 
 
 @dataclass(frozen=True)
+class Member:
+    """A member of the external committee (master sheet 委員)."""
+
+    id: str  # 委員ID
+    name: str  # 氏名
+    group: str = ""  # 区分 (学識経験者, 産業界 …)
+    row: int = 0
+
+
+@dataclass(frozen=True)
 class Settings:
     """The master's 設定 sheet."""
 
@@ -99,6 +110,9 @@ class Settings:
     method: EvaluationMethod = "目標比"  # 評価方式
     maintain_tolerance: float = 0.0  # 維持の許容幅: a 維持 KPI within this share below its baseline is kept
     budgets: bool = False  # 事業費: 記入する → the forms ask for 予算額 and 決算額 (千円)
+    # 外部評価 (the committee): the rating scale, best first, and whether the review names the members
+    committee_scale: tuple[str, ...] = DEFAULT_COMMITTEE_SCALE  # 委員評価
+    member_names: bool = False  # 委員名の公表: する → named; しない (default) → 委員A, 委員B …
 
     @property
     def scheme(self) -> GradeScheme:
@@ -176,6 +190,7 @@ class Plan:
     kpis: tuple[Kpi, ...]
     sha256: str = ""
     policy_areas: tuple[PolicyArea, ...] = ()  # sheet 施策 (効果検証), in sheet order
+    members: tuple[Member, ...] = ()  # sheet 委員 (外部評価), in sheet order
 
     def policy_area(self, goal: str, area: str) -> PolicyArea | None:
         """The sheet-施策 record of an area, None when the plan has none for it."""
@@ -367,6 +382,90 @@ class ProgressReport:
     grade_scheme: GradeScheme = field(default_factory=GradeScheme)  # the labels in force, best first
     directions: tuple[str, ...] = DEFAULT_DIRECTIONS  # the 今後の方向性 scale
     method: EvaluationMethod = "目標比"
+    committee: CommitteeReport | None = None  # 外部評価 (plans with sheet 委員 only)
+
+
+@dataclass(frozen=True)
+class CommitteeOpinion:
+    """One member's rating and opinion on one 施策 (a committee workbook's sheet 意見) and the city's response."""
+
+    member_id: str  # 委員ID
+    area_id: str  # 施策ID
+    rating: str  # one of the scale, "" when not given
+    opinion: str  # 意見, "" when not given
+    file: str = ""
+    row: int = 0
+
+
+@dataclass(frozen=True)
+class CommitteeResponse:
+    """The city's response (市の対応) to one opinion (対応.xlsx)."""
+
+    member_id: str
+    area_id: str
+    response: str
+    row: int = 0
+
+
+@dataclass(frozen=True)
+class CommitteeCheck:
+    """The committee's returned workbooks and the responses workbook of one fiscal year, checked."""
+
+    fy: int
+    findings: tuple[Finding, ...]
+    opinions: tuple[CommitteeOpinion, ...]  # usable ones, member order then 施策 order
+    overall: tuple[tuple[str, str], ...]  # (委員ID, 全体意見)
+    responses: tuple[CommitteeResponse, ...]
+    submitted: tuple[str, ...]  # 委員ID of the members whose workbook was read
+    files: tuple[tuple[str, str], ...] = ()  # (path inside inputs/<FY>/, sha256) of every file read
+
+    @property
+    def errors(self) -> tuple[Finding, ...]:
+        """The error findings."""
+        return tuple(f for f in self.findings if f.severity == "error")
+
+
+@dataclass(frozen=True)
+class CommitteeComment:
+    """An opinion as published: who (named or 委員A …), the rating, the opinion and the city's response."""
+
+    member: str  # display name: 氏名, or 委員A … per 委員名の公表
+    rating: str
+    opinion: str
+    response: str = ""
+
+
+@dataclass(frozen=True)
+class CommitteeArea:
+    """One 施策's ratings tallied over the scale and its opinions."""
+
+    id: str  # 施策ID
+    goal: str
+    title: str
+    tally: tuple[int, ...]  # counts in CommitteeReport.scale order
+    comments: tuple[CommitteeComment, ...]
+
+    @property
+    def rated(self) -> int:
+        """How many members rated the 施策."""
+        return sum(self.tally)
+
+
+@dataclass(frozen=True)
+class CommitteeReport:
+    """The 外部評価 chapter: per 施策 the tally and opinions with the city's responses; the overall opinions."""
+
+    scale: tuple[str, ...]
+    members: int  # members in the master
+    responded: int  # members whose workbook was read
+    areas: tuple[CommitteeArea, ...]
+    overall: tuple[tuple[str, str], ...]  # (display name, 全体意見)
+    named: bool  # 委員名の公表 する
+
+    @property
+    def totals(self) -> tuple[int, ...]:
+        """The ratings of every 施策 together, in scale order."""
+        return tuple(sum(a.tally[i] for a in self.areas) for i in range(len(self.scale)))
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+COMMITTEE_DIR = "committee"  # inputs/<FY>/committee/ and outputs/<FY>/committee/: the 外部評価 workbooks
+
 
 @dataclass(frozen=True)
 class Project:
@@ -44,6 +46,14 @@ class Project:
                 name = raw.decode("utf-8", "backslashreplace")
             files[name] = path
         return dict(sorted(files.items()))
+
+    def committee_inputs(self, fy: int) -> Path:
+        """inputs/<FY>/committee/, the committee members' returned workbooks and the city's 対応.xlsx."""
+        return self.inputs(fy) / COMMITTEE_DIR
+
+    def committee_outputs(self, fy: int) -> Path:
+        """outputs/<FY>/committee/, the committee members' workbooks and 対応.xlsx as generated."""
+        return self.outputs(fy) / COMMITTEE_DIR
 
     def outputs(self, fy: int) -> Path:
         """outputs/<FY>/, everything generated for fiscal year ``fy``."""

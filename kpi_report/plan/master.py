@@ -43,6 +43,7 @@ from kpi_report.core.values import (
     parse_number,
     split_list,
 )
+from kpi_report.plan.committee import MEMBERS_SHEET, read_committee_settings, read_members
 from kpi_report.plan.evaluation import POLICY_SHEET, kpi_method, read_evaluation_settings, read_policy_areas
 
 MEASURE_SHEET, KPI_SHEET, SETTINGS_SHEET = "取組", "KPI", "設定"
@@ -189,6 +190,9 @@ def check_master(path: Path) -> tuple[Plan | None, list[Finding]]:
             reader = _SheetReader(wb[POLICY_SHEET], POLICY_SHEET, "施策ID", file, findings)
             policy_areas = read_policy_areas(reader, measures)
             settings = dataclasses.replace(settings, evaluation=True)
+        members = []
+        if MEMBERS_SHEET in wb.sheetnames:  # 外部評価: the committee's members
+            members = read_members(_SheetReader(wb[MEMBERS_SHEET], MEMBERS_SHEET, "委員ID", file, findings))
     finally:
         wb.close()
     if not measures and not any(f.code == "master-missing-column" for f in findings):
@@ -201,6 +205,7 @@ def check_master(path: Path) -> tuple[Plan | None, list[Finding]]:
         kpis=tuple(kpis),
         sha256=hashlib.sha256(data).hexdigest(),
         policy_areas=tuple(policy_areas),
+        members=tuple(members),
     )
     return plan, findings
 
@@ -460,6 +465,7 @@ def _read_settings(wb: Any, file: str, findings: list[Finding]) -> Settings:
     if values.get("ライセンス", ("", 0))[0]:  # named in the open data's datapackage.json
         kwargs["license"] = values["ライセンス"][0]
     kwargs.update(read_evaluation_settings(values, raw, bad))
+    kwargs.update(read_committee_settings(values, bad))
     return Settings(**kwargs)
 
 

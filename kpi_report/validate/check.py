@@ -29,7 +29,7 @@ from kpi_report.core.model import (
     Progress,
     Submission,
 )
-from kpi_report.core.project import Project
+from kpi_report.core.project import COMMITTEE_DIR, Project
 from kpi_report.core.values import (
     EXCEL_CELL_LIMIT,
     cell_ref,
@@ -113,7 +113,9 @@ def check_year(
     label = f"{fy_label(fy, plan.settings.reiwa_for_2019)}の提出を確認"
     results: list[_FileResult] = []
     for done, (name, path) in enumerate(files.items(), start=1):
-        if path.is_dir():
+        if path.is_dir() and name == COMMITTEE_DIR:  # the committee's workbooks: checked by committee.check
+            pass
+        elif path.is_dir():
             results.append(_skipped_folder(name))
         else:
             try:
