@@ -3,4 +3,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-exec .venv/bin/kpi-report demo --project .
+exec .venv/bin/kpi-report demo --out outputs/demo

@@ -133,10 +133,17 @@ def test_a_message_is_filled_from_the_catalogue() -> None:
         "status-not-in-scale", sheet="進捗", cell="F12", value="実施", allowed="実施中・完了"
     )
     assert finding.severity == "error"
-    assert (
-        finding.message
-        == "シート『進捗』F12: 進捗状況「実施」は選択肢にありません。実施中・完了 から選んでください。"
-    )
+    assert finding.message == "進捗状況「実施」は選択肢にありません。実施中・完了 から選んでください。"
+    assert (finding.sheet, finding.cell) == ("進捗", "F12")  # the place is shown beside the message, once
+
+
+def test_no_message_names_its_own_cell_and_one_word_names_the_form() -> None:
+    """The console, the findings list and the cell comments show a finding's place; the message must not repeat
+    it. The department workbook is the 記入様式 everywhere (never 調査票)."""
+    assert [code for code, kind in CATALOGUE.items() if "{cell}" in kind.template] == []
+    texts = {code: kind.template + kind.meaning + kind.fix for code, kind in CATALOGUE.items()}
+    assert [code for code, text in texts.items() if "調査票" in text] == []
+    assert [code for code, kind in CATALOGUE.items() if "企画課" in kind.template] == []
 
 
 @pytest.mark.parametrize("name", sorted(PAGES))

@@ -136,6 +136,9 @@ def commands_page() -> str:
         lines += ["```", ""]
         if _arguments(command):
             lines += [*_argument_table(command), ""]
+        examples = [e.strip() for e in (command.epilog or "").splitlines() if e.startswith("  ")]
+        if examples:
+            lines += ["Examples:", "", "```", *examples, "```", ""]
     return "\n".join(lines)
 
 
