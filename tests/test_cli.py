@@ -7,6 +7,7 @@ import argparse
 import re
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from kpi_report.cli import build_parser, main, wrap_display
@@ -156,3 +157,18 @@ def test_build_says_where_its_warnings_are_listed(
             assert "警告" in text and "outputs/2019/check/findings.xlsx" in text
         elif year.warnings:
             assert f"kpi-report check --fy {year.fy}" in text
+
+
+def test_the_findings_list_puts_errors_before_warnings(tmp_path: Path) -> None:
+    from kpi_report.core.model import CheckReport
+    from kpi_report.plan.master import load_plan
+    from kpi_report.validate.outputs import department_rows, findings_workbook
+
+    warning = make_finding("notes-missing", file="a.xlsx", sheet="進捗", cell="M4")
+    error = make_finding("status-missing", file="a.xlsx", sheet="進捗", cell="L5", allowed="実施中")
+    report = CheckReport(2019, (warning, error), (), (), (), ())
+    path = tmp_path / "findings.xlsx"
+    plan = load_plan(Path(__file__).resolve().parents[1] / "inputs" / "master.xlsx")
+    path.write_bytes(findings_workbook(report, plan, department_rows(report, plan)))
+    listing = openpyxl.load_workbook(path)["指摘一覧"]
+    assert [row[0] for row in listing.iter_rows(min_row=2, values_only=True)] == ["エラー", "警告"]

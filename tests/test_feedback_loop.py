@@ -7,6 +7,7 @@ Every file here is real: forms made by ``make_forms``, filled by ``tools.fill_fo
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -215,3 +216,29 @@ def test_own_renamed_measure_is_a_note_for_the_planning_section_not_the_clerks_f
     assert measure.id in finding.message
     wb = openpyxl.load_workbook(feedback(project))
     assert FEEDBACK_SHEET not in wb.sheetnames and marks(feedback(project)) == []
+
+
+# -- co-owners who disagree ------------------------------------------------------------------------------------
+
+
+def test_status_conflict_is_in_the_findings_and_in_both_owners_feedback(project: Project) -> None:
+    plan = make_forms(project, FY).plan
+    measure = next(m for m in plan.measures if len(m.owners) >= 2)
+    lead, other = measure.owners[:2]
+    fill(project, {measure.id: "完了"}, lead)
+    fill(project, {measure.id: "検討中"}, other)
+    result = check(project, FY)
+    conflicts = [f for f in result.report.findings if f.code == "status-conflict"]
+    assert sorted(f.department for f in conflicts) == sorted([lead, other])
+    assert all(f.item_id == measure.id and "「完了」" in f.message for f in conflicts)
+    data = json.loads((project.outputs(FY) / "check" / "findings.json").read_text(encoding="utf-8"))
+    assert sorted(f["department"] for f in data["findings"] if f["code"] == "status-conflict") == sorted(
+        [lead, other]
+    )
+    listing = openpyxl.load_workbook(project.outputs(FY) / "check" / "findings.xlsx")["指摘一覧"]
+    assert sum(row[6] == "status-conflict" for row in listing.iter_rows(min_row=2, values_only=True)) == 2
+    for department in (lead, other):
+        cell = status_cells(feedback(project, department))[measure.id]
+        assert cell.comment is not None and "筆頭所管課" in cell.comment.text
+        wb = openpyxl.load_workbook(feedback(project, department))
+        assert measure.id in [row[3] for row in wb[FEEDBACK_SHEET].iter_rows(min_row=2, values_only=True)]

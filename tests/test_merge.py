@@ -60,6 +60,14 @@ def test_heisei_31_when_the_plan_says_so(plan: Plan) -> None:
     assert rows(report)["1-1-02"].history[-1].heading == "【平成31年度】"
 
 
+def test_rebuilding_last_year_prints_last_years_issue_date(plan: Plan) -> None:
+    dated = replace(
+        plan, settings=replace(plan.settings, issue_dates=((2016, "平成29年6月"), (2017, "平成30年6月")))
+    )
+    assert merge(dated, 2016, kodaira.check_reports()).report.issue_date == "平成29年6月"
+    assert merge(dated, 2017, kodaira.check_reports()).report.issue_date == "平成30年6月"
+
+
 def test_report_year_limits_the_years_shown(plan: Plan) -> None:
     report = merge(plan, 2017, kodaira.check_reports()).report
     assert report.years == (2016, 2017)

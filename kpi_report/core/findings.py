@@ -801,7 +801,7 @@ CATALOGUE: dict[Code, FindingKind] = {
     # merge: the published table
     "status-conflict": FindingKind(
         "warning",
-        "merge",
+        "check",
         "取組「{item_id}」の進捗状況が所管課の間で異なります（{value}）。一覧表には筆頭所管課の「{shown}」を表示します。"
         "所管課間で調整して同じ進捗状況を記入してください。",
         meaning="複数の課が所管する取組で、課ごとに進捗状況が違う（一覧表には筆頭所管課の値を表示）。",

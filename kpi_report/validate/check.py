@@ -88,6 +88,7 @@ class _FileResult:
     findings: list[Finding] = field(default_factory=list)
     measures: list[MeasureEntry] = field(default_factory=list)
     kpis: list[KpiEntry] = field(default_factory=list)
+    status_cells: dict[int, str] = field(default_factory=dict)  # row -> the A1 of its 進捗状況 cell
 
 
 def check_year(
@@ -129,6 +130,8 @@ def check_year(
         if progress is not None:
             progress(label, done, len(files))
     _flag_duplicate_submissions(results)
+    if not past:
+        _flag_status_conflicts(results, plan)
     submitted = {r.department for r in results if r.department and not r.skipped}
     if past:  # a department renamed since sent its past forms under its old name: its IDs are there
         sent = {e.measure_id for r in results if r.usable for e in r.measures}
@@ -194,6 +197,35 @@ def _flag_duplicate_submissions(results: list[_FileResult]) -> None:
             result.usable = False
 
 
+def _flag_status_conflicts(results: list[_FileResult], plan: Plan) -> None:
+    """Co-owners of a measure who gave different statuses: a warning at each one's 進捗状況 cell, naming every
+    owner's status and the lead owner's, which the published table shows."""
+    given: dict[str, list[tuple[str, str, _FileResult, int]]] = {}
+    for result in results:
+        if result.usable and not result.skipped:
+            for e in result.measures:
+                if e.status:
+                    given.setdefault(e.measure_id, []).append((e.department, e.status, result, e.row))
+    for measure in plan.measures:
+        entries = given.get(measure.id, [])
+        if len({status for _, status, _, _ in entries}) < 2:
+            continue
+        rank = {d: i for i, d in enumerate(measure.owners)}
+        entries.sort(key=lambda e: (rank.get(e[0], len(rank)), e[0]))
+        value = " / ".join(f"{d}: {s}" for d, s, _, _ in entries)
+        for _, _, result, row in entries:
+            result.findings.append(
+                make_finding(
+                    "status-conflict",
+                    sheet=PROGRESS_SHEET,
+                    cell=result.status_cells.get(row, ""),
+                    item_id=measure.id,
+                    value=value,
+                    shown=entries[0][1],
+                )
+            )
+
+
 def department_from_name(file: str, plan: Plan) -> str:
     """The department whose name (or form file name) equals the file name's stem, else ""."""
     stem = normalize_choice(PurePosixPath(file).stem)
@@ -213,6 +245,7 @@ class _WorkbookCheck:
         # a past year's form made from another master: the measure and KPI IDs it was made with
         self.form_ids: frozenset[str] | None = None
         self.past_department = False  # a past year's form of a department the master no longer has
+        self.status_cells: dict[int, str] = {}  # row -> the A1 of its 進捗状況 cell
         # IDs whose locked texts the master changed since the form was made: {ID: digest of the form's texts}
         self.texts_changed: dict[str, str] = {}
         # sheets an earlier feedback copy added (never reported)
@@ -247,6 +280,7 @@ class _WorkbookCheck:
             self._missing_sheet(KPI_SHEET, intake)
         if not known and not self.past_department:
             result.usable = False
+        result.status_cells = self.status_cells
         result.findings = self.findings
         return result
 
@@ -401,6 +435,8 @@ class _WorkbookCheck:
             else:
                 table.check_length(row, NOTES_COLUMN, measure_id, notes, limit)
             self._check_id(table, row, measure_id, measure.owners if measure else None, known, department)
+            if STATUS_COLUMN in table.columns:
+                self.status_cells[row] = cell_ref(row, table.columns[STATUS_COLUMN])
             entries.append(
                 MeasureEntry(
                     fy=self.fy,
