@@ -80,6 +80,9 @@ FACTORS_COLUMN = "要因分析"
 AREA_ISSUES_COLUMN = "課題"
 RESPONSE_COLUMN = "前年度の方針への対応"
 PREVIOUS_DIRECTION_COLUMN = "前年度の方向性"
+PREVIOUS_AREA_ISSUES_COLUMN = "前年度の課題"
+AREA_KPIS_COLUMN = "KPIの状況（前年度）"  # 施策評価: made before this year's actuals are known
+AREA_STATUSES_COLUMN = "取組の進捗（前年度）"
 
 _GOAL_EXAMPLE = "基本目標1「住み続けたいまちの空間をつくる」"
 _AREA_EXAMPLE = "① 農のあるまちづくりの推進"
@@ -337,13 +340,19 @@ FORM_AREA_EVALUATION: tuple[Column, ...] = (  # the 主管課's sheet 施策評�
     Column("基本目標", "goal", width=16),
     Column("施策", "title", width=20),
     Column(
-        "KPIの状況", "", width=34, kind="computed", help="施策のKPIの今年度の実績値・達成率・評価（参考）"
+        AREA_KPIS_COLUMN,
+        "",
+        width=34,
+        kind="computed",
+        help="施策のKPIの前年度の実績値・達成率・評価（参考。記入様式を作る時点で今年度の実績はまだない）",
     ),
-    Column("取組の進捗", "", width=20, kind="computed", help="施策の取組の進捗状況の内訳（参考）"),
+    Column(
+        AREA_STATUSES_COLUMN, "", width=20, kind="computed", help="施策の取組の前年度の進捗状況の内訳（参考）"
+    ),
     Column(
         PREVIOUS_DIRECTION_COLUMN, "", width=10, kind="computed", help="前年度に決めた施策の方向性（参考）"
     ),
-    Column("前年度の課題", "", width=28, kind="computed", help="前年度に挙げた課題（参考）"),
+    Column(PREVIOUS_AREA_ISSUES_COLUMN, "", width=28, kind="computed", help="前年度に挙げた課題（参考）"),
     Column(
         FACTORS_COLUMN,
         "factors",

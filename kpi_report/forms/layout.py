@@ -31,6 +31,7 @@ from kpi_report.core.model import Kpi, Measure
 
 __all__ = [
     "ACTUAL_COLUMN",
+    "AREA_SHEET",
     "FEEDBACK_RECORD_SHEET",
     "FEEDBACK_SHEET",
     "FEEDBACK_TOOL",
@@ -46,13 +47,16 @@ __all__ = [
     "KPI_INPUT_COLUMNS",
     "KPI_SHEET",
     "MEASURE_ID_COLUMN",
+    "META_AREA_IDS",
     "META_CONTENT",
     "META_DEPARTMENT",
+    "META_DIRECTION_SCALE",
     "META_FORMAT",
     "META_FY",
     "META_KPI_IDS",
     "META_MASTER",
     "META_MEASURE_IDS",
+    "META_REASON_SCALE",
     "META_SHEET",
     "META_STATUS_SCALE",
     "META_TOOL",
@@ -79,6 +83,7 @@ FORM_VERSION = "kpi-report/1"  # _meta 様式: bump when the layout changes inco
 INSTRUCTIONS_SHEET = "記入方法"
 PROGRESS_SHEET = "進捗"
 KPI_SHEET = "KPI"
+AREA_SHEET = "施策評価"  # 効果検証: only in the form of a department that leads a 施策 (主管課)
 META_SHEET = "_meta"
 
 HEADER_ROW = 3  # 1-based header row of 進捗 and KPI: row 1 is a title, row 2 a hint
@@ -96,6 +101,10 @@ META_DEPARTMENT = "所管課"
 META_MASTER = "マスター"
 META_MEASURE_IDS = "取組ID"
 META_KPI_IDS = "KPI_ID"
+META_AREA_IDS = "施策ID"  # 効果検証 only: the 施策 whose evaluation the department writes
+# 効果検証 only: the choice lists of the drop-downs, each a label in row 1 and its values below, one per row
+META_DIRECTION_SCALE = "今後の方向性の選択肢"
+META_REASON_SCALE = "評価不能の理由の選択肢"
 META_TOOL = "ツール"
 META_STATUS_SCALE = "進捗状況の選択肢"  # in column C; the scale itself in column D, one per row
 # one line per measure and KPI: "<ID> <digest of the locked texts the form shows for it>" (content_record)

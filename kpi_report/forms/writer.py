@@ -9,32 +9,69 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kpi_report.core.achievement import evaluate_kpi, format_rate
 from kpi_report.core.cellmetrics import line_count, pixel_line_capacity, row_height
-from kpi_report.core.columns import FORM_KPIS, FORM_PROGRESS, Column
+from kpi_report.core.columns import (
+    AREA_ISSUES_COLUMN,
+    AREA_KPIS_COLUMN,
+    AREA_STATUSES_COLUMN,
+    BUDGET_COLUMN,
+    DIRECTION_COLUMN,
+    FACTORS_COLUMN,
+    FORM_AREA_EVALUATION,
+    FORM_KPIS,
+    FORM_PROGRESS,
+    ISSUES_COLUMN,
+    NOT_EVALUABLE_COLUMN,
+    PREVIOUS_AREA_ISSUES_COLUMN,
+    PREVIOUS_DIRECTION_COLUMN,
+    RESPONSE_COLUMN,
+    SETTLEMENT_COLUMN,
+    Column,
+    kpi_columns,
+    progress_columns,
+)
 from kpi_report.core.files import FIXED_CREATED, new_xlsx, write_atomic, write_json_atomic
 from kpi_report.core.fiscal import fy_heading, fy_label
-from kpi_report.core.model import CheckReport, Kpi, KpiEntry, Measure, MeasureEntry, Plan, Progress
+from kpi_report.core.model import (
+    NOT_EVALUABLE,
+    UNREPORTED,
+    AreaEntry,
+    CheckReport,
+    Kpi,
+    KpiEntry,
+    Measure,
+    MeasureEntry,
+    Plan,
+    PolicyArea,
+    Progress,
+)
 from kpi_report.core.project import Project
+from kpi_report.core.values import cell_text, column_letters
 from kpi_report.core.version import __version__
 from kpi_report.forms.layout import (
     ACTUAL_COLUMN,
+    AREA_SHEET,
     FORM_VERSION,
     HEADER_ROW,
     INSTRUCTIONS_SHEET,
     KPI_ID_COLUMN,
     KPI_SHEET,
     MEASURE_ID_COLUMN,
+    META_AREA_IDS,
     META_CONTENT,
     META_DEPARTMENT,
+    META_DIRECTION_SCALE,
     META_FORMAT,
     META_FY,
     META_KPI_IDS,
     META_MASTER,
     META_MEASURE_IDS,
+    META_REASON_SCALE,
     META_SHEET,
     META_STATUS_SCALE,
     META_TOOL,
@@ -52,6 +89,8 @@ from kpi_report.forms.layout import (
 )
 
 _META_SCALE_COLUMN = "D"
+_META_DIRECTION_COLUMN = "F"  # 効果検証: the label in E1, the values in F
+_META_REASON_COLUMN = "H"  # 効果検証: the label in G1, the values in H
 
 DEADLINE_LINE = "提出期限: 　　年　　月　　日（企画課が記入）"
 FORMS_DIR = "forms"
@@ -62,6 +101,7 @@ _KPI_WIDTHS = {c.header: c.width for c in FORM_KPIS}
 _INSTRUCTIONS_WIDTH = 84
 _NOTES_MIN_LINES = 4  # room to type in 実施状況 even for a measure with a short description
 _ACTUAL_LIMIT = 999_999_999_999  # the decimal validation accepts any plausible number
+_AREA_MIN_LINES = 5  # room to type the 施策's analysis
 
 # colours: grey = read-only, orange header = input column, yellow = required and still blank
 _GREY, _INPUT_HEADER, _HEADER, _MISSING, _SHARED_TEXT = "#EDEDED", "#F8CBAD", "#D9E1F2", "#FFF2CC", "#1F4E79"
@@ -107,6 +147,8 @@ class _Previous:
 
     notes: dict[tuple[str, str], MeasureEntry]
     actuals: dict[str, KpiEntry]
+    areas: dict[str, AreaEntry] = field(default_factory=dict)  # 施策ID -> last year's evaluation (効果検証)
+    fy: int | None = None  # the fiscal year of these entries
 
     @classmethod
     def of(cls, report: CheckReport | None) -> _Previous:
@@ -116,7 +158,10 @@ class _Previous:
         actuals: dict[str, KpiEntry] = {}
         for k in report.kpi_entries:
             actuals.setdefault(k.kpi_id, k)
-        return cls(notes, actuals)
+        areas: dict[str, AreaEntry] = {}
+        for a in report.area_entries:
+            areas.setdefault(a.area_id, a)
+        return cls(notes, actuals, areas, report.fy)
 
 
 class _Styles:
@@ -261,6 +306,8 @@ def _write_instructions(
             ),
             ("text", f"・{REMARKS_COLUMN}: 集計方法の変更、数値の補足などがあれば書いてください（任意）。"),
         ]
+    if plan.settings.evaluation:
+        lines += _evaluation_instructions(plan, department, kpis)
     lines += [
         ("text", ""),
         ("bold", "してはいけないこと"),
@@ -304,6 +351,48 @@ def _write_instructions(
     ws.fit_to_pages(1, 0)
 
 
+def _evaluation_instructions(plan: Plan, department: str, kpis: int) -> list[tuple[str, str]]:
+    """The 記入方法 lines of the 効果検証 inputs (only in plans that use them)."""
+    s = plan.settings
+    lines: list[tuple[str, str]] = [
+        ("text", ""),
+        ("bold", "効果検証（取組の方向性・評価できないKPI・施策の評価）"),
+        (
+            "text",
+            f"・シート『{PROGRESS_SHEET}』の{DIRECTION_COLUMN}: 来年度以降この取組をどうするかを▼から選んでください"
+            f"（{'、'.join(s.directions)}）。{PREVIOUS_DIRECTION_COLUMN}は前年度に選んだ方向性です（参考）。",
+        ),
+        ("text", f"・{ISSUES_COLUMN}: 課題と、それに対して今後どう取り組むかを書いてください（任意）。"),
+    ]
+    if s.budgets:
+        lines.append(
+            (
+                "text",
+                f"・{BUDGET_COLUMN}・{SETTLEMENT_COLUMN}: 取組の事業費を千円単位の整数で入力してください"
+                "（1,200千円なら 1200）。事業費がなければ 0 と入力します。",
+            )
+        )
+    if kpis:
+        lines.append(
+            (
+                "text",
+                f"・シート『{KPI_SHEET}』の{NOT_EVALUABLE_COLUMN}: 統計が未公表、調査の年でない、事業が終了した"
+                f"などで実績値を書けない年は、実績値を空欄のまま▼から理由を選んでください（{'、'.join(s.not_evaluable_reasons)}）。"
+                "実績値も理由もない行はエラーになります。",
+            )
+        )
+    if plan.policy_areas_led_by(department):
+        lines.append(
+            (
+                "text",
+                f"・シート『{AREA_SHEET}』: あなたの課が主管課の施策ごとに、{FACTORS_COLUMN}（KPIが動いた理由）、"
+                f"{AREA_ISSUES_COLUMN}、{DIRECTION_COLUMN}を書き、前年度の方向性があれば{RESPONSE_COLUMN}"
+                "（前年度の方針を受けて行ったこと）も書いてください。灰色の列は前年度の結果です（参考）。",
+            )
+        )
+    return lines
+
+
 def _write_progress(
     wb: Any,
     styles: _Styles,
@@ -314,14 +403,16 @@ def _write_progress(
     prev: _Previous,
 ) -> None:
     settings = plan.settings
+    spec = progress_columns(settings)
+    typed = "・".join(c.header for c in spec if c.input)
     ws, col = _input_sheet(
         wb,
         styles,
         PROGRESS_SHEET,
         f"{fy_label(fy, settings.reiwa_for_2019)} 進捗状況調査票　{department}",
-        f"オレンジ色の見出しの列（{STATUS_COLUMN}・{NOTES_COLUMN}）に入力してください。"
+        f"オレンジ色の見出しの列（{typed}）に入力してください。"
         "灰色のセルは変更できません。未入力のセルは黄色で表示されます。",
-        FORM_PROGRESS,
+        spec,
     )
     centered = {MEASURE_ID_COLUMN, "番号", "区分"}
     for offset, measure in enumerate(measures):
@@ -334,6 +425,14 @@ def _write_progress(
         ws.write_string(row, col[PREVIOUS_NOTES_COLUMN], previous, styles.locked)
         ws.write_blank(row, col[STATUS_COLUMN], None, styles.input)
         ws.write_blank(row, col[NOTES_COLUMN], None, styles.input)
+        if settings.evaluation:  # 効果検証: last year's direction carried forward beside this year's inputs
+            carried = entry.direction if entry else ""
+            ws.write_string(row, col[PREVIOUS_DIRECTION_COLUMN], carried, styles.locked_center)
+            ws.write_blank(row, col[DIRECTION_COLUMN], None, styles.input)
+            ws.write_blank(row, col[ISSUES_COLUMN], None, styles.input)
+            if settings.budgets:
+                ws.write_blank(row, col[BUDGET_COLUMN], None, styles.input_number)
+                ws.write_blank(row, col[SETTLEMENT_COLUMN], None, styles.input_number)
         cells = [*measure_master_values(measure).items(), (PREVIOUS_NOTES_COLUMN, previous)]
         texts = [(text, _PROGRESS_WIDTHS[name]) for name, text in cells]
         ws.set_row(row, _row_height(texts, min_lines=_NOTES_MIN_LINES))
@@ -363,6 +462,8 @@ def _write_progress(
         ws.conditional_format(
             first, status_col, last, notes_col, {"type": "blanks", "format": styles.missing}
         )
+        if settings.evaluation:
+            _evaluation_inputs(ws, styles, settings.directions, settings.budgets, col, first, last)
     _print_setup(ws)
     _protect(ws)
 
@@ -385,18 +486,227 @@ def _status_validation(statuses: Sequence[str]) -> dict[str, Any]:
     }
 
 
+def _letter(col: int) -> str:
+    """The column letter of a 0-based xlsxwriter column."""
+    return column_letters(col + 1)
+
+
+def _choice_validation(title: str, choices: Sequence[str], meta_column: str, message: str) -> dict[str, Any]:
+    """A drop-down of ``choices`` (効果検証 lists); a list too long to write into the rule points at _meta."""
+    inline = len(",".join(choices)) <= 255 and not any("," in c for c in choices)
+    source: dict[str, Any] = {"source": list(choices)}
+    if not inline:
+        source = {"source": f"='{META_SHEET}'!${meta_column}$1:${meta_column}${len(choices)}"}
+    return {
+        "validate": "list",
+        **source,
+        "ignore_blank": True,
+        "input_title": title[:32],
+        "input_message": message[:255],
+        "error_title": "一覧にない値です",
+        "error_message": f"{title}は一覧から選んでください: {'、'.join(choices)}"[:255],
+        "error_type": "stop",
+    }
+
+
+def _evaluation_inputs(
+    ws: Any,
+    styles: _Styles,
+    directions: Sequence[str],
+    budgets: bool,
+    col: dict[str, int],
+    first: int,
+    last: int,
+) -> None:
+    """進捗's 効果検証 inputs: the 今後の方向性 drop-down, and 予算額・決算額 as whole numbers of 千円 (≥ 0)."""
+    direction_col = col[DIRECTION_COLUMN]
+    ws.data_validation(
+        first,
+        direction_col,
+        last,
+        direction_col,
+        _choice_validation(
+            DIRECTION_COLUMN,
+            directions,
+            _META_DIRECTION_COLUMN,
+            f"▼をクリックして、来年度以降この取組をどうするかを選んでください（{'、'.join(directions)}）。",
+        ),
+    )
+    ws.conditional_format(
+        first, direction_col, last, direction_col, {"type": "blanks", "format": styles.missing}
+    )
+    if not budgets:
+        return
+    budget_col, settlement_col = col[BUDGET_COLUMN], col[SETTLEMENT_COLUMN]
+    for money_col, name in ((budget_col, BUDGET_COLUMN), (settlement_col, SETTLEMENT_COLUMN)):
+        ws.data_validation(
+            first,
+            money_col,
+            last,
+            money_col,
+            {
+                "validate": "integer",
+                "criteria": "between",
+                "minimum": 0,
+                "maximum": _ACTUAL_LIMIT,
+                "ignore_blank": True,
+                "input_title": name,
+                "input_message": "千円単位の整数で入力してください（1,200千円なら 1200）。事業費がなければ 0。",
+                "error_title": "千円単位の整数を入力してください",
+                "error_message": f"{name}は 0 以上の整数（千円単位）で入力してください。"
+                "「円」「千円」などの単位は付けません。",
+                "error_type": "stop",
+            },
+        )
+        ws.conditional_format(first, money_col, last, money_col, {"type": "blanks", "format": styles.missing})
+
+
+def area_kpi_text(plan: Plan, area: PolicyArea, previous: CheckReport | None) -> str:
+    """施策評価's read-only KPIの状況（前年度）: each KPI of the 施策 with last year's actual, rate and grade.
+
+    Forms are made before this year's actuals exist, so the context is last year's accepted entries, graded by
+    the plan's scheme and method (core.achievement.evaluate_kpi)."""
+    return _area_kpi_text(plan, area, _Previous.of(previous))
+
+
+def _area_kpi_text(plan: Plan, area: PolicyArea, prev: _Previous) -> str:
+    s = plan.settings
+    kpis = [k for k in plan.kpis if k.goal == area.goal and k.area == area.title]
+    if not kpis:
+        return "（この施策のKPIはありません）"
+    lines: list[str] = []
+    for kpi in kpis:
+        entry = prev.actuals.get(kpi.id)
+        if prev.fy is None or entry is None or (entry.actual is None and not entry.not_evaluable):
+            lines.append(f"・{kpi.name}: 前年度の実績なし")
+            continue
+        result = evaluate_kpi(
+            kpi,
+            entry.actual,
+            prev.fy,
+            s.scheme,
+            s.method,
+            entry.not_evaluable,
+            s.maintain_tolerance,
+            s.start_fy,
+        )
+        if result.grade == NOT_EVALUABLE:
+            lines.append(f"・{kpi.name}: {NOT_EVALUABLE}（{result.not_evaluable}）")
+            continue
+        value = f"{cell_text(entry.actual)}{kpi.unit}"
+        lines.append(
+            f"・{kpi.name}: {value}（達成率 {format_rate(result.rate)}・評価 {result.grade or '－'}）"
+        )
+    return "\n".join(lines)
+
+
+def _area_status_text(plan: Plan, area: PolicyArea, prev: _Previous) -> str:
+    """施策評価's read-only 取組の進捗（前年度）: last year's 進捗状況 of the 施策's measures, counted."""
+    measures = [m for m in plan.measures if m.goal == area.goal and m.area == area.title]
+    if not measures:
+        return "（この施策の取組はありません）"
+    counts: dict[str, int] = {s: 0 for s in plan.settings.statuses}
+    for measure in measures:
+        reported = (prev.notes.get((d, measure.id)) for d in measure.owners)
+        status = next((e.status for e in reported if e is not None and e.status), UNREPORTED)
+        counts[status] = counts.get(status, 0) + 1
+    shown = "、".join(f"{s} {n}" for s, n in counts.items() if n)
+    return f"{shown}（全{len(measures)}件）"
+
+
+def _write_areas(
+    wb: Any,
+    styles: _Styles,
+    plan: Plan,
+    fy: int,
+    department: str,
+    areas: Sequence[PolicyArea],
+    prev: _Previous,
+) -> None:
+    """The 主管課's sheet 施策評価: one row per 施策 it leads, last year's results beside this year's inputs."""
+    settings = plan.settings
+    ws, col = _input_sheet(
+        wb,
+        styles,
+        AREA_SHEET,
+        f"{fy_label(fy, settings.reiwa_for_2019)} 施策評価記入様式　{department}",
+        f"主管課として、オレンジ色の見出しの列（{FACTORS_COLUMN}・{AREA_ISSUES_COLUMN}・{DIRECTION_COLUMN}・"
+        f"{RESPONSE_COLUMN}）に入力してください。灰色のセルは前年度の結果です（参考）。",
+        FORM_AREA_EVALUATION,
+    )
+    widths = {c.header: c.width for c in FORM_AREA_EVALUATION}
+    for offset, area in enumerate(areas):
+        row = HEADER_ROW + offset
+        last_year = prev.areas.get(area.id)
+        texts = {
+            "施策ID": area.id,
+            "基本目標": area.goal,
+            "施策": area.title,
+            AREA_KPIS_COLUMN: _area_kpi_text(plan, area, prev),
+            AREA_STATUSES_COLUMN: _area_status_text(plan, area, prev),
+            PREVIOUS_DIRECTION_COLUMN: last_year.direction if last_year else "",
+            PREVIOUS_AREA_ISSUES_COLUMN: last_year.issues if last_year else "",
+        }
+        centered = {"施策ID", PREVIOUS_DIRECTION_COLUMN}
+        for name, text in texts.items():
+            ws.write_string(row, col[name], text, styles.locked_center if name in centered else styles.locked)
+        for name in (FACTORS_COLUMN, AREA_ISSUES_COLUMN, DIRECTION_COLUMN, RESPONSE_COLUMN):
+            ws.write_blank(row, col[name], None, styles.input)
+        ws.set_row(row, _row_height([(t, widths[n]) for n, t in texts.items()], min_lines=_AREA_MIN_LINES))
+    first, last = HEADER_ROW, HEADER_ROW + len(areas) - 1
+    direction_col = col[DIRECTION_COLUMN]
+    ws.data_validation(
+        first,
+        direction_col,
+        last,
+        direction_col,
+        _choice_validation(
+            DIRECTION_COLUMN,
+            settings.directions,
+            _META_DIRECTION_COLUMN,
+            f"▼をクリックして、施策の今後の方向性を選んでください（{'、'.join(settings.directions)}）。",
+        ),
+    )
+    ws.conditional_format(
+        first, col[FACTORS_COLUMN], last, direction_col, {"type": "blanks", "format": styles.missing}
+    )
+    response = col[RESPONSE_COLUMN]  # required only where last year decided a direction
+    carried = f"${_letter(col[PREVIOUS_DIRECTION_COLUMN])}{HEADER_ROW + 1}"
+    ws.conditional_format(
+        first,
+        response,
+        last,
+        response,
+        {
+            "type": "formula",
+            "criteria": f'=AND(ISBLANK(${_letter(response)}{HEADER_ROW + 1}),{carried}<>"")',
+            "format": styles.missing,
+        },
+    )
+    _print_setup(ws)
+    _protect(ws)
+
+
 def _write_kpis(
     wb: Any, styles: _Styles, plan: Plan, fy: int, department: str, kpis: Sequence[Kpi], prev: _Previous
 ) -> None:
     settings = plan.settings
+    hint = (
+        f"オレンジ色の見出しの列（{ACTUAL_COLUMN}・{REMARKS_COLUMN}）に入力してください。"
+        f"{ACTUAL_COLUMN}は数値のみ（単位は付けない）、未集計は空欄です。"
+    )
+    if settings.evaluation:
+        hint = (
+            f"オレンジ色の見出しの列（{ACTUAL_COLUMN}・{REMARKS_COLUMN}・{NOT_EVALUABLE_COLUMN}）に入力してください。"
+            f"{ACTUAL_COLUMN}は数値のみ（単位は付けない）。実績値を書けない年は空欄にし、{NOT_EVALUABLE_COLUMN}を選びます。"
+        )
     ws, col = _input_sheet(
         wb,
         styles,
         KPI_SHEET,
         f"{fy_label(fy, settings.reiwa_for_2019)} KPI実績値調査票　{department}",
-        f"オレンジ色の見出しの列（{ACTUAL_COLUMN}・{REMARKS_COLUMN}）に入力してください。"
-        f"{ACTUAL_COLUMN}は数値のみ（単位は付けない）、未集計は空欄です。",
-        FORM_KPIS,
+        hint,
+        kpi_columns(settings),
     )
     centered = {KPI_ID_COLUMN, "単位", "目標年度"}
     for offset, kpi in enumerate(kpis):
@@ -411,6 +721,8 @@ def _write_kpis(
             ws.write_blank(row, col[PREVIOUS_ACTUAL_COLUMN], None, styles.locked)
         ws.write_blank(row, col[ACTUAL_COLUMN], None, styles.input_number)
         ws.write_blank(row, col[REMARKS_COLUMN], None, styles.input)
+        if settings.evaluation:
+            ws.write_blank(row, col[NOT_EVALUABLE_COLUMN], None, styles.input)
         master_texts = kpi_master_values(kpi, settings.reiwa_for_2019).items()
         ws.set_row(row, _row_height([(text, _KPI_WIDTHS[name]) for name, text in master_texts], min_lines=2))
         ws.data_validation(
@@ -432,7 +744,32 @@ def _write_kpis(
                 "error_type": "stop",
             },
         )
-    if kpis:
+    if kpis and settings.evaluation:  # 実績値 or 評価不能の理由: both yellow while neither is given
+        actual_col, reason_col = col[ACTUAL_COLUMN], col[NOT_EVALUABLE_COLUMN]
+        last = HEADER_ROW + len(kpis) - 1
+        both_blank = f"=AND(ISBLANK(${_letter(actual_col)}{HEADER_ROW + 1}),ISBLANK(${_letter(reason_col)}{HEADER_ROW + 1}))"
+        for target in (actual_col, reason_col):
+            ws.conditional_format(
+                HEADER_ROW,
+                target,
+                last,
+                target,
+                {"type": "formula", "criteria": both_blank, "format": styles.missing},
+            )
+        reasons = settings.not_evaluable_reasons
+        ws.data_validation(
+            HEADER_ROW,
+            reason_col,
+            last,
+            reason_col,
+            _choice_validation(
+                NOT_EVALUABLE_COLUMN,
+                reasons,
+                _META_REASON_COLUMN,
+                f"実績値を書けない年だけ選びます（実績値が空欄なら必須）。{'、'.join(reasons)}",
+            ),
+        )
+    elif kpis:
         actual_col = col[ACTUAL_COLUMN]
         ws.conditional_format(
             HEADER_ROW,
@@ -456,6 +793,11 @@ def meta_record(plan: Plan, fy: int, department: str) -> tuple[tuple[str, str | 
         (META_KPI_IDS, "\n".join(k.id for k in plan.kpis_of(department))),
         (META_TOOL, __version__),
         (META_CONTENT, form_content_record(plan, department)),
+        *(
+            ((META_AREA_IDS, "\n".join(a.id for a in plan.policy_areas_led_by(department))),)
+            if plan.settings.evaluation
+            else ()
+        ),
     )
 
 
@@ -481,6 +823,14 @@ def _write_meta(wb: Any, plan: Plan, fy: int, department: str) -> None:
     ws.write_string(0, 2, META_STATUS_SCALE)
     for row, status in enumerate(plan.settings.statuses):
         ws.write_string(row, 3, status)
+    if plan.settings.evaluation:  # the drop-downs' lists, for those too long to write into the rule
+        for label_col, scale in (
+            (4, (META_DIRECTION_SCALE, plan.settings.directions)),
+            (6, (META_REASON_SCALE, plan.settings.not_evaluable_reasons)),
+        ):
+            ws.write_string(0, label_col, scale[0])
+            for row, value in enumerate(scale[1]):
+                ws.write_string(row, label_col + 1, value)
     ws.very_hidden()
 
 
@@ -526,6 +876,9 @@ def _build_form(plan: Plan, fy: int, department: str, prev: _Previous) -> bytes:
     _write_progress(wb, styles, plan, fy, department, measures, prev)
     if kpis:
         _write_kpis(wb, styles, plan, fy, department, kpis, prev)
+    areas = plan.policy_areas_led_by(department) if plan.settings.evaluation else ()
+    if areas:
+        _write_areas(wb, styles, plan, fy, department, areas, prev)
     _write_meta(wb, plan, fy, department)
     wb.close()
     return _lock_structure(buffer.getvalue())
@@ -577,6 +930,8 @@ def write_forms(
                 "kpis": len(plan.kpis_of(department)),
             }
         )
+        if plan.settings.evaluation:
+            index[-1]["areas"] = len(plan.policy_areas_led_by(department))
         if progress is not None:
             progress("記入様式を作成", done, len(departments))
     paths = [folder / entry["file"] for entry in index]
