@@ -224,11 +224,6 @@ def _read_opinions(
         if opinion and not rating_text:
             ref = cell_ref(row, columns[RATING_COLUMN])
             out.add("committee-opinion-without-rating", file, OPINION_SHEET, ref, item_id=area_id)
-        if rating and not opinion:
-            ref = cell_ref(row, columns[OPINION_COLUMN])
-            out.add(
-                "committee-rating-without-opinion", file, OPINION_SHEET, ref, item_id=area_id, value=rating
-            )
         opinions.append(CommitteeOpinion(member_id, area_id, rating, opinion, file, row))
     return opinions
 

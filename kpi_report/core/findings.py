@@ -116,7 +116,6 @@ Code = Literal[
     "committee-rating-not-in-scale",
     "committee-unknown-area",
     "committee-opinion-without-rating",
-    "committee-rating-without-opinion",
     "committee-missing-member",
     "committee-response-unknown",
     "committee-response-missing",
@@ -768,13 +767,6 @@ CATALOGUE: dict[Code, FindingKind] = {
         "施策「{item_id}」に意見がありますが評価がありません（意見は載せ、評価は数えません）。評価を選んでください。",
         meaning="意見だけで評価がない（意見は載せる）。",
         fix="委員に評価を選んでもらう。",
-    ),
-    "committee-rating-without-opinion": FindingKind(
-        "info",
-        "committee",
-        "施策「{item_id}」は評価「{value}」だけで意見がありません（評価は数えます）。",
-        meaning="評価だけで意見がない（評価は数える）。",
-        fix="意見があれば書いてもらう。なければそのままでよい。",
     ),
     "committee-missing-member": FindingKind(
         "info",

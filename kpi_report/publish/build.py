@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from kpi_report.core.files import file_record, write_atomic, write_json_atomic
+from kpi_report.committee.check import check_committee, with_committee
+from kpi_report.committee.report import committee_report
+from kpi_report.core.files import file_record, sha256_file, write_atomic, write_json_atomic
 from kpi_report.core.fiscal import fy_label
 from kpi_report.core.model import CheckReport, Finding, Plan, Progress, ProgressReport
 from kpi_report.core.project import Project, template_dirs
@@ -111,10 +113,16 @@ def build(
     reports: dict[int, CheckReport] = {}
     for year in years_to_check(project, plan, fy):
         reports[year] = check_year(project, plan, year, progress=progress, past=year < fy)
+    committee = None  # 外部評価: its findings are the report year's, its opinions go into the model
+    if plan.members or project.committee_inputs(fy).is_dir():
+        committee = check_committee(project, plan, fy)
+        reports[fy] = with_committee(reports[fy], committee)
     written: list[Path] = list(write_check_outputs(reports[fy], project, plan))
     check_dir = (project.outputs(fy) / "check").relative_to(project.root).as_posix()
     refuse_unless_publishable(plan, reports[fy], allow_errors, check_dir)
     merged = merge(plan, fy, reports, allow_errors=allow_errors)
+    if committee is not None:
+        merged = replace(merged, report=replace(merged.report, committee=committee_report(plan, committee)))
     view = present(merged.report)  # the published text, decided once for every output
     steps = renderers()
     total = len(steps) * 2 + 1
@@ -136,7 +144,16 @@ def build(
         written.append(path)
     _remove_stale(folders, rendered)
     manifest = project.outputs(fy) / MANIFEST
-    write_json_atomic(manifest, manifest_data(project, plan, fy, reports, written))
+    content = manifest_data(project, plan, fy, reports, written)
+    if committee is not None and committee.files:  # the committee's workbooks read, as check read them
+        folder = project.inputs(fy)
+        records = [
+            {**file_record(folder / name, project.root), "path": f"inputs/{fy}/{name}", "sha256": digest}
+            for name, digest in committee.files
+            if (folder / name).is_file()
+        ]
+        content["inputs"] = sorted(content["inputs"] + records, key=lambda r: r["path"])
+    write_json_atomic(manifest, content)
     written.append(manifest)
     _report(progress, f"{label}の報告書を保存", total, total)
     return BuildResult(

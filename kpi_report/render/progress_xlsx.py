@@ -25,11 +25,13 @@ from typing import Any
 from kpi_report.core.cellmetrics import max_lines, row_height, wrap
 from kpi_report.core.files import FIXED_CREATED, new_xlsx
 from kpi_report.core.values import clean_text
+from kpi_report.present.committee import CommitteeView, present_committee
 from kpi_report.present.table import MISSING, OWNERS_HEADER, CountRow, MeasureView, ReportView
 
 LIST_SHEET, KPI_SHEET, SUMMARY_SHEET, EVALUATION_SHEET = "進捗状況一覧表", "KPI", "集計", "施策評価"
 DIRECTION_HEADER, BUDGET_HEADER, SETTLEMENT_HEADER = "今後の方向性", "予算額（千円）", "決算額（千円）"
 ID_HEADER = "取組ID"
+COMMITTEE_SHEET = "外部評価"
 
 FONT = "ＭＳ Ｐゴシック"
 FONT_SIZE = 10
@@ -118,6 +120,9 @@ def render_progress_xlsx(view: ReportView) -> bytes:
     _summary_sheet(wb, formats, view)
     if view.evaluation and view.areas:
         _evaluation_sheet(wb, formats, view)
+    committee = present_committee(report.committee)
+    if committee is not None:
+        _committee_sheet(wb, formats, view, committee)
     wb.close()
     return buffer.getvalue()
 
@@ -440,6 +445,39 @@ def _evaluation_sheet(wb: Any, f: _Formats, view: ReportView) -> None:
             ws.set_row(r, row_height(min(lines, MAX_LINES)))
             r += 1
     _page_setup(ws, last, r - 1)
+
+
+def _committee_sheet(wb: Any, f: _Formats, view: ReportView, committee: CommitteeView) -> None:
+    """外部評価: one row per opinion (a 施策 without opinions once) with the 施策's tally of ratings, each
+    opinion's member, rating and the city's response; then the overall opinions (施策ID 全体)."""
+    ws = wb.add_worksheet(COMMITTEE_SHEET)
+    headers = committee.sheet_headers
+    counts = range(3, 3 + len(committee.scale))
+    widths = [8.0, 20.0, 26.0, *(8.0 for _ in counts), 10.0, 9.0, 50.0, 50.0]
+    for col, width in enumerate(widths):
+        ws.set_column(col, col, width)
+    last = len(headers) - 1
+    ws.merge_range(0, 0, 0, last, "", f.title)
+    ws.write_string(0, 0, _clean(f"{view.report.plan_name} 外部評価"), f.title)
+    ws.set_row(0, 24)
+    ws.merge_range(1, 0, 1, last, "", f.subtitle)
+    ws.write_string(1, 0, view.year_line, f.subtitle)
+    for col, header in enumerate(headers):
+        ws.write_string(2, col, _clean(header), f.header)
+    ws.set_row(2, row_height(2))
+    r = 3
+    for row in committee.sheet_rows:
+        lines = 1
+        for col, value in enumerate(row):
+            if isinstance(value, int):
+                ws.write_number(r, col, value, f.count)
+                continue
+            text = _clean(value)[:32_767]
+            ws.write_string(r, col, text, f.center if col in (0, *counts) else f.text)
+            lines = max(lines, len(wrap(text, widths[col])))
+        ws.set_row(r, row_height(min(lines, MAX_LINES)))
+        r += 1
+    _page_setup(ws, last, max(r - 1, 2))
 
 
 def _status_chart(wb: Any, ws: Any, columns: Sequence[str], goals: int, at_row: int) -> None:

@@ -124,6 +124,22 @@ def kpi_chart(row: KpiRow, font_family: str, reiwa_for_2019: bool = True) -> str
     return _svg(width, height, body, font_family, label)
 
 
+COMMITTEE_COLORS = ("#2e9a5d", "#8cc06b", "#e0a526", "#c8553d")  # 委員評価, best first (four levels)
+
+
+def committee_colors(scale: Sequence[str]) -> tuple[str, ...]:
+    """One fill per rating of the committee's scale, best first: the four-level colours, more from the status
+    palette for a longer scale."""
+    if len(scale) <= len(COMMITTEE_COLORS):
+        return COMMITTEE_COLORS[: len(scale)]
+    extra = [c for c in STATUS_COLORS if c not in COMMITTEE_COLORS]
+    return (
+        (*COMMITTEE_COLORS, *extra)[: len(scale)]
+        if len(scale) <= 4 + len(extra)
+        else tuple(STATUS_COLORS[i % len(STATUS_COLORS)] for i in range(len(scale)))
+    )
+
+
 def stacked_bars(
     rows: Sequence[tuple[str, Sequence[int]]],
     categories: Sequence[str],

@@ -19,9 +19,10 @@ from markupsafe import Markup
 
 from kpi_report.core.achievement import format_rate
 from kpi_report.core.fiscal import ERAS, fy_label
-from kpi_report.core.model import UNREPORTED, GradeThresholds, Measure, Progress
+from kpi_report.core.model import NOT_EVALUABLE, UNREPORTED, GradeScheme, GradeThresholds, Measure, Progress
 from kpi_report.core.project import template_problem
 from kpi_report.core.version import __version__
+from kpi_report.present.committee import CommitteeAreaView, present_committee
 from kpi_report.present.table import (
     FLAG_MARK,
     AreaView,
@@ -83,7 +84,7 @@ class Part:
     """One independently rendered document of the review; each starts on a new page."""
 
     key: str
-    kind: str  # "summary" | "goals" | "appendix"
+    kind: str  # "summary" | "goals" | "committee" | "appendix"
     goals: tuple[GoalPiece, ...] = ()
     first: bool = False  # the first part of its kind (the appendix title is shown once)
 
@@ -252,9 +253,26 @@ def _context(view: ReportView, font: JapaneseFont) -> dict[str, Any]:
     def this_year(row: MeasureView) -> tuple[str, ...]:
         return tuple(point.text for point in row.this_year)
 
+    committee = present_committee(report.committee)
+    committee_colors = charts.committee_colors(committee.scale if committee else ())
+
+    def committee_chart(area: CommitteeAreaView) -> Markup:
+        assert committee is not None
+        return Markup(
+            charts.stacked_bars(
+                [("委員の評価", area.counts)],
+                committee.scale,
+                committee_colors,
+                font.family,
+                f"{area.title}の委員の評価: {area.tally_text}",
+            )
+        )
+
     return {
         "view": view,
         "report": report,
+        "committee": committee,
+        "committee_chart": committee_chart,
         "flag_mark": FLAG_MARK,
         "unreported": UNREPORTED,
         "font_family": font.family,
@@ -423,6 +441,7 @@ def plan_parts(view: ReportView) -> list[Part]:
     return [
         Part("summary", "summary", first=True),
         *_split(view, _section_cost, limit, "goals", break_goals=True),
+        *([Part("committee", "committee", first=True)] if view.report.committee is not None else []),
         # smaller parts last: the workers then run out of work at nearly the same time
         *_split(view, _appendix_cost, limit * 0.75, "appendix", break_goals=False),
     ]
@@ -460,6 +479,8 @@ def table_of_contents(
             anchor = f"g{gi}a{ai}"
             if anchor in where:
                 entries.append(TocEntry(2, area.title, anchor, where[anchor]))
+    if "committee" in where:
+        entries.append(TocEntry(1, "外部評価", "committee", where["committee"]))
     if "appendix" in where:
         entries.append(
             TocEntry(1, f"資料　{view.report.plan_name} 進捗状況一覧表", "appendix", where["appendix"])
