@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import json
 import shutil
+import signal
+import subprocess
+import sys
+import time
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -19,7 +24,7 @@ from kpi_report.core.project import Project
 from kpi_report.forms.layout import form_filename
 from kpi_report.forms.writer import build_form
 from kpi_report.plan.master import load_plan
-from kpi_report.publish.build import build
+from kpi_report.render.review.weasy import worker_count
 from kpi_report.validate.check import check_year
 from tools.fill_forms import fill_form
 
@@ -106,9 +111,11 @@ def test_actual_not_finite_or_huge_is_out_of_range_and_build_does_not_crash(
     refill(project, kpis={"K1-1": 12345}, raw=lambda xml: xml.replace("<v>12345</v>", f"<v>{saved}</v>"))
     report = check_year(project, load_plan(project.master), FY)
     name = form_filename(KPI_DEPARTMENT)
-    assert [c for c in codes(report.findings, name) if c[1].startswith("actual")] == [
-        (c[0], "actual-out-of-range") for c in codes(report.findings, name) if c[1].startswith("actual")
-    ] != []
+    assert (
+        [c for c in codes(report.findings, name) if c[1].startswith("actual")]
+        == [(c[0], "actual-out-of-range") for c in codes(report.findings, name) if c[1].startswith("actual")]
+        != []
+    )
     assert build_exit(project) == 1  # refused with the finding, not a crash
     assert build_exit(project, "--allow-errors") == 0
     assert "Traceback" not in capsys.readouterr().err
@@ -149,7 +156,9 @@ def test_lone_surrogate_in_notes_is_cleaned_and_build_does_not_crash(
 def test_rate_from_a_target_a_hair_above_the_baseline_is_no_rate(project: Project) -> None:
     from kpi_report.core.achievement import achievement_rate
 
-    kpi = dataclasses.replace(load_plan(project.master).kpis[0], baseline=0.0, target=1e-300, direction="増加")
+    kpi = dataclasses.replace(
+        load_plan(project.master).kpis[0], baseline=0.0, target=1e-300, direction="増加"
+    )
     assert achievement_rate(kpi, 5.0) is None
 
 
@@ -190,3 +199,72 @@ def test_departments_equal_after_nfkc_are_a_plan_finding_not_two_departments(
     assert first in found[0].message and "2行目" in found[0].message
     with pytest.raises(MasterError):
         load_plan(master)
+
+
+# -- 7: build --allow-errors with an input it cannot read ------------------------------------------------
+
+
+def test_allow_errors_builds_and_writes_the_manifest_with_an_unreadable_input(
+    project: Project, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    locked = project.inputs(FY) / form_filename(KPI_DEPARTMENT)
+    real_open = io.open
+
+    def no_permission(file: object, *args: object, **kwargs: object) -> object:
+        if str(file) == str(locked):
+            raise PermissionError(13, "Permission denied", str(file))
+        return real_open(file, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(io, "open", no_permission)
+    monkeypatch.setattr("builtins.open", no_permission)
+    assert build_exit(project, "--allow-errors") == 0
+    assert "Traceback" not in capsys.readouterr().err
+    manifest = json.loads((project.outputs(FY) / "manifest.json").read_text(encoding="utf-8"))
+    record = next(r for r in manifest["inputs"] if r["path"] == f"inputs/{FY}/{locked.name}")
+    assert record["sha256"] == "" and record["unreadable"] is True
+    findings = json.loads((project.outputs(FY) / "check" / "findings.json").read_text(encoding="utf-8"))
+    assert "unreadable-file" in json.dumps(findings, ensure_ascii=False)
+
+
+# -- 3: no render worker outlives the command ------------------------------------------------------------
+
+
+def _children(pid: int) -> set[int]:
+    """Living processes forked by ``pid`` (same command line; from /proc; zombies count as gone)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            forked = (stat.parent / "cmdline").read_bytes() == Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if fields[0] != "Z" and int(fields[1]) == pid and forked:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process table from /proc")
+@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL])
+def test_no_render_worker_outlives_a_killed_build(project: Project, how: signal.Signals) -> None:
+    command = [sys.executable, "-m", "kpi_report", "build", "--fy", str(FY), "--project", str(project.root)]
+    build_process = subprocess.Popen(command, cwd=REPO, stderr=subprocess.DEVNULL)
+    workers: set[int] = set()
+    deadline = time.monotonic() + 120
+    while len(workers) < worker_count() and build_process.poll() is None and time.monotonic() < deadline:
+        workers = _children(build_process.pid)
+        time.sleep(0.02)
+    assert len(workers) == worker_count(), "the build ended before its render workers started"
+    build_process.send_signal(how)
+    build_process.wait(timeout=30)
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [pid for pid in workers if _alive(pid)]

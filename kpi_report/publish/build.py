@@ -195,6 +195,17 @@ def _year_summary(report: CheckReport) -> YearSummary:
     )
 
 
+def _input_record(path: Path, read_sha256: str) -> dict[str, Any]:
+    """An input's manifest record: the sha256 check computed from the bytes it read (the file is not read again),
+    else the file's own; a file that cannot be read (no permission) is recorded as such, never a crash."""
+    try:
+        size = path.stat().st_size
+        digest = read_sha256 or sha256_file(path)
+    except OSError:
+        return {"sha256": read_sha256, "size": None, "unreadable": True}
+    return {"sha256": digest, "size": size}
+
+
 def manifest_data(
     project: Project, plan: Plan, fy: int, reports: dict[int, CheckReport], outputs: list[Path]
 ) -> dict[str, Any]:
@@ -209,10 +220,8 @@ def manifest_data(
         for submission in report.submissions:
             path = files.get(submission.file)
             if path is not None and path.is_file():
-                record = file_record(path, root)
+                record = _input_record(path, submission.sha256)
                 record["path"] = f"inputs/{year}/{submission.file}"  # the name as read: printable
-                if submission.sha256:
-                    record["sha256"] = submission.sha256  # what check actually read
                 inputs.append(record)
     return {
         "tool": "kpi-report",

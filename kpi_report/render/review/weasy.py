@@ -14,6 +14,7 @@ labels. Every step is deterministic, so identical inputs give identical bytes.
 from __future__ import annotations
 
 import copy
+import ctypes
 import gc
 import importlib.util
 import io
@@ -21,7 +22,9 @@ import mimetypes
 import multiprocessing
 import os
 import shutil
+import signal
 import subprocess
+import sys
 import traceback
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -384,8 +387,36 @@ class PartRenderer:
         return pdf
 
 
-def _worker(conn: Connection, config: RenderConfig) -> None:
-    """Worker process loop: ('layout', key, html) → ('laid', key, PartLayout); ('finish', key, n) → ('pdf', key, bytes)."""
+def _die_with_parent(parent: int) -> None:
+    """Have the kernel kill this worker when the process that started it dies, however it dies (SIGKILL too).
+
+    Linux only (prctl PR_SET_PDEATHSIG); elsewhere a worker ends when its pipe closes, which
+    :func:`_worker` makes sure of by closing the pipe ends it inherited from its siblings.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    with suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _worker(
+    conn: Connection, config: RenderConfig, parent: int = 0, inherited: Sequence[Connection] = ()
+) -> None:
+    """Worker process loop: ('layout', key, html) → ('laid', key, PartLayout); ('finish', key, n) → ('pdf', key, bytes).
+
+    ``inherited``: the parent's ends of its own and earlier workers' pipes, which a forked worker holds; closed
+    first, so that each pipe ends when the parent goes, and no worker waits on a sibling's pipe forever.
+    """
+    if parent:
+        _die_with_parent(parent)
+    for other in inherited:
+        other.close()
     try:
         renderer = PartRenderer(config)
         while True:
@@ -568,7 +599,10 @@ def _render_parallel(
     try:
         for _ in range(workers):
             parent_end, child_end = context.Pipe()
-            proc = context.Process(target=_worker, args=(child_end, config), daemon=True)
+            inherited = [*conns, parent_end] if fork else []  # a forked child holds them: it closes them
+            proc = context.Process(
+                target=_worker, args=(child_end, config, os.getpid(), inherited), daemon=True
+            )
             proc.start()
             child_end.close()
             conns.append(parent_end)
