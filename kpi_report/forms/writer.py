@@ -36,7 +36,7 @@ from kpi_report.core.columns import (
     progress_columns,
 )
 from kpi_report.core.files import FIXED_CREATED, new_xlsx, write_atomic, write_json_atomic
-from kpi_report.core.fiscal import fy_heading, fy_label
+from kpi_report.core.fiscal import date_label, fy_heading, fy_label
 from kpi_report.core.model import (
     NOT_EVALUABLE,
     UNREPORTED,
@@ -92,7 +92,8 @@ _META_SCALE_COLUMN = "D"
 _META_DIRECTION_COLUMN = "F"  # 効果検証: the label in E1, the values in F
 _META_REASON_COLUMN = "H"  # 効果検証: the label in G1, the values in H
 
-DEADLINE_LINE = "提出期限: 　　年　　月　　日（企画課が記入）"
+# 提出期限 when neither 設定 nor forms --deadline gives one: left for the planning section to fill in by hand
+BLANK_DEADLINE = "　　年　　月　　日"
 FORMS_DIR = "forms"
 INDEX_FILE = "index.json"
 
@@ -248,21 +249,23 @@ def _write_instructions(
     ws.set_column(0, 0, _INSTRUCTIONS_WIDTH)
     ws.hide_gridlines(2)
     kpi_part = f"、シート『{KPI_SHEET}』に KPI {kpis} 件" if kpis else ""
+    submit_to = plan.settings.submit_to
+    deadline = date_label(plan.settings.deadline) if plan.settings.deadline else BLANK_DEADLINE
     lines: list[tuple[str, str]] = [
-        ("title", f"{label} 進捗状況調査票　記入方法"),
+        ("title", f"{label} 進捗状況記入様式　記入方法"),
         ("text", f"計画: {plan.settings.plan_name}"),
         ("text", f"所管課: {department}"),
-        ("deadline", DEADLINE_LINE),
+        ("deadline", f"提出期限: {deadline}　提出先: {submit_to}"),
         ("text", ""),
-        ("bold", "この調査票について"),
+        ("bold", "この記入様式について"),
         (
             "text",
-            f"あなたの課が所管する取組と指標の、{label}の実績を記入する調査票です。"
+            f"あなたの課が所管する取組と指標の、{label}の実績を記入する様式です。"
             f"シート『{PROGRESS_SHEET}』に取組 {measures} 件{kpi_part}が並んでいます。",
         ),
         (
             "text",
-            "入力できるのはオレンジ色の見出しの列の白いセルだけです。灰色のセルはマスター（企画課の取組一覧）の"
+            f"入力できるのはオレンジ色の見出しの列の白いセルだけです。灰色のセルはマスター（{submit_to}の取組一覧）の"
             "内容で、変更できません。まだ入力していない必須のセルは黄色で表示されます。",
         ),
         ("text", ""),
@@ -319,17 +322,17 @@ def _write_instructions(
             "text",
             "・ファイルにパスワードを付けないでください。.xlsx 形式のまま保存してください（.xls などにしない）。",
         ),
-        ("text", "・他の課の調査票と内容をまとめたり、別の年度の調査票を使い回したりしないでください。"),
+        ("text", "・他の課の記入様式と内容をまとめたり、別の年度の記入様式を使い回したりしないでください。"),
         ("text", ""),
         ("bold", "提出と確認"),
         (
             "text",
-            "・記入したファイルを提出期限までに企画課へ提出してください。ファイル名は変えてもかまいません"
+            f"・記入したファイルを提出期限までに{submit_to}へ提出してください。ファイル名は変えてもかまいません"
             "（年度・所管課はファイルの中に記録されています）。",
         ),
         (
             "text",
-            "・提出されたファイルは、企画課が kpi-report check で自動的に検証します。直すところがあれば、"
+            f"・提出されたファイルは、{submit_to}で自動的に検証します。直すところがあれば、"
             "該当するセルに色とコメントを付けたファイルが返送されますので、修正して再提出してください。",
         ),
     ]
@@ -409,7 +412,7 @@ def _write_progress(
         wb,
         styles,
         PROGRESS_SHEET,
-        f"{fy_label(fy, settings.reiwa_for_2019)} 進捗状況調査票　{department}",
+        f"{fy_label(fy, settings.reiwa_for_2019)} 進捗状況記入様式　{department}",
         f"オレンジ色の見出しの列（{typed}）に入力してください。"
         "灰色のセルは変更できません。未入力のセルは黄色で表示されます。",
         spec,
@@ -704,7 +707,7 @@ def _write_kpis(
         wb,
         styles,
         KPI_SHEET,
-        f"{fy_label(fy, settings.reiwa_for_2019)} KPI実績値調査票　{department}",
+        f"{fy_label(fy, settings.reiwa_for_2019)} KPI実績値記入様式　{department}",
         hint,
         kpi_columns(settings),
     )
@@ -863,7 +866,7 @@ def _build_form(plan: Plan, fy: int, department: str, prev: _Previous) -> bytes:
     label = fy_label(fy, plan.settings.reiwa_for_2019)
     wb.set_properties(
         {
-            "title": f"{label} 進捗状況調査票　{department}",
+            "title": f"{label} 進捗状況記入様式　{department}",
             "subject": plan.settings.plan_name,
             "comments": f"kpi-report {__version__} が作成した記入様式（{FORM_VERSION}）",
             "created": FIXED_CREATED,

@@ -296,7 +296,7 @@ class _WorkbookCheck:
             self.findings.append(
                 make_finding(
                     "unknown-department",
-                    reason=f"調査票の記録（_meta）がなく、ファイル名「{PurePosixPath(self.file).stem}」も所管課名ではありません",
+                    reason=f"記入様式の記録（_meta）がなく、ファイル名「{PurePosixPath(self.file).stem}」も所管課名ではありません",
                 )
             )
             return "", False
@@ -330,7 +330,7 @@ class _WorkbookCheck:
                 make_finding(
                     "unknown-department",
                     value=department,
-                    reason=f"調査票の所管課「{department}」はマスターにありません",
+                    reason=f"記入様式の所管課「{department}」はマスターにありません",
                 )
             )
             return department, False

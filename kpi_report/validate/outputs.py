@@ -213,7 +213,7 @@ def findings_workbook(report: CheckReport, plan: Plan, rows: list[dict[str, Any]
         ("入力値", 30),
     )
     _table_header(ws, header, columns)
-    for r, f in enumerate(report.findings, start=1):
+    for r, f in enumerate(sort_findings(report.findings), start=1):  # errors first
         value = _cut(f.value)
         values = (f.department, f.file, f.sheet, f.cell, f.item_id, f.code)
         ws.write_string(r, 0, SEVERITY_LABELS[f.severity], severity_formats[f.severity])
