@@ -157,6 +157,11 @@ def _grouped(
     return [(name, counts) for name, counts in groups.items() if counts]
 
 
+def whole_spans(old: str, new: str) -> tuple[Span, ...]:
+    """``old`` → ``new`` as one deleted and one inserted run: for values (a status), never a character diff."""
+    return tuple(Span(op, text) for op, text in (("delete", old), ("insert", new)) if text)
+
+
 def char_spans(old: str, new: str) -> tuple[Span, ...]:
     """Character diff of ``old`` → ``new`` grouped into readable runs.
 
@@ -416,7 +421,7 @@ def _pair_columns(old: ListSheet, new: ListSheet, kpi: bool) -> _Cols:
                 column=n.header,
                 old=o.header,
                 new=n.header,
-                detail=f"「{o.header}」→「{n.header}」",
+                detail=f"「{o.header}」 → 「{n.header}」",
                 spans=char_spans(o.header, n.header),
                 row=new.header_row,
                 col=n.index,
@@ -489,9 +494,8 @@ def _measure_changes(
             continue
         kind = "status-changed" if role == "status" else kinds.get(role, "other-changed")
         detail = f"{a or '（空欄）'} → {b or '（空欄）'}" if role == "status" else ""
-        changes.append(
-            Change(kind, column=header, old=a, new=b, detail=detail, spans=char_spans(a, b), col=ni, **base)
-        )
+        spans = whole_spans(a, b) if role == "status" else char_spans(a, b)  # a status is a value, not prose
+        changes.append(Change(kind, column=header, old=a, new=b, detail=detail, spans=spans, col=ni, **base))
     return changes
 
 
@@ -785,6 +789,15 @@ def _duplicate_findings(
 def compare(old: ProgressList, new: ProgressList, progress: Progress | None = None) -> DiffResult:
     """Compare two progress lists already read; changes in report order (columns, headings, rows in NEW order)."""
     findings: list[Finding] = []
+    if old.report_fy is not None and new.report_fy is not None and old.report_fy > new.report_fy:
+        findings.append(
+            make_finding(
+                "diff-years-reversed",
+                file=old.file,
+                old=f"{old.file}: {old.year_line or old.report_fy}",
+                new=f"{new.file}: {new.year_line or new.report_fy}",
+            )
+        )
     by_id = old.measures.has_ids and new.measures.has_ids
     if not by_id:
         for doc in (old, new):

@@ -18,7 +18,7 @@ from typing import Any
 from kpi_report.compare.diff import KINDS, MATCHING_LABELS, Change, DiffResult, diff_files
 from kpi_report.compare.read import ListSheet, ProgressList
 from kpi_report.core.cellmetrics import line_count, row_height
-from kpi_report.core.errors import DiffError
+from kpi_report.core.errors import DiffError, UsageError
 from kpi_report.core.files import FIXED_CREATED, new_xlsx, write_atomic
 from kpi_report.core.model import Progress
 
@@ -521,11 +521,20 @@ def run_diff(
     """Compare two progress lists and write the DIFF workbook (and JSON when ``json_path`` is given).
 
     Raises:
+        UsageError: DIFF does not end in .xlsx, or the JSON's name does.
         DiffError: an input is unreadable, or an output would overwrite an input.
         OutputError: an output cannot be written.
     """
     if json_path is not None and json_path.resolve() == out.resolve():
         raise DiffError(f"--out と --json が同じファイル {out} です。別のファイル名を指定してください。")
+    if out.suffix.casefold() != ".xlsx":
+        raise UsageError(
+            f"--out {out}: 比較結果は Excel ブックなので、名前は .xlsx で終えてください（例: --out diff.xlsx）。"
+        )
+    if json_path is not None and json_path.suffix.casefold() == ".xlsx":
+        raise UsageError(
+            f"--json {json_path}: JSON の名前が .xlsx で終わっています。.json で終えてください（例: --json diff.json）。"
+        )
     inputs = {p.resolve() for p in (old, new)}
     for target in (out, json_path):
         if target is not None and target.resolve() in inputs:

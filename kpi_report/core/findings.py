@@ -122,6 +122,7 @@ Code = Literal[
     # merge
     "status-conflict",
     # diff
+    "diff-years-reversed",
     "diff-matched-by-name",
     "diff-duplicate-key",
     "diff-no-kpi-sheet",
@@ -800,6 +801,15 @@ CATALOGUE: dict[Code, FindingKind] = {
         fix="所管課の間で調整し、同じ進捗状況を記入する。",
     ),
     # diff: two progress lists
+    "diff-years-reversed": FindingKind(
+        "warning",
+        "diff",
+        "比較元（{old}）の報告年度が比較先（{new}）より後です。2つのファイルが逆ではありませんか。"
+        "逆のままだと、新しい年度の記述が「過去年度の実施状況の修正」などと表示されます。"
+        "kpi-report diff 古い一覧 新しい一覧 の順に指定し直してください。",
+        meaning="OLD の報告年度が NEW より後（ファイルを入れ替えて指定した可能性がある）。変更の向きが逆に見える。",
+        fix="古い年度の一覧を先に、新しい年度の一覧を後に指定し直す。",
+    ),
     "diff-matched-by-name": FindingKind(
         "warning",
         "diff",
