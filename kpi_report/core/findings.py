@@ -105,6 +105,8 @@ Code = Literal[
     "data-outside-table",
     "more-findings",
     "no-feedback-copy",
+    # merge
+    "status-conflict",
     # committee
     "committee-no-members",
     "committee-not-a-form",
@@ -119,8 +121,6 @@ Code = Literal[
     "committee-missing-member",
     "committee-response-unknown",
     "committee-response-missing",
-    # merge
-    "status-conflict",
     # diff
     "diff-years-reversed",
     "diff-matched-by-name",
@@ -696,6 +696,15 @@ CATALOGUE: dict[Code, FindingKind] = {
         "コピーでシートが失われる形式なので、feedback のコピーを作らなかった。",
         fix="findings.xlsx の指摘を伝え、不要な結合・行・シートを削除して保存し直してもらう。",
     ),
+    # merge: the published table
+    "status-conflict": FindingKind(
+        "warning",
+        "check",
+        "取組「{item_id}」の進捗状況が所管課の間で異なります（{value}）。一覧表には筆頭所管課の「{shown}」を表示します。"
+        "所管課間で調整して同じ進捗状況を記入してください。",
+        meaning="複数の課が所管する取組で、課ごとに進捗状況が違う（一覧表には筆頭所管課の値を表示）。",
+        fix="所管課の間で調整し、同じ進捗状況を記入する。",
+    ),
     # committee: the members' workbooks and the city's responses (inputs/<FY>/committee/)
     "committee-no-members": FindingKind(
         "warning",
@@ -790,15 +799,6 @@ CATALOGUE: dict[Code, FindingKind] = {
         "委員ID「{member}」・施策ID「{area}」の意見に市の対応がありません。市の対応を記入してください。",
         meaning="意見に対する市の対応が空欄（報告書には対応なしとして載る）。",
         fix="対応.xlsx の市の対応を記入する。",
-    ),
-    # merge: the published table
-    "status-conflict": FindingKind(
-        "warning",
-        "check",
-        "取組「{item_id}」の進捗状況が所管課の間で異なります（{value}）。一覧表には筆頭所管課の「{shown}」を表示します。"
-        "所管課間で調整して同じ進捗状況を記入してください。",
-        meaning="複数の課が所管する取組で、課ごとに進捗状況が違う（一覧表には筆頭所管課の値を表示）。",
-        fix="所管課の間で調整し、同じ進捗状況を記入する。",
     ),
     # diff: two progress lists
     "diff-years-reversed": FindingKind(
