@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
-# WeasyPrint needs Pango; the tests read PDFs with poppler and open pages in Chromium.
+# WeasyPrint needs Pango; the tests read PDFs with poppler and open pages in Chromium (Playwright drives this
+# system Chromium for the axe-core accessibility test: no `playwright install`, no browser download).
 ldconfig -p 2>/dev/null | grep -q libpango-1.0 || need_apt+=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b)
 if [[ "${1:-}" == "--dev" ]]; then
   command -v pdffonts >/dev/null || need_apt+=(poppler-utils)
@@ -38,6 +39,6 @@ if [[ ! -f "$stamp" || pyproject.toml -nt "$stamp" ]]; then
     exit 1
   fi
   check="import kpi_report, weasyprint, openpyxl, xlsxwriter, pandas"
-  [[ -n "$extra" ]] && check+=", pytest, python_redlines_docxodus, clr_loader, pythonnet"
+  [[ -n "$extra" ]] && check+=", pytest, python_redlines_docxodus, clr_loader, pythonnet, frictionless, playwright, axe_playwright_python"
   .venv/bin/python -c "$check" && touch "$stamp"
 fi
