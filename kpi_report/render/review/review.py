@@ -219,6 +219,49 @@ def grade_legend(thresholds: GradeThresholds) -> str:
     )
 
 
+def scheme_legend(scheme: GradeScheme, method: str = "目標比") -> str:
+    """'◎: 達成率100%以上　○: 80%以上 … 評価不能: …' from the configured 評価区分 (効果検証 plans)."""
+    parts: list[str] = []
+    for i, band in enumerate(scheme.bands):
+        if band.threshold is None:
+            above = scheme.bands[i - 1].threshold if i else None
+            rest = "それ以外" if above is None else f"{above * 100:g}%{'以下' if above <= 0 else '未満'}"
+            parts.append(f"{band.label}: {rest}")
+            continue
+        value = f"{band.threshold * 100:g}%"
+        above = "以上" if band.threshold > 0 else "超"
+        parts.append(f"{band.label}: {'達成率' if i == 0 else ''}{value}{above}")
+    basis = "（経過按分：経過年数に応じた期待値に対する割合）" if method == "経過按分" else ""
+    return (
+        "　".join(parts)
+        + basis
+        + f"　{NOT_EVALUABLE}: 統計が未公表などで今年度は評価できないもの（理由を併記）　－: 実績値がないなど算定できないもの"
+    )
+
+
+_GRADE_PALETTE = ("#1f6f43", "#2e9a5d", "#8cc06b", "#e0a526", "#c8553d", "#8b2e1f")
+
+
+def grade_colors(columns: Sequence[str]) -> list[str]:
+    """Chart colours of the grade columns: A–D as always; other schemes spread best to worst over a palette."""
+    labels = [c for c in columns if c not in (NOT_EVALUABLE, "－")]
+    if labels == ["A", "B", "C", "D"]:
+        ranked = [charts.GRADE_COLORS[g] for g in labels]
+    else:
+        last = max(1, len(labels) - 1)
+        ranked = [
+            _GRADE_PALETTE[round(1 + i * (len(_GRADE_PALETTE) - 2) / last)]
+            if len(labels) > 1
+            else _GRADE_PALETTE[1]
+            for i in range(len(labels))
+        ]
+    colors = iter(ranked)
+    return [
+        "#9a9a9a" if c == NOT_EVALUABLE else charts.GRADE_COLORS[""] if c == "－" else next(colors)
+        for c in columns
+    ]
+
+
 def departments_text(measure: Measure) -> str:
     """The departments as lines (for templates written before row.departments_text)."""
     return "\n".join(line.text for line in department_lines(measure))
@@ -234,7 +277,7 @@ def _context(view: ReportView, font: JapaneseFont) -> dict[str, Any]:
         charts.UNREPORTED_COLOR if name == UNREPORTED else charts.STATUS_COLORS[i % len(charts.STATUS_COLORS)]
         for i, name in enumerate(status_columns)
     ]
-    grade_colors = [charts.GRADE_COLORS[g] for g in ("A", "B", "C", "D", "")]
+    colors_of_grades = grade_colors(view.grade_columns)
     years = report.years
 
     def label(fy: int) -> str:
@@ -298,7 +341,11 @@ def _context(view: ReportView, font: JapaneseFont) -> dict[str, Any]:
         "status_rows": status_rows,
         "grade_columns": view.grade_columns,
         "grade_rows": grades,
-        "grade_legend": grade_legend(report.grade_thresholds),
+        "grade_legend": (
+            scheme_legend(report.grade_scheme, report.method)
+            if report.evaluation
+            else grade_legend(report.grade_thresholds)
+        ),
         "status_chart": Markup(
             charts.stacked_bars(
                 [(r.short, r.counts) for r in status_rows],
@@ -312,7 +359,7 @@ def _context(view: ReportView, font: JapaneseFont) -> dict[str, Any]:
             charts.stacked_bars(
                 [(r.short, r.counts) for r in grades],
                 view.grade_columns,
-                grade_colors,
+                colors_of_grades,
                 font.family,
                 "基本目標別のKPI・数値目標の評価",
             )
@@ -356,6 +403,14 @@ def _section_cost(row: MeasureView) -> float:
 
 def _kpi_cost(rows: Sequence[KpiView]) -> float:
     return 10.0 * len(rows)
+
+
+def _evaluation_cost(area: AreaView) -> float:
+    """Estimated text lines of a 施策's evaluation block (0 without 効果検証)."""
+    e = area.evaluation
+    if e is None:
+        return 0.0
+    return 3.0 + len(e.kpi_results) + sum(_lines(text, 80) for _, text in e.items)
 
 
 class _Packer:
@@ -424,7 +479,11 @@ def _split(
         packer.start_goal(goal, f"g{gi}")
         goal_head = (_kpi_cost(goal.indicators) if sections else 0) + 2
         for ai, area in enumerate(goal.areas, start=1):
-            head = (_kpi_cost(area.kpis) if sections else 0) + 2 + (goal_head if ai == 1 else 0)
+            head = (
+                (_kpi_cost(area.kpis) + _evaluation_cost(area) if sections else 0)
+                + 2
+                + (goal_head if ai == 1 else 0)
+            )
             packer.add_area(area, f"g{gi}a{ai}", head, [row_cost(r) for r in area.rows])
         packer.flush_goal()
         if break_goals and packer.cost > limit * 0.6:
