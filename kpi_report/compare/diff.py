@@ -159,7 +159,7 @@ def _grouped(
 
 def whole_spans(old: str, new: str) -> tuple[Span, ...]:
     """``old`` → ``new`` as one deleted and one inserted run: for values (a status), never a character diff."""
-    return tuple(Span(op, text) for op, text in (("delete", old), ("insert", new)) if text)
+    return tuple(span for span in (Span("delete", old), Span("insert", new)) if span.text)
 
 
 def char_spans(old: str, new: str) -> tuple[Span, ...]:
