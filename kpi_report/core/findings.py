@@ -379,9 +379,9 @@ CATALOGUE: dict[Code, FindingKind] = {
     "sheet-too-large": FindingKind(
         "error",
         "intake",
-        "シート『{sheet}』のセルが {limit} 個を超えるため、安全のため読み取りを中止しました。"
-        "不要な行・列を削除して保存し直してください。",
-        meaning="シートのセルが上限（200,000 個）を超えたので読み取りを中止した。",
+        "シート『{sheet}』のセル・行・列・結合の数が {limit} 個を超えるため、安全のため読み取りを中止しました。"
+        "不要な行・列・結合を削除して保存し直してください。",
+        meaning="シートのセル・行・列・結合の数が上限（200,000 個）を超えたので読み取りを中止した。",
         fix="不要な行・列を削除して保存し直す。",
     ),
     "external-link": FindingKind(
@@ -682,7 +682,7 @@ CATALOGUE: dict[Code, FindingKind] = {
     "more-findings": FindingKind(
         "error",
         "check",
-        "シート『{sheet}』には、ほかに {count} 個のセルで同じ指摘（{code}）があります（{first} から {last} まで）。"
+        "シート『{sheet}』には、ほかに {count} 個のセルで同じ指摘（{of}）があります（{first} から {last} まで）。"
         "上の {shown} 件と同じように直してください。",
         meaning="同じシートで同じ指摘が多すぎるので、最初の 100 件のあとをまとめて1件にした"
         "（重要度はまとめた指摘と同じ。エラーならエラー）。",

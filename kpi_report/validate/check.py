@@ -9,6 +9,7 @@ department. Nothing in ``inputs/`` is ever modified.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from kpi_report.core.columns import Column
-from kpi_report.core.findings import Code, make_finding
+from kpi_report.core.findings import CATALOGUE, Code, make_finding
 from kpi_report.core.fiscal import fy_label, parse_fy
 from kpi_report.core.model import (
     CheckReport,
@@ -67,7 +68,7 @@ from kpi_report.forms.layout import (
     measure_master_values,
     parse_content_record,
 )
-from kpi_report.intake.workbook import Cell, Intake, Sheet, take_in
+from kpi_report.intake.workbook import DEFAULT_LIMITS, MAX_ROW, Cell, Intake, Sheet, take_in
 
 __all__ = ["check_year", "department_from_name"]
 
@@ -88,6 +89,8 @@ class _FileResult:
     findings: list[Finding] = field(default_factory=list)
     measures: list[MeasureEntry] = field(default_factory=list)
     kpis: list[KpiEntry] = field(default_factory=list)
+CELL_FINDINGS_SHOWN = 100  # findings of one code in one sheet given one by one; the rest are counted
+MAX_DUPLICATES_NAMED = 5  # other files a duplicate-submission finding names; the rest are counted
     status_cells: dict[int, str] = field(default_factory=dict)  # row -> the A1 of its 進捗状況 cell
 
 
@@ -120,7 +123,7 @@ def check_year(
             results.append(_skipped_folder(name))
         else:
             try:
-                results.append(_WorkbookCheck(path, name, plan, fy, past).run())
+                results.append(_WorkbookCheck(path, name, plan, fy, past, project.root / "inputs").run())
             except Exception as exc:  # whatever one file does, the rest of the batch is checked
                 result = _FileResult(name, "")
                 reason = f"読み取り中の予期しないエラー {type(exc).__name__}"
@@ -191,8 +194,13 @@ def _flag_duplicate_submissions(results: list[_FileResult]) -> None:
     for department, group in by_department.items():
         if len(group) < 2:
             continue
-        for result in group:
-            others = "、".join(o.file for o in group if o is not result)
+        for result in group:  # each names a few others: 3,000 copies are not 9 million names
+            named = [o.file for o in group[: MAX_DUPLICATES_NAMED + 1] if o is not result][
+                :MAX_DUPLICATES_NAMED
+            ]
+            others = "、".join(named)
+            if len(group) - 1 > len(named):
+                others += f" ほか {len(group) - 1 - len(named):,} 件"
             result.findings.insert(0, make_finding("duplicate-submission", name=department, others=others))
             result.usable = False
 
@@ -238,8 +246,10 @@ def department_from_name(file: str, plan: Plan) -> str:
 class _WorkbookCheck:
     """The checks of one file: intake, the form record (_meta), then the sheets 進捗 and KPI."""
 
-    def __init__(self, path: Path, name: str, plan: Plan, fy: int, past: bool = False) -> None:
-        self.path, self.plan, self.fy, self.past = path, plan, fy, past
+    def __init__(
+        self, path: Path, name: str, plan: Plan, fy: int, past: bool = False, within: Path | None = None
+    ) -> None:
+        self.path, self.plan, self.fy, self.past, self.within = path, plan, fy, past, within
         self.file = name
         self.findings: list[Finding] = []
         # a past year's form made from another master: the measure and KPI IDs it was made with
@@ -252,7 +262,7 @@ class _WorkbookCheck:
         self.own_sheets: frozenset[str] = frozenset()
 
     def run(self) -> _FileResult:
-        intake = take_in(self.path, WANTED_SHEETS)
+        intake = take_in(self.path, WANTED_SHEETS, within=self.within)
         self.findings.extend(intake.findings)
         result = _FileResult(self.file, intake.sha256, skipped=intake.kind == "skipped")
         if intake.kind == "skipped":
@@ -361,6 +371,9 @@ class _WorkbookCheck:
                 changes.append(f"{label}の追加: {'、'.join(added)}")
             if removed:
                 changes.append(f"{label}の削除: {'、'.join(removed)}")
+        refusal = copy_refusal(intake)
+        if refusal:
+            self.findings.append(make_finding("no-feedback-copy", reason=refusal))
         if not changes:
             self._compare_content(meta, department)
             return
@@ -573,7 +586,9 @@ class _Table:
         self.late_findings: list[Finding] = []
         self.seen: dict[str, str] = {}  # ID -> its first cell
         self.duplicates: list[tuple[int, str]] = []
-        self._covered: set[tuple[int, int]] = set()
+        # per input column, the disjoint sorted row spans hidden under a merged range: (first row, last row)
+        self._covered: dict[int, list[tuple[int, int]]] = {}
+        self._counts: dict[Code, list[Any]] = {}  # code -> [findings so far, first cell, last cell]
 
     @classmethod
     def find(cls, sheet: Sheet, check: _WorkbookCheck) -> _Table | None:
@@ -615,15 +630,24 @@ class _Table:
                         column=name,
                     )
                 )
-        input_cols = {self.columns[n] for n in self.inputs}
-        for r1, c1, r2, c2 in self.sheet.merged:
-            if r2 <= self.header_row or not any(c1 <= c <= c2 for c in input_cols):
+        input_cols = sorted({self.columns[n] for n in self.inputs})
+        spans: dict[int, list[tuple[int, int]]] = {}
+        for r1, c1, r2, c2 in self.sheet.merged:  # kept as row spans: a merge is never expanded cell by cell
+            inside = [c for c in input_cols if c1 <= c <= c2]
+            if r2 <= self.header_row or not inside:
                 continue
             top_left = cell_ref(max(r1, self.header_row + 1), c1)
             self._at(r1, c1, "merged-cells", cell=top_left, value=f"{cell_ref(r1, c1)}:{cell_ref(r2, c2)}")
-            self._covered.update(
-                (r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1) if (r, c) != (r1, c1)
-            )
+            for c in inside:
+                spans.setdefault(c, []).append((r1 + 1 if c == c1 else r1, r2))
+        for c, found in spans.items():
+            union: list[tuple[int, int]] = []
+            for first, last in sorted(found):
+                if union and first <= union[-1][1] + 1:
+                    union[-1] = (union[-1][0], max(union[-1][1], last))
+                elif first <= last:
+                    union.append((first, last))
+            self._covered[c] = union
 
     def rows(self) -> Iterable[tuple[int, str]]:
         """(row, ID) of every data row with an ID; rows with entries but no ID, hidden rows and cells outside
@@ -639,7 +663,7 @@ class _Table:
             for col in sorted(by_row[row]):
                 if col not in header_cols:
                     value = self.sheet.cells[(row, col)]
-                    self._at(row, col, "data-outside-table", value=_shown(value))
+                    self._at(row, col, "data-outside-table", value=_shown(value) if self._shown_more else "")
             item_id = self.text(row, self.id_column, "")
             if not item_id:
                 if item_id == "" and any(self.sheet.cells.get((row, c)) is not None for c in input_cols):
@@ -655,10 +679,25 @@ class _Table:
 
     def covered(self, row: int, column: str) -> bool:
         """Whether the cell is hidden under a merged range (its emptiness is the merge's finding)."""
-        return (row, self.columns.get(column, 0)) in self._covered
+        spans = self._covered.get(self.columns.get(normalize_choice(column), 0), [])
+        k = bisect.bisect_right(spans, (row, MAX_ROW + 1)) - 1
+        return k >= 0 and spans[k][0] <= row <= spans[k][1]
+
+    @property
+    def _shown_more(self) -> bool:
+        """Whether another data-outside-table is still shown one by one (its value worth formatting)."""
+        return self._counts.get("data-outside-table", [0])[0] < CELL_FINDINGS_SHOWN
 
     def _at(self, row: int, col: int, code: Code, /, *, cell: str = "", **fields: Any) -> None:
-        """A finding at the cell (row, col) of this sheet (named ``cell`` when given), kept in reading order."""
+        """A finding at the cell (row, col) of this sheet (named ``cell`` when given), kept in reading order.
+
+        After :data:`CELL_FINDINGS_SHOWN` findings of one code in a sheet, the others are only counted: one
+        ``more-findings`` stands for them (a sheet of 190,000 stray values is not 190,000 messages)."""
+        count = self._counts.setdefault(code, [0, (row, col, cell), None])
+        count[0] += 1
+        if count[0] > CELL_FINDINGS_SHOWN:
+            count[2] = (row, col, cell)
+            return
         finding = make_finding(code, sheet=self.sheet.name, cell=cell or cell_ref(row, col), **fields)
         self.cell_findings.append((row, col, finding))
 
@@ -738,6 +777,14 @@ class _Table:
     def _usable(self, row: int, col: int, cell: Cell, item_id: str) -> bool:
         """#3: a formula saved without its value, or an Excel error value, is an error, never read as blank."""
         if cell.error:
+def copy_refusal(intake: Intake) -> str:
+    """Why no feedback copy is made of a readable workbook ("" when one is): loading it with openpyxl would
+    build more than the bound allows (docs/security.md#26)."""
+    if intake.copy_load > DEFAULT_LIMITS.max_copy_load:
+        return f"結合範囲・行・セルが多すぎます（{DEFAULT_LIMITS.max_copy_load:,} 個を超えます）"
+    return ""
+
+
             self._at(row, col, "excel-error-value", item_id=item_id, value=cell.value)
             return False
         if cell.value is None:
@@ -814,3 +861,18 @@ def _shown(cell: Cell) -> str:
 
 def _short(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
+        for code, (count, first, last) in self._counts.items():
+            if count > CELL_FINDINGS_SHOWN:
+                first_cell, last_cell = (c or cell_ref(r, k) for r, k, c in (first, last))
+                summary = make_finding(
+                    "more-findings",
+                    sheet=self.sheet.name,
+                    cell=last_cell,
+                    of=code,
+                    count=f"{count - CELL_FINDINGS_SHOWN:,}",
+                    shown=CELL_FINDINGS_SHOWN,
+                    first=first_cell,
+                    last=last_cell,
+                )
+                summary = dataclasses.replace(summary, severity=CATALOGUE[code].severity)
+                self.cell_findings.append((last[0], last[1], summary))
