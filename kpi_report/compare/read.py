@@ -15,7 +15,6 @@ import re
 import stat
 import unicodedata
 import zipfile
-import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -23,21 +22,24 @@ from pathlib import Path
 from typing import Literal
 
 from python_calamine import CalamineError, CalamineWorkbook
-from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
+from xlsxwriter.utility import xl_rowcol_to_cell
 
 from kpi_report.core.errors import DiffError, KpiReportError
 from kpi_report.core.fiscal import parse_fy
+from kpi_report.core.model import Finding
 from kpi_report.core.values import cell_text, normalize_choice
-from kpi_report.intake.workbook import read_at_most
+from kpi_report.intake.workbook import Limits, read_at_most, screen, sheet_extent
 
 PROGRESS_SHEET = "進捗状況一覧表"
 KPI_SHEET = "KPI"
+EVALUATION_SHEET = "施策評価"  # 効果検証 plans only; a list without it compares as before
 MAX_HEADER_SCAN = 10  # the header row is looked for in the first rows only
-MAX_CELLS = 10_000_000  # A1 to the last used cell; a sheet claiming more is refused before it is read
-MAX_PARTS, MAX_UNZIPPED = 10_000, 512 << 20  # a progress list never comes near these; a zip bomb does
-_ROW_REF = re.compile(rb"<(?:\w+:)?row\b[^>]*?\sr=\"(\d{1,9})\"")
-_CELL_COLUMN = re.compile(rb"<(?:\w+:)?c\b[^>]*?\sr=\"([A-Za-z]{1,3})\d")
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# A1 to the last used cell, and rows: a sheet over either is refused before it is read (the reader makes one
+# Python object per cell of the rectangle, about 100 bytes each; 1,000,000 cells are about 0.3 GB in all)
+MAX_CELLS = 1_000_000
+MAX_ROWS = 50_000  # a progress list of a plan with 20,000 measures (3 rows each at most) still fits
+# the intake's checks (docs/security.md#2) with a progress list's sizes: a list never comes near these
+LIMITS = Limits(max_file_bytes=64 << 20, max_parts=10_000, max_total_bytes=256 << 20, max_ratio=500.0)
 HEADING_LINE = re.compile(r"^[ \t\u3000]*【[^】\n]*】[ \t\u3000]*$", re.MULTILINE)
 _ERA_YEAR = re.compile(r"(昭和|平成|令和)(元|\d{1,2})年度")
 
@@ -110,6 +112,7 @@ class ProgressList:
     report_fy: int | None
     measures: ListSheet
     kpis: ListSheet | None
+    areas: ListSheet | None = None  # sheet 施策評価 (効果検証), one item per 施策
 
 
 @dataclass(frozen=True)
@@ -168,6 +171,12 @@ def _progress_role(header: str) -> str:
         return "owners"
     if h == "進捗状況":
         return "status"
+    if h == "今後の方向性":
+        return "direction"
+    if h.startswith("予算額"):
+        return "budget"
+    if h.startswith("決算額"):
+        return "settlement"
     if re.search(r"実施(等)?状況", h):
         return "notes"
     return f"other:{header}"
@@ -188,6 +197,7 @@ def _kpi_role(header: str) -> str:
         "目標年度": "target_fy",
         "達成率": "rate",
         "評価": "grade",
+        "評価不能の理由": "not_evaluable",
         "所管課": "owners",
     }
     if h in fixed:
@@ -207,38 +217,22 @@ def _open(path: Path) -> tuple[CalamineWorkbook, str]:
             raise DiffError(
                 f"{path} は通常のファイルではありません。進捗状況一覧表の .xlsx を指定してください。"
             )
-        data = read_at_most(path, info.st_size, MAX_UNZIPPED)
+        data = read_at_most(path, info.st_size, LIMITS.max_file_bytes)
     except FileNotFoundError as exc:
         raise DiffError(f"{path} がありません。ファイル名を確認してください。") from exc
     except OSError as exc:
         raise DiffError(f"{path} を読めません（{exc.strerror or exc}）。") from exc
-    if len(data) > MAX_UNZIPPED:
+    if len(data) > LIMITS.max_file_bytes:
         raise DiffError(
             f"{path.name} は大きすぎるため読みません。進捗状況一覧表の .xlsx を指定してください。"
         )
-    if data.startswith(_OLE_MAGIC):
-        raise DiffError(
-            f"{path.name} は Excel 97 形式（.xls）かパスワード付きのファイルです。"
-            "パスワードを外し、.xlsx 形式で保存し直してください。"
-        )
-    if not data.startswith(b"PK\x03\x04"):
-        raise DiffError(
-            f"{path.name} は .xlsx ファイルではありません（空・破損・別の形式）。進捗状況一覧表の .xlsx を指定してください。"
-        )
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            parts = archive.infolist()
-            if len(parts) > MAX_PARTS or sum(p.file_size for p in parts) > MAX_UNZIPPED:
-                raise DiffError(
-                    f"{path.name} は展開後の大きさが異常なため読みません。進捗状況一覧表の .xlsx を指定してください。"
-                )
-            for part in parts:
-                if part.filename.startswith("xl/worksheets/") and part.filename.endswith(".xml"):
-                    _check_extent(path.name, archive.read(part))
-    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
-        raise DiffError(
-            f"{path.name} は壊れています（.xlsx として開けません）。保存し直してください。"
-        ) from exc
+    refused = screen(path.name, data, LIMITS)  # the intake's checks, with a progress list's limits
+    if refused is not None:
+        raise DiffError(_refusal(path.name, refused))
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for part in archive.namelist():  # every XML part: a sheet may be stored under any name
+            if part.endswith(".xml"):
+                _check_extent(path.name, archive, part)
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except CalamineError as exc:
@@ -248,17 +242,33 @@ def _open(path: Path) -> tuple[CalamineWorkbook, str]:
     return workbook, hashlib.sha256(data).hexdigest()
 
 
-def _check_extent(file: str, sheet_xml: bytes) -> None:
-    """Refuse a sheet whose cells span more than MAX_CELLS from A1.
+def _refusal(file: str, finding: Finding) -> str:
+    """What diff says about a file the intake's checks refused."""
+    if finding.code in ("legacy-format", "encrypted-workbook") or "OLE" in finding.message:
+        return (
+            f"{file} は Excel 97 形式（.xls）かパスワード付き、または .xlsx 以外の形式のファイルです。"
+            "パスワードを外し、.xlsx 形式で保存し直してください。"
+        )
+    if finding.code in ("archive-too-many-parts", "archive-too-large", "archive-ratio", "file-too-large"):
+        return f"{file} は展開後の大きさが異常なため読みません。進捗状況一覧表の .xlsx を指定してください。"
+    if finding.code == "xml-doctype":
+        return f"{file} は XML に DTD・実体宣言を含むため読みません。Excel で保存し直してください。"
+    if finding.code == "unreadable-file" and "zip" in finding.message:
+        return f"{file} は壊れています（.xlsx として開けません）。保存し直してください。"
+    return f"{file} は .xlsx ファイルではありません（空・破損・別の形式）。進捗状況一覧表の .xlsx を指定してください。"
+
+
+def _check_extent(file: str, archive: zipfile.ZipFile, part: str) -> None:
+    """Refuse a sheet whose cells span more than MAX_CELLS from A1, or more than MAX_ROWS rows.
 
     The reader allocates the whole rectangle up to the last cell, so one cell at XFD1048576 would take hundreds
-    of gigabytes; the cell references are checked in the XML first.
+    of gigabytes; the cell references are read first with the intake's hardened parser (any quoting).
     """
-    rows = [int(r) for r in _ROW_REF.findall(sheet_xml)]
-    columns = set(_CELL_COLUMN.findall(sheet_xml))
-    last_row = max(rows, default=0)
-    last_col = max((xl_cell_to_rowcol(c.decode("ascii").upper() + "1")[1] + 1 for c in columns), default=0)
-    if last_row * last_col > MAX_CELLS:
+    try:
+        last_row, last_col = sheet_extent(archive, part)
+    except ValueError as exc:
+        raise DiffError(f"{file} は壊れています（{exc}）。Excel で保存し直してください。") from exc
+    if last_row * last_col > MAX_CELLS or last_row > MAX_ROWS:
         raise DiffError(
             f"{file} のシートの範囲が大きすぎます（A1:{xl_rowcol_to_cell(last_row - 1, last_col - 1)}）。"
             "一覧の範囲外に入力された値を削除して保存し直してください。"
@@ -408,8 +418,29 @@ def _read_progress_sheet(name: str, grid: Sequence[Sequence[object]], header_row
     return ListSheet(name, tuple(tuple(r) for r in grid), header_row, columns, tuple(items), tuple(groups))
 
 
-def _read_kpi_sheet(name: str, grid: Sequence[Sequence[object]], header_row: int) -> ListSheet:
-    columns = _columns(grid[header_row], _kpi_role)
+def _evaluation_role(header: str) -> str:
+    fixed = {
+        "施策ID": "id",
+        "基本目標": "goal",
+        "施策": "name",
+        "主管課": "owners",
+        "KPIの評価": "kpi_results",
+        "要因分析": "factors",
+        "課題": "issues",
+        "今後の方向性": "direction",
+        "前年度の方針への対応": "response",
+        "前年度の今後の方向性": "previous_direction",
+    }
+    return fixed.get(normalize_choice(header), f"other:{header}")
+
+
+def _read_kpi_sheet(
+    name: str,
+    grid: Sequence[Sequence[object]],
+    header_row: int,
+    role_of: Callable[[str], str] = _kpi_role,
+) -> ListSheet:
+    columns = _columns(grid[header_row], role_of)
     role_index = {c.role: c.index for c in columns}
     items: list[Item] = []
     for r in range(header_row + 1, len(grid)):
@@ -465,8 +496,12 @@ def read_progress_list(path: Path) -> ProgressList:
     measures = _read_progress_sheet(name, grid, header_row)
     kpi_found = _find_sheet(workbook, KPI_SHEET, ("KPI_ID", "指標名"))
     kpis = _read_kpi_sheet(*kpi_found) if kpi_found else None
+    area_found = _find_sheet(workbook, EVALUATION_SHEET, ("施策ID", "要因分析"))
+    areas = _read_kpi_sheet(*area_found, role_of=_evaluation_role) if area_found else None
     title = next((cell_text(v).strip() for v in (grid[0] if grid else []) if cell_text(v).strip()), "")
     year_line = ""
     if header_row >= 2:
         year_line = next((cell_text(v).strip() for v in grid[1] if cell_text(v).strip()), "")
-    return ProgressList(path.name, sha256, title, year_line, _report_fy(measures, year_line), measures, kpis)
+    return ProgressList(
+        path.name, sha256, title, year_line, _report_fy(measures, year_line), measures, kpis, areas
+    )

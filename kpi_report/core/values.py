@@ -27,6 +27,15 @@ def in_range(value: float) -> bool:
     return math.isfinite(value) and abs(value) < VALUE_LIMIT
 
 
+_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def unescape(text: str) -> str:
+    """Undo OOXML's ``_xHHHH_`` escapes (how Excel stores control characters and CR in strings; a typed
+    ``_x0041_`` is stored as ``_x005F_x0041_`` and comes back as typed)."""
+    return _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text
+
+
 def clean_text(text: str) -> tuple[str, bool]:
     """Remove control and zero-width characters and lone surrogates, turn non-breaking spaces into spaces.
 

@@ -121,6 +121,8 @@ GOAL_LEVEL_AREA = "（基本目標の数値目標）"  # 施策 cell of a goal-l
 
 FILENAME_STEM_BYTES = 150  # file systems allow 255 bytes; room is left for "(2)", ".xlsx" and a copy's suffix
 _UNSAFE_FILENAME = re.compile(r'[/\\:*?"<>|\x00-\x1f]')
+# names Windows reserves for devices, with any extension (CON.xlsx opens the console, not a file)
+_RESERVED = re.compile(r"(?i)(CON|PRN|AUX|NUL|COM[0-9¹²³]|LPT[0-9¹²³])(\..*)?")
 
 
 def form_filename(department: str) -> str:
@@ -128,6 +130,9 @@ def form_filename(department: str) -> str:
     name is shortened (to 150 bytes of UTF-8, about 50 Japanese characters)."""
     name = _UNSAFE_FILENAME.sub("_", department).strip(" .")
     name = name.encode()[:FILENAME_STEM_BYTES].decode(errors="ignore").strip(" .") or "_"
+    reserved = _RESERVED.fullmatch(name)
+    if reserved:  # the device name is the part before the first dot: CON_.xlsx, AUX_.x.xlsx
+        name = f"{reserved.group(1)}_{reserved.group(2) or ''}"
     return f"{name}.xlsx"
 
 

@@ -473,7 +473,8 @@ def _write_progress(
 
 def _status_validation(statuses: Sequence[str]) -> dict[str, Any]:
     listed = "、".join(statuses)
-    inline = len(",".join(statuses)) <= 255 and not any("," in s for s in statuses)
+    # a comma splits the written list, and a " ends its string: such a scale is pointed at in _meta instead
+    inline = len(",".join(statuses)) <= 255 and not any("," in s or '"' in s for s in statuses)
     choices: dict[str, Any] = {"source": list(statuses)}
     if not inline:  # Excel's limit for a list written into the rule: point at the copy kept in _meta
         choices = {"source": f"='{META_SHEET}'!${_META_SCALE_COLUMN}$1:${_META_SCALE_COLUMN}${len(statuses)}"}
@@ -496,7 +497,7 @@ def _letter(col: int) -> str:
 
 def _choice_validation(title: str, choices: Sequence[str], meta_column: str, message: str) -> dict[str, Any]:
     """A drop-down of ``choices`` (効果検証 lists); a list too long to write into the rule points at _meta."""
-    inline = len(",".join(choices)) <= 255 and not any("," in c for c in choices)
+    inline = len(",".join(choices)) <= 255 and not any("," in c or '"' in c for c in choices)
     source: dict[str, Any] = {"source": list(choices)}
     if not inline:
         source = {"source": f"='{META_SHEET}'!${meta_column}$1:${meta_column}${len(choices)}"}

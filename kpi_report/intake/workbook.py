@@ -23,6 +23,7 @@ import io
 import re
 import stat
 import zipfile
+import zlib
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -35,7 +36,7 @@ from defusedxml.ElementTree import DefusedXMLParser
 
 from kpi_report.core.findings import Code, make_finding
 from kpi_report.core.model import Finding
-from kpi_report.core.values import parse_ref
+from kpi_report.core.values import cell_ref, parse_ref, unescape
 
 Kind = Literal["xlsx", "xlsm", "skipped", "rejected"]
 
@@ -53,6 +54,9 @@ class Limits:
         200_000  # <c> elements in one sheet (a sheet claiming A1:XFD1048576 is fine, filling it not)
     )
     max_strings: int = 500_000  # shared strings
+    # what openpyxl would build for the feedback copy, over every sheet (read or not): cells, rows with
+    # properties, column ranges and every cell a merged range covers; above it no copy is written
+    max_copy_load: int = 300_000
 
 
 DEFAULT_LIMITS = Limits()
@@ -96,6 +100,9 @@ class Intake:
     sheet_states: tuple[tuple[str, str], ...] = ()  # every sheet (name, state), workbook order
     sheets: dict[str, Sheet] = field(default_factory=dict)  # the requested sheets that exist
     data: bytes = b""  # the file's bytes, for the feedback copy (empty unless kind is xlsx/xlsm)
+    # what loading every sheet with openpyxl would build (see Limits.max_copy_load); counting stops past it
+    copy_load: int = 0
+    strict: bool = False  # a Strict Open XML workbook (ISO/IEC 29500 Strict namespaces)
 
     @property
     def readable(self) -> bool:
@@ -121,7 +128,9 @@ _ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
 _PROLOG_CHUNK = 16 * 1024
 
 
-def take_in(path: Path, wanted: Collection[str] = (), limits: Limits = DEFAULT_LIMITS) -> Intake:
+def take_in(
+    path: Path, wanted: Collection[str] = (), limits: Limits = DEFAULT_LIMITS, within: Path | None = None
+) -> Intake:
     """Classify one file by its content, run the safety checks, and read the ``wanted`` sheets.
 
     Never raises for a bad file: every problem is a finding and ``kind`` says whether the workbook is usable.
@@ -130,12 +139,15 @@ def take_in(path: Path, wanted: Collection[str] = (), limits: Limits = DEFAULT_L
         path: a file in inputs/<FY>/.
         wanted: names of the sheets whose cells to read (the others are only listed).
         limits: the size, count and ratio bounds.
+        within: the folder the file must resolve into (inputs/): a symbolic link out of it is refused.
     """
     name = path.name
     skip_reason = _system_file_reason(name)
     if skip_reason:
         return _skipped(name, "", skip_reason)
     try:
+        if within is not None and not _inside(path, within):
+            return _rejected(name, "", make_finding("outside-inputs", file=name, reason=str(path.resolve())))
         info = path.stat()
         if not stat.S_ISREG(info.st_mode):  # a pipe blocks the read forever, /dev/zero never ends
             return _skipped(name, "", "通常のファイルではないもの（名前付きパイプ、デバイスなど）")
@@ -184,6 +196,74 @@ def take_in(path: Path, wanted: Collection[str] = (), limits: Limits = DEFAULT_L
     return _rejected(
         name, digest, make_finding("unreadable-file", file=name, reason="Excel のブックではありません")
     )
+
+
+# ISO/IEC 29500 Strict namespaces and relationship types, and their transitional forms (longest first)
+_STRICT_TO_TRANSITIONAL = (
+    (
+        b"purl.oclc.org/ooxml/officeDocument/relationships/extendedProperties",
+        b"schemas.openxmlformats.org/officeDocument/2006/relationships/extended-properties",
+    ),
+    (
+        b"purl.oclc.org/ooxml/officeDocument/relationships/customProperties",
+        b"schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties",
+    ),
+    (
+        b"purl.oclc.org/ooxml/officeDocument/extendedProperties",
+        b"schemas.openxmlformats.org/officeDocument/2006/extended-properties",
+    ),
+    (
+        b"purl.oclc.org/ooxml/officeDocument/customProperties",
+        b"schemas.openxmlformats.org/officeDocument/2006/custom-properties",
+    ),
+    (
+        b"purl.oclc.org/ooxml/officeDocument/docPropsVTypes",
+        b"schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes",
+    ),
+    (
+        b"purl.oclc.org/ooxml/officeDocument/sharedTypes",
+        b"schemas.openxmlformats.org/officeDocument/2006/sharedTypes",
+    ),
+    (
+        b"purl.oclc.org/ooxml/officeDocument/relationships",
+        b"schemas.openxmlformats.org/officeDocument/2006/relationships",
+    ),
+    (b"purl.oclc.org/ooxml/spreadsheetml/main", b"schemas.openxmlformats.org/spreadsheetml/2006/main"),
+    (b"purl.oclc.org/ooxml/drawingml/main", b"schemas.openxmlformats.org/drawingml/2006/main"),
+    (b"purl.oclc.org/ooxml/drawingml/chart", b"schemas.openxmlformats.org/drawingml/2006/chart"),
+    (
+        b"purl.oclc.org/ooxml/drawingml/spreadsheetDrawing",
+        b"schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing",
+    ),
+)
+_CONFORMANCE = re.compile(rb'\sconformance\s*=\s*["\']strict["\']')
+
+
+def transitional(data: bytes) -> bytes:
+    """A Strict Open XML workbook (already checked by :func:`take_in`) with the transitional namespaces that
+    openpyxl knows: without them it finds no worksheet, and a copy would lose every sheet (docs/security.md#31).
+    The cells, styles and sheets are the same; only the namespace names change."""
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as archive,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as copy,
+    ):
+        for info in archive.infolist():
+            part = archive.read(info)
+            if info.filename.endswith((".xml", ".rels", ".vml")):
+                for strict, transitional_name in _STRICT_TO_TRANSITIONAL:
+                    part = part.replace(strict, transitional_name)
+                part = _CONFORMANCE.sub(b"", part)
+            copy.writestr(info.filename, part)
+    return out.getvalue()
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    """Whether ``path``, symbolic links followed, lies in ``folder`` (a link loop raises OSError)."""
+    try:
+        return path.resolve(strict=True).is_relative_to(folder.resolve())
+    except RuntimeError as exc:  # Python before 3.13 reports a symbolic link loop so
+        raise OSError(str(exc)) from exc
 
 
 def read_at_most(path: Path, size: int, limit: int) -> bytes:
@@ -261,37 +341,57 @@ def _ole_finding(name: str, data: bytes) -> Finding:
     return make_finding("unreadable-file", file=name, reason="Excel のブックではない OLE ファイル")
 
 
-def _take_zip(name: str, digest: str, data: bytes, wanted: Collection[str], limits: Limits) -> Intake:
+def _open_zip(name: str, data: bytes) -> tuple[zipfile.ZipFile, Finding | None]:
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        infos = archive.infolist()
+        return zipfile.ZipFile(io.BytesIO(data)), None
     except (zipfile.BadZipFile, ValueError, NotImplementedError, EOFError) as exc:
-        return _rejected(
-            name,
-            digest,
-            make_finding(
-                "unreadable-file", file=name, reason=f"zip として壊れています（{type(exc).__name__}）"
-            ),
-        )
+        reason = f"zip として壊れています（{type(exc).__name__}）"
+        return zipfile.ZipFile(io.BytesIO(), "w"), make_finding("unreadable-file", file=name, reason=reason)
+
+
+def _screen_zip(name: str, archive: zipfile.ZipFile, limits: Limits) -> Finding | None:
+    """Steps 2 and 3 of the intake: the zip directory against the limits (nothing decompressed), what kind of
+    zip it is (ods, xlsb), then every part's XML prolog (no DTD, no entity)."""
+    infos = archive.infolist()
+    archive_finding = _archive_finding(name, infos, limits)
+    if archive_finding is not None:
+        return archive_finding
+    names = {info.filename for info in infos}
+    if "mimetype" in names and archive.read("mimetype").startswith(_ODS_MIME):
+        return make_finding("legacy-format", file=name, value="OpenDocument スプレッドシート（.ods）")
+    if "xl/workbook.bin" in names:
+        return make_finding("legacy-format", file=name, value="Excel バイナリブック（.xlsb）")
+    for info in infos:
+        doctype = _doctype_finding(name, archive, info)
+        if doctype is not None:
+            return doctype
+    return None
+
+
+def screen(name: str, data: bytes, limits: Limits = DEFAULT_LIMITS) -> Finding | None:
+    """The checks every workbook passes before any spreadsheet parser sees it, for a reader other than
+    :func:`take_in` (diff): what the bytes are (a zip, not OLE, empty or other), the zip directory against
+    ``limits``, and every XML part's prolog. None when the file may be opened."""
+    if not data:
+        return make_finding("empty-file", file=name)
+    if data.startswith(_OLE_MAGIC):
+        return _ole_finding(name, data)
+    if not data.startswith(_ZIP_MAGIC):
+        return make_finding("unreadable-file", file=name, reason="Excel のブックではありません")
+    archive, broken = _open_zip(name, data)
     with archive:
-        archive_finding = _archive_finding(name, infos, limits)
-        if archive_finding is not None:
-            return _rejected(name, digest, archive_finding)
-        names = {info.filename for info in infos}
-        if "mimetype" in names and archive.read("mimetype").startswith(_ODS_MIME):
-            return _rejected(
-                name,
-                digest,
-                make_finding("legacy-format", file=name, value="OpenDocument スプレッドシート（.ods）"),
-            )
-        if "xl/workbook.bin" in names:
-            return _rejected(
-                name, digest, make_finding("legacy-format", file=name, value="Excel バイナリブック（.xlsb）")
-            )
-        for info in infos:
-            doctype = _doctype_finding(name, archive, info)
-            if doctype is not None:
-                return _rejected(name, digest, doctype)
+        return broken or _screen_zip(name, archive, limits)
+
+
+def _take_zip(name: str, digest: str, data: bytes, wanted: Collection[str], limits: Limits) -> Intake:
+    archive, broken = _open_zip(name, data)
+    if broken is not None:
+        return _rejected(name, digest, broken)
+    with archive:
+        screened = _screen_zip(name, archive, limits)
+        if screened is not None:
+            return _rejected(name, digest, screened)
+        names = {info.filename for info in archive.infolist()}
         try:
             reader = _WorkbookReader(archive, names, limits)
         except _Unreadable as exc:
@@ -318,6 +418,10 @@ def _take_zip(name: str, digest: str, data: bytes, wanted: Collection[str], limi
             )
         except _Unreadable as exc:
             return _rejected(name, digest, make_finding("unreadable-file", file=name, reason=str(exc)))
+        try:
+            copy_load = reader.copy_load()
+        except _Unreadable:
+            copy_load = limits.max_copy_load + 1
         return Intake(
             name,
             kind,
@@ -326,6 +430,8 @@ def _take_zip(name: str, digest: str, data: bytes, wanted: Collection[str], limi
             sheet_states=tuple((n, s) for n, s, _ in reader.sheets),
             sheets=sheets,
             data=data,
+            copy_load=copy_load,
+            strict=reader.strict,
         )
 
 
@@ -411,12 +517,24 @@ class _Forbidden(Exception):
     """A DTD or entity declaration met while reading (already excluded by the prolog check)."""
 
 
-_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+MAX_ROW, MAX_COLUMN = 1_048_576, 16_384  # Excel's grid; a reference beyond it is a broken or hostile file
+STRICT_MAIN = "http://purl.oclc.org/ooxml/spreadsheetml/main"
 
 
-def unescape(text: str) -> str:
-    """Undo OOXML's ``_xHHHH_`` escapes (how Excel stores control characters and CR in strings)."""
-    return _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text
+def _ref(text: str) -> tuple[int, int]:
+    """A cell reference inside Excel's grid (ValueError otherwise: the file is unreadable)."""
+    row, col = parse_ref(text)
+    if not (1 <= row <= MAX_ROW and 1 <= col <= MAX_COLUMN):
+        raise ValueError(text)
+    return row, col
+
+
+def _index(text: str | None, low: int, high: int) -> int:
+    """A row or column number from an attribute, inside [low, high] (ValueError otherwise)."""
+    number = int(text or "")
+    if not low <= number <= high:
+        raise ValueError(text)
+    return number
 
 
 def _local(name: str) -> str:
@@ -448,6 +566,7 @@ def _parse(parser: Any, archive: zipfile.ZipFile, part: str) -> None:
     except (
         expat.ExpatError,
         zipfile.BadZipFile,
+        zlib.error,
         EOFError,
         _Forbidden,
         ValueError,
@@ -506,7 +625,11 @@ class _WorkbookReader:
         targets = {rid: target for rid, _, target, _ in self.workbook_rels}
         self.sheets: list[tuple[str, str, str]] = []  # (name, state, part)
 
+        self.strict = False
+
         def start(tag: str, attrs: dict[str, str]) -> None:
+            if _local(tag) == "workbook":
+                self.strict = tag.startswith(STRICT_MAIN + " ")
             if _local(tag) == "sheet":
                 rid = next((v for k, v in attrs.items() if _local(k) == "id"), "")
                 self.sheets.append(
@@ -516,6 +639,7 @@ class _WorkbookReader:
         parser = _new_parser()
         parser.StartElementHandler = start
         _parse(parser, archive, workbook)
+        self.loads: dict[str, int] = {}  # what openpyxl would build, per sheet read
         self._strings: list[str] | None = None
         self._styles: tuple[frozenset[int], frozenset[int]] | None = None
 
@@ -559,6 +683,19 @@ class _WorkbookReader:
             elif typ.endswith("/connections"):
                 yield make_finding("data-connection", file=file, value=target)
 
+    def copy_load(self) -> int:
+        """What openpyxl would build loading every sheet (the feedback copy), counted without building it.
+
+        The sheets read are counted as they were read; the others are scanned (start tags only) until the sum
+        passes :attr:`Limits.max_copy_load`. Charts and chartsheets cost no cells and are not counted."""
+        total = sum(self.loads.values())
+        for name, _state, part in self.sheets:
+            if total > self.limits.max_copy_load:
+                break
+            if name not in self.loads and part in self.names and "/worksheets/" in f"/{part}":
+                total += _scan_load(self.archive, part, self.limits.max_copy_load - total)
+        return total
+
     def read_sheet(self, name: str) -> Sheet:
         """Read one worksheet's cells (bounded by :attr:`Limits.max_cells`)."""
         state, part = next((s, p) for n, s, p in self.sheets if n == name)
@@ -570,12 +707,13 @@ class _WorkbookReader:
         parser.EndElementHandler = reader.end
         parser.CharacterDataHandler = reader.text
         _parse(parser, self.archive, part)
+        self.loads[name] = reader.load
         return Sheet(
             name=name,
             state=state,
             cells=reader.cells,
             hidden_rows=frozenset(reader.hidden_rows),
-            hidden_columns=frozenset(reader.hidden_columns),
+            hidden_columns=reader.hidden_columns(),
             merged=tuple(reader.merged),
         )
 
@@ -659,6 +797,74 @@ def _read_number_styles(archive: zipfile.ZipFile, part: str) -> tuple[frozenset[
     return percent, frozenset(i for i, fmt in enumerate(xfs) if fmt in date_formats and i not in percent)
 
 
+class _Enough(Exception):
+    """The scan has counted past its budget."""
+
+
+def sheet_extent(archive: zipfile.ZipFile, part: str) -> tuple[int, int]:
+    """(last row, last column) a worksheet's cells reach, read with the hardened parser in one pass: however
+    its references are written (either quote, or left out and counted). A reader that allocates the rectangle
+    from A1 (diff's) is sized by this before it sees the sheet.
+
+    Raises:
+        ValueError: the part is not well-formed XML or a reference lies outside Excel's grid.
+    """
+    last = [0, 0]
+    position = [0, 0]
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        local = _local(tag)
+        if local == "row":
+            position[0] = _index(attrs["r"], 1, MAX_ROW) if "r" in attrs else position[0] + 1
+            position[1] = 0
+        elif local == "c":
+            if "r" in attrs:
+                position[0], position[1] = _ref(attrs["r"])
+            elif position[1] == MAX_COLUMN:
+                raise ValueError("column")
+            else:
+                position[1] += 1
+            last[0], last[1] = max(last[0], position[0]), max(last[1], position[1])
+
+    parser = _new_parser()
+    parser.StartElementHandler = start
+    try:
+        _parse(parser, archive, part)
+    except _Unreadable as exc:
+        raise ValueError(str(exc)) from exc
+    return last[0], last[1]
+
+
+def _scan_load(archive: zipfile.ZipFile, part: str, budget: int) -> int:
+    """The load (see :class:`_SheetXml`) of a sheet that is not read, counted up to just past ``budget``."""
+    load = 0
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        nonlocal load
+        local = _local(tag)
+        if local in ("c", "row", "col"):
+            load += 1
+        elif local == "mergeCell":
+            first, _, last = attrs.get("ref", "").partition(":")
+            r1, c1 = _ref(first)
+            r2, c2 = _ref(last or first)
+            load += (abs(r2 - r1) + 1) * (abs(c2 - c1) + 1)
+        else:
+            return
+        if load > budget:
+            raise _Enough
+
+    parser = _new_parser()
+    parser.StartElementHandler = start
+    try:
+        _parse(parser, archive, part)
+    except _Enough:
+        pass
+    except _Unreadable:  # an unreadable sheet that is not read: openpyxl will fail on it, and no copy is made
+        return budget + 1
+    return load
+
+
 class _SheetXml:
     """expat handlers collecting one worksheet's cells, hidden rows/columns and merged ranges."""
 
@@ -675,9 +881,10 @@ class _SheetXml:
         self.style = 0
         self.cells: dict[tuple[int, int], Cell] = {}
         self.hidden_rows: set[int] = set()
-        self.hidden_columns: set[int] = set()
+        self.hidden_spans: list[tuple[int, int]] = []  # <col min max hidden>: kept as ranges, never expanded
         self.merged: list[tuple[int, int, int, int]] = []
-        self.count = 0
+        self.count = 0  # elements kept: cells, hidden rows, column ranges, merged ranges
+        self.load = 0  # what openpyxl would build for this sheet (a merge counts every cell it covers)
         self.row = 0
         self.col = 0
         self.type = ""
@@ -690,23 +897,27 @@ class _SheetXml:
     def start(self, tag: str, attrs: dict[str, str]) -> None:
         local = _local(tag)
         if local == "c":
-            self.count += 1
-            if self.count > self.max_cells:
-                raise _TooManyCells(self.sheet, self.max_cells)
+            self._counted(1)
             ref = attrs.get("r")
             if ref:
-                self.row, self.col = parse_ref(ref)
+                self.row, self.col = _ref(ref)
             else:
                 self.col += 1
+                if self.col > MAX_COLUMN:
+                    raise ValueError("column")
             self.type = attrs.get("t", "n")
             self.style = int(attrs.get("s", "0") or 0)
             self.formula = None
             self.value = None
             self.inline = None
-        elif local == "row":
-            self.row = int(attrs["r"]) if "r" in attrs else self.row + 1
+        elif local == "row":  # counted when kept (hidden); openpyxl keeps each row's height and style
+            self.load += 1
+            self.row = (
+                _index(attrs["r"], 1, MAX_ROW) if "r" in attrs else _index(str(self.row + 1), 1, MAX_ROW)
+            )
             self.col = 0
             if attrs.get("hidden") in ("1", "true"):
+                self._counted(0)
                 self.hidden_rows.add(self.row)
         elif local == "v":
             self.value = []
@@ -720,16 +931,35 @@ class _SheetXml:
             self.capture = self.inline
         elif local == "rPh":
             self.in_rph += 1
-        elif local == "col" and attrs.get("hidden") in ("1", "true"):
-            self.hidden_columns.update(range(int(attrs["min"]), min(int(attrs["max"]), 16384) + 1))
+        elif local == "col":
+            self._counted(1)
+            if attrs.get("hidden") in ("1", "true"):
+                low = _index(attrs.get("min"), 1, MAX_COLUMN)
+                self.hidden_spans.append((low, _index(attrs.get("max"), low, MAX_COLUMN)))
         elif local == "mergeCell":
-            self.count += 1
-            if self.count > self.max_cells:
-                raise _TooManyCells(self.sheet, self.max_cells)
             first, _, last = attrs.get("ref", "").partition(":")
-            r1, c1 = parse_ref(first)
-            r2, c2 = parse_ref(last or first)
-            self.merged.append((min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)))
+            r1, c1 = _ref(first)
+            r2, c2 = _ref(last or first)
+            merged = (min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2))
+            self._counted((merged[2] - merged[0] + 1) * (merged[3] - merged[1] + 1))
+            self.merged.append(merged)
+
+    def _counted(self, load: int) -> None:
+        """One more element (bounded by max_cells), building ``load`` objects in openpyxl."""
+        self.count += 1
+        self.load += load
+        if self.count > self.max_cells:
+            raise _TooManyCells(self.sheet, self.max_cells)
+
+    def hidden_columns(self) -> frozenset[int]:
+        """The hidden columns: the union of the ranges, at most the 16,384 columns of a sheet."""
+        hidden: set[int] = set()
+        end = 0  # spans sorted by start: each column is added once, however many ranges overlap
+        for low, high in sorted(self.hidden_spans):
+            if high > end:
+                hidden.update(range(max(low, end + 1), high + 1))
+                end = high
+        return frozenset(hidden)
 
     def end(self, tag: str) -> None:
         local = _local(tag)
@@ -757,11 +987,14 @@ class _SheetXml:
         if self.value is None:
             return Cell(None, formula) if formula else None
         raw = "".join(self.value)
-        if kind == "s":
+        if kind == "s":  # an index outside the table is a broken file, never another string or a blank
             try:
-                text = self.strings[int(raw)]
-            except (ValueError, IndexError):
-                text = ""
+                text = self.strings[_index(raw.strip(), 0, len(self.strings) - 1)]
+            except ValueError:
+                where = f"シート『{self.sheet}』{cell_ref(self.row, self.col)}"
+                raise _Unreadable(
+                    f"{where} の共有文字列の番号「{raw[:20]}」が範囲外です（{len(self.strings):,} 個）"
+                ) from None
             return Cell(text, formula) if text or formula else None
         if kind in ("str", "d"):
             return Cell(unescape(raw), formula)

@@ -42,6 +42,7 @@ from kpi_report.core.values import (
     parse_master_number,
     parse_number,
     split_list,
+    unescape,
 )
 from kpi_report.plan.committee import MEMBERS_SHEET, read_committee_settings, read_members
 from kpi_report.plan.evaluation import POLICY_SHEET, kpi_method, read_evaluation_settings, read_policy_areas
@@ -97,7 +98,8 @@ class _SheetReader:
                 continue
             texts: dict[str, str] = {}
             for column, value in raw.items():
-                text, changed = clean_text(cell_text(value))
+                # openpyxl leaves Excel's escapes (_x000D_ for CR, _x0000_) as written: undone, then cleaned
+                text, changed = clean_text(unescape(cell_text(value)))
                 if changed:
                     self.findings.append(
                         make_finding(
@@ -363,7 +365,7 @@ def _read_settings(wb: Any, file: str, findings: list[Finding]) -> Settings:
         if row and row[0] is not None:
             key = cell_text(row[0]).strip()
             raw[key] = row[1] if len(row) > 1 else None
-            values[key] = (cell_text(raw[key]).strip(), number)
+            values[key] = (clean_text(unescape(cell_text(raw[key])))[0].strip(), number)
     kwargs: dict[str, Any] = {}
 
     def bad(key: str, help_text: str, code: Code = "master-bad-setting") -> None:

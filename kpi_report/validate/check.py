@@ -686,7 +686,8 @@ class _Table:
     @property
     def _shown_more(self) -> bool:
         """Whether another data-outside-table is still shown one by one (its value worth formatting)."""
-        return self._counts.get("data-outside-table", [0])[0] < CELL_FINDINGS_SHOWN
+        shown: int = self._counts.get("data-outside-table", [0])[0]
+        return shown < CELL_FINDINGS_SHOWN
 
     def _at(self, row: int, col: int, code: Code, /, *, cell: str = "", **fields: Any) -> None:
         """A finding at the cell (row, col) of this sheet (named ``cell`` when given), kept in reading order.

@@ -28,14 +28,15 @@ from openpyxl.styles.fills import Fill
 from openpyxl.xml.functions import fromstring, tostring
 
 from kpi_report.core.cellmetrics import line_count, row_height
+from kpi_report.core.errors import OutputError
 from kpi_report.core.files import FIXED_CREATED, new_xlsx, openpyxl_bytes, write_atomic, write_json_atomic
 from kpi_report.core.fiscal import fy_label
 from kpi_report.core.model import CheckReport, Finding, Plan, Submission
 from kpi_report.core.project import Project
 from kpi_report.core.version import __version__
 from kpi_report.forms.layout import FEEDBACK_RECORD_SHEET, FEEDBACK_SHEET, FEEDBACK_TOOL
-from kpi_report.intake.workbook import take_in
-from kpi_report.validate.check import feedback_sheets
+from kpi_report.intake.workbook import take_in, transitional
+from kpi_report.validate.check import WANTED_SHEETS, copy_refusal, feedback_sheets
 
 CHECK_DIR = "check"
 FEEDBACK_DIR = "feedback"
@@ -104,17 +105,22 @@ def write_check_outputs(report: CheckReport, project: Project, plan: Plan) -> li
         OutputError: a file could not be written.
     """
     folder = project.outputs(report.fy) / CHECK_DIR
+    feedback = folder / FEEDBACK_DIR
+    if feedback.is_symlink():  # copies written, and stale ones deleted, through a link could be anywhere
+        raise OutputError(
+            f"{feedback} はシンボリックリンクです。feedback のコピーをリンク先に書いたり消したりしないよう、"
+            "リンクを削除してからもう一度実行してください。"
+        )
     rows = department_rows(report, plan)
     written = [folder / FINDINGS_XLSX, folder / FINDINGS_JSON]
     write_atomic(written[0], findings_workbook(report, plan, rows))
     write_json_atomic(written[1], findings_data(report, plan, rows))
-    feedback = folder / FEEDBACK_DIR
     copies: list[Path] = []
     inputs = project.input_files(report.fy)
     for submission in report.submissions:
         if submission.file not in inputs:
             continue
-        data = _feedback_for(inputs[submission.file], submission, report.findings)
+        data = _feedback_for(inputs[submission.file], submission, report.findings, project.root / "inputs")
         if data is None:
             continue
         name = feedback_name(submission.file, {p.name for p in copies})
@@ -124,7 +130,8 @@ def write_check_outputs(report: CheckReport, project: Project, plan: Plan) -> li
     if feedback.is_dir():
         keep = {p.name for p in copies}
         for stale in feedback.glob("*.xlsx"):
-            if stale.name not in keep and not stale.is_dir():  # a folder is not ours to delete
+            # a folder is not ours to delete; a link is removed, never what it points to
+            if stale.name not in keep and (stale.is_symlink() or stale.is_file()):
                 stale.unlink()
     return written + copies
 
@@ -253,13 +260,16 @@ def _cut(value: str) -> str:
     return value[: _XLSX_TEXT_LIMIT - len(note)] + note
 
 
-def _feedback_for(path: Path, submission: Submission, findings: Sequence[Finding]) -> bytes | None:
-    """The feedback copy of one submitted file, or None when it cannot be opened safely (or changed since)."""
+def _feedback_for(
+    path: Path, submission: Submission, findings: Sequence[Finding], within: Path | None = None
+) -> bytes | None:
+    """The feedback copy of one submitted file, or None when it cannot be opened safely (or changed since), or
+    openpyxl would build more than the bound allows for it (check gave no-feedback-copy)."""
     if not path.is_file():
         return None
-    # the safety checks again: openpyxl only ever opens a file that passed them
-    intake = take_in(path, {FEEDBACK_RECORD_SHEET})
-    if not intake.readable or intake.sha256 != submission.sha256:
+    # the safety checks again, reading what check read: openpyxl only ever opens a file that passed them
+    intake = take_in(path, WANTED_SHEETS, within=within)
+    if not intake.readable or intake.sha256 != submission.sha256 or copy_refusal(intake):
         return None
     own = [f for f in findings if f.file == submission.file and f.code not in PLANNING_ONLY]
     if not own and not feedback_sheets(intake):
@@ -270,9 +280,13 @@ def _feedback_for(path: Path, submission: Submission, findings: Sequence[Finding
             warnings.simplefilter(
                 "ignore"
             )  # openpyxl warns about extensions it drops; the library never prints
-            return feedback_copy(intake.data, own)
+            copy = feedback_copy(transitional(intake.data) if intake.strict else intake.data, own)
     except Exception:
         return None
+    # a copy that lost one of the clerk's sheets (a part openpyxl cannot read) is worse than none
+    kept = set(load_workbook(io.BytesIO(copy), read_only=True).sheetnames)
+    clerks = {name for name, _ in intake.sheet_states} - feedback_sheets(intake)  # ours are remade or dropped
+    return copy if clerks <= kept else None
 
 
 def feedback_copy(data: bytes, findings: Sequence[Finding]) -> bytes:
