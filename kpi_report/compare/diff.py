@@ -49,6 +49,8 @@ KINDS: dict[str, str] = {
     "owners-changed": "所管課の変更",
     "other-changed": "その他の列の変更",
     "status-changed": "進捗状況の変化",
+    "direction-changed": "今後の方向性の変化",
+    "budget-changed": "事業費の変更",
     "new-year-notes": "新年度の実施状況の追加",
     "past-notes-edited": "過去年度の実施状況の修正",
     "kpi-added": "KPIの追加",
@@ -60,7 +62,25 @@ KINDS: dict[str, str] = {
     "kpi-actual-changed": "実績値の修正",
     "kpi-rate-changed": "達成率の変化",
     "kpi-grade-changed": "評価の変化",
+    "kpi-not-evaluable-changed": "評価不能の理由の変化",
+    "area-evaluation-added": "施策評価の追加",
+    "area-evaluation-removed": "施策評価の削除",
+    "area-direction-changed": "施策の今後の方向性の変化",
+    "area-evaluation-changed": "施策評価の記載の変更",
 }
+# 効果検証 kinds: counted in the summary only when found, so lists without evaluation compare as before
+EVALUATION_KINDS = frozenset(
+    {
+        "direction-changed",
+        "budget-changed",
+        "kpi-not-evaluable-changed",
+        "area-evaluation-added",
+        "area-evaluation-removed",
+        "area-direction-changed",
+        "area-evaluation-changed",
+    }
+)
+EVALUATION_TEXTS = {"factors": "要因分析", "issues": "課題", "response": "前年度の方針への対応"}
 MATCHING_LABELS = {
     "id": "取組ID",
     "name": "基本目標＋施策＋名称",
@@ -124,9 +144,9 @@ class DiffResult:
     findings: tuple[Finding, ...] = ()
 
     def count_by_kind(self) -> list[tuple[str, int]]:
-        """(kind, count) for every kind, in KINDS order (zeros included)."""
+        """(kind, count) for every kind, in KINDS order (zeros included; 効果検証 kinds only when found)."""
         counts = Counter(c.kind for c in self.changes)
-        return [(kind, counts.get(kind, 0)) for kind in KINDS]
+        return [(kind, counts.get(kind, 0)) for kind in KINDS if kind not in EVALUATION_KINDS or counts[kind]]
 
     def count_by_goal(self) -> list[tuple[str, Counter[str]]]:
         """(goal, counts by kind) in NEW's goal order, then goals only OLD had; "" = list-wide changes."""
@@ -267,6 +287,13 @@ def same_value(
             return a is b
         return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
     return cell_text(old).strip() == cell_text(new).strip()
+
+
+def _budget_text(value: object) -> str:
+    """A budget figure as the list shows it in 千円: '12,345'; text as written."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return f"{value:,.0f}" if float(value).is_integer() else f"{value:,}"
+    return cell_text(value)
 
 
 def _value_text(value: object, percent: bool, digits: int = 1) -> str:
@@ -492,6 +519,31 @@ def _measure_changes(
             continue
         if a.strip() == b.strip():
             continue
+        if role in ("budget", "settlement"):
+            if same_value(raw_a, raw_b):
+                continue
+            ta, tb = _budget_text(raw_a), _budget_text(raw_b)
+            detail = f"{header.replace(chr(10), '')}: {ta or '（空欄）'} → {tb or '（空欄）'}"
+            changes.append(
+                Change("budget-changed", column=header, old=ta, new=tb, detail=detail, col=ni, **base)
+            )
+            continue
+        if role == "direction":
+            detail = f"{a or '（空欄）'} → {b or '（空欄）'}"
+            spans = whole_spans(a, b)
+            changes.append(
+                Change(
+                    "direction-changed",
+                    column=header,
+                    old=a,
+                    new=b,
+                    detail=detail,
+                    spans=spans,
+                    col=ni,
+                    **base,
+                )
+            )
+            continue
         kind = "status-changed" if role == "status" else kinds.get(role, "other-changed")
         detail = f"{a or '（空欄）'} → {b or '（空欄）'}" if role == "status" else ""
         spans = whole_spans(a, b) if role == "status" else char_spans(a, b)  # a status is a value, not prose
@@ -591,6 +643,8 @@ def _kpi_changes(old: Item, new: Item, cols: _Cols, sheet: ListSheet, old_years:
             kind = "kpi-rate-changed"
         elif role == "grade":
             kind = "kpi-grade-changed"
+        elif role == "not_evaluable":
+            kind = "kpi-not-evaluable-changed"
         elif role in ("target", "target_fy"):
             kind = "kpi-target-changed"
         else:
@@ -786,6 +840,65 @@ def _duplicate_findings(
     return findings
 
 
+def _area_changes(old: ListSheet, new: ListSheet) -> list[Change]:
+    """Changes of the sheet 施策評価 (効果検証): a 施策's direction and its evaluation texts, 施策 added or removed.
+
+    The KPI results shown there are reported on the KPI sheet (評価の変化), last year's direction is derived.
+    """
+    pairing, _, _ = _pair(old.items, new.items, old.has_ids and new.has_ids)
+    cols = _pair_columns(old, new, kpi=True)
+    changes: list[Change] = []
+    for n in pairing.added:
+        changes.append(
+            Change(
+                "area-evaluation-added",
+                new=n.name,
+                detail=f"追加: {_where(n)}",
+                row=n.row,
+                **_item_base(n, new),  # type: ignore[arg-type]
+            )
+        )
+    for o, n in pairing.pairs:
+        base = _change_base(o, n, new)
+        base["department"] = cell_str(n.values, new.col("owners"))
+        for role, (oi, ni, header) in cols.pairs.items():
+            if role != "direction" and role not in EVALUATION_TEXTS:
+                continue
+            a, b = cell_str(o.values, oi), cell_str(n.values, ni)
+            if a == b:
+                continue
+            if role == "direction":
+                changes.append(
+                    Change(
+                        "area-direction-changed",
+                        column=header,
+                        old=a,
+                        new=b,
+                        detail=f"{a or '（空欄）'} → {b or '（空欄）'}",
+                        spans=whole_spans(a, b),
+                        col=ni,
+                        **base,
+                    )
+                )
+            else:
+                changes.append(
+                    Change(
+                        "area-evaluation-changed",
+                        column=header,
+                        old=a,
+                        new=b,
+                        spans=char_spans(a, b),
+                        col=ni,
+                        **base,
+                    )
+                )
+    for o in pairing.removed:
+        changes.append(
+            Change("area-evaluation-removed", old=o.name, detail=f"削除: {_where(o)}", **_item_base(o, old))  # type: ignore[arg-type]
+        )
+    return changes
+
+
 def compare(old: ProgressList, new: ProgressList, progress: Progress | None = None) -> DiffResult:
     """Compare two progress lists already read; changes in report order (columns, headings, rows in NEW order)."""
     findings: list[Finding] = []
@@ -827,6 +940,8 @@ def compare(old: ProgressList, new: ProgressList, progress: Progress | None = No
         for doc in (old, new):
             if doc.kpis is None:
                 findings.append(make_finding("diff-no-kpi-sheet", file=doc.file))
+    if old.areas is not None and new.areas is not None:
+        changes += _area_changes(old.areas, new.areas)
     return DiffResult(old, new, "id" if by_id else "name", kpi_matching, tuple(changes), tuple(findings))
 
 
