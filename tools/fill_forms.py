@@ -13,9 +13,21 @@ from typing import Any
 
 from openpyxl import load_workbook
 
+from kpi_report.core.columns import (
+    AREA_ID_COLUMN,
+    AREA_ISSUES_COLUMN,
+    BUDGET_COLUMN,
+    DIRECTION_COLUMN,
+    FACTORS_COLUMN,
+    ISSUES_COLUMN,
+    NOT_EVALUABLE_COLUMN,
+    RESPONSE_COLUMN,
+    SETTLEMENT_COLUMN,
+)
 from kpi_report.core.files import openpyxl_bytes
 from kpi_report.forms.layout import (
     ACTUAL_COLUMN,
+    AREA_SHEET,
     KPI_ID_COLUMN,
     KPI_SHEET,
     MEASURE_ID_COLUMN,
@@ -62,6 +74,11 @@ def fill_form(
     *,
     kpi_remarks: Mapping[str, str] | None = None,
     description: str = "",
+    directions: Mapping[str, str] | None = None,
+    issues: Mapping[str, str] | None = None,
+    budgets: Mapping[str, tuple[object, object]] | None = None,
+    not_evaluable: Mapping[str, str] | None = None,
+    areas: Mapping[str, Mapping[str, str]] | None = None,
 ) -> None:
     """Fill ``form`` and save the result as ``out`` (``form`` is not changed).
 
@@ -72,27 +89,45 @@ def fill_form(
         kpis: KPI_ID -> 実績値 (a number, or text written as is).
         kpi_remarks: KPI_ID -> 備考.
         description: stored in the workbook's document properties (e.g. "サンプルデータ").
+        directions: 取組ID -> 今後の方向性 (効果検証).
+        issues: 取組ID -> 課題・今後の取組.
+        budgets: 取組ID -> (予算額, 決算額) in 千円 (numbers, or text written as is).
+        not_evaluable: KPI_ID -> 評価不能の理由.
+        areas: 施策ID -> {column: text} of the sheet 施策評価 (要因分析, 課題, 今後の方向性, 前年度の方針への対応).
 
     Raises:
         FormLayoutError: a sheet or header column the values need is missing.
     """
     wb = load_workbook(form)
-    if measures:
+    extra: dict[str, Mapping[str, object]] = {
+        DIRECTION_COLUMN: directions or {},
+        ISSUES_COLUMN: issues or {},
+        BUDGET_COLUMN: {k: v[0] for k, v in (budgets or {}).items()},
+        SETTLEMENT_COLUMN: {k: v[1] for k, v in (budgets or {}).items()},
+    }
+    extra = {name: values for name, values in extra.items() if values}
+    if measures or extra:
         if PROGRESS_SHEET not in wb.sheetnames:
             raise FormLayoutError(f"シート『{PROGRESS_SHEET}』がありません。")
         ws = wb[PROGRESS_SHEET]
         header_row, columns = _header(ws, MEASURE_ID_COLUMN)
         id_col = columns[MEASURE_ID_COLUMN]
-        status_col = _column(columns, STATUS_COLUMN, PROGRESS_SHEET)
-        notes_col = _column(columns, NOTES_COLUMN, PROGRESS_SHEET)
+        status_col = _column(columns, STATUS_COLUMN, PROGRESS_SHEET) if measures else 0
+        notes_col = _column(columns, NOTES_COLUMN, PROGRESS_SHEET) if measures else 0
+        extra_cols = {name: _column(columns, name, PROGRESS_SHEET) for name in extra}
         for row in range(header_row + 1, ws.max_row + 1):
             measure_id = ws.cell(row, id_col).value
             if measure_id is not None and str(measure_id) in measures:
                 status, notes = measures[str(measure_id)]
                 ws.cell(row, status_col).value = status
                 ws.cell(row, notes_col).value = notes
+            for name, values in extra.items():
+                if measure_id is not None and str(measure_id) in values:
+                    value: Any = values[str(measure_id)]
+                    ws.cell(row, extra_cols[name]).value = value
     remarks = kpi_remarks or {}
-    if kpis or remarks:
+    reasons = not_evaluable or {}
+    if kpis or remarks or reasons:
         if KPI_SHEET not in wb.sheetnames:
             raise FormLayoutError(f"シート『{KPI_SHEET}』がありません。")
         ws = wb[KPI_SHEET]
@@ -100,6 +135,7 @@ def fill_form(
         id_col = columns[KPI_ID_COLUMN]
         actual_col = _column(columns, ACTUAL_COLUMN, KPI_SHEET)
         remarks_col = _column(columns, REMARKS_COLUMN, KPI_SHEET) if remarks else 0
+        reason_col = _column(columns, NOT_EVALUABLE_COLUMN, KPI_SHEET) if reasons else 0
         for row in range(header_row + 1, ws.max_row + 1):
             kpi_id = ws.cell(row, id_col).value
             if kpi_id is None:
@@ -109,6 +145,21 @@ def fill_form(
                 ws.cell(row, actual_col).value = actual
             if str(kpi_id) in remarks:
                 ws.cell(row, remarks_col).value = remarks[str(kpi_id)]
+            if str(kpi_id) in reasons:
+                ws.cell(row, reason_col).value = reasons[str(kpi_id)]
+    if areas:
+        if AREA_SHEET not in wb.sheetnames:
+            raise FormLayoutError(f"シート『{AREA_SHEET}』がありません。")
+        ws = wb[AREA_SHEET]
+        header_row, columns = _header(ws, AREA_ID_COLUMN)
+        id_col = columns[AREA_ID_COLUMN]
+        for name in (FACTORS_COLUMN, AREA_ISSUES_COLUMN, DIRECTION_COLUMN, RESPONSE_COLUMN):
+            _column(columns, name, AREA_SHEET)
+        for row in range(header_row + 1, ws.max_row + 1):
+            area_id = ws.cell(row, id_col).value
+            if area_id is not None and str(area_id) in areas:
+                for name, text in areas[str(area_id)].items():
+                    ws.cell(row, _column(columns, name, AREA_SHEET)).value = text
     if description:
         wb.properties.description = description
     save_deterministic(wb, out)

@@ -16,10 +16,26 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from kpi_report.core.columns import Column
+from kpi_report.core.achievement import evaluate_kpi
+from kpi_report.core.columns import (
+    AREA_ISSUES_COLUMN,
+    BUDGET_COLUMN,
+    DIRECTION_COLUMN,
+    FACTORS_COLUMN,
+    FORM_AREA_EVALUATION,
+    ISSUES_COLUMN,
+    NOT_EVALUABLE_COLUMN,
+    PREVIOUS_DIRECTION_COLUMN,
+    RESPONSE_COLUMN,
+    SETTLEMENT_COLUMN,
+    Column,
+    kpi_columns,
+    progress_columns,
+)
 from kpi_report.core.findings import CATALOGUE, Code, make_finding
 from kpi_report.core.fiscal import fy_label, parse_fy
 from kpi_report.core.model import (
+    AreaEntry,
     CheckReport,
     Finding,
     Kpi,
@@ -33,6 +49,7 @@ from kpi_report.core.model import (
 from kpi_report.core.project import COMMITTEE_DIR, Project
 from kpi_report.core.values import (
     EXCEL_CELL_LIMIT,
+    ParsedNumber,
     cell_ref,
     cell_text,
     clean_text,
@@ -44,12 +61,12 @@ from kpi_report.core.values import (
 )
 from kpi_report.forms.layout import (
     ACTUAL_COLUMN,
+    AREA_SHEET,
     FEEDBACK_RECORD_SHEET,
     FEEDBACK_TOOL,
-    FORM_KPIS,
-    FORM_PROGRESS,
     FORM_VERSION,
     KPI_SHEET,
+    META_AREA_IDS,
     META_CONTENT,
     META_DEPARTMENT,
     META_FORMAT,
@@ -72,9 +89,10 @@ from kpi_report.intake.workbook import DEFAULT_LIMITS, MAX_ROW, Cell, Intake, Sh
 
 __all__ = ["check_year", "department_from_name"]
 
+CELL_FINDINGS_SHOWN = 100  # findings of one code in one sheet given one by one; the rest are counted
+MAX_DUPLICATES_NAMED = 5  # other files a duplicate-submission finding names; the rest are counted
 HEADER_SCAN_ROWS = 20  # the header row is looked for in the first rows, not assumed
-WANTED_SHEETS = frozenset({PROGRESS_SHEET, KPI_SHEET, META_SHEET, FEEDBACK_RECORD_SHEET})
-_SPECS: dict[str, tuple[Column, ...]] = {PROGRESS_SHEET: FORM_PROGRESS, KPI_SHEET: FORM_KPIS}
+WANTED_SHEETS = frozenset({PROGRESS_SHEET, KPI_SHEET, AREA_SHEET, META_SHEET, FEEDBACK_RECORD_SHEET})
 
 
 @dataclass
@@ -89,8 +107,8 @@ class _FileResult:
     findings: list[Finding] = field(default_factory=list)
     measures: list[MeasureEntry] = field(default_factory=list)
     kpis: list[KpiEntry] = field(default_factory=list)
-CELL_FINDINGS_SHOWN = 100  # findings of one code in one sheet given one by one; the rest are counted
-MAX_DUPLICATES_NAMED = 5  # other files a duplicate-submission finding names; the rest are counted
+    areas: list[AreaEntry] = field(default_factory=list)  # 施策評価 (効果検証)
+    blank_factors: list[tuple[str, str]] = field(default_factory=list)  # (施策ID, cell) of a blank 要因分析
     status_cells: dict[int, str] = field(default_factory=dict)  # row -> the A1 of its 進捗状況 cell
 
 
@@ -133,6 +151,8 @@ def check_year(
         if progress is not None:
             progress(label, done, len(files))
     _flag_duplicate_submissions(results)
+    if plan.settings.evaluation:
+        _flag_unexplained_areas(plan, fy, results)
     if not past:
         _flag_status_conflicts(results, plan)
     submitted = {r.department for r in results if r.department and not r.skipped}
@@ -149,6 +169,7 @@ def check_year(
     submissions: list[Submission] = []
     measure_entries: list[MeasureEntry] = []
     kpi_entries: list[KpiEntry] = []
+    area_entries: list[AreaEntry] = []
     for result in results:
         own = [
             dataclasses.replace(f, file=result.file, department=result.department) for f in result.findings
@@ -168,6 +189,7 @@ def check_year(
         if result.usable:
             measure_entries.extend(result.measures)
             kpi_entries.extend(result.kpis)
+            area_entries.extend(result.areas)
     findings.extend(make_finding("missing-submission", department=d, value=d, name=d, fy=fy) for d in missing)
     return CheckReport(
         fy=fy,
@@ -176,7 +198,55 @@ def check_year(
         kpi_entries=tuple(kpi_entries),
         submissions=tuple(submissions),
         missing_departments=missing,
+        area_entries=tuple(area_entries),
     )
+
+
+def _flag_unexplained_areas(plan: Plan, fy: int, results: list[_FileResult]) -> None:
+    """A blank 要因分析 for a 施策 with a KPI graded in the lower half of the scale (C and D of A–D, △ and × of
+    ◎○△×) is a warning. The grades are this year's, from the actuals of every usable workbook of the batch
+    (the 施策's KPIs are often reported by other departments), by the plan's scheme and method."""
+    if not any(r.blank_factors for r in results):
+        return
+    s = plan.settings
+    labels = s.scheme.labels
+    poor = set(labels[(len(labels) + 1) // 2 :])
+    actuals: dict[str, KpiEntry] = {}
+    for r in results:
+        if r.usable:
+            for e in r.kpis:
+                actuals.setdefault(e.kpi_id, e)
+    areas = {a.id: a for a in plan.policy_areas}
+    for result in results:
+        for area_id, cell in result.blank_factors:
+            area = areas[area_id]
+            low: list[str] = []
+            for kpi in plan.kpis:
+                entry = actuals.get(kpi.id)
+                if kpi.goal != area.goal or kpi.area != area.title or entry is None:
+                    continue
+                graded = evaluate_kpi(
+                    kpi,
+                    entry.actual,
+                    fy,
+                    s.scheme,
+                    s.method,
+                    entry.not_evaluable,
+                    s.maintain_tolerance,
+                    s.start_fy,
+                )
+                if graded.grade in poor:
+                    low.append(f"{kpi.name}: {graded.grade}")
+            if low:
+                result.findings.append(
+                    make_finding(
+                        "area-factors-missing",
+                        sheet=AREA_SHEET,
+                        cell=cell,
+                        item_id=area_id,
+                        kpis="、".join(low),
+                    )
+                )
 
 
 def _skipped_folder(name: str) -> _FileResult:
@@ -260,6 +330,12 @@ class _WorkbookCheck:
         self.texts_changed: dict[str, str] = {}
         # sheets an earlier feedback copy added (never reported)
         self.own_sheets: frozenset[str] = frozenset()
+        # the columns of each sheet in this plan (効果検証 and 事業費 inputs only when the plan uses them)
+        self.specs: dict[str, tuple[Column, ...]] = {
+            PROGRESS_SHEET: progress_columns(plan.settings),
+            KPI_SHEET: kpi_columns(plan.settings),
+            AREA_SHEET: FORM_AREA_EVALUATION,
+        }
 
     def run(self) -> _FileResult:
         intake = take_in(self.path, WANTED_SHEETS, within=self.within)
@@ -288,8 +364,16 @@ class _WorkbookCheck:
             result.kpis = self._check_kpis(intake.sheets[KPI_SHEET], department, known)
         elif kpis:
             self._missing_sheet(KPI_SHEET, intake)
+        evaluation = self.plan.settings.evaluation
+        if evaluation and AREA_SHEET in intake.sheets:
+            result.areas = self._check_areas(intake.sheets[AREA_SHEET], department, known, result)
+        elif evaluation and known and not self.past and self.plan.policy_areas_led_by(department):
+            self._missing_sheet(AREA_SHEET, intake)
         if not known and not self.past_department:
             result.usable = False
+        refusal = copy_refusal(intake)
+        if refusal:
+            self.findings.append(make_finding("no-feedback-copy", reason=refusal))
         result.status_cells = self.status_cells
         result.findings = self.findings
         return result
@@ -371,9 +455,6 @@ class _WorkbookCheck:
                 changes.append(f"{label}の追加: {'、'.join(added)}")
             if removed:
                 changes.append(f"{label}の削除: {'、'.join(removed)}")
-        refusal = copy_refusal(intake)
-        if refusal:
-            self.findings.append(make_finding("no-feedback-copy", reason=refusal))
         if not changes:
             self._compare_content(meta, department)
             return
@@ -459,6 +540,7 @@ class _WorkbookCheck:
                     notes=split_notes(notes or ""),
                     file=self.file,
                     row=row,
+                    **self._measure_evaluation(table, row, measure_id),
                 )
             )
         duplicated = table.flag_duplicates()
@@ -479,7 +561,12 @@ class _WorkbookCheck:
             kpi = by_id.get(kpi_id)
             if kpi is not None and (kpi.owner == department or not known):
                 table.compare_master(row, kpi_id, kpi)
-            actual, actual_text = table.number(row, ACTUAL_COLUMN, kpi_id, kpi.unit if kpi else "")
+            reason, blank = self._reason(table, row, kpi_id)
+            unit = kpi.unit if kpi else ""
+            actual, actual_text = table.number(row, ACTUAL_COLUMN, kpi_id, unit, blank, self._reasons_allowed)
+            if reason and actual is not None:  # both given: the actual is evaluated, the reason dropped
+                table.report(row, NOT_EVALUABLE_COLUMN, "reason-with-actual", kpi_id, reason)
+                reason = ""
             remarks = table.text(row, REMARKS_COLUMN, kpi_id) if REMARKS_COLUMN in table.columns else ""
             table.check_length(row, REMARKS_COLUMN, kpi_id, remarks, EXCEL_CELL_LIMIT)
             self._check_id(table, row, kpi_id, (kpi.owner,) if kpi else None, known, department)
@@ -493,6 +580,7 @@ class _WorkbookCheck:
                     file=self.file,
                     row=row,
                     remarks=remarks or "",
+                    not_evaluable=reason,
                 )
             )
         duplicated = table.flag_duplicates()
@@ -502,6 +590,124 @@ class _WorkbookCheck:
                     table.late(make_finding("missing-kpi", item_id=kpi.id, title=kpi.name))
         table.finish()
         return [e for e in entries if e.kpi_id not in duplicated]
+
+    @property
+    def _reasons_allowed(self) -> str:
+        return "、".join(self.plan.settings.not_evaluable_reasons)
+
+    def _reason(self, table: _Table, row: int, kpi_id: str) -> tuple[str, Code | None]:
+        """評価不能の理由 of a KPI row (効果検証), and the finding a blank 実績値 gets: none when a reason is
+        chosen (or a wrong one, reported here), an error when the plan evaluates, else today's warning."""
+        not_reported: Code = "actual-not-reported"
+        no_reason: Code = "reason-missing"
+        if not self.plan.settings.evaluation or normalize_choice(NOT_EVALUABLE_COLUMN) not in table.columns:
+            return "", not_reported
+        text = table.text(row, NOT_EVALUABLE_COLUMN, kpi_id)
+        if text is None:
+            return "", None
+        if not text:
+            return "", no_reason
+        scale = {normalize_choice(r): r for r in self.plan.settings.not_evaluable_reasons}
+        reason = scale.get(normalize_choice(text), "")
+        if not reason:
+            allowed = self._reasons_allowed
+            table.report(row, NOT_EVALUABLE_COLUMN, "reason-not-in-scale", kpi_id, text, allowed=allowed)
+        return reason, None
+
+    def _direction(self, table: _Table, row: int, item_id: str) -> str:
+        """A 今後の方向性 cell: the scale's value; blank or off the scale is an error ("" returned)."""
+        directions = self.plan.settings.directions
+        allowed = "、".join(directions)
+        text = table.text(row, DIRECTION_COLUMN, item_id)
+        if text == "" and not table.covered(row, DIRECTION_COLUMN):
+            table.report(
+                row,
+                DIRECTION_COLUMN,
+                "direction-missing",
+                item_id,
+                "",
+                column=DIRECTION_COLUMN,
+                allowed=allowed,
+            )
+        if not text:
+            return ""
+        direction = {normalize_choice(d): d for d in directions}.get(normalize_choice(text), "")
+        if not direction:
+            table.report(
+                row,
+                DIRECTION_COLUMN,
+                "direction-not-in-scale",
+                item_id,
+                text,
+                column=DIRECTION_COLUMN,
+                allowed=allowed,
+            )
+        return direction
+
+    def _measure_evaluation(self, table: _Table, row: int, measure_id: str) -> dict[str, Any]:
+        """進捗's 効果検証 cells as MeasureEntry fields: 今後の方向性, 課題・今後の取組, 予算額, 決算額."""
+        settings = self.plan.settings
+        if not settings.evaluation:
+            return {}
+        if self.past and normalize_choice(DIRECTION_COLUMN) not in table.columns:
+            return {}  # a past year's form made before the plan used 効果検証
+        fields: dict[str, Any] = {"direction": self._direction(table, row, measure_id)}
+        issues = table.text(row, ISSUES_COLUMN, measure_id) or ""
+        table.check_length(row, ISSUES_COLUMN, measure_id, issues, EXCEL_CELL_LIMIT)
+        fields["issues"] = issues
+        if settings.budgets:
+            fields["budget"] = table.money(row, BUDGET_COLUMN, measure_id)
+            fields["settlement"] = table.money(row, SETTLEMENT_COLUMN, measure_id)
+        return fields
+
+    def _check_areas(
+        self, sheet: Sheet, department: str, known: bool, result: _FileResult
+    ) -> list[AreaEntry]:
+        """The 主管課's sheet 施策評価: one row per 施策 it leads (IDs, direction, texts, last year's direction)."""
+        table = _Table.find(sheet, self)
+        if table is None:
+            return []
+        by_id = {a.id: a for a in self.plan.policy_areas}
+        entries: list[AreaEntry] = []
+        for row, area_id in table.rows():
+            area = by_id.get(area_id)
+            texts: dict[str, str] = {}
+            for column in (FACTORS_COLUMN, AREA_ISSUES_COLUMN, RESPONSE_COLUMN):
+                texts[column] = table.text(row, column, area_id) or ""
+                table.check_length(row, column, area_id, texts[column], EXCEL_CELL_LIMIT)
+            direction = self._direction(table, row, area_id)
+            previous = table.text(row, PREVIOUS_DIRECTION_COLUMN, area_id) or ""
+            wanted = (
+                previous and not texts[RESPONSE_COLUMN] and normalize_choice(RESPONSE_COLUMN) in table.columns
+            )
+            if wanted and not table.covered(row, RESPONSE_COLUMN):
+                table.report(row, RESPONSE_COLUMN, "area-response-missing", area_id, "", previous=previous)
+            factors_col = table.columns.get(normalize_choice(FACTORS_COLUMN))
+            blank = area is not None and not texts[FACTORS_COLUMN] and factors_col is not None
+            if blank and factors_col is not None and not table.covered(row, FACTORS_COLUMN):
+                result.blank_factors.append((area_id, cell_ref(row, factors_col)))
+            self._check_id(table, row, area_id, (area.lead,) if area else None, known, department)
+            entries.append(
+                AreaEntry(
+                    fy=self.fy,
+                    department=department,
+                    area_id=area_id,
+                    factors=texts[FACTORS_COLUMN],
+                    issues=texts[AREA_ISSUES_COLUMN],
+                    direction=direction,
+                    response=texts[RESPONSE_COLUMN],
+                    file=self.file,
+                    row=row,
+                )
+            )
+        duplicated = table.flag_duplicates()
+        result.blank_factors = [(a, c) for a, c in result.blank_factors if a not in duplicated]
+        if known:
+            for area in self.plan.policy_areas_led_by(department):
+                if area.id not in table.seen and self._expected(area.id):
+                    table.late(make_finding("missing-area", item_id=area.id, title=area.title))
+        table.finish()
+        return [e for e in entries if e.area_id not in duplicated]
 
     def _check_id(
         self,
@@ -547,10 +753,21 @@ def feedback_sheets(intake: Intake) -> frozenset[str]:
     return frozenset({FEEDBACK_RECORD_SHEET, *added})
 
 
+def copy_refusal(intake: Intake) -> str:
+    """Why no feedback copy is made of a readable workbook ("" when one is): loading it with openpyxl would
+    build more than the bound allows (docs/security.md#26)."""
+    if intake.copy_load > DEFAULT_LIMITS.max_copy_load:
+        return f"結合範囲・行・セルが多すぎます（{DEFAULT_LIMITS.max_copy_load:,} 個を超えます）"
+    return ""
+
+
 def _meta_ids(meta: dict[str, str]) -> frozenset[str]:
     """The measure and KPI IDs a form was made with (from its _meta record)."""
     return frozenset(
-        i for key in (META_MEASURE_IDS, META_KPI_IDS) for i in meta.get(key, "").split("\n") if i
+        i
+        for key in (META_MEASURE_IDS, META_KPI_IDS, META_AREA_IDS)
+        for i in meta.get(key, "").split("\n")
+        if i
     )
 
 
@@ -594,7 +811,7 @@ class _Table:
     def find(cls, sheet: Sheet, check: _WorkbookCheck) -> _Table | None:
         """Locate the header row by its ID column (the spec's first); report missing input columns (#8) and
         hidden input columns (#9)."""
-        spec = _SPECS[sheet.name]
+        spec = check.specs[sheet.name]
         id_column = spec[0].header
         required = [c.header for c in spec if c.input and c.required]
         optional = [c.header for c in spec if c.input and not c.required]
@@ -608,6 +825,9 @@ class _Table:
                 columns: dict[str, int] = {}
                 for col, name in sorted(head[row]):
                     columns.setdefault(name, col)
+                for c in spec:  # also under the spec's own spelling (NFKC turns （千円） into (千円))
+                    if normalize_choice(c.header) in columns:
+                        columns.setdefault(c.header, columns[normalize_choice(c.header)])
                 table = cls(check, sheet, row, columns, id_column)
                 table._check_columns(required, optional)
                 return table
@@ -738,15 +958,26 @@ class _Table:
             self._at(row, col, "text-cleaned", item_id=item_id, value=raw)
         return cleaned.strip()
 
-    def number(self, row: int, column: str, item_id: str, unit: str) -> tuple[float | None, str]:
-        """A 実績値 cell (#2): (value or None, the text as written); blank and － are 'not reported'."""
+    def number(
+        self,
+        row: int,
+        column: str,
+        item_id: str,
+        unit: str,
+        blank: Code | None = "actual-not-reported",
+        allowed: str = "",
+    ) -> tuple[float | None, str]:
+        """A 実績値 cell (#2): (value or None, the text as written); blank and － are 'not reported'.
+
+        ``blank`` is the finding a blank cell gets (效果検証: reason-missing, or none when a 評価不能の理由 is
+        given); ``allowed`` names the reasons in it."""
         col = self.columns.get(normalize_choice(column))
         if col is None:
             return None, ""
         cell = self.sheet.cells.get((row, col))
         if cell is None:
-            if not self.covered(row, column):
-                self._at(row, col, "actual-not-reported", item_id=item_id, how="空欄")
+            if not self.covered(row, column) and blank is not None:
+                self._at(row, col, blank, item_id=item_id, how="空欄", allowed=allowed)
             return None, ""
         if not self._usable(row, col, cell, item_id):
             return None, cell_text(cell.value)
@@ -768,24 +999,54 @@ class _Table:
             return None, text
         if parsed is not None and parsed.ok and parsed.value is None:
             how = f"「{text}」" if text else "空欄"
-            self._at(row, col, "actual-not-reported", item_id=item_id, value=text, how=how)
+            if blank is not None:
+                self._at(row, col, blank, item_id=item_id, value=text, how=how, allowed=allowed)
             return None, text
         if parsed is None or not parsed.ok:
             self._at(row, col, "actual-not-a-number", item_id=item_id, value=text, unit=unit or "単位")
             return None, text
         return parsed.value, text
 
+    def money(self, row: int, column: str, item_id: str) -> float | None:
+        """A 予算額・決算額（千円） cell: a number ≥ 0 (1,200 and full-width digits read as 実績値 are); blank is a
+        warning, text or a negative number an error quoting the value."""
+        col = self.columns.get(normalize_choice(column))
+        if col is None:
+            return None
+        cell = self.sheet.cells.get((row, col))
+        text = ""
+        if cell is not None:
+            if not self._usable(row, col, cell, item_id):
+                return None
+            text = (
+                cell_text(cell.value)
+                if not isinstance(cell.value, str)
+                else (self.text(row, column, item_id) or "")
+            )
+        parsed = parse_number(
+            cell.value if cell is not None and isinstance(cell.value, int | float) else text, "千円"
+        )
+        if (
+            (cell is not None and isinstance(cell.value, bool))
+            or "%" in text
+            or (cell is not None and cell.date)
+        ):
+            parsed = ParsedNumber(None, False)
+        if parsed.ok and parsed.value is None:
+            if not self.covered(row, column):
+                self._at(row, col, "budget-missing", item_id=item_id, value=text, column=column)
+            return None
+        if not parsed.ok or parsed.value is None or not in_range(parsed.value):
+            self._at(row, col, "budget-not-a-number", item_id=item_id, value=text, column=column)
+            return None
+        if parsed.value < 0:
+            self._at(row, col, "budget-negative", item_id=item_id, value=text, column=column)
+            return None
+        return parsed.value
+
     def _usable(self, row: int, col: int, cell: Cell, item_id: str) -> bool:
         """#3: a formula saved without its value, or an Excel error value, is an error, never read as blank."""
         if cell.error:
-def copy_refusal(intake: Intake) -> str:
-    """Why no feedback copy is made of a readable workbook ("" when one is): loading it with openpyxl would
-    build more than the bound allows (docs/security.md#26)."""
-    if intake.copy_load > DEFAULT_LIMITS.max_copy_load:
-        return f"結合範囲・行・セルが多すぎます（{DEFAULT_LIMITS.max_copy_load:,} 個を超えます）"
-    return ""
-
-
             self._at(row, col, "excel-error-value", item_id=item_id, value=cell.value)
             return False
         if cell.value is None:
@@ -801,7 +1062,7 @@ def copy_refusal(intake: Intake) -> str:
         made = self.check.texts_changed.get(item_id)
         if made is not None and self._shown_digest(row, master) == made:
             return
-        for spec in _SPECS[self.sheet.name]:
+        for spec in self.check.specs[self.sheet.name]:
             column = spec.header
             if not spec.compared or column not in self.columns:
                 continue
@@ -849,19 +1110,6 @@ def copy_refusal(intake: Intake) -> str:
 
     def finish(self) -> None:
         """Hand the findings to the workbook check: cells in reading order, then the missing rows."""
-        ordered = sorted(self.cell_findings, key=lambda item: (item[0], item[1]))
-        self.check.findings.extend(f for _, _, f in ordered)
-        self.check.findings.extend(self.late_findings)
-
-
-def _shown(cell: Cell) -> str:
-    if cell.error or cell.value is None:
-        return cell.formula or cell_text(cell.value)
-    return cell_text(cell.value)
-
-
-def _short(text: str, limit: int = 80) -> str:
-    return text if len(text) <= limit else text[:limit] + "…"
         for code, (count, first, last) in self._counts.items():
             if count > CELL_FINDINGS_SHOWN:
                 first_cell, last_cell = (c or cell_ref(r, k) for r, k, c in (first, last))
@@ -877,3 +1125,16 @@ def _short(text: str, limit: int = 80) -> str:
                 )
                 summary = dataclasses.replace(summary, severity=CATALOGUE[code].severity)
                 self.cell_findings.append((last[0], last[1], summary))
+        ordered = sorted(self.cell_findings, key=lambda item: (item[0], item[1]))
+        self.check.findings.extend(f for _, _, f in ordered)
+        self.check.findings.extend(self.late_findings)
+
+
+def _shown(cell: Cell) -> str:
+    if cell.error or cell.value is None:
+        return cell.formula or cell_text(cell.value)
+    return cell_text(cell.value)
+
+
+def _short(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
