@@ -4,6 +4,7 @@ no render worker outlives the command, one generation of outputs, and the smalle
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import io
 import json
 import shutil
@@ -14,6 +15,7 @@ import time
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from random import Random
 
 import kodaira
 import pytest
@@ -24,6 +26,7 @@ from kpi_report.core.project import Project
 from kpi_report.forms.layout import form_filename
 from kpi_report.forms.writer import build_form
 from kpi_report.plan.master import load_plan
+from kpi_report.publish.build import build
 from kpi_report.render.review.weasy import worker_count
 from kpi_report.validate.check import check_year
 from tools.fill_forms import fill_form
@@ -268,3 +271,60 @@ def test_no_render_worker_outlives_a_killed_build(project: Project, how: signal.
     while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not [pid for pid in workers if _alive(pid)]
+
+
+# -- 8: one generation of outputs ------------------------------------------------------------------------
+
+
+def _manifest_matches_files(project: Project) -> list[str]:
+    """Outputs whose bytes differ from the manifest's record (or are missing); [] when it tells the truth."""
+    folder = project.outputs(FY)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    wrong = []
+    for record in manifest["outputs"]:
+        path = project.root / record["path"]
+        if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != record["sha256"]:
+            wrong.append(record["path"])
+    return wrong
+
+
+def test_build_killed_at_random_points_leaves_one_generation(project: Project) -> None:
+    assert build_exit(project) == 0
+    refill(project, measures={"1-1-01": ("完了", "新しい年度の実施状況です。")}, kpis={"K1-1": 77})
+    command = [sys.executable, "-m", "kpi_report", "build", "--fy", str(FY), "--project", str(project.root)]
+    started = time.monotonic()
+    subprocess.run(command, cwd=REPO, capture_output=True, check=True)
+    duration = time.monotonic() - started
+    random = Random(16)
+    for _ in range(5):
+        refill(project, kpis={"K1-1": random.randint(1, 1000)})
+        process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(random.uniform(0, duration))
+        process.kill()
+        process.wait()
+        assert _manifest_matches_files(project) == []
+    assert build_exit(project) == 0
+    assert _manifest_matches_files(project) == []
+    assert list((project.root / "outputs").glob(f".{FY}.*")) == []
+
+
+def test_failed_write_publishes_nothing(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kpi_report.core.errors import OutputError
+    from kpi_report.publish import build as build_module
+
+    assert build_exit(project) == 0
+    before = {p: p.read_bytes() for p in project.outputs(FY).rglob("*") if p.is_file()}
+    refill(project, kpis={"K1-1": 500})
+    real = build_module.write_atomic
+
+    def disk_full(path: Path, data: bytes) -> None:
+        if path.name == "annual-review.pdf":
+            raise OutputError("書き込めません（File too large）")
+        real(path, data)
+
+    monkeypatch.setattr(build_module, "write_atomic", disk_full)
+    with pytest.raises(OutputError):
+        build(project, FY)
+    after = {p: p.read_bytes() for p in project.outputs(FY).rglob("*") if p.is_file()}
+    assert after == before  # the check outputs and the workbook too: nothing of the new generation
+    assert list((project.root / "outputs").glob(f".{FY}.*")) == []

@@ -7,6 +7,8 @@ import hashlib
 import io
 import json
 import os
+import shutil
+import sys
 import tempfile
 import zipfile
 from datetime import datetime
@@ -50,6 +52,147 @@ def write_atomic(path: Path, data: bytes) -> None:
             raise
     except OSError as exc:
         raise OutputError(f"{path} を書き込めません（{exc.strerror or exc}）。{_advice(exc, path)}") from exc
+
+
+class Generation:
+    """A new generation of an output folder: staged beside it, then published whole by one rename, or not at all.
+
+    The stage (``.<name>.staging-<pid>`` next to the folder) starts as a copy of the folder made of hard links
+    (no bytes copied; every write replaces a file by rename, so a published file is never changed through its
+    link). The build writes into the stage; :meth:`publish` swaps stage and folder in one step (Linux
+    ``renameat2(RENAME_EXCHANGE)``; elsewhere two renames, between which the folder is briefly absent, never
+    mixed) and removes the old generation. A reader sees the old set of files or the new, never a new PDF with
+    an old manifest. A build killed before the swap leaves the folder as it was and a stage that the next
+    build removes (docs/security.md#22).
+    """
+
+    def __init__(self, target: Path) -> None:
+        self.target = target
+        self.path = target.parent / f".{target.name}.staging-{os.getpid()}"
+        self.published = False
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _recover(target)
+            _link_tree(target, self.path)
+        except OSError as exc:
+            self.discard()
+            raise OutputError(
+                f"{self.path} を作れません（{exc.strerror or exc}）。{_advice(exc, self.path)}"
+            ) from exc
+
+    def publish(self) -> None:
+        """Make the stage the folder, atomically; the previous generation is removed."""
+        old = self.target.parent / f".{self.target.name}.old-{os.getpid()}"
+        try:
+            if not self.target.exists():
+                os.rename(self.path, self.target)
+            elif _exchange(self.path, self.target):
+                os.rename(self.path, old)
+            else:
+                os.rename(self.target, old)
+                os.rename(self.path, self.target)
+            _fsync_folder(self.target.parent)
+        except OSError as exc:
+            raise OutputError(
+                f"{self.target} を更新できません（{exc.strerror or exc}）。{_advice(exc, self.target)}"
+            ) from exc
+        self.published = True
+        shutil.rmtree(old, ignore_errors=True)
+
+    def discard(self) -> None:
+        """Remove the stage unless it was published (after a failure: the folder stays as it was)."""
+        if not self.published:
+            shutil.rmtree(self.path, ignore_errors=True)
+
+
+_STAGE_OR_OLD = (".staging-", ".old-")
+
+
+def _recover(target: Path) -> None:
+    """Finish or undo what a killed build left beside ``target``: an old generation renamed away while the
+    folder is missing is put back; stages and old generations of processes no longer running are removed."""
+    prefix = f".{target.name}"
+    for leftover in sorted(target.parent.glob(f"{prefix}.*-*")):
+        kind, _, pid = leftover.name[len(prefix) :].rpartition("-")
+        if kind not in (".staging", ".old") or not pid.isdigit() or _running(int(pid)):
+            continue
+        if kind == ".old" and not target.exists():
+            os.rename(leftover, target)  # killed between the two renames: the old generation stands
+        else:
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    """Whether process ``pid`` runs (POSIX); elsewhere only this process counts as running."""
+    if pid == os.getpid():
+        return True
+    if os.name != "posix":
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _link_tree(source: Path, stage: Path) -> None:
+    """``stage`` as a copy of ``source`` (when it exists) made of hard links, copying where links are refused."""
+    stage.mkdir()
+    if not source.is_dir():
+        return
+    for folder, dirs, files in os.walk(source):
+        into = stage / Path(folder).relative_to(source)
+        for name in dirs:
+            if (Path(folder) / name).is_symlink():
+                os.symlink(os.readlink(Path(folder) / name), into / name)
+            else:
+                (into / name).mkdir()
+        dirs[:] = [d for d in dirs if not (Path(folder) / d).is_symlink()]
+        for name in files:
+            src = Path(folder) / name
+            if src.is_symlink():
+                os.symlink(os.readlink(src), into / name)
+                continue
+            try:
+                os.link(src, into / name)
+            except OSError:  # a file system without hard links (FAT, some shares): copy
+                shutil.copy2(src, into / name)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders in one step (Linux renameat2 RENAME_EXCHANGE); False where that is not available."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    error = ctypes.get_errno()
+    if error in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):  # an old kernel or a file system without it
+        return False
+    raise OSError(error, os.strerror(error), str(b))
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (POSIX; a no-op where folders cannot be opened)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def _advice(exc: OSError, path: Path) -> str:

@@ -16,7 +16,8 @@ from typing import Any
 
 from kpi_report.committee.check import check_committee, with_committee
 from kpi_report.committee.report import committee_report
-from kpi_report.core.files import file_record, sha256_file, write_atomic, write_json_atomic
+from kpi_report.core.errors import InputsHaveErrors
+from kpi_report.core.files import Generation, file_record, sha256_file, write_atomic, write_json_atomic
 from kpi_report.core.fiscal import fy_label
 from kpi_report.core.model import CheckReport, Finding, Plan, Progress, ProgressReport
 from kpi_report.core.project import Project, template_dirs
@@ -117,44 +118,61 @@ def build(
     if plan.members or project.committee_inputs(fy).is_dir():
         committee = check_committee(project, plan, fy)
         reports[fy] = with_committee(reports[fy], committee)
-    written: list[Path] = list(write_check_outputs(reports[fy], project, plan))
-    check_dir = (project.outputs(fy) / "check").relative_to(project.root).as_posix()
-    refuse_unless_publishable(plan, reports[fy], allow_errors, check_dir)
-    merged = merge(plan, fy, reports, allow_errors=allow_errors)
-    if committee is not None:
-        merged = replace(merged, report=replace(merged.report, committee=committee_report(plan, committee)))
-    view = present(merged.report)  # the published text, decided once for every output
-    steps = renderers()
-    total = len(steps) * 2 + 1
-    rendered: dict[Path, bytes] = {}
-    folders: list[Path] = []
-    for done, (name, render) in enumerate(steps.items()):
-        _report(progress, f"{label}の報告書を作成（{name}）", done, total)
-        output = render(view, project, progress)
-        if isinstance(output, bytes):
-            rendered[project.outputs(fy) / name] = output
-        else:
-            folders.append(project.outputs(fy) / name)
-            rendered.update(
-                (project.outputs(fy) / name / file, data) for file, data in sorted(output.items())
+    # one generation: everything is written into a stage beside outputs/<FY>/ and published by one swap
+    public = project
+    generation = Generation(public.outputs(fy))
+    project = _Staged(public.root, fy, generation.path)
+    try:
+        written: list[Path] = list(write_check_outputs(reports[fy], project, plan))
+        check_dir = (public.outputs(fy) / "check").relative_to(public.root).as_posix()
+        try:
+            refuse_unless_publishable(plan, reports[fy], allow_errors, check_dir)
+        except InputsHaveErrors:
+            generation.publish()  # the departments' feedback is published; the reports stay as they were
+            raise
+        merged = merge(plan, fy, reports, allow_errors=allow_errors)
+        if committee is not None:
+            merged = replace(
+                merged, report=replace(merged.report, committee=committee_report(plan, committee))
             )
-    for done, (path, data) in enumerate(rendered.items(), start=len(steps)):
-        _report(progress, f"{label}の報告書を保存", done, total)
-        write_atomic(path, data)
-        written.append(path)
-    _remove_stale(folders, rendered)
-    manifest = project.outputs(fy) / MANIFEST
-    content = manifest_data(project, plan, fy, reports, written)
-    if committee is not None and committee.files:  # the committee's workbooks read, as check read them
-        folder = project.inputs(fy)
-        records = [
-            {**file_record(folder / name, project.root), "path": f"inputs/{fy}/{name}", "sha256": digest}
-            for name, digest in committee.files
-            if (folder / name).is_file()
-        ]
-        content["inputs"] = sorted(content["inputs"] + records, key=lambda r: r["path"])
-    write_json_atomic(manifest, content)
-    written.append(manifest)
+        view = present(merged.report)  # the published text, decided once for every output
+        steps = renderers()
+        total = len(steps) * 2 + 1
+        rendered: dict[Path, bytes] = {}
+        folders: list[Path] = []
+        for done, (name, render) in enumerate(steps.items()):
+            _report(progress, f"{label}の報告書を作成（{name}）", done, total)
+            output = render(view, project, progress)
+            if isinstance(output, bytes):
+                rendered[project.outputs(fy) / name] = output
+            else:
+                folders.append(project.outputs(fy) / name)
+                rendered.update(
+                    (project.outputs(fy) / name / file, data) for file, data in sorted(output.items())
+                )
+        for done, (path, data) in enumerate(rendered.items(), start=len(steps)):
+            _report(progress, f"{label}の報告書を保存", done, total)
+            write_atomic(path, data)
+            written.append(path)
+        _remove_stale(folders, rendered)
+        manifest = project.outputs(fy) / MANIFEST
+        content = manifest_data(project, plan, fy, reports, written)
+        if committee is not None and committee.files:  # the committee's workbooks read, as check read them
+            folder = project.inputs(fy)
+            records = [
+                {**file_record(folder / name, project.root), "path": f"inputs/{fy}/{name}", "sha256": digest}
+                for name, digest in committee.files
+                if (folder / name).is_file()
+            ]
+            content["inputs"] = sorted(content["inputs"] + records, key=lambda r: r["path"])
+        for record in content["outputs"]:  # the names the files have once published
+            record["path"] = _public_path(public, fy, generation.path, record["path"])
+        write_json_atomic(manifest, content)
+        written.append(manifest)
+        generation.publish()
+    finally:
+        generation.discard()
+    written = [public.outputs(fy) / p.relative_to(generation.path) for p in written]
     _report(progress, f"{label}の報告書を保存", total, total)
     return BuildResult(
         fy=fy,
@@ -166,6 +184,23 @@ def build(
         flagged_departments=merged.report.flagged_departments,
         report=merged.report,
     )
+
+
+@dataclass(frozen=True)
+class _Staged(Project):
+    """The project with outputs/<FY>/ of the year being built redirected to its generation's stage."""
+
+    fy: int = 0
+    stage: Path = Path()
+
+    def outputs(self, fy: int) -> Path:
+        return self.stage if fy == self.fy else super().outputs(fy)
+
+
+def _public_path(project: Project, fy: int, stage: Path, relative: str) -> str:
+    """A project-relative path in the stage as the path it has once published."""
+    inside = (project.root / relative).relative_to(stage)
+    return (project.outputs(fy) / inside).relative_to(project.root).as_posix()
 
 
 def _report(progress: Progress | None, label: str, done: int, total: int) -> None:
