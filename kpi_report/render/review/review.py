@@ -229,8 +229,8 @@ def scheme_legend(scheme: GradeScheme, method: str = "目標比") -> str:
             parts.append(f"{band.label}: {rest}")
             continue
         value = f"{band.threshold * 100:g}%"
-        above = "以上" if band.threshold > 0 else "超"
-        parts.append(f"{band.label}: {'達成率' if i == 0 else ''}{value}{above}")
+        bound = "以上" if band.threshold > 0 else "超"
+        parts.append(f"{band.label}: {'達成率' if i == 0 else ''}{value}{bound}")
     basis = "（経過按分：経過年数に応じた期待値に対する割合）" if method == "経過按分" else ""
     return (
         "　".join(parts)
