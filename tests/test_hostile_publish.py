@@ -11,6 +11,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import zipfile
 from collections.abc import Callable
@@ -19,6 +20,9 @@ from random import Random
 
 import kodaira
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from kpi_report.cli import main
 from kpi_report.core.model import Finding
@@ -328,3 +332,56 @@ def test_failed_write_publishes_nothing(project: Project, monkeypatch: pytest.Mo
     after = {p: p.read_bytes() for p in project.outputs(FY).rglob("*") if p.is_file()}
     assert after == before  # the check outputs and the workbook too: nothing of the new generation
     assert list((project.root / "outputs").glob(f".{FY}.*")) == []
+
+
+# -- property: arbitrary text and numbers through forms → fill → check → build → diff ----------------------
+
+_TYPED_TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=60).map(
+    lambda text: ILLEGAL_CHARACTERS_RE.sub(
+        "", text
+    )  # what openpyxl cannot write is not what a clerk can type
+)
+_TYPED_VALUE = st.one_of(
+    st.none(),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(min_value=-(10**30), max_value=10**30),
+    _TYPED_TEXT,
+)
+
+
+@pytest.fixture(scope="module")
+def built_template(kodaira_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Kodaira-shaped project, built once."""
+    root = tmp_path_factory.mktemp("built") / "project"
+    shutil.copytree(kodaira_template / "inputs", root / "inputs")
+    assert build_exit(Project(root)) == 0
+    return root
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    status=st.one_of(st.sampled_from(["実施中", "完了"]), _TYPED_TEXT), notes=_TYPED_TEXT, actual=_TYPED_VALUE
+)
+def test_what_a_clerk_types_never_crashes_check_build_or_diff(
+    built_template: Path, monkeypatch: pytest.MonkeyPatch, status: str, notes: str, actual: object
+) -> None:
+    from kpi_report.publish import build as build_module
+
+    real = build_module.renderers
+    # the PDF is left out for speed; the values that broke it are tested with it above
+    monkeypatch.setattr(
+        build_module,
+        "renderers",
+        lambda *args, **kwargs: {k: v for k, v in real(*args, **kwargs).items() if k != "annual-review.pdf"},
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        project = Project(Path(folder) / "project")
+        shutil.copytree(built_template, project.root)
+        before = project.root / "before.xlsx"
+        shutil.copy(project.outputs(FY) / "progress-list.xlsx", before)
+        refill(project, measures={"1-1-01": (status, notes)}, kpis={"K1-1": actual})
+        root = str(project.root)
+        assert main(["check", "--fy", str(FY), "--project", root]) in (0, 1)
+        assert build_exit(project, "--allow-errors") in (0, 1)
+        after = project.outputs(FY) / "progress-list.xlsx"
+        assert main(["diff", str(before), str(after), "--out", str(project.root / "diff.xlsx")]) in (0, 1)
