@@ -58,10 +58,20 @@ def plan_text(result: PlanCheck) -> str:
     return "\n".join(lines)
 
 
+def one_line(text: str) -> str:
+    """A name as one printable line: a line break or other control character in a file name is shown as its
+    escape (\\n, \\x1b), so it cannot break a table or a line of the console, or send a terminal command."""
+    return "".join(_escaped(ch) if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in text)
+
+
+def _escaped(ch: str) -> str:
+    return repr(ch)[1:-1] if ch.isascii() else f"\\u{ord(ch):04x}"
+
+
 def finding_place(f: Finding) -> str:
     """Where a finding is, once: 「総務課.xlsx シート『KPI』J4」; a finding about a whole sheet names it in its message."""
     cell = f"シート『{f.sheet}』{f.cell}" if f.sheet and f.cell else f.cell
-    return " ".join(p for p in (f.file, cell) if p)
+    return " ".join(p for p in (one_line(f.file), cell) if p)
 
 
 def finding_line(f: Finding) -> str:
@@ -134,7 +144,8 @@ def check_summary(report: CheckReport, plan: Plan) -> str:
     rows = department_rows(report, plan)
     table = [("所管課", "ファイル", "エラー", "警告", "状態")]
     table += [
-        (r["department"], r["file"] or "－", str(r["errors"]), str(r["warnings"]), r["status"]) for r in rows
+        tuple(one_line(str(r[key]) or "－") for key in ("department", "file", "errors", "warnings", "status"))
+        for r in rows
     ]
     widths = [max(_width(row[c]) for row in table) for c in range(len(table[0]))]
     lines = ["  ".join(_pad(value, widths[c]) for c, value in enumerate(row)).rstrip() for row in table]

@@ -385,3 +385,19 @@ def test_what_a_clerk_types_never_crashes_check_build_or_diff(
         assert build_exit(project, "--allow-errors") in (0, 1)
         after = project.outputs(FY) / "progress-list.xlsx"
         assert main(["diff", str(before), str(after), "--out", str(project.root / "diff.xlsx")]) in (0, 1)
+
+
+# -- 12: smaller cases -----------------------------------------------------------------------------------
+
+
+def test_a_line_break_in_a_file_name_does_not_break_the_console_table(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = project.inputs(FY) / form_filename(KPI_DEPARTMENT)
+    source.rename(project.inputs(FY) / "産業\n振興課\x1b[31m.xlsx")
+    main(["check", "--fy", str(FY), "--project", str(project.root)])
+    out = capsys.readouterr().out
+    assert "\x1b" not in out
+    table = out.split("\n\n")[0].splitlines()
+    assert all(len(line.split()) >= 4 for line in table[2:]), table  # every row whole, on one line
+    assert r"産業\n振興課\x1b[31m.xlsx" in out
