@@ -227,9 +227,15 @@ def make_committee_forms(
 
 
 def build(
-    project: ProjectLike, fy: int, allow_errors: bool = False, progress: Progress | None = None
+    project: ProjectLike,
+    fy: int,
+    allow_errors: bool = False,
+    progress: Progress | None = None,
+    use_cache: bool = True,
 ) -> BuildResult:
     """Check every year, merge, and write the progress list, the web page, the annual review and the manifest.
+
+    ``use_cache=False`` renders every part of the review again instead of reusing unchanged ones.
 
     Raises:
         MasterError: the master is missing or has problems.
@@ -249,7 +255,7 @@ def build(
             f"記入様式（kpi-report forms --fy {fy}）を所管課に送り、返ってきたファイルをこのフォルダーに置いてから"
             " build してください。"
         )
-    return build_year(proj, fy, allow_errors=allow_errors, progress=progress)
+    return build_year(proj, fy, allow_errors=allow_errors, progress=progress, use_cache=use_cache)
 
 
 def diff(

@@ -245,7 +245,13 @@ def cmd_diff(args: argparse.Namespace) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     project = _project(args)
     try:
-        result = api.build(project, args.fy, allow_errors=args.allow_errors, progress=ProgressBar())
+        result = api.build(
+            project,
+            args.fy,
+            allow_errors=args.allow_errors,
+            progress=ProgressBar(),
+            use_cache=not args.no_cache,
+        )
     except InputsHaveErrors as exc:
         print(f"kpi-report: {exc}", file=sys.stderr)
         return EXIT_FINDINGS
@@ -398,6 +404,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--allow-errors",
         action="store_true",
         help="報告年度の提出にエラーが残っていても作成する（該当する所管課の行に色を付ける）",
+    )
+    p.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="前回の作成結果を使わず、年次報告書をすべて描き直す（outputs/.cache/ を使わない）",
     )
     return parser
 

@@ -200,6 +200,11 @@ def build_summary(result: BuildResult, root: Path | None = None) -> str:
         lines.append("  マスターにないID（一覧表に載せていません）: " + "、".join(result.orphan_ids))
     for finding in result.findings:
         lines.append(f"  {finding_line(finding)}")
+    if result.review_parts_reused or result.review_parts_rendered:
+        lines.append(
+            f"  年次報告書: {len(result.review_parts_rendered)} 部分を作成、"
+            f"{len(result.review_parts_reused)} 部分は前回の作成結果を再利用（outputs/.cache/、--no-cache で全部作り直し）"
+        )
     lines.append("作成したファイル:")
     for path in result.files:
         shown = path.relative_to(root) if root is not None and path.is_relative_to(root) else path

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import kodaira
 import pytest
 
 from kpi_report.core.model import ProgressReport
@@ -22,7 +23,6 @@ from kpi_report.present.table import present
 from kpi_report.publish.build import years_to_check
 from kpi_report.render.progress_html import render_progress_html
 from kpi_report.validate.check import check_year
-from tests import kodaira
 
 playwright = pytest.importorskip(
     "playwright.sync_api", reason="playwright: scripts/setup.sh --dev installs it"

@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import kodaira
 import openpyxl
 import pandas as pd
 import pytest
@@ -20,7 +21,6 @@ from kpi_report.plan.master import load_plan
 from kpi_report.present.table import present
 from kpi_report.publish.build import build
 from kpi_report.render.opendata import license_record, render_opendata
-from tests import kodaira
 
 REPO = Path(__file__).resolve().parents[1]
 

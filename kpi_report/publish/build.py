@@ -28,6 +28,7 @@ from kpi_report.present.table import ReportView, present
 from kpi_report.render.opendata import render_opendata
 from kpi_report.render.progress_html import render_progress_html
 from kpi_report.render.progress_xlsx import render_progress_xlsx
+from kpi_report.render.review.cache import PartCache
 from kpi_report.render.review.review import render_review
 from kpi_report.validate.check import check_year
 from kpi_report.validate.outputs import write_check_outputs
@@ -39,8 +40,10 @@ Rendered = bytes | Mapping[str, bytes]  # one file, or a folder's files (name ->
 Renderer = Callable[[ReportView, Project, Progress | None], Rendered]
 
 
-def renderers() -> dict[str, Renderer]:
+def renderers(cache: PartCache | None = None) -> dict[str, Renderer]:
     """Every report `build` writes: output name -> renderer. The one place to add a new output.
+
+    ``cache``: the review's part cache (parts unchanged since an earlier build are not rendered again).
 
     A renderer returns a file's bytes, or a folder's files by name (opendata/): each is written atomically
     like any other output, and files the folder held from an earlier build and no longer made are removed.
@@ -49,7 +52,7 @@ def renderers() -> dict[str, Renderer]:
         "progress-list.xlsx": lambda view, _project, _progress: render_progress_xlsx(view),
         "progress-list.html": lambda view, project, _progress: render_progress_html(view, project),
         "annual-review.pdf": lambda view, project, progress: render_review(
-            view, template_dirs(project), progress=progress
+            view, template_dirs(project), progress=progress, cache=cache
         ),
         "opendata": lambda view, _project, _progress: render_opendata(view),
     }
@@ -79,6 +82,13 @@ class BuildResult:
     missing_submissions: tuple[str, ...]
     flagged_departments: tuple[str, ...]
     report: ProgressReport
+    review_parts_reused: tuple[str, ...] = ()  # the review's parts taken from the cache
+    review_parts_rendered: tuple[str, ...] = ()  # the review's parts rendered in this build
+
+
+def cache_folder(project: Project) -> Path:
+    """Where build keeps the review's rendered parts between builds (outputs/.cache/review/)."""
+    return project.root / "outputs" / ".cache" / "review"
 
 
 def input_years(project: Project) -> tuple[int, ...]:
@@ -99,9 +109,16 @@ def years_to_check(project: Project, plan: Plan, fy: int) -> tuple[int, ...]:
 
 
 def build(
-    project: Project, fy: int, allow_errors: bool = False, progress: Progress | None = None
+    project: Project,
+    fy: int,
+    allow_errors: bool = False,
+    progress: Progress | None = None,
+    use_cache: bool = True,
 ) -> BuildResult:
     """Check, merge and render the reports of fiscal year ``fy``; write them under outputs/<FY>/.
+
+    With ``use_cache`` (the default) the review's parts unchanged since an earlier build are taken from
+    outputs/.cache/ (same bytes as rendering them again); ``False`` renders everything (``--no-cache``).
 
     Raises:
         MasterError: the master is missing or has problems.
@@ -136,7 +153,8 @@ def build(
                 merged, report=replace(merged.report, committee=committee_report(plan, committee))
             )
         view = present(merged.report)  # the published text, decided once for every output
-        steps = renderers()
+        cache = PartCache(cache_folder(public)) if use_cache else None
+        steps = renderers(cache)
         total = len(steps) * 2 + 1
         rendered: dict[Path, bytes] = {}
         folders: list[Path] = []
@@ -183,6 +201,8 @@ def build(
         missing_submissions=merged.report.missing_submissions,
         flagged_departments=merged.report.flagged_departments,
         report=merged.report,
+        review_parts_reused=tuple(cache.hits) if cache is not None else (),
+        review_parts_rendered=tuple(cache.misses) if cache is not None else (),
     )
 
 

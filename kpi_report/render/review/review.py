@@ -35,6 +35,7 @@ from kpi_report.present.table import (
     value_text,
 )
 from kpi_report.render.review import charts
+from kpi_report.render.review.cache import PartCache
 from kpi_report.render.review.weasy import (
     JapaneseFont,
     OutlineItem,
@@ -104,8 +105,11 @@ def render_review(
     template_dirs: Sequence[Path],
     progress: Progress | None = None,
     workers: int | None = None,
+    cache: Path | PartCache | None = None,
 ) -> bytes:
     """Render the annual review of ``view`` as PDF bytes (deterministic: same report, same bytes).
+
+    ``cache``: a folder (or a PartCache) of parts rendered before; unchanged parts are taken from it.
 
     Args:
         view: the presented report (kpi_report.present).
@@ -154,8 +158,18 @@ def render_review(
         allowed_roots=tuple(d for d in dirs if d.is_dir()),
         allowed_files=(font.file,) if font.file else (),
     )
+    if isinstance(cache, Path):
+        cache = PartCache(cache)
+    if cache is not None:
+        cache.configure(config.stylesheets, config.base_url, config.allowed_roots, config.allowed_files)
     rendered = render_parts(
-        keyed, front, config, workers=workers, progress=progress, front_after=last_in_contents(parts)
+        keyed,
+        front,
+        config,
+        workers=workers,
+        progress=progress,
+        front_after=last_in_contents(parts),
+        cache=cache,
     )
     toc = table_of_contents(view, parts, rendered.layouts, rendered.first_pages)
     offset = rendered.front_pages - 1
@@ -190,7 +204,13 @@ def _environment(template_dirs: Sequence[Path]) -> Environment:
     return template_environment(template_dirs)
 
 
-_UNBREAKABLE = re.compile(r"[^\s\u3000-\u30ff\u3400-\u9fff\uff00-\uffef]{16,}")
+_UNBREAKABLE = re.compile(
+    r"[^\s\u3000-\u30ff\u3400-\u9fff\uff00-\uffef]{16,}"
+    # and Japanese characters no line may start with (ー 。 、 ッ 」 …), which give no break between them either
+    r"|[\u3001\u3002\u3005\u300b\u300d\u300f\u3011\u3015\u301c\u3041\u3043\u3045\u3047\u3049\u3063"
+    r"\u3083\u3085\u3087\u308e\u309d\u309e\u30a1\u30a3\u30a5\u30a7\u30a9\u30c3\u30e3\u30e5\u30e7"
+    r"\u30ee\u30f5\u30f6\u30fb\u30fc\u30fd\u30fe\u2025\u2026\uff09\uff0c\uff0e\uff5e\uff70]{16,}"
+)
 
 
 def wrap_class(text: str) -> str:

@@ -53,6 +53,8 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from kpi_report.core.errors import KpiReportError
 from kpi_report.core.model import Progress
+from kpi_report.render.review.cache import PartCache
+from kpi_report.render.review.tagged import join_structure
 
 PACKAGED_FONT_FAMILY = "IPAexGothic"
 PREFERRED_INSTALLED_FAMILIES = ("Noto Sans CJK JP", "IPAexGothic")
@@ -380,7 +382,9 @@ class PartRenderer:
         self._pause_gc()
         try:
             _make_margin_boxes(held, first_page_number - 1)
-            pdf: bytes = with_roomy_stack(document.write_pdf)
+            pdf: bytes = with_roomy_stack(
+                partial(document.write_pdf, pdf_tags=True)
+            )  # tagged.py joins the trees
         finally:
             del document, held
             self._collect()
@@ -435,6 +439,7 @@ def _worker(
 
 
 FrontBuilder = Callable[[Mapping[str, PartLayout], Mapping[str, int]], str]
+_CACHED = -2  # holder of a part whose layout came from the cache (no worker holds it)
 PartSource = Callable[[], str]  # a part's HTML, made when a worker is about to take it
 
 
@@ -450,9 +455,11 @@ class _Joiner:
         self.keys = list(keys)
         self._pending: dict[str, bytes] = {}
         self._next = 0
+        self.parts: dict[str, bytes] = {}  # every part as written: their structure trees are joined last
 
     def add(self, key: str, data: bytes) -> None:
         self._pending[key] = data
+        self.parts[key] = data
         while self._next < len(self.keys) and self.keys[self._next] in self._pending:
             part = self._pending.pop(self.keys[self._next])
             self.writer.append(PdfReader(io.BytesIO(part)), import_outline=False)
@@ -460,6 +467,10 @@ class _Joiner:
         if self._next == len(self.keys) and FRONT in self._pending:
             front = self._pending.pop(FRONT)
             self.writer.merge(0, PdfReader(io.BytesIO(front)), import_outline=False)
+
+    def ordered(self) -> tuple[bytes, ...]:
+        """The parts in the joined file's order: the front matter, then the body parts."""
+        return tuple(self.parts[k] for k in (FRONT, *self.keys) if k in self.parts)
 
 
 @dataclass
@@ -470,6 +481,46 @@ class RenderedParts:
     first_pages: dict[str, int]  # body page number (1-based) of each part's first page
     layouts: dict[str, PartLayout]
     front_pages: int
+    parts: tuple[bytes, ...] = ()  # the part PDFs in the joined file's order (front first), for tagged.py
+
+
+class _Reuse:
+    """The cache as the render loops use it: a part's layout and PDF by part key, stored as parts arrive."""
+
+    def __init__(self, cache: PartCache) -> None:
+        self.cache = cache
+        self.hashes: dict[str, str] = {}
+        self.layouts: dict[str, PartLayout] = {}
+
+    def prepare(self, parts: Sequence[tuple[str, PartSource]]) -> list[tuple[str, PartSource]]:
+        """Make every part's HTML now (its hash is the cache key) and look up the layouts."""
+        made: list[tuple[str, PartSource]] = []
+        for key, source in parts:
+            html = source()
+            self.remember(key, html)
+            made.append((key, partial(str, html)))
+        return made
+
+    def remember(self, key: str, html: str) -> None:
+        self.hashes[key] = self.cache.part_key(html)
+        found = self.cache.layout(self.hashes[key])
+        if found is not None:
+            self.layouts[key] = PartLayout(found[0], dict(found[1]))
+        else:
+            self.layouts.pop(key, None)
+
+    def layout(self, key: str) -> PartLayout | None:
+        return self.layouts.get(key)
+
+    def pdf(self, key: str, first_page: int) -> bytes | None:
+        data = self.cache.pdf(self.hashes[key], first_page) if key in self.layouts else None
+        if data is not None:
+            self.cache.hits.append(key)
+        return data
+
+    def keep(self, key: str, layout: PartLayout, first_page: int, pdf: bytes) -> None:
+        self.cache.misses.append(key)
+        self.cache.store(self.hashes[key], layout.pages, layout.anchors, first_page, pdf)
 
 
 def worker_count() -> int:
@@ -489,22 +540,37 @@ def render_parts(
     progress: Progress | None = None,
     label: str = "年次報告書",
     front_after: str | None = None,
+    cache: PartCache | None = None,
 ) -> RenderedParts:
     """Render ``parts`` ((key, HTML source) in document order) and the front matter built from their layouts.
 
     Body pages are numbered continuously from 1 across the parts; the front matter is not numbered.
     ``make_front`` gets the layouts of the parts up to ``front_after`` (default: all of them): the front
     matter is rendered as soon as those are known, while the last parts are still being laid out.
+    With a ``cache``, a part whose HTML, environment and first page are unchanged is taken from it, and
+    workers render only the others (the bytes are the same either way).
     """
     workers = worker_count() if workers is None else workers
     total = len(parts) + 1
     tick = (lambda done: progress(label, done, total)) if progress else (lambda done: None)
     keys = [key for key, _ in parts]
     needed = keys[: keys.index(front_after) + 1] if front_after in keys else keys
+    reuse = _Reuse(cache) if cache is not None else None
     try:
+        if reuse is not None:
+            parts = reuse.prepare(parts)
+            missing = [k for k in keys if reuse.layout(k) is None]
+            if len(missing) < 2:  # at most one part to lay out: starting workers would cost more than it
+                workers = 1
         if workers <= 1 or len(parts) <= 1:
-            return _render_sequential(parts, make_front, config, tick)
-        return _render_parallel(parts, make_front, config, min(workers, len(parts)), tick, needed)
+            result = _render_sequential(parts, make_front, config, tick, reuse)
+        else:
+            result = _render_parallel(
+                parts, make_front, config, min(workers, len(parts)), tick, needed, reuse
+            )
+        if cache is not None:
+            cache.prune()
+        return result
     except KpiReportError:
         raise
     except Exception as exc:  # WeasyPrint on a project's stylesheet or template may fail in any way
@@ -532,21 +598,43 @@ def _render_sequential(
     make_front: FrontBuilder,
     config: RenderConfig,
     tick: Callable[[int], None],
+    reuse: _Reuse | None = None,
 ) -> RenderedParts:
-    renderer = PartRenderer(config)
+    made: PartRenderer | None = None
+
+    def renderer() -> PartRenderer:  # WeasyPrint's set-up is paid only when something is rendered
+        nonlocal made
+        made = made or PartRenderer(config)
+        return made
+
+    def one(key: str, html: str, number: int) -> tuple[PartLayout, bytes]:
+        if reuse is not None:
+            cached = reuse.layout(key)
+            pdf = reuse.pdf(key, number) if cached is not None else None
+            if cached is not None and pdf is not None:
+                return cached, pdf
+        layout = renderer().layout(key, html)
+        pdf = renderer().finish(key, number)
+        if reuse is not None:
+            reuse.keep(key, layout, number, pdf)
+        return layout, pdf
+
     joiner = _Joiner([k for k, _ in parts])
     layouts: dict[str, PartLayout] = {}
     number = 1
     for done, (key, source) in enumerate(parts, start=1):
-        layouts[key] = renderer.layout(key, source())
-        joiner.add(key, renderer.finish(key, number))
+        layouts[key], pdf = one(key, source(), number)
+        joiner.add(key, pdf)
         number += layouts[key].pages
         tick(done)
     first = _first_pages([k for k, _ in parts], layouts)
-    front = renderer.layout(FRONT, make_front(layouts, first))
-    joiner.add(FRONT, renderer.finish(FRONT, 1))
+    front_html = make_front(layouts, first)
+    if reuse is not None:
+        reuse.remember(FRONT, front_html)
+    front, pdf = one(FRONT, front_html, 1)
+    joiner.add(FRONT, pdf)
     tick(len(parts) + 1)
-    return RenderedParts(joiner.writer, first, layouts, front.pages)
+    return RenderedParts(joiner.writer, first, layouts, front.pages, joiner.ordered())
 
 
 _WARM_UP_HTML = (
@@ -579,6 +667,7 @@ def _render_parallel(
     workers: int,
     tick: Callable[[int], None],
     needed: Sequence[str],
+    reuse: _Reuse | None = None,
 ) -> RenderedParts:
     fork = "fork" in multiprocessing.get_all_start_methods()
     context: Any = multiprocessing.get_context("fork" if fork else "spawn")
@@ -596,6 +685,15 @@ def _render_parallel(
     procs = []
     front_queued = False
     finished = False
+    cached: list[tuple[str, bytes]] = []  # parts taken from the cache, to join with the next arrivals
+    if reuse is not None:  # known layouts number the pages before any worker has laid out a part
+        for key in keys:
+            found = reuse.layout(key)
+            if found is not None:
+                layouts[key] = found
+                holder[key] = _CACHED
+                todo.remove(key)
+    firsts: dict[str, int] = {}  # the first page each part was finished with (to store it in the cache)
     try:
         for _ in range(workers):
             parent_end, child_end = context.Pipe()
@@ -611,6 +709,16 @@ def _render_parallel(
 
         def dispatch() -> None:
             first = _first_pages(keys, layouts)
+            for key in [k for k, h in holder.items() if h == _CACHED and (k in first or k == FRONT)]:
+                assert reuse is not None
+                pdf = reuse.pdf(key, first.get(key, 1))
+                if pdf is not None:
+                    holder[key] = -1
+                    done.add(key)
+                    cached.append((key, pdf))
+                else:  # laid out before, but its first page moved: lay it out again, then finish it
+                    del holder[key]
+                    todo.appendleft(key)
             for w, conn in enumerate(conns):
                 if busy[w]:
                     continue
@@ -619,7 +727,8 @@ def _render_parallel(
                 ]
                 if ready:
                     key = min(ready, key=lambda k: -1 if k == FRONT else keys.index(k))
-                    conn.send(("finish", key, first.get(key, 1)))
+                    firsts[key] = first.get(key, 1)
+                    conn.send(("finish", key, firsts[key]))
                     holder[key] = -1
                 elif todo:
                     key = todo.popleft()
@@ -637,10 +746,32 @@ def _render_parallel(
 
         prepared: dict[str, str] = {}
         joined = 0
+
+        def queue_front() -> None:
+            nonlocal front_queued
+            if front_queued or not all(k in layouts for k in needed):
+                return
+            # exactly the needed layouts, whichever later parts happen to be laid out already
+            given = {k: layouts[k] for k in needed}
+            html = make_front(given, _first_pages(needed, given))
+            source_of[FRONT] = partial(str, html)
+            front_queued = True
+            if reuse is not None:
+                reuse.remember(FRONT, html)
+                found = reuse.layout(FRONT)
+                if found is not None:
+                    layouts[FRONT] = found
+                    holder[FRONT] = _CACHED
+                    return
+            todo.appendleft(FRONT)
+
+        queue_front()
         dispatch()
         while len(done) < len(keys) + 1:
-            arrived: list[tuple[str, bytes]] = []
-            for conn in wait(conns):
+            arrived: list[tuple[str, bytes]] = cached[:]
+            cached.clear()
+            ready = wait(conns, timeout=0 if arrived else None) if any(busy.values()) else []
+            for conn in ready:
                 assert isinstance(conn, Connection)
                 w = conns.index(conn)
                 try:
@@ -659,12 +790,9 @@ def _render_parallel(
                 else:
                     done.add(key)
                     arrived.append((key, payload))
-                if not front_queued and all(k in layouts for k in needed):
-                    # exactly the needed layouts, whichever later parts happen to be laid out already
-                    given = {k: layouts[k] for k in needed}
-                    source_of[FRONT] = partial(make_front, given, _first_pages(needed, given))
-                    todo.appendleft(FRONT)
-                    front_queued = True
+                    if reuse is not None:
+                        reuse.keep(key, layouts[key], firsts.get(key, 1), payload)
+            queue_front()
             dispatch()  # first give the workers their next step, then join and prepare meanwhile
             for key, pdf in arrived:
                 joiner.add(key, pdf)
@@ -686,7 +814,7 @@ def _render_parallel(
             if proc.is_alive():
                 proc.terminate()
     first = _first_pages(keys, layouts)
-    return RenderedParts(joiner.writer, first, layouts, layouts[FRONT].pages)
+    return RenderedParts(joiner.writer, first, layouts, layouts[FRONT].pages, joiner.ordered())
 
 
 @dataclass(frozen=True)
@@ -721,6 +849,8 @@ def finish_pdf(
     for item in outline:
         parent = added[item.parent] if item.parent is not None else None
         added.append(writer.add_outline_item(title=item.title, page_number=item.page_index, parent=parent))
+    if rendered.parts:
+        join_structure(writer, rendered.parts)
     writer.add_metadata(dict(metadata))
     out = io.BytesIO()
     writer.write(out)
