@@ -39,6 +39,6 @@ if [[ ! -f "$stamp" || pyproject.toml -nt "$stamp" ]]; then
     exit 1
   fi
   check="import kpi_report, weasyprint, openpyxl, xlsxwriter, pandas"
-  [[ -n "$extra" ]] && check+=", pytest, python_redlines_docxodus, clr_loader, pythonnet, frictionless, playwright, axe_playwright_python"
+  [[ -n "$extra" ]] && check+=", pytest, python_redlines_docxodus, clr_loader, pythonnet, frictionless, playwright, axe_playwright_python, pikepdf"
   .venv/bin/python -c "$check" && touch "$stamp"
 fi

@@ -37,11 +37,35 @@ def year_mark(fy: int, reiwa_for_2019: bool = True) -> str:
 
 
 def _svg(width: float, height: float, body: list[str], font_family: str, label: str) -> str:
+    """The chart; ``label`` states its values in words: the <title> is the tagged PDF's alternative text."""
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {_n(width)} {_n(height)}" '
         f'width="{_n(width)}" height="{_n(height)}" role="img" aria-label={quoteattr(label)} '
-        f'font-family={quoteattr(font_family)} fill="{_INK}">' + "".join(body) + "</svg>"
+        f'font-family={quoteattr(font_family)} fill="{_INK}"><title>{escape(label)}</title>'
+        + "".join(body)
+        + "</svg>"
     )
+
+
+def _value(value: float, unit: str) -> str:
+    return f"{value:,.2f}".rstrip("0").rstrip(".") + unit
+
+
+def kpi_chart_text(row: KpiRow, reiwa_for_2019: bool = True) -> str:
+    """The chart's values in words: '合計特殊出生率の推移。基準値 1.16（H26）、実績 H30 1.19、R1 1.21、目標値 1.23（R1）'."""
+    kpi = row.kpi
+    parts = []
+    if kpi.baseline is not None:
+        year = f"（{year_mark(kpi.baseline_fy, reiwa_for_2019)}）" if kpi.baseline_fy else ""
+        parts.append(f"基準値 {_value(kpi.baseline, kpi.unit)}{year}")
+    actuals = [
+        f"{year_mark(fy, reiwa_for_2019)} {_value(v, kpi.unit)}" for fy, v in row.actuals if v is not None
+    ]
+    parts.append("実績 " + "、".join(actuals) if actuals else "実績なし")
+    if kpi.target is not None:
+        year = f"（{year_mark(kpi.target_fy, reiwa_for_2019)}）" if kpi.target_fy else ""
+        parts.append(f"目標値 {_value(kpi.target, kpi.unit)}{year}")
+    return f"{kpi.name}の推移。" + "、".join(parts)
 
 
 def _text(x: float, y: float, text: str, size: float = 8, anchor: str = "start", fill: str = _INK) -> str:
@@ -75,7 +99,7 @@ def kpi_chart(row: KpiRow, font_family: str, reiwa_for_2019: bool = True) -> str
         values.append(base[1])
     if kpi.target is not None:
         values.append(kpi.target)
-    label = f"{kpi.name}の推移"
+    label = kpi_chart_text(row, reiwa_for_2019)
     if not values:
         return _svg(width, height, [_text(width / 2, 34, "データなし", anchor="middle")], font_family, label)
     years = sorted(
@@ -154,7 +178,7 @@ def stacked_bars(
         categories: category names, in the order of the counts.
         colors: one fill colour per category.
         font_family: the document's Japanese font family, for the labels.
-        label: accessible description of the chart.
+        label: what the chart shows; the alternative text adds every bar's counts.
     """
     width = 640.0
     label_width, bar_left, bar_right = 96.0, 100.0, 600.0
@@ -184,4 +208,10 @@ def stacked_bars(
                 body.append(_text(x + w / 2, top + bar_height - 3.5, str(count), 8, "middle", ink))
             x += w
         body.append(_text(x + 4, top + bar_height - 3.5, f"計{sum(counts)}", 8.5))
-    return _svg(width, height, body, font_family, label)
+    values = "；".join(
+        f"{name} "
+        + "、".join(f"{c} {n}" for c, n in zip(categories, counts, strict=True))
+        + f"（計{sum(counts)}）"
+        for name, counts in rows
+    )
+    return _svg(width, height, body, font_family, f"{label}。{values}")
