@@ -142,7 +142,7 @@ def check_summary(report: CheckReport, plan: Plan) -> str:
     from kpi_report.validate.outputs import department_rows, sort_findings
 
     rows = department_rows(report, plan)
-    table = [("所管課", "ファイル", "エラー", "警告", "状態")]
+    table: list[tuple[str, ...]] = [("所管課", "ファイル", "エラー", "警告", "状態")]
     table += [
         tuple(one_line(str(r[key]) or "－") for key in ("department", "file", "errors", "warnings", "status"))
         for r in rows

@@ -28,7 +28,8 @@ from kpi_report.forms.writer import build_form, write_forms
 from kpi_report.plan.master import load_plan
 from kpi_report.publish.build import build
 from kpi_report.validate.check import check_year
-from kpi_report.validate.outputs import FEEDBACK_SHEET, feedback_name, write_check_outputs
+from kpi_report.forms.layout import FEEDBACK_SHEET
+from kpi_report.validate.outputs import feedback_name, write_check_outputs
 from tools.fill_forms import fill_form
 
 FY = 2019

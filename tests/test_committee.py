@@ -27,7 +27,9 @@ MEMBERS = (
 )
 
 
-def _with_members(master: Path, members=MEMBERS, settings: dict[str, str] | None = None) -> None:
+def _with_members(
+    master: Path, members: tuple[tuple[str, str, str], ...] = MEMBERS, settings: dict[str, str] | None = None
+) -> None:
     wb = load_workbook(master)
     if "委員" in wb.sheetnames:
         del wb["委員"]
@@ -108,7 +110,7 @@ def test_one_protected_workbook_per_member_with_context_and_inputs(forms: Projec
     header = [c.value for c in ws[3]]
     assert {"施策ID", "評価", "意見"} <= set(header)
     first = {h: c.value for h, c in zip(header, ws[4], strict=False)}
-    assert "達成率" in first["KPIの状況"] and "件" in first["取組の進捗"]
+    assert "達成率" in str(first["KPIの状況"]) and "件" in str(first["取組の進捗"])
     rating = ws.cell(4, header.index("評価") + 1)
     assert rating.protection.locked is False
     assert ws.cell(4, header.index("施策") + 1).protection.locked is not False
@@ -176,6 +178,7 @@ def test_bad_returns_are_findings(forms: Project, tmp_path: Path) -> None:
     assert ("committee-unknown-member", "committee/誰か.xlsx") in codes
     assert any(file == "committee/メモ.xlsx" for _, file in codes)
     assert result.report.errors  # the committee's errors are the year's errors
+    assert result.committee is not None
     assert all(o.member_id != "M02" for o in result.committee.opinions)  # duplicates: neither used
     findings = load_workbook(project.outputs(FY) / "check" / "findings.xlsx")
     text = " ".join(str(c) for ws in findings for row in ws.iter_rows(values_only=True) for c in row)

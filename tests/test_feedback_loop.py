@@ -65,7 +65,7 @@ def status_cells(path: Path) -> dict[str, Any]:
     """取組ID -> its 進捗状況 cell in the workbook at ``path``."""
     wb = openpyxl.load_workbook(path)
     ws = wb["進捗"]
-    header = {c.value: c.column for c in ws[3]}
+    header = {str(c.value): c.column or 0 for c in ws[3]}
     return {
         str(ws.cell(r, header["取組ID"]).value): ws.cell(r, header["進捗状況"])
         for r in range(4, ws.max_row + 1)
@@ -77,9 +77,9 @@ def return_feedback_copy(project: Project, statuses: dict[str, str]) -> None:
     """The clerk types ``statuses`` into the feedback copy and sends it back as the submission."""
     wb = openpyxl.load_workbook(feedback(project))
     ws = wb["進捗"]
-    header = {c.value: c.column for c in ws[3]}
+    header = {str(c.value): c.column or 0 for c in ws[3]}
     for r in range(4, ws.max_row + 1):
-        measure_id = ws.cell(r, header["取組ID"]).value
+        measure_id = str(ws.cell(r, header["取組ID"]).value)
         if measure_id in statuses:
             ws.cell(r, header["進捗状況"]).value = statuses[measure_id]
     save_deterministic(wb, submitted(project))
@@ -133,7 +133,7 @@ def test_a_returned_feedback_copy_gets_a_new_copy_with_only_the_current_findings
     wb = openpyxl.load_workbook(feedback(project))
     assert FEEDBACK_SHEET not in wb.sheetnames and FEEDBACK_RECORD_SHEET not in wb.sheetnames
     assert marks(feedback(project)) == []
-    assert wb.active.title == "記入方法"
+    assert wb.active is not None and wb.active.title == "記入方法"
 
 
 def test_the_feedback_record_sheet_is_never_reported_as_a_hidden_or_missing_sheet(project: Project) -> None:
