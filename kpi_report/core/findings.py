@@ -35,6 +35,7 @@ Code = Literal[
     "master-duplicate-id",
     "master-unknown-direction",
     "master-not-a-number",
+    "master-approximate-number",
     "master-bad-fiscal-year",
     "master-unknown-category",
     "master-kpi-unknown-goal",
@@ -199,6 +200,14 @@ CATALOGUE: dict[Code, FindingKind] = {
         "{column}「{value}」を数値として読めません。「45人」「73.2%」「－」のように入力してください。",
         meaning="KPIの基準値・目標値を数値として読めない。",
         fix="「45人」「73.2%」のように数値（単位は付けてよい）で、値がなければ「－」と入力する。",
+    ),
+    "master-approximate-number": FindingKind(
+        "error",
+        "plan",
+        "{column}「{value}」は「約」の付いた概数で、数値として扱えません。"
+        "達成率の計算に使う値を「420」のように入力してください（概数であることは出典の列に書けます）。",
+        meaning="KPIの基準値・目標値が「約420」「およそ50%」のような概数（数値として推測しない）。",
+        fix="「約」「およそ」を除いた数値を入力する。概数である旨は出典の列に書く。",
     ),
     "master-bad-fiscal-year": FindingKind(
         "error",

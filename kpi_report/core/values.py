@@ -70,6 +70,7 @@ class ParsedNumber:
 
     value: float | None
     ok: bool
+    approximate: bool = False  # a leading 約 or およそ (master values): a rough figure, not a number
 
 
 def parse_number(raw: object, unit: str = "") -> ParsedNumber:
@@ -102,7 +103,8 @@ def parse_number(raw: object, unit: str = "") -> ParsedNumber:
 def parse_master_number(raw: object) -> ParsedNumber:
     """Parse a master 基準値/目標値: a leading number with any unit and note after it (`55% ※平成32年世論調査`).
 
-    A leading 約 (approximately) is accepted in the master, where the planning section writes it by hand.
+    A leading 約 or およそ (approximately) is not a number either (``ok`` False, ``approximate`` True): a rough
+    figure would be evaluated as if it were exact, so the master's reader reports it (master-approximate-number).
     A value out of range (:func:`in_range`: NaN, inf, 1e308) is not a number here.
     """
     if raw is None:
@@ -117,6 +119,8 @@ def parse_master_number(raw: object) -> ParsedNumber:
     m = _LEADING_NUMBER.match(s)
     if not m:
         return ParsedNumber(None, False)
+    if m.group(1):
+        return ParsedNumber(None, False, approximate=True)
     value = float(m.group(2).replace(",", ""))
     return ParsedNumber(value, True) if in_range(value) else ParsedNumber(None, False)
 

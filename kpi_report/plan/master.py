@@ -318,7 +318,8 @@ def _read_kpis(
             parsed = parse_master_number(row.raw.get(column))
             numbers[column] = parsed.value
             if column in reader.columns and not parsed.ok:
-                reader.report(row, "master-not-a-number", column)
+                code: Code = "master-approximate-number" if parsed.approximate else "master-not-a-number"
+                reader.report(row, code, column)
         years: dict[str, int | None] = {}
         for column in ("基準年度", "目標年度"):
             years[column] = None
