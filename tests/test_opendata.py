@@ -210,3 +210,34 @@ def test_the_master_names_the_licence(tmp_path: Path) -> None:
     wb.save(master)
     assert load_plan(master).settings.license == "CC0 1.0"
     assert load_plan(REPO / "inputs" / "master.xlsx").settings.license == "CC BY 4.0"
+
+
+def test_evaluation_columns_appear_when_the_plan_uses_them(
+    kodaira_report: ProgressReport, tmp_path: Path
+) -> None:
+    goal = kodaira_report.goals[0]
+    area = goal.areas[0]
+    row = dataclasses.replace(
+        area.rows[0], direction="拡充", issues="担い手の確保", budget=1200.0, settlement=1150.5
+    )
+    goal = dataclasses.replace(
+        goal,
+        areas=(dataclasses.replace(area, rows=(row, *area.rows[1:])), *goal.areas[1:]),
+        indicators=tuple(dataclasses.replace(k, not_evaluable="未公表") for k in goal.indicators),
+    )
+    report = dataclasses.replace(
+        kodaira_report, goals=(goal, *kodaira_report.goals[1:]), evaluation=True, budgets=True
+    )
+    files = render_opendata(present(report))
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    assert validate(tmp_path / "datapackage.json").valid
+    measures = read(tmp_path, "measures.csv")
+    mine = measures[(measures["取組ID"] == row.measure.id) & (measures["年度"] == "2019")]
+    assert mine[["今後の方向性", "課題・今後の取組", "予算額（千円）", "決算額（千円）"]].values.tolist() == [
+        ["拡充", "担い手の確保", "1200", "1150.5"]
+    ]
+    assert (measures.loc[measures["年度"] != "2019", "今後の方向性"] == "").all()
+    assert "未公表" in set(read(tmp_path, "kpis.csv")["評価不能の理由"])
+    plain = render_opendata(present(kodaira_report))["measures.csv"].decode("utf-8-sig").splitlines()[0]
+    assert "今後の方向性" not in plain and "予算額（千円）" not in plain

@@ -207,6 +207,16 @@ def _kpis_use(predicate: Callable[[KpiView], bool]) -> Callable[[ReportView], bo
     return lambda view: any(predicate(k) for k in view.kpis)
 
 
+def _evaluation(view: ReportView) -> bool:
+    """The plan uses 効果検証 (sheet 施策 or an evaluation key in 設定)."""
+    return view.report.evaluation
+
+
+def _budgets(view: ReportView) -> bool:
+    """The forms asked for 予算額 and 決算額 (設定 事業費)."""
+    return view.report.budgets
+
+
 # The tables
 
 GOAL_NUMBER = "基本目標番号"
@@ -299,6 +309,35 @@ def _measure_columns() -> tuple[Column[MeasureYear], ...]:
             "その年度の実施状況。1行に1項目（《》の行は見出し）。報告のない年度は空欄",
             lambda r: "\n".join(p.text for y in r.view.notes if y.fy == r.fy for p in y.points) or None,
         ),
+        # 効果検証 (issue 12): the report year's answers, only when the plan asks for them
+        Column(
+            "今後の方向性",
+            "string",
+            "報告年度に所管課が示した取組の今後の方向性",
+            lambda r: r.view.row.direction or None if r.report_year else None,
+            _evaluation,
+        ),
+        Column(
+            "課題・今後の取組",
+            "string",
+            "報告年度に所管課が書いた課題と今後の取組",
+            lambda r: r.view.row.issues or None if r.report_year else None,
+            _evaluation,
+        ),
+        Column(
+            "予算額（千円）",
+            "number",
+            "報告年度の予算額（千円）",
+            lambda r: r.view.row.budget if r.report_year else None,
+            _budgets,
+        ),
+        Column(
+            "決算額（千円）",
+            "number",
+            "報告年度の決算額（千円）",
+            lambda r: r.view.row.settlement if r.report_year else None,
+            _budgets,
+        ),
         Column(
             "要確認",
             "boolean",
@@ -379,6 +418,13 @@ def _kpi_columns() -> tuple[Column[KpiYear], ...]:
             "string",
             "報告年度の評価（達成率による区分）。それより前の年度は空欄",
             current(lambda v: v.grade or None),
+        ),
+        Column(
+            "評価不能の理由",
+            "string",
+            "報告年度に評価できなかった理由（未公表、調査年度でない など）",
+            current(lambda v: v.row.not_evaluable or None),
+            lambda view: view.report.evaluation or any(k.row.not_evaluable for k in view.kpis),
         ),
     )
 
