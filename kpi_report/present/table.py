@@ -13,7 +13,8 @@ presented text, so a city's template written against the model keeps working (do
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from kpi_report.core.achievement import format_rate
@@ -82,18 +83,72 @@ def departments_inline(measure: Measure) -> str:
     return BULLET.join(measure.owners) + "".join(related_label(d) for d in measure.related)
 
 
-def format_number(value: float | None) -> str:
-    """A KPI value: '1,234' (whole numbers without decimals), '1.16' (at most 2 decimals), '－' when missing."""
+MAX_DECIMALS = 2  # a KPI value is printed with at most this many decimals
+_WRITTEN_NUMBER = re.compile(r"\s*[+-]?[0-9０-９,，]*[.．]([0-9０-９]+)")
+
+
+def decimals_of(value: float) -> int:
+    """The decimals a typed value has: 1.3 → 1, 72.5 → 1, 74 → 0, 41.08 → 2 (at most :data:`MAX_DECIMALS`)."""
+    text = f"{abs(value):.{MAX_DECIMALS}f}".rstrip("0")
+    return len(text) - text.index(".") - 1
+
+
+def written_decimals(text: str) -> int:
+    """The decimals a master text writes: '1.30' → 2 (a trailing zero counts), '55% ※…' → 0."""
+    match = _WRITTEN_NUMBER.match(text)
+    return min(len(match.group(1)), MAX_DECIMALS) if match else 0
+
+
+def kpi_decimals(kpi: Kpi, values: Iterable[float | None]) -> int:
+    """The precision a KPI uses: the most decimals among its 基準値, 目標値 (as the master writes them) and
+    ``values`` (its actuals) — so 1.3 prints 1.30 next to 1.32, and 74% prints 74.0% next to 72.5%."""
+    numbers = (v for v in (kpi.baseline, kpi.target, *values) if v is not None)
+    return max(
+        (
+            written_decimals(kpi.baseline_text),
+            written_decimals(kpi.target_text),
+            *(decimals_of(v) for v in numbers),
+        ),
+        default=0,
+    )
+
+
+def format_number(value: float | None, decimals: int | None = None) -> str:
+    """A KPI value: '1,234', '1.16', '1.30' with ``decimals`` (the KPI's, :func:`kpi_decimals`); without them,
+    whole numbers without decimals and others with at most 2; '－' when missing."""
     if value is None:
         return MISSING
+    if decimals is not None:
+        return f"{value:,.{decimals}f}"
     if float(value).is_integer():
         return f"{int(value):,}"
     return f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
-def value_text(value: float | None, unit: str) -> str:
+def value_text(value: float | None, unit: str, decimals: int | None = None) -> str:
     """A value with its unit: '1,234人', '73.2%'; '－' (no unit) when missing."""
-    return MISSING if value is None else f"{format_number(value)}{unit}"
+    return MISSING if value is None else f"{format_number(value, decimals)}{unit}"
+
+
+def master_value_text(value: float | None, written: str, unit: str, decimals: int | None = None) -> str:
+    """基準値・目標値 as printed: the number in the KPI's precision with its unit, as the actuals are, and the
+    master's note after it ('55.0% ※平成32年世論調査'); the master's text when it holds no number, '－' when empty.
+    """
+    if value is None:
+        return written.strip() or MISSING
+    note = _WRITTEN_NOTE.sub("", written, count=1).strip()
+    plain_unit = unicodedata.normalize("NFKC", unit).strip()
+    for end in range(len(note) + 1):  # the unit as written ('人', '％') is the KPI's unit, not a note
+        if plain_unit and unicodedata.normalize("NFKC", note[:end]).strip() == plain_unit:
+            note = note[end:].strip()
+            break
+    if not plain_unit and note.startswith(("%", "％")):  # a KPI without a unit whose master writes '50%'
+        unit, note = "%", note[1:].strip()
+    shown = value_text(value, unit, decimals)
+    return f"{shown} {note}" if note else shown
+
+
+_WRITTEN_NOTE = re.compile(r"\s*[+-]?[0-9０-９,，]+(?:[.．][0-9０-９]+)?")
 
 
 def budget_text(value: float | None) -> str:
@@ -230,6 +285,9 @@ class KpiView:
     grade_text: str  # the grade label (A/B/C/D, ◎○△× …), 評価不能, or '－'
     result_text: str = ""  # the grade, or '評価不能（未公表）' with its reason, or '－'
     expected_text: str = ""  # 経過按分: the share expected by the report year, '40.0%'; '' otherwise
+    baseline_with_unit: str = ""  # 基準値 as printed beside the actuals: '350千人', '1.30', '－'
+    target_with_unit: str = ""  # 目標値 likewise, the master's note kept: '55.0% ※平成32年世論調査'
+    decimals: int = 0  # the KPI's precision (:func:`kpi_decimals`): every value of the row has this many
 
     @property
     def not_evaluable(self) -> str:
@@ -394,14 +452,15 @@ def kpi_view(row: KpiRow, years: Sequence[int], reiwa_for_2019: bool = True) -> 
     def label(fy: int | None) -> str:
         return fy_label(fy, reiwa_for_2019) if fy else ""
 
+    decimals = kpi_decimals(kpi, (v for _, v in row.actuals))
     return KpiView(
         row=row,
-        values=tuple(format_number(of.get(y)) for y in years),
-        values_with_unit=tuple(value_text(of.get(y), kpi.unit) for y in years),
-        baseline=format_number(kpi.baseline),
+        values=tuple(format_number(of.get(y), decimals) for y in years),
+        values_with_unit=tuple(value_text(of.get(y), kpi.unit, decimals) for y in years),
+        baseline=format_number(kpi.baseline, decimals),
         baseline_as_written=kpi.baseline_text or MISSING,
         baseline_fy=label(kpi.baseline_fy),
-        target=format_number(kpi.target),
+        target=format_number(kpi.target, decimals),
         target_as_written=kpi.target_text or MISSING,
         target_fy=label(kpi.target_fy),
         rate_text=format_rate(row.rate),
@@ -410,6 +469,9 @@ def kpi_view(row: KpiRow, years: Sequence[int], reiwa_for_2019: bool = True) -> 
         if row.grade == NOT_EVALUABLE
         else (row.grade or MISSING),
         expected_text=format_rate(row.expected) if row.expected is not None else "",
+        baseline_with_unit=master_value_text(kpi.baseline, kpi.baseline_text, kpi.unit, decimals),
+        target_with_unit=master_value_text(kpi.target, kpi.target_text, kpi.unit, decimals),
+        decimals=decimals,
     )
 
 

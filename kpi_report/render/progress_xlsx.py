@@ -26,7 +26,7 @@ from kpi_report.core.cellmetrics import max_lines, row_height, wrap
 from kpi_report.core.files import FIXED_CREATED, new_xlsx
 from kpi_report.core.values import clean_text
 from kpi_report.present.committee import CommitteeView, present_committee
-from kpi_report.present.table import MISSING, OWNERS_HEADER, CountRow, MeasureView, ReportView
+from kpi_report.present.table import MAX_DECIMALS, MISSING, OWNERS_HEADER, CountRow, MeasureView, ReportView
 
 LIST_SHEET, KPI_SHEET, SUMMARY_SHEET, EVALUATION_SHEET = "進捗状況一覧表", "KPI", "集計", "施策評価"
 DIRECTION_HEADER, BUDGET_HEADER, SETTLEMENT_HEADER = "今後の方向性", "予算額（千円）", "決算額（千円）"
@@ -98,6 +98,11 @@ class _Formats:
         self.flag_text = wb.add_format({**base, "bg_color": FLAG_FILL, "pattern": 1})
         self.flag_center = wb.add_format({**base, "align": "center", "bg_color": FLAG_FILL})
         self.number = wb.add_format({**base, "valign": "top"})
+        # a KPI's values in its precision (KpiView.decimals): 1.30 next to 1.32, 74.0 next to 72.5
+        self.numbers = [
+            wb.add_format({**base, "num_format": "#,##0" + ("." + "0" * d if d else "")})
+            for d in range(MAX_DECIMALS + 1)
+        ]
         self.percent = wb.add_format({**base, "num_format": "0.0%"})
         self.thousands = wb.add_format({**base, "num_format": "#,##0"})
         self.plain = wb.add_format({"font_name": FONT, "font_size": FONT_SIZE})
@@ -312,7 +317,7 @@ def _kpi_sheet(wb: Any, f: _Formats, view: ReportView) -> None:
             if headers[col] == "達成率" and value is not None:
                 ws.write_number(r, col, value, f.percent)
             elif isinstance(value, float):
-                ws.write_number(r, col, value, f.number)
+                ws.write_number(r, col, value, f.numbers[k.decimals])
             elif value is None:
                 ws.write_string(r, col, MISSING, f.center)
             else:
