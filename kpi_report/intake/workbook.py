@@ -56,7 +56,7 @@ class Limits:
     max_strings: int = 500_000  # shared strings
     # what openpyxl would build for the feedback copy, over every sheet (read or not): cells, rows with
     # properties, column ranges and every cell a merged range covers; above it no copy is written
-    max_copy_load: int = 300_000
+    max_copy_load: int = 100_000
 
 
 DEFAULT_LIMITS = Limits()
