@@ -123,3 +123,19 @@ def test_there_are_no_import_cycles() -> None:
         if node not in state:
             visit(node, [node])
     assert cycles == []
+
+
+def test_every_stage_is_packaged() -> None:
+    """An installed kpi-report has every sub-package (pyproject.toml lists them one by one)."""
+    import tomllib
+
+    listed = set(
+        tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"][
+            "packages"
+        ]
+    )
+    present = {
+        "kpi_report." + ".".join(p.parent.relative_to(PACKAGE).parts) if p.parent != PACKAGE else "kpi_report"
+        for p in PACKAGE.rglob("__init__.py")
+    }
+    assert present <= listed
