@@ -70,8 +70,8 @@ class PartCache:
     def configure(
         self, stylesheets: Iterable[str], base_url: str, roots: Iterable[Path], files: Iterable[Path]
     ) -> None:
-        """Key the cache by the stylesheets, every fetchable file and the versions (not by where the project
-        is: the base URL only locates those files, whose names and contents are in the key)."""
+        """Key the cache by the stylesheets, every fetchable file, the versions and the renderer's own code (not
+        by where the project is: the base URL only locates those files, whose names and contents are in the key)."""
         digest = hashlib.sha256()
         for text in (
             __version__,
@@ -80,6 +80,7 @@ class PartCache:
             _version("pydyf"),
             *stylesheets,
             _files_digest(roots, files),
+            _files_digest([Path(__file__).parent], []),  # the renderer's own code (tagging, page numbers …)
         ):
             digest.update(text.encode("utf-8", "surrogateescape") + b"\0\x01")
         self.environment = digest.hexdigest()
