@@ -80,7 +80,7 @@ class PartCache:
             _version("pydyf"),
             *stylesheets,
             _files_digest(roots, files),
-            _files_digest([Path(__file__).parent], []),  # the renderer's own code (tagging, page numbers …)
+            _files_digest([], sorted(Path(__file__).parent.glob("*.py"))),  # the renderer's own code
         ):
             digest.update(text.encode("utf-8", "surrogateescape") + b"\0\x01")
         self.environment = digest.hexdigest()
