@@ -199,7 +199,8 @@ def build_summary(result: BuildResult, root: Path | None = None) -> str:
     if result.orphan_ids:
         lines.append("  マスターにないID（一覧表に載せていません）: " + "、".join(result.orphan_ids))
     for finding in result.findings:
-        lines.append(f"  {finding_line(finding)}")
+        if finding.code != "status-conflict":  # check reports it (counted above, listed in findings.xlsx)
+            lines.append(f"  {finding_line(finding)}")
     if result.review_parts_reused or result.review_parts_rendered:
         lines.append(
             f"  年次報告書: {len(result.review_parts_rendered)} 部分を作成、"

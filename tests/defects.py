@@ -38,7 +38,7 @@ PLACEHOLDER = "@@PLACEHOLDER@@"
 NAME_COL = letter(FORM_PROGRESS, "名称")  # E
 STATUS_COL = letter(FORM_PROGRESS, STATUS_COLUMN)  # L
 NOTES_COL = letter(FORM_PROGRESS, NOTES_COLUMN)  # M
-ACTUAL_COL = letter(FORM_KPIS, ACTUAL_COLUMN)  # J
+ACTUAL_COL = letter(FORM_KPIS, ACTUAL_COLUMN)  # K
 
 
 def clean_filled_form(plan: Plan, fy: int, folder: Path, name: str = f"{DEPARTMENT}.xlsx") -> Path:

@@ -24,11 +24,11 @@ from kpi_report.api import check as run_check
 from kpi_report.cli import main
 from kpi_report.core.model import CheckReport, Finding, Plan
 from kpi_report.core.project import Project
+from kpi_report.forms.layout import FEEDBACK_SHEET
 from kpi_report.forms.writer import build_form, write_forms
 from kpi_report.plan.master import load_plan
 from kpi_report.publish.build import build
 from kpi_report.validate.check import check_year
-from kpi_report.forms.layout import FEEDBACK_SHEET
 from kpi_report.validate.outputs import feedback_name, write_check_outputs
 from tools.fill_forms import fill_form
 
@@ -120,7 +120,7 @@ CASES: list[tuple[str, Defect, list[tuple[str, str]]]] = [
     (
         "excel_error_value.xlsx",
         defects.excel_error_value,
-        [("J4", "excel-error-value"), ("J5", "excel-error-value")],
+        [(f"{defects.ACTUAL_COL}4", "excel-error-value"), (f"{defects.ACTUAL_COL}5", "excel-error-value")],
     ),
     ("formula_with_cached_value.xlsx", defects.formula_with_cached_value, []),
     # 4 locked master columns edited
@@ -233,11 +233,11 @@ def test_defect_gives_exactly_the_expected_findings(
         ("45人", 45.0, []),
         ("007", 7.0, []),
         (45, 45.0, []),
-        ("約50", None, [("J6", "actual-not-a-number")]),
-        ("集計中", None, [("J6", "actual-not-a-number")]),
-        ("None", None, [("J6", "actual-not-a-number")]),
-        ("－", None, [("J6", "actual-not-reported")]),
-        (None, None, [("J6", "actual-not-reported")]),
+        ("約50", None, [(f"{defects.ACTUAL_COL}6", "actual-not-a-number")]),
+        ("集計中", None, [(f"{defects.ACTUAL_COL}6", "actual-not-a-number")]),
+        ("None", None, [(f"{defects.ACTUAL_COL}6", "actual-not-a-number")]),
+        ("－", None, [(f"{defects.ACTUAL_COL}6", "actual-not-reported")]),
+        (None, None, [(f"{defects.ACTUAL_COL}6", "actual-not-reported")]),
     ],
 )
 def test_actual_values_are_normalised_or_named(

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import defects
 import pytest
+from openpyxl.utils import column_index_from_string
 
 from kpi_report.core.model import Plan
 from kpi_report.intake import workbook as intake
@@ -40,7 +41,7 @@ def test_clean_form_is_read(clean_form: Path) -> None:
     )
     assert set(intake.sheets) == WANTED
     assert intake.sheets["進捗"].cells[(4, 12)] == Cell("実施中")
-    assert intake.sheets["KPI"].cells[(6, 10)] == Cell(45.0)
+    assert intake.sheets["KPI"].cells[(6, column_index_from_string(defects.ACTUAL_COL))] == Cell(45.0)
     assert intake.data == clean_form.read_bytes()
 
 

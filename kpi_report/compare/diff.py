@@ -63,10 +63,16 @@ KINDS: dict[str, str] = {
     "kpi-rate-changed": "達成率の変化",
     "kpi-grade-changed": "評価の変化",
     "kpi-not-evaluable-changed": "評価不能の理由の変化",
+    "kpi-remarks-changed": "備考の変更",
     "area-evaluation-added": "施策評価の追加",
     "area-evaluation-removed": "施策評価の削除",
     "area-direction-changed": "施策の今後の方向性の変化",
     "area-evaluation-changed": "施策評価の記載の変更",
+    "committee-opinion-added": "外部評価の意見の追加",
+    "committee-opinion-removed": "外部評価の意見の削除",
+    "committee-rating-changed": "委員の評価の変化",
+    "committee-opinion-changed": "外部評価の意見の変更",
+    "committee-response-changed": "市の対応の変更",
 }
 # 効果検証 kinds: counted in the summary only when found, so lists without evaluation compare as before
 EVALUATION_KINDS = frozenset(
@@ -80,6 +86,16 @@ EVALUATION_KINDS = frozenset(
         "area-evaluation-changed",
     }
 )
+# kinds of parts a list may lack (備考, the sheet 外部評価): likewise counted only when found
+OPTIONAL_KINDS = EVALUATION_KINDS | {
+    "kpi-remarks-changed",
+    "committee-opinion-added",
+    "committee-opinion-removed",
+    "committee-rating-changed",
+    "committee-opinion-changed",
+    "committee-response-changed",
+}
+COMMITTEE_TEXTS = {"rating": "committee-rating-changed", "opinion": "committee-opinion-changed"}
 EVALUATION_TEXTS = {"factors": "要因分析", "issues": "課題", "response": "前年度の方針への対応"}
 MATCHING_LABELS = {
     "id": "取組ID",
@@ -144,9 +160,10 @@ class DiffResult:
     findings: tuple[Finding, ...] = ()
 
     def count_by_kind(self) -> list[tuple[str, int]]:
-        """(kind, count) for every kind, in KINDS order (zeros included; 効果検証 kinds only when found)."""
+        """(kind, count) for every kind, in KINDS order (zeros included; 効果検証, 備考 and 外部評価 kinds only
+        when found)."""
         counts = Counter(c.kind for c in self.changes)
-        return [(kind, counts.get(kind, 0)) for kind in KINDS if kind not in EVALUATION_KINDS or counts[kind]]
+        return [(kind, counts.get(kind, 0)) for kind in KINDS if kind not in OPTIONAL_KINDS or counts[kind]]
 
     def count_by_goal(self) -> list[tuple[str, Counter[str]]]:
         """(goal, counts by kind) in NEW's goal order, then goals only OLD had; "" = list-wide changes."""
@@ -455,12 +472,12 @@ def _pair_columns(old: ListSheet, new: ListSheet, kpi: bool) -> _Cols:
             )
         )
     for o in sorted(old_rest.values(), key=lambda c: c.index):
-        if o.role != "id":
+        if o.role not in ("id", "remarks"):  # a list made before 備考 was published compares without it
             changes.append(
                 Change("column-removed", sheet, column=o.header, old=o.header, detail="列がなくなりました")
             )
     for n in sorted(new_rest.values(), key=lambda c: c.index):
-        if n.role == "id" or (kpi and n.role.startswith("actual:")):
+        if n.role in ("id", "remarks") or (kpi and n.role.startswith("actual:")):
             continue  # the ID column only decides the matching; a new year's actuals are kpi-new-actual
         changes.append(
             Change(
@@ -645,6 +662,8 @@ def _kpi_changes(old: Item, new: Item, cols: _Cols, sheet: ListSheet, old_years:
             kind = "kpi-grade-changed"
         elif role == "not_evaluable":
             kind = "kpi-not-evaluable-changed"
+        elif role == "remarks":
+            kind = "kpi-remarks-changed"
         elif role in ("target", "target_fy"):
             kind = "kpi-target-changed"
         else:
@@ -899,6 +918,80 @@ def _area_changes(old: ListSheet, new: ListSheet) -> list[Change]:
     return changes
 
 
+def _opinions(sheet: ListSheet | None) -> dict[tuple[str, str], Item]:
+    """(施策ID or 施策, 委員) -> the row of one opinion (rows of a 施策 without opinions left out)."""
+    if sheet is None:
+        return {}
+    member = sheet.col("member")
+    found: dict[tuple[str, str], Item] = {}
+    for item in sheet.items:
+        who = cell_str(item.values, member)
+        if who:
+            found.setdefault((item.item_id or normalize_choice(item.name), who), item)
+    return found
+
+
+def _committee_changes(old: ListSheet | None, new: ListSheet | None) -> list[Change]:
+    """Changes of the sheet 外部評価: opinions added or removed (by 施策 and member), a member's rating or
+    opinion changed, the city's response changed. A list without the sheet counts as one without opinions."""
+    before, after = _opinions(old), _opinions(new)
+    changes: list[Change] = []
+
+    def base(item: Item, sheet: ListSheet) -> dict[str, Any]:
+        return {"sheet": sheet.name, "item_id": item.item_id, "goal": item.goal, "name": item.name}
+
+    for key, n in after.items():
+        assert new is not None
+        member = key[1]
+        o = before.get(key)
+        if o is None:
+            opinion = cell_str(n.values, new.col("opinion"))
+            changes.append(
+                Change(
+                    "committee-opinion-added",
+                    column="意見",
+                    new=opinion,
+                    detail=f"追加: {member}",
+                    row=n.row,
+                    **base(n, new),
+                )
+            )
+            continue
+        assert old is not None
+        for role, kind in (*COMMITTEE_TEXTS.items(), ("response", "committee-response-changed")):
+            oi, ni = old.col(role), new.col(role)
+            a, b = cell_str(o.values, oi), cell_str(n.values, ni)
+            if a == b:
+                continue
+            header = next((c.header for c in new.columns if c.role == role), role)
+            changes.append(
+                Change(
+                    kind,
+                    column=header,
+                    old=a,
+                    new=b,
+                    detail=f"{member}: {a or '（空欄）'} → {b or '（空欄）'}" if role == "rating" else member,
+                    spans=whole_spans(a, b) if role == "rating" else char_spans(a, b),
+                    row=n.row,
+                    col=ni if ni is not None else -1,
+                    **base(n, new),
+                )
+            )
+    for key, o in before.items():
+        if key not in after:
+            assert old is not None
+            changes.append(
+                Change(
+                    "committee-opinion-removed",
+                    column="意見",
+                    old=cell_str(o.values, old.col("opinion")),
+                    detail=f"削除: {key[1]}",
+                    **base(o, old),
+                )
+            )
+    return changes
+
+
 def compare(old: ProgressList, new: ProgressList, progress: Progress | None = None) -> DiffResult:
     """Compare two progress lists already read; changes in report order (columns, headings, rows in NEW order)."""
     findings: list[Finding] = []
@@ -942,6 +1035,8 @@ def compare(old: ProgressList, new: ProgressList, progress: Progress | None = No
                 findings.append(make_finding("diff-no-kpi-sheet", file=doc.file))
     if old.areas is not None and new.areas is not None:
         changes += _area_changes(old.areas, new.areas)
+    if old.committee is not None or new.committee is not None:
+        changes += _committee_changes(old.committee, new.committee)
     return DiffResult(old, new, "id" if by_id else "name", kpi_matching, tuple(changes), tuple(findings))
 
 

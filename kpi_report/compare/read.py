@@ -33,6 +33,7 @@ from kpi_report.intake.workbook import Limits, read_at_most, screen, sheet_exten
 PROGRESS_SHEET = "進捗状況一覧表"
 KPI_SHEET = "KPI"
 EVALUATION_SHEET = "施策評価"  # 効果検証 plans only; a list without it compares as before
+COMMITTEE_SHEET = "外部評価"  # plans with a committee only; a list without it compares as before
 MAX_HEADER_SCAN = 10  # the header row is looked for in the first rows only
 # A1 to the last used cell, and rows: a sheet over either is refused before it is read (the reader makes one
 # Python object per cell of the rectangle, about 100 bytes each; 1,000,000 cells are about 0.3 GB in all)
@@ -113,6 +114,7 @@ class ProgressList:
     measures: ListSheet
     kpis: ListSheet | None
     areas: ListSheet | None = None  # sheet 施策評価 (効果検証), one item per 施策
+    committee: ListSheet | None = None  # sheet 外部評価, one item per opinion (or 施策 without one)
 
 
 @dataclass(frozen=True)
@@ -199,6 +201,7 @@ def _kpi_role(header: str) -> str:
         "評価": "grade",
         "評価不能の理由": "not_evaluable",
         "所管課": "owners",
+        "備考": "remarks",  # lists made before 備考 was published have none
     }
     if h in fixed:
         return fixed[h]
@@ -434,6 +437,19 @@ def _evaluation_role(header: str) -> str:
     return fixed.get(normalize_choice(header), f"other:{header}")
 
 
+def _committee_role(header: str) -> str:
+    fixed = {
+        "施策ID": "id",
+        "基本目標": "goal",
+        "施策": "name",
+        "委員": "member",
+        "評価": "rating",
+        "意見": "opinion",
+        "市の対応": "response",
+    }
+    return fixed.get(normalize_choice(header), f"other:{header}")
+
+
 def _read_kpi_sheet(
     name: str,
     grid: Sequence[Sequence[object]],
@@ -480,7 +496,7 @@ def _report_fy(measures: ListSheet, year_line: str) -> int | None:
 
 
 def read_progress_list(path: Path) -> ProgressList:
-    """Read a progress-list workbook (the 進捗状況一覧表 sheet and, when present, the KPI sheet).
+    """Read a progress-list workbook (the 進捗状況一覧表 sheet and, when present, the sheets KPI, 施策評価, 外部評価).
 
     Raises:
         DiffError: the file is not a readable .xlsx or has no progress sheet.
@@ -498,10 +514,12 @@ def read_progress_list(path: Path) -> ProgressList:
     kpis = _read_kpi_sheet(*kpi_found) if kpi_found else None
     area_found = _find_sheet(workbook, EVALUATION_SHEET, ("施策ID", "要因分析"))
     areas = _read_kpi_sheet(*area_found, role_of=_evaluation_role) if area_found else None
+    committee_found = _find_sheet(workbook, COMMITTEE_SHEET, ("施策ID", "委員", "意見", "市の対応"))
+    committee = _read_kpi_sheet(*committee_found, role_of=_committee_role) if committee_found else None
     title = next((cell_text(v).strip() for v in (grid[0] if grid else []) if cell_text(v).strip()), "")
     year_line = ""
     if header_row >= 2:
         year_line = next((cell_text(v).strip() for v in grid[1] if cell_text(v).strip()), "")
     return ProgressList(
-        path.name, sha256, title, year_line, _report_fy(measures, year_line), measures, kpis, areas
+        path.name, sha256, title, year_line, _report_fy(measures, year_line), measures, kpis, areas, committee
     )

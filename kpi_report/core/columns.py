@@ -70,6 +70,7 @@ PREVIOUS_NOTES_COLUMN = "前年度の実施状況"
 ACTUAL_COLUMN = "実績値"
 REMARKS_COLUMN = "備考"
 PREVIOUS_ACTUAL_COLUMN = "前年度実績"
+PREVIOUS_REMARKS_COLUMN = "前年度備考"
 AREA_ID_COLUMN = "施策ID"
 DIRECTION_COLUMN = "今後の方向性"
 ISSUES_COLUMN = "課題・今後の取組"
@@ -308,6 +309,7 @@ FORM_KPIS: tuple[Column, ...] = (  # the form's sheet KPI: one row per KPI the d
     Column("目標値", "target_text", width=16),
     Column("目標年度", "target_fy", width=10, kind="fiscal-year"),
     Column(PREVIOUS_ACTUAL_COLUMN, "", width=10, kind="computed", help="前年度に報告した実績値（参考）"),
+    Column(PREVIOUS_REMARKS_COLUMN, "", width=20, kind="computed", help="前年度に報告した備考（参考）"),
     Column(
         ACTUAL_COLUMN,
         "actual",

@@ -320,6 +320,8 @@ class KpiRow:
     not_evaluable: str = ""  # 評価不能の理由 of the report year ("" = evaluated)
     judged_rate: float | None = None  # the rate the grade was judged on (経過按分: rate / expected progress)
     expected: float | None = None  # 経過按分: the share of the way expected by the report year
+    remarks: str = ""  # the report year's 備考 (why an actual is blank, a 速報値 …), "" when none
+    year_remarks: tuple[tuple[int, str], ...] = ()  # (fiscal year, 備考) for every shown year with one
 
 
 @dataclass(frozen=True)

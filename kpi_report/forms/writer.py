@@ -51,7 +51,7 @@ from kpi_report.core.model import (
     Progress,
 )
 from kpi_report.core.project import Project
-from kpi_report.core.values import cell_text, column_letters
+from kpi_report.core.values import cell_text, clean_text, column_letters
 from kpi_report.core.version import __version__
 from kpi_report.forms.layout import (
     ACTUAL_COLUMN,
@@ -78,6 +78,7 @@ from kpi_report.forms.layout import (
     NOTES_COLUMN,
     PREVIOUS_ACTUAL_COLUMN,
     PREVIOUS_NOTES_COLUMN,
+    PREVIOUS_REMARKS_COLUMN,
     PROGRESS_SHEET,
     REMARKS_COLUMN,
     SHARED_COLUMN,
@@ -307,7 +308,11 @@ def _write_instructions(
                 f"・{ACTUAL_COLUMN}: {label}の実績を数値だけで入力してください。単位（人、件、% など）や「約」は"
                 "付けません。セルを選ぶと単位が表示されます。未集計の場合は空欄のままにし、備考に理由を書いてください。",
             ),
-            ("text", f"・{REMARKS_COLUMN}: 集計方法の変更、数値の補足などがあれば書いてください（任意）。"),
+            (
+                "text",
+                f"・{REMARKS_COLUMN}: 集計方法の変更、数値の補足などがあれば書いてください（任意）。"
+                "備考は一覧表と年次報告書に実績値とともに掲載され、翌年度の記入様式に前年度備考として表示されます。",
+            ),
         ]
     if plan.settings.evaluation:
         lines += _evaluation_instructions(plan, department, kpis)
@@ -723,12 +728,20 @@ def _write_kpis(
             ws.write_number(row, col[PREVIOUS_ACTUAL_COLUMN], entry.actual, style)
         else:
             ws.write_blank(row, col[PREVIOUS_ACTUAL_COLUMN], None, styles.locked)
+        previous_remarks = clean_text(entry.remarks)[0].strip() if entry is not None else ""
+        if previous_remarks:
+            ws.write_string(row, col[PREVIOUS_REMARKS_COLUMN], previous_remarks, styles.locked)
+        else:
+            ws.write_blank(row, col[PREVIOUS_REMARKS_COLUMN], None, styles.locked)
         ws.write_blank(row, col[ACTUAL_COLUMN], None, styles.input_number)
         ws.write_blank(row, col[REMARKS_COLUMN], None, styles.input)
         if settings.evaluation:
             ws.write_blank(row, col[NOT_EVALUABLE_COLUMN], None, styles.input)
-        master_texts = kpi_master_values(kpi, settings.reiwa_for_2019).items()
-        ws.set_row(row, _row_height([(text, _KPI_WIDTHS[name]) for name, text in master_texts], min_lines=2))
+        texts = [
+            *kpi_master_values(kpi, settings.reiwa_for_2019).items(),
+            (PREVIOUS_REMARKS_COLUMN, previous_remarks),
+        ]
+        ws.set_row(row, _row_height([(text, _KPI_WIDTHS[name]) for name, text in texts], min_lines=2))
         ws.data_validation(
             row,
             col[ACTUAL_COLUMN],

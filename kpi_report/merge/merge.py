@@ -117,6 +117,7 @@ def merge(plan: Plan, fy: int, reports: Mapping[int, CheckReport], allow_errors:
     orphans.update(kpi_frame.loc[~kpi_frame["kpi_id"].isin(known_kpis), "kpi_id"])
     actuals = _actuals(kpi_frame[kpi_frame["known"]])
     unevaluable = _not_evaluable(kpi_frame[kpi_frame["known"]], fy)
+    remarks = _remarks(kpi_frame[kpi_frame["known"]])
     evaluations = _measure_evaluations(measure_frame[measure_frame["known"]])
     previous_fy = max((y for y in years if y < fy), default=None)
 
@@ -132,7 +133,11 @@ def merge(plan: Plan, fy: int, reports: Mapping[int, CheckReport], allow_errors:
             findings.append(conflict)
 
     kpi_rows = {
-        k.id: _kpi_row(plan, k, shown_years, actuals.get(k.id, {}), fy, unevaluable.get(k.id, ""), start)
+        k.id: _with_remarks(
+            _kpi_row(plan, k, shown_years, actuals.get(k.id, {}), fy, unevaluable.get(k.id, ""), start),
+            remarks.get(k.id, {}),
+            fy,
+        )
         for k in plan.kpis
     }
     area_entries = {y: reports[y].area_entries for y in years}
@@ -241,6 +246,7 @@ def _kpi_frame(plan: Plan, reports: Mapping[int, CheckReport], years: tuple[int,
             "kpi_id": e.kpi_id,
             "actual": e.actual,
             "not_evaluable": clean_text(e.not_evaluable)[0].strip(),
+            "remarks": clean_text(e.remarks)[0].strip(),
             "by_owner": owner.get(e.kpi_id) == e.department,
             "department": e.department,
             "file": e.file,
@@ -249,7 +255,7 @@ def _kpi_frame(plan: Plan, reports: Mapping[int, CheckReport], years: tuple[int,
         for y in years
         for e in reports[y].kpi_entries
     ]
-    columns = ["fy", "kpi_id", "actual", "not_evaluable", "by_owner", "department", "file", "row"]
+    columns = ["fy", "kpi_id", "actual", "not_evaluable", "remarks", "by_owner", "department", "file", "row"]
     frame = pd.DataFrame.from_records(records, columns=columns)
     frame["known"] = frame["kpi_id"].isin(set(owner))
     frame["has_value"] = frame["actual"].notna()
@@ -274,6 +280,23 @@ def _not_evaluable(frame: pd.DataFrame, fy: int) -> dict[str, str]:
     year = frame[(frame["fy"] == fy) & ~frame["has_value"] & (frame["not_evaluable"] != "")]
     first = year.drop_duplicates(["kpi_id"], keep="first")
     return {str(k): str(r) for k, r in first[["kpi_id", "not_evaluable"]].itertuples(index=False)}
+
+
+def _remarks(frame: pd.DataFrame) -> dict[str, dict[int, str]]:
+    """KPI_ID -> {fiscal year: 備考}: the first given per year, in the actuals' order (owner's first)."""
+    given = frame[frame["remarks"] != ""].drop_duplicates(["kpi_id", "fy"], keep="first")
+    result: dict[str, dict[int, str]] = {}
+    for kpi_id, year, text in given[["kpi_id", "fy", "remarks"]].itertuples(index=False):
+        result.setdefault(str(kpi_id), {})[int(year)] = str(text)
+    return result
+
+
+def _with_remarks(row: KpiRow, by_year: dict[int, str], fy: int) -> KpiRow:
+    """The row with the report year's 備考 and every shown year's."""
+    if not by_year:
+        return row
+    shown = tuple((y, by_year[y]) for y, _ in row.actuals if y in by_year)
+    return replace(row, remarks=by_year.get(fy, ""), year_remarks=shown)
 
 
 @dataclass(frozen=True)

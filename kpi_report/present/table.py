@@ -288,6 +288,12 @@ class KpiView:
     baseline_with_unit: str = ""  # 基準値 as printed beside the actuals: '350千人', '1.30', '－'
     target_with_unit: str = ""  # 目標値 likewise, the master's note kept: '55.0% ※平成32年世論調査'
     decimals: int = 0  # the KPI's precision (:func:`kpi_decimals`): every value of the row has this many
+    remarks_text: str = ""  # the report year's 備考 as printed (line breaks kept), '' when none
+
+    @property
+    def remarks(self) -> str:
+        """The report year's 備考 as reported ("" when none)."""
+        return self.row.remarks
 
     @property
     def not_evaluable(self) -> str:
@@ -404,6 +410,11 @@ class ReportView:
     areas: tuple[AreaView, ...] = ()  # every 施策 in order (for the 施策評価 sheet)
 
     @property
+    def has_remarks(self) -> bool:
+        """Some KPI or 数値目標 has a 備考 for the report year (the outputs show the column or notes)."""
+        return any(k.remarks_text for k in self.kpis)
+
+    @property
     def measure_total(self) -> int:
         """How many measures the table holds."""
         return sum(len(a.rows) for g in self.goals for a in g.areas)
@@ -472,6 +483,7 @@ def kpi_view(row: KpiRow, years: Sequence[int], reiwa_for_2019: bool = True) -> 
         baseline_with_unit=master_value_text(kpi.baseline, kpi.baseline_text, kpi.unit, decimals),
         target_with_unit=master_value_text(kpi.target, kpi.target_text, kpi.unit, decimals),
         decimals=decimals,
+        remarks_text=row.remarks,
     )
 
 

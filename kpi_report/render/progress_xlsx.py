@@ -4,7 +4,7 @@ Layout (fixed; kpi_report.compare.diff reads it back, finding header rows and co
 
 - sheet 進捗状況一覧表: title, report year, header in row 3 (施策番号 | 名称 | 内容 | 所管課 (関連課) | 進捗状況 |
   …までの実施等状況 | 取組ID hidden in G), then goal rows and area rows (merged A:F, shaded) and measure rows;
-- sheet KPI: one row per KPI / 数値目標 with each year's actual, target, 達成率 and 評価;
+- sheet KPI: one row per KPI / 数値目標 with each year's actual, target, 達成率 and 評価, 備考 last;
 - sheet 集計: statuses counted per goal, with a native chart.
 
 A plan that uses 効果検証 (ReportView.evaluation) also gets 今後の方向性 (and 予算額・決算額 when 事業費 were
@@ -255,9 +255,11 @@ def _kpi_headers(view: ReportView) -> list[str]:
         *(("評価不能の理由",) if view.evaluation else ()),
         "方向",
         "所管課",
+        REMARKS_HEADER,
     ]
 
 
+REMARKS_HEADER = "備考"  # the report year's 備考 of each KPI, last (compare/read.py reads it when present)
 _KPI_CENTERED = frozenset({"単位", "基準年度", "目標年度", "評価", "方向"})
 
 
@@ -281,6 +283,7 @@ def _kpi_sheet(wb: Any, f: _Formats, view: ReportView) -> None:
         *([14] if view.evaluation else []),
         6,
         14,
+        30,
     ]
     for col, width in enumerate(widths):
         ws.set_column(col, col, width)
@@ -311,6 +314,7 @@ def _kpi_sheet(wb: Any, f: _Formats, view: ReportView) -> None:
             *((k.not_evaluable or MISSING,) if view.evaluation else ()),
             kpi.direction,
             kpi.owner,
+            k.remarks_text,  # blank when none
         ]
         lines = 1
         for col, value in enumerate(cells):
@@ -320,6 +324,8 @@ def _kpi_sheet(wb: Any, f: _Formats, view: ReportView) -> None:
                 ws.write_number(r, col, value, f.numbers[k.decimals])
             elif value is None:
                 ws.write_string(r, col, MISSING, f.center)
+            elif value == "":
+                ws.write_blank(r, col, None, f.text)
             else:
                 text = _clean(str(value))
                 centered = headers[col] in _KPI_CENTERED or text == MISSING
