@@ -7,6 +7,7 @@ import dataclasses
 import hashlib
 import io
 import json
+import re
 import shutil
 import signal
 import subprocess
@@ -401,3 +402,37 @@ def test_a_line_break_in_a_file_name_does_not_break_the_console_table(
     table = out.split("\n\n")[0].splitlines()
     assert all(len(line.split()) >= 4 for line in table[2:]), table  # every row whole, on one line
     assert r"産業\n振興課\x1b[31m.xlsx" in out
+
+
+def _pdf_text(path: Path) -> str:
+    """The PDF's text as pdftotext sees it, spaces removed."""
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True).stdout.decode()
+    return re.sub(r"\s", "", text)
+
+
+def _words_off_the_page(path: Path) -> list[str]:
+    """Words that run past the page's right or bottom edge (pdftotext -bbox)."""
+    xml = subprocess.run(
+        ["pdftotext", "-bbox", str(path), "-"], capture_output=True, check=True
+    ).stdout.decode()
+    off = []
+    for page in re.finditer(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', xml, re.S):
+        width, height = float(page.group(1)), float(page.group(2))
+        for word in re.finditer(
+            r'<word xMin="[\d.-]+" yMin="[\d.-]+" xMax="([\d.-]+)" yMax="([\d.-]+)">([^<]*)', page.group(3)
+        ):
+            if float(word.group(1)) > width + 0.5 or float(word.group(2)) > height + 0.5:
+                off.append(word.group(3)[:20])
+    return off
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) not installed")
+def test_unbreakable_runs_stay_on_the_pdf_page(tmp_path: Path) -> None:
+    root = kodaira.write_project(tmp_path / "project", years=(2019,), plan_name="A" * 100)
+    project = Project(root)
+    refill(project, measures={"1-1-01": ("実施中", "ー" * 1200 + "\n" + "。" * 400 + "\n" + "X" * 300)})
+    assert build_exit(project) == 0
+    text = _pdf_text(project.outputs(FY) / "annual-review.pdf")
+    assert "A" * 100 in text  # the cover's plan name, wrapped
+    assert text.count("ー") >= 1200 and text.count("。") >= 400 and "X" * 300 in text
+    assert _words_off_the_page(project.outputs(FY) / "annual-review.pdf") == []

@@ -8,6 +8,7 @@ processes, joined into one PDF with continuous page numbers (see :mod:`kpi_repor
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -149,7 +150,7 @@ def render_review(
         except Exception as exc:  # a project's template is code: it may raise anything
             raise _template_error(exc) from exc
 
-    header = f"@page {{ @top-right {{ content: {css_string(report.plan_name)}; }} }}\n"
+    header = f"@page {{ @top-right {{ content: {css_string(header_text(report.plan_name))}; }} }}\n"
     body_font = f"body {{ font-family: {css_string(font.family)}, sans-serif; }}\n"
     dirs = [Path(d).resolve() for d in template_dirs]
     config = RenderConfig(
@@ -220,6 +221,20 @@ def wrap_class(text: str) -> str:
     every cell it costs about 6% of the table's layout time.
     """
     return "w" if _UNBREAKABLE.search(text) else ""
+
+
+HEADER_WIDTH = 100  # half-width characters the running header holds (its margin box is 200 mm at 7.5 pt)
+
+
+def header_text(plan_name: str) -> str:
+    """The plan name for the running header of every page, cut with … where it would run off the page (a
+    margin box cannot wrap a long run of letters; the cover shows the name whole)."""
+    width = 0
+    for i, ch in enumerate(plan_name):
+        width += 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        if width > HEADER_WIDTH:
+            return plan_name[:i] + "…"
+    return plan_name
 
 
 def points_text(points: Sequence[str]) -> str:
