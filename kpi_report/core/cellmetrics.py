@@ -24,11 +24,22 @@ def char_width(char: str) -> int:
     return 2 if unicodedata.east_asian_width(char) in _WIDE else 1
 
 
+class _Widths(dict[str, int]):
+    """Each character's width, filled as characters are met (bounded by the characters Unicode has)."""
+
+    def __missing__(self, char: str) -> int:
+        width = self[char] = char_width(char)
+        return width
+
+
+_WIDTHS = _Widths()
+
+
 def text_width(text: str) -> int:
     """Display width of one line of text in column units (half-width characters)."""
     if text.isascii():
         return len(text)
-    return sum(char_width(c) for c in text)
+    return sum(map(_WIDTHS.__getitem__, text))
 
 
 def line_capacity(width: float, font_size: float = 10) -> int:
@@ -78,7 +89,7 @@ def wrap(text: str, width: float, font_size: float = 10) -> list[str]:
                 line, used = token.lstrip(" "), text_width(token.lstrip(" "))
                 continue
             for char in token:  # a token longer than a line breaks anywhere
-                w = char_width(char)
+                w = _WIDTHS[char]
                 if used + w > capacity and line:
                     lines.append(line)
                     line, used = "", 0
