@@ -3,6 +3,7 @@
 The library face (see :mod:`kpi_report.api`)::
 
     from kpi_report import load_plan, make_forms, check, build, diff
+    from kpi_report import make_committee_forms  # the external committee's workbooks (外部評価)
 
 Names are loaded on first use, so ``import kpi_report`` stays light (no WeasyPrint, no pandas).
 """
@@ -16,6 +17,7 @@ from kpi_report.core.version import __version__
 if TYPE_CHECKING:
     from kpi_report.api import (
         CheckResult,
+        CommitteeResult,
         DemoResult,
         FormsResult,
         build,
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
         demo,
         diff,
         load_plan,
+        make_committee_forms,
         make_forms,
     )
     from kpi_report.compare.diff import DiffResult
@@ -35,6 +38,7 @@ __all__ = [
     "BuildResult",
     "CheckReport",
     "CheckResult",
+    "CommitteeResult",
     "DemoResult",
     "DiffResult",
     "Finding",
@@ -48,6 +52,7 @@ __all__ = [
     "demo",
     "diff",
     "load_plan",
+    "make_committee_forms",
     "make_forms",
 ]
 
@@ -55,6 +60,7 @@ _HOME = {
     "BuildResult": "kpi_report.publish.build",
     "CheckReport": "kpi_report.core.model",
     "CheckResult": "kpi_report.api",
+    "CommitteeResult": "kpi_report.api",
     "DemoResult": "kpi_report.api",
     "DiffResult": "kpi_report.compare.diff",
     "Finding": "kpi_report.core.model",
@@ -67,6 +73,7 @@ _HOME = {
     "demo": "kpi_report.api",
     "diff": "kpi_report.api",
     "load_plan": "kpi_report.api",
+    "make_committee_forms": "kpi_report.api",
     "make_forms": "kpi_report.api",
 }
 

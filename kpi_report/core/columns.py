@@ -17,6 +17,8 @@ from typing import Literal
 
 from kpi_report.core.model import (
     DEFAULT_COMMITTEE_SCALE,
+    DEFAULT_DIRECTIONS,
+    DEFAULT_NOT_EVALUABLE,
     DEFAULT_STATUSES,
     Settings,
 )
@@ -213,6 +215,47 @@ MASTER_SETTINGS: tuple[SettingKey, ...] = (  # sheet 設定 (optional)
         "しない",
         "しない",
         "年次報告書の外部評価に委員の氏名を載せるか: する（氏名）・しない（委員A、委員B …）",
+    ),
+)
+
+EVALUATION_SETTINGS: tuple[SettingKey, ...] = (  # 設定 keys of 効果検証 (any of them turns it on; docs only)
+    SettingKey(
+        "今後の方向性",
+        "directions",
+        "、".join(DEFAULT_DIRECTIONS),
+        "、".join(DEFAULT_DIRECTIONS),
+        "取組と施策の今後の方向性の選択肢（「、」区切り）",
+    ),
+    SettingKey(
+        "評価区分",
+        "grade_scheme",
+        "A:100%、B:50%、C:0%、D",
+        "評価A・評価B・評価C による A〜D",
+        "KPIの評価の記号と達成率の下限（よい順に「、」区切り。最後の記号は下限なし）。◎:100%、○:80%、△:50%、× なども可",
+    ),
+    SettingKey(
+        "評価不能の理由",
+        "not_evaluable_reasons",
+        "、".join(DEFAULT_NOT_EVALUABLE),
+        "、".join(DEFAULT_NOT_EVALUABLE),
+        "実績値を書けない年に選ぶ理由（「、」区切り）。理由のあるKPIは「評価不能」でDにならない",
+    ),
+    SettingKey(
+        "評価方式",
+        "method",
+        "目標比",
+        "目標比",
+        "目標比（基準値から目標値までの達成率）または経過按分（計画期間の経過に応じた期待値との比）",
+    ),
+    SettingKey(
+        "維持の許容幅",
+        "maintain_tolerance",
+        "5%",
+        "0%",
+        "方向が維持のKPIで、基準値を下回っても維持とみなす幅",
+    ),
+    SettingKey(
+        "事業費", "budgets", "記入する", "記入しない", "記入する: 記入様式で予算額・決算額（千円）を尋ねる"
     ),
 )
 

@@ -16,6 +16,7 @@ import jinja2
 from kpi_report.core.errors import UsageError
 from kpi_report.core.project import PACKAGED_TEMPLATES, Project, template_dirs, template_problem
 from kpi_report.core.version import __version__
+from kpi_report.present.committee import present_committee
 from kpi_report.present.table import ReportView
 from kpi_report.render import templating
 
@@ -44,6 +45,7 @@ def render_progress_html(view: ReportView, project: Project | None = None) -> by
             year_line=view.year_line,
             year_labels=view.year_labels,
             kpis=view.kpis,
+            committee=present_committee(view.report.committee),
             version=__version__,
         )
     except Exception as exc:  # a project's template is code: it may raise anything while loaded or rendered
