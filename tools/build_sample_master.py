@@ -11,8 +11,8 @@ The seeds are plain-text extractions of public documents of 清瀬市 (Kiyose Ci
 * ``000_*.txt`` — a later revision of the 取組 list: budget code, owning department (所管課), long-term-plan
   policy number (施策311 …) and an updated description (取組内容) for each 取組.
 
-The script parses both and writes the three sheets of the master (取組, KPI, 設定; docs/master-format.md). The output is
-byte-deterministic: the same seeds always give the same bytes.
+The script parses both and writes the sheets of the master (取組, KPI, 施策, 委員, 設定; docs/master-format.md). The
+output is byte-deterministic: the same seeds always give the same bytes.
 
 Choices
 -------
@@ -49,6 +49,13 @@ Where the two seeds disagree, this script decides as follows.
   it dates are 平成26年 (合計特殊出生率, 市政世論調査), so 基準年度 is 2014 wherever there is a baseline.
   方向 follows the numbers (target below baseline → 減少, e.g. 保育園待機児童数 45人 → 20人), else 増加.
   所管課 is chosen in ``KPI_OWNER`` and checked to be an owner of a measure of the same 施策 (or goal).
+* **施策** (効果検証): one row per 施策 with the ID ``<goal>-<area>`` (``1-1``) and, as 主管課, the lead owner of the
+  施策's first measure (the seeds name no lead). Having the sheet turns evaluation on; the 設定 keys of evaluation
+  are left at their defaults (評価区分 A–D, 今後の方向性 拡充 … 終了).
+* **委員** (外部評価): five invented members, **sample data** — no real committee of the city is named. The names
+  use the surname 見本 ("sample") so that nobody mistakes them for real people; 委員名の公表 stays at its default
+  しない, so the review writes 委員A … 委員E.
+* **発行日**: one line per report year (2018: 令和元年6月, 2019: 令和2年6月), as a city would keep them.
 """
 
 from __future__ import annotations
@@ -65,7 +72,7 @@ from typing import Any
 
 import xlsxwriter
 
-from kpi_report.core.columns import MASTER_KPIS, MASTER_MEASURES
+from kpi_report.core.columns import MASTER_KPIS, MASTER_MEASURES, MASTER_MEMBERS, MASTER_POLICY_AREAS
 
 PLAN_NAME = "清瀬市まち・ひと・しごと創生総合戦略"
 TARGET_FY = 2019  # 数値目標等（H31）
@@ -155,6 +162,15 @@ KPI_OWNER = {
     "公開しているオープンデータ数": "情報政策課",
 }
 
+# Sample data, not from the seeds: the external committee (委員ID, 氏名, 区分). Invented names, see "Choices".
+MEMBERS_SAMPLE: tuple[tuple[str, str, str], ...] = (
+    ("M01", "見本 一郎", "学識経験者"),
+    ("M02", "見本 花子", "産業界"),
+    ("M03", "見本 次郎", "金融機関"),
+    ("M04", "見本 和子", "子育て当事者"),
+    ("M05", "見本 三郎", "公募市民"),
+)
+
 SETTINGS: tuple[tuple[str, str | int], ...] = (
     ("計画名", PLAN_NAME),
     ("自治体名", "清瀬市"),
@@ -162,9 +178,11 @@ SETTINGS: tuple[tuple[str, str | int], ...] = (
     ("計画終了年度", 2019),
     ("進捗状況", "実施中、完了、一部実施、検討中、未着手、休止・中止"),
     ("和暦", "令和元年度"),
-    ("発行日", "令和2年6月"),
+    ("発行日", "2018: 令和元年6月\n2019: 令和2年6月"),
 )
 
+AREA_COLUMNS = tuple((c.header, c.width) for c in MASTER_POLICY_AREAS)
+MEMBER_COLUMNS = tuple((c.header, c.width) for c in MASTER_MEMBERS)
 MEASURE_COLUMNS = tuple(
     (c.header, c.width) for c in MASTER_MEASURES
 )  # headers and widths of the master format
@@ -521,6 +539,25 @@ def kpi_rows(plan: Plan001, measures: Sequence[dict[str, Any]]) -> list[dict[str
     return rows
 
 
+def area_rows(measures: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The sheet 施策: one row per 施策 in plan order, led by the first owner of its first measure."""
+    rows: dict[str, dict[str, Any]] = {}
+    for row in measures:
+        area_id = row["取組ID"].rsplit("-", 1)[0]
+        if area_id not in rows:
+            rows[area_id] = {
+                "施策ID": area_id,
+                "基本目標": row["基本目標"],
+                "施策": row["施策"],
+                "主管課": row["所管課"].split("\n")[0],
+            }
+    return list(rows.values())
+
+
+def member_rows() -> list[dict[str, Any]]:
+    return [dict(zip(("委員ID", "氏名", "区分"), member, strict=True)) for member in MEMBERS_SAMPLE]
+
+
 # --- workbook ---------------------------------------------------------------------------------------------------
 
 
@@ -558,6 +595,8 @@ def write_workbook(out: Path, measures: Sequence[dict[str, Any]], kpis: Sequence
     }
     write_sheet(workbook, "取組", MEASURE_COLUMNS, measures, formats)
     write_sheet(workbook, "KPI", KPI_COLUMNS, kpis, formats)
+    write_sheet(workbook, "施策", AREA_COLUMNS, area_rows(measures), formats)
+    write_sheet(workbook, "委員", MEMBER_COLUMNS, member_rows(), formats)
     ws = workbook.add_worksheet("設定")
     ws.set_column(0, 0, 14)
     ws.set_column(1, 1, 60)
@@ -568,7 +607,7 @@ def write_workbook(out: Path, measures: Sequence[dict[str, Any]], kpis: Sequence
         if isinstance(v, int):
             ws.write_number(r, 1, v)
         else:
-            ws.write_string(r, 1, v)
+            ws.write_string(r, 1, v, formats["wrap"] if "\n" in v else None)
     ws.freeze_panes(1, 0)
     workbook.close()
 

@@ -13,6 +13,13 @@ paraphrase, in the past tense of a yearly report, what each 取組 was meant to 
 取組内容 (matched by name to the master); the actuals lie plausibly between baseline and target (one moves the wrong
 way). Each workbook carries 「サンプルデータ」 in its document properties and in every KPI row's 備考, and the first
 measure's notes start with a line saying so.
+
+The master has a sheet 施策, so the forms ask for the 効果検証 (evaluation) as well, invented the same way: a
+今後の方向性 for every measure (mostly 継続; some 拡充 / 改善; 3-1-01 終了 in 2019), 課題・今後の取組 for some (the
+first measure's starts with the sample line), 評価不能の理由 「調査年度でない」 with a blank 実績値 for K1-4-01 in 2019
+(a 市政世論調査 figure), and each 主管課's sheet 施策評価 (要因分析, 課題, 今後の方向性, and in 2019 前年度の方針への対応;
+施策 1-1's 要因分析 starts with the sample line). The external committee's returns of 2019 are made afterwards by
+``python -m tools.committee_sample`` (they need the checked submissions).
 """
 
 from __future__ import annotations
@@ -26,7 +33,13 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from kpi_report.core.model import CheckReport, KpiEntry, MeasureEntry, Plan, Submission
+from kpi_report.core.columns import (
+    AREA_ISSUES_COLUMN,
+    DIRECTION_COLUMN,
+    FACTORS_COLUMN,
+    RESPONSE_COLUMN,
+)
+from kpi_report.core.model import AreaEntry, CheckReport, KpiEntry, MeasureEntry, Plan, Submission
 from kpi_report.core.project import Project
 from kpi_report.forms.layout import form_filename
 from kpi_report.forms.writer import build_form
@@ -964,6 +977,219 @@ ACTUALS: dict[str, dict[int, float]] = {
 }
 
 
+# --- 効果検証 (evaluation), invented sample data ---------------------------------------------------------------
+
+# 今後の方向性 per measure and year: 継続 unless listed here.
+DIRECTIONS: dict[int, dict[str, str]] = {
+    2018: {
+        "1-1-09": "改善",
+        "1-2-01": "拡充",
+        "1-3-01": "改善",
+        "2-1-06": "改善",
+        "2-2-06": "改善",
+        "3-1-05": "改善",
+        "4-2-02": "拡充",
+    },
+    2019: {
+        "1-1-04": "拡充",
+        "1-2-01": "拡充",
+        "1-5-09": "拡充",
+        "2-2-06": "改善",
+        "3-1-01": "終了",  # the plan's period ends: its work moves to 子育て環境PR事業
+        "3-1-05": "改善",
+        "4-2-02": "拡充",
+    },
+}
+DEFAULT_DIRECTION = "継続"
+
+# 課題・今後の取組 of some measures (the first carries the sample label).
+MEASURE_ISSUES: dict[int, dict[str, str]] = {
+    2018: {
+        "1-1-01": f"{SAMPLE_LINE}\n面接の記録を関係機関と共有する仕組みを検討します。",
+        "1-2-01": "1・2歳児の受け皿を増やすため、小規模保育施設の開設を進めます。",
+        "1-3-01": "参加者の固定化を防ぐため、近隣市との共同開催を検討します。",
+        "2-1-06": "商工会と開催時期を調整し、次年度に試行します。",
+        "2-2-06": "空き店舗の所有者の意向を調査します。",
+        "3-1-05": "先行する他市の制度を調べ、募集方法を決めます。",
+    },
+    2019: {
+        "1-1-01": f"{SAMPLE_LINE}\n支援プランの内容を関係機関と共有し、産後の支援につなげます。",
+        "1-2-01": "保育士の確保に向け、就職相談会と宿舎借り上げ支援を続けます。",
+        "1-5-09": "利用者の増加に対応するため、会場と学習支援員を増やします。",
+        "2-2-06": "出店希望者と空き店舗の所有者を結ぶ相談会を開きます。",
+        "3-1-01": "計画期間の終了にあわせ、取組は子育て環境PR事業などに引き継ぎます。",
+        "3-1-05": "制度の開始時期を決め、令和2年度中の募集を目指します。",
+        "4-1-01": "円卓会議の活動を地区の間で共有し、担い手の育成につなげます。",
+    },
+}
+
+# (KPI_ID, FY) -> 評価不能の理由: the 実績値 is left blank (市政世論調査 is not held every year).
+NOT_EVALUABLE: dict[tuple[str, int], str] = {("K1-4-01", 2019): "調査年度でない"}
+
+# 施策ID -> {FY: (要因分析, 課題, 今後の方向性, 前年度の方針への対応)}, written by the 施策's 主管課.
+Area = tuple[str, str, str, str]
+AREA_EVALUATIONS: dict[str, dict[int, Area]] = {
+    "1-1": {
+        2018: (
+            f"{SAMPLE_LINE}\n妊娠届出時の保健師面接と乳児家庭全戸訪問により、支援が必要な家庭を早期に把握できるようになり、"
+            "子育てしやすいと回答する市民の割合が上昇しました。",
+            "相談窓口が複数に分かれており、利用者に分かりにくい。",
+            "継続",
+            "",
+        ),
+        2019: (
+            f"{SAMPLE_LINE}\n妊娠届出時の面接率がほぼ100%となり、出産前後の切れ目ない支援が定着したことで、"
+            "子育てしやすいと回答する市民の割合は78.1%に上昇しました。",
+            "産後うつなど支援が必要な母親の早期発見と、関係機関の情報共有。",
+            "継続",
+            "相談窓口の案内を一つにまとめたリーフレットを作成し、母子健康手帳の交付時に配布しました。",
+        ),
+    },
+    "1-2": {
+        2018: (
+            "小規模保育施設の開設により定員が増え、保育園待機児童数は45人から31人に減少しました。",
+            "1・2歳児の待機児童が残っている。保育士の確保が難しい。",
+            "拡充",
+            "",
+        ),
+        2019: (
+            "保育定員の拡大により待機児童数は24人まで減少しましたが、目標の20人には届いていません。",
+            "1歳児の待機と保育士の確保。",
+            "拡充",
+            "小規模保育施設を1か所開設し、保育士の就職相談会を開催しました。",
+        ),
+    },
+    "1-3": {
+        2018: (
+            "不妊・不育症治療費助成の周知が進み、助成件数が増えました。婚活事業のカップリング数は伸びが小さい状況です。",
+            "婚活事業の参加者が固定化している。",
+            "改善",
+            "",
+        ),
+        2019: (
+            "治療費助成は27件に増えました。婚活事業は内容を見直し、カップリング数が9組に増えました。",
+            "婚活事業の成果が結婚に結びついたかを把握できていない。",
+            "継続",
+            "婚活事業を近隣市との共同開催とし、参加者の幅を広げました。",
+        ),
+    },
+    "1-4": {
+        2018: (
+            "おむつ替えシートの設置や公園の芝生化が進み、身近な生活環境に満足している人の割合はわずかに上昇しました。",
+            "清瀬駅南口地域児童館の整備が検討段階にとどまっている。",
+            "継続",
+            "",
+        ),
+        2019: (
+            "身近な生活環境に満足している人の割合は、市政世論調査を実施しない年度のため評価できません。"
+            "取組はおおむね予定どおり進みました。",
+            "児童館整備の方針の決定。",
+            "継続",
+            "児童館の整備について、庁内検討会で候補地を比較しました。",
+        ),
+    },
+    "1-5": {
+        2018: (
+            "オリジナル教材の活用や特色ある教育活動により、保護者の満足度は高い水準を保っています。",
+            "イングリッシュキャンプが一部の学校での実施にとどまった。",
+            "継続",
+            "",
+        ),
+        2019: (
+            "保護者の満足度は82.6%と目標に近い水準です。イングリッシュキャンプを全校で実施しました。",
+            "放課後補習の指導員の確保。",
+            "継続",
+            "イングリッシュキャンプの実施校を全校に広げました。",
+        ),
+    },
+    "2-1": {
+        2018: (
+            "ワンストップ窓口と連携支援機関による創業相談が定着し、創業支援件数が増えました。",
+            "事業者交流会を開催できなかった。",
+            "継続",
+            "",
+        ),
+        2019: (
+            "商工会と共催した創業セミナーの受講者が創業し、創業支援件数は6件となりました。",
+            "創業後の経営を続けるための支援。",
+            "継続",
+            "商工会と共催で事業者交流会を試行しました。",
+        ),
+    },
+    "2-2": {
+        2018: (
+            "農のある風景を生かしたイベントは参加者が伸びた一方、商店街のイベント参加者数は伸び悩みました。",
+            "商店街の空き店舗が増えており、イベント以外の集客策が必要。",
+            "改善",
+            "",
+        ),
+        2019: (
+            "商店街のイベントに農産物の販売を組み合わせ、参加者数が増えました。",
+            "空き店舗の活用が進んでいない。",
+            "継続",
+            "空き店舗の情報提供を始め、商店街のイベントに農業者の出店を組み合わせました。",
+        ),
+    },
+    "3-1": {
+        2018: (
+            "公式ホームページのリニューアルにより、アクセス件数とフェイスブックの登録者数が増えました。",
+            "市外への発信が弱く、清瀬への愛着度の伸びは小さい。",
+            "継続",
+            "",
+        ),
+        2019: (
+            "子育て世代向けのPR動画の公開などにより、フェイスブックの登録者数は目標に近づきました。",
+            "シティプロモーション推進計画の期間終了後の方針。",
+            "継続",
+            "市外向けにPR動画を制作し、動画サイトで公開しました。",
+        ),
+    },
+    "4-1": {
+        2018: (
+            "円卓会議の開催地区が増え、学校支援地域本部も4校に広がりました。"
+            "一方、自治組織への加入率は単身世帯の増加などにより低下しました。",
+            "自治組織の担い手の高齢化と加入率の低下。",
+            "改善",
+            "",
+        ),
+        2019: (
+            "円卓会議は全9地区で開催され、学校支援地域本部は目標の5校に達しました。"
+            "自治組織への加入率は引き続き低下しています。",
+            "自治組織への加入促進と活動の担い手づくり。",
+            "改善",
+            "転入者向けに自治会の案内を窓口で配布しましたが、加入率の改善には至っていません。",
+        ),
+    },
+    "4-2": {
+        2018: (
+            "オープンデータの公開数は順調に増えました。公共施設の稼働率は施設により差があります。",
+            "稼働率の低い施設の活用。",
+            "継続",
+            "",
+        ),
+        2019: (
+            "オープンデータを48件追加し、公開数は196件となりました。公共施設の稼働率は46.2%に上昇しました。",
+            "公共施設再編計画への市民の理解。",
+            "継続",
+            "再編計画の市民説明会を開催し、稼働率の低い施設の活用方法を検討しました。",
+        ),
+    },
+}
+
+
+def direction_of(measure_id: str, fy: int) -> str:
+    return DIRECTIONS[fy].get(measure_id, DEFAULT_DIRECTION)
+
+
+def area_cells(area_id: str, fy: int) -> dict[str, str]:
+    """The sheet 施策評価's inputs of one 施策 (a blank 前年度の方針への対応 is left out)."""
+    factors, issues, direction, response = AREA_EVALUATIONS[area_id][fy]
+    cells = {FACTORS_COLUMN: factors, AREA_ISSUES_COLUMN: issues, DIRECTION_COLUMN: direction}
+    if response:
+        cells[RESPONSE_COLUMN] = response
+    return cells
+
+
 def year_entry(measure_id: str, department: str, fy: int) -> Year:
     """The sample (status, points) a department reports on a measure for a fiscal year."""
     if (measure_id, department) in CO_OWNER_NOTES:
@@ -992,6 +1218,18 @@ def check_sample_matches(plan: Plan) -> None:
     problems += [f"{i}: no sample notes" for i in names if i not in NOTES]
     problems += [f"{k.id}: no sample actual" for k in plan.kpis if k.id not in ACTUALS]
     problems += [f"{i}: not in the master" for i in ACTUALS if i not in {k.id for k in plan.kpis}]
+    problems += [f"{a.id}: no sample evaluation" for a in plan.policy_areas if a.id not in AREA_EVALUATIONS]
+    problems += [
+        f"{i}: not a 施策 of the master"
+        for i in AREA_EVALUATIONS
+        if i not in {a.id for a in plan.policy_areas}
+    ]
+    problems += [
+        f"{i}: not a measure of the master"
+        for by_id in (*DIRECTIONS.values(), *MEASURE_ISSUES.values())
+        for i in by_id
+        if i not in names
+    ]
     for measure_id, department in CO_OWNER_NOTES:
         owners = next((m.owners for m in plan.measures if m.id == measure_id), ())
         if department not in owners[1:]:
@@ -1007,19 +1245,36 @@ def year_report(plan: Plan, fy: int, files: dict[str, Path]) -> CheckReport:
         for measure in plan.measures_of(department):
             status, points = year_entry(measure.id, department, fy)
             measure_entries.append(
-                MeasureEntry(fy, department, measure.id, status, points, files[department].name)
+                MeasureEntry(
+                    fy,
+                    department,
+                    measure.id,
+                    status,
+                    points,
+                    files[department].name,
+                    direction=direction_of(measure.id, fy),
+                    issues=MEASURE_ISSUES[fy].get(measure.id, ""),
+                )
             )
     kpi_entries = [
-        KpiEntry(
+        KpiEntry(fy, k.owner, k.id, None, "", files[k.owner].name, not_evaluable=NOT_EVALUABLE[k.id, fy])
+        if (k.id, fy) in NOT_EVALUABLE
+        else KpiEntry(
             fy, k.owner, k.id, float(ACTUALS[k.id][fy]), str(_number(ACTUALS[k.id][fy])), files[k.owner].name
         )
         for k in plan.kpis
+    ]
+    area_entries = [
+        AreaEntry(fy, a.lead, a.id, *AREA_EVALUATIONS[a.id][fy], file=files[a.lead].name)
+        for a in plan.policy_areas
     ]
     submissions = [
         Submission(path.name, department, hashlib.sha256(path.read_bytes()).hexdigest(), 0, 0)
         for department, path in files.items()
     ]
-    return CheckReport(fy, (), tuple(measure_entries), tuple(kpi_entries), tuple(submissions), ())
+    return CheckReport(
+        fy, (), tuple(measure_entries), tuple(kpi_entries), tuple(submissions), (), tuple(area_entries)
+    )
 
 
 def build(project: Project) -> list[Path]:
@@ -1045,9 +1300,25 @@ def build(project: Project) -> list[Path]:
                         )
                         for m in plan.measures_of(department)
                     },
-                    kpis={k.id: _number(ACTUALS[k.id][fy]) for k in plan.kpis_of(department)},
+                    kpis={
+                        k.id: _number(ACTUALS[k.id][fy])
+                        for k in plan.kpis_of(department)
+                        if (k.id, fy) not in NOT_EVALUABLE
+                    },
                     kpi_remarks={k.id: KPI_REMARK for k in plan.kpis_of(department)},
                     description=SAMPLE_LABEL,
+                    directions={m.id: direction_of(m.id, fy) for m in plan.measures_of(department)},
+                    issues={
+                        m.id: MEASURE_ISSUES[fy][m.id]
+                        for m in plan.measures_of(department)
+                        if m.id in MEASURE_ISSUES[fy]
+                    },
+                    not_evaluable={
+                        k.id: NOT_EVALUABLE[k.id, fy]
+                        for k in plan.kpis_of(department)
+                        if (k.id, fy) in NOT_EVALUABLE
+                    },
+                    areas={a.id: area_cells(a.id, fy) for a in plan.policy_areas if a.lead == department},
                 )
                 files[department] = out
                 written.append(out)
