@@ -13,6 +13,8 @@ collected) right after 進捗状況, the KPI sheet's 評価不能の理由, the 
 
 Row heights are set from the wrapped text (LibreOffice does not auto-fit rows on opening). Excel caps a row at
 409 pt; a measure whose text needs more continues in the next row(s), which repeat its 取組ID in column G.
+The list sheet's page breaks are set here from those heights (:func:`page_breaks`), so that a goal or area row
+never ends a printed page with its measures on the next.
 """
 
 from __future__ import annotations
@@ -40,6 +42,59 @@ WIDTHS = (8.0, 20.0, 34.0, 16.0, 9.0, 66.0, 10.0)
 MAX_LINES = max_lines()  # wrapped lines one row shows (the row heights assume FONT_SIZE: cellmetrics.LINE_PT)
 
 GOAL_FILL, AREA_FILL, HEADER_FILL, FLAG_FILL = "#BDD7EE", "#DDEBF7", "#D9D9D9", "#F8CBAD"
+
+# the printed page: A4 landscape, fit to one page wide (_page_setup)
+PAGE_WIDTH_PT, PAGE_HEIGHT_PT = 841.89, 595.28
+MARGIN_SIDE_IN, MARGIN_TOP_IN = 0.4, 0.6  # left/right, top/bottom (the header and footer sit in these)
+SUBTITLE_PT = 18.0  # the report year line (11 pt)
+PAGE_SLACK = 0.97  # rows are drawn in whole pixels (up to 0.75 pt more each): fill a page to 97 %
+
+
+def column_pixels(width: float) -> int:
+    """A column's width in pixels as Excel draws it (and xlsxwriter stores it): ``width * 7 + 5``."""
+    return int(width * 7 + 0.5) + 5 if width >= 1 else int(width * 12 + 0.5)
+
+
+def print_scale(widths: Sequence[float]) -> float:
+    """The scale fitting columns of ``widths`` to the page's width (at most 1), by Excel's pixel metrics.
+
+    LibreOffice draws the columns a few percent wider (the default font's digit width), so it prints at a smaller
+    scale and fits more on a page: breaks computed at this scale hold in both.
+    """
+    printable = PAGE_WIDTH_PT - 2 * 72 * MARGIN_SIDE_IN
+    return min(1.0, printable / (sum(column_pixels(w) for w in widths) * 0.75))
+
+
+def printable_height(scale: float) -> float:
+    """The sheet's points one printed page holds at ``scale`` (between the top and bottom margins)."""
+    return (PAGE_HEIGHT_PT - 2 * 72 * MARGIN_TOP_IN) / scale
+
+
+def page_breaks(
+    heights: Sequence[float], groups: set[int], first: int, repeated: float, page: float
+) -> list[int]:
+    """The rows (0-based) that begin a printed page, for rows of ``heights`` (points, from row 0).
+
+    Rows before ``first`` (title and header) open the first page; ``repeated`` points (the header row, printed on
+    every page) open the others. A page takes rows while they fit in ``page`` points (:data:`PAGE_SLACK`
+    kept free); the rows of ``groups`` (goal and area rows) never end a page: the break moves up before them.
+    """
+    room = page * PAGE_SLACK
+    breaks: list[int] = []
+    start = first  # the first body row of the current page
+    used = sum(heights[:first])
+    for r in range(first, len(heights)):
+        if used + heights[r] > room and r > start:
+            b = r
+            while b - 1 in groups and b - 1 >= start:
+                b -= 1
+            if b == start:  # nothing but goal and area rows before r: moving up would leave the page empty
+                b = r
+            breaks.append(b)
+            start = b
+            used = repeated + sum(heights[b:r])
+        used += heights[r]
+    return breaks
 
 
 def flagged_legend(departments: Sequence[str], limit: int = 5) -> str:
@@ -132,16 +187,18 @@ def render_progress_xlsx(view: ReportView) -> bytes:
     return buffer.getvalue()
 
 
-def _page_setup(ws: Any, last_col: int, last_row: int, header_row: int = 2) -> None:
+def _page_setup(ws: Any, last_col: int, last_row: int, header_row: int | None = 2) -> None:
+    """A4 landscape, one page wide; the header row (``header_row``, none: no row) repeated and frozen."""
     ws.set_landscape()
     ws.set_paper(9)  # A4
-    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-    ws.repeat_rows(header_row)
+    ws.set_margins(left=MARGIN_SIDE_IN, right=MARGIN_SIDE_IN, top=MARGIN_TOP_IN, bottom=MARGIN_TOP_IN)
+    if header_row is not None:
+        ws.repeat_rows(header_row)
+        ws.freeze_panes(header_row + 1, 0)
     ws.fit_to_pages(1, 0)
     ws.center_horizontally()
-    ws.print_area(0, 0, max(last_row, header_row), last_col)
+    ws.print_area(0, 0, max(last_row, header_row or 0), last_col)
     ws.set_footer("&C&P / &N")
-    ws.freeze_panes(header_row + 1, 0)
 
 
 @dataclass(frozen=True)
@@ -188,6 +245,7 @@ def _list_sheet(wb: Any, f: _Formats, view: ReportView) -> None:
     ws.set_row(0, 24)
     ws.merge_range(1, 0, 1, last, "", f.subtitle)
     ws.write_string(1, 0, view.year_line, f.subtitle)
+    ws.set_row(1, SUBTITLE_PT)
     headers = (*(c.header for c in columns), ID_HEADER)
     for col, header in enumerate(headers):
         ws.write_string(2, col, header, f.header)
@@ -195,25 +253,44 @@ def _list_sheet(wb: Any, f: _Formats, view: ReportView) -> None:
     if report.flagged_departments:
         ws.set_header("&L&9" + flagged_legend(report.flagged_departments).replace("&", "&&"))
     full_width = sum(c.width for c in columns)
+    heights = [24.0, SUBTITLE_PT, row_height(2)]  # every row's height, to set the page breaks
+    groups: set[int] = set()
     r = 3
     for goal in view.goals:
-        r = _group_row(ws, r, goal.title, f.goal, full_width, last)
+        groups.add(r)
+        r = _group_row(ws, r, goal.title, f.goal, full_width, last, heights)
         for area in goal.areas:
-            r = _group_row(ws, r, area.title, f.area, full_width, last)
+            groups.add(r)
+            r = _group_row(ws, r, area.title, f.area, full_width, last, heights)
             for row in area.rows:
-                r = _measure_rows(ws, r, row, f, columns)
+                r = _measure_rows(ws, r, row, f, columns, heights)
     _page_setup(ws, last, r - 1)
+    page = printable_height(print_scale([c.width for c in columns]))
+    ws.set_h_pagebreaks(page_breaks(heights, groups, 3, heights[2], page))
 
 
-def _group_row(ws: Any, r: int, title: str, fmt: Any, width: float, last: int = 5) -> int:
+def _group_row(
+    ws: Any, r: int, title: str, fmt: Any, width: float, last: int = 5, heights: list[float] | None = None
+) -> int:
     text = _clean(title)
     ws.merge_range(r, 0, r, last, "", fmt)
     ws.write_string(r, 0, text, fmt)
-    ws.set_row(r, row_height(len(wrap(text, width))))
+    # the merged cell spans the visible columns: its capacity is theirs together, at the goal row's 11 pt
+    height = row_height(len(wrap(text, width, 11)))
+    ws.set_row(r, height)
+    if heights is not None:
+        heights.append(height)
     return r + 1
 
 
-def _measure_rows(ws: Any, r: int, row: MeasureView, f: _Formats, columns: Sequence[_ListColumn]) -> int:
+def _measure_rows(
+    ws: Any,
+    r: int,
+    row: MeasureView,
+    f: _Formats,
+    columns: Sequence[_ListColumn],
+    heights: list[float] | None = None,
+) -> int:
     """Write one measure; more than one sheet row only when its text exceeds Excel's row height limit."""
     m = row.measure
     pieces = [_chunks(_clean(c.text(row)), c.width) for c in columns]
@@ -233,6 +310,8 @@ def _measure_rows(ws: Any, r: int, row: MeasureView, f: _Formats, columns: Seque
             lines = max(lines, len(wrap(text, column.width)))
         ws.write_string(r, len(columns), _clean(m.id))
         ws.set_row(r, row_height(lines))
+        if heights is not None:
+            heights.append(row_height(lines))
         r += 1
     return r
 
@@ -339,8 +418,12 @@ def _summary_sheet(wb: Any, f: _Formats, view: ReportView) -> None:
     report = view.report
     ws = wb.add_worksheet(SUMMARY_SHEET)
     columns = list(view.status_columns)
-    ws.set_column(0, 0, 44)
-    ws.set_column(1, len(columns) + 1, 10)
+    # the widest table's columns: the statuses, or the grades and directions (効果検証), then 計
+    tables = (columns, *((view.grade_columns, view.direction_columns) if view.evaluation else ()))
+    last_col = max(len(t) for t in tables) + 1
+    widths = [44.0, *[10.0] * last_col]
+    ws.set_column(0, 0, widths[0])
+    ws.set_column(1, last_col, widths[1])
     ws.write_string(0, 0, _clean(f"{report.plan_name} 進捗状況の集計"), f.title)
     ws.write_string(1, 0, view.year_line, f.subtitle)
     header = ["基本目標", *columns, "計"]
@@ -362,16 +445,19 @@ def _summary_sheet(wb: Any, f: _Formats, view: ReportView) -> None:
         ws.write_number(r, col, n, f.plain_bold)
     ws.write_number(r, len(columns) + 1, sum(totals), f.plain_bold)
     if view.status_rows and columns:
-        _status_chart(wb, ws, columns, len(view.status_rows), r + 2)
+        # as wide as the printed columns (less a margin), so that it is not cut at the page's right edge
+        width = sum(column_pixels(w) for w in widths) - 2 * CHART_MARGIN_PX
+        _status_chart(wb, ws, columns, len(view.status_rows), r + 2, width)
     last_row = r + 24
     if view.evaluation:
         r += 4 + (120 + 60 * len(view.status_rows)) // 20
+        ws.set_h_pagebreaks([r])  # the tallies on a page of their own, after the chart
         r = _tally_table(ws, f, r, "KPI・数値目標の評価（基本目標別）", view.grade_columns, view.grade_rows)
         r = _tally_table(
             ws, f, r + 1, "取組の今後の方向性（基本目標別）", view.direction_columns, view.direction_rows
         )
         last_row = r
-    _page_setup(ws, len(columns) + 1, last_row)
+    _page_setup(ws, last_col, last_row, None)  # tables of different columns: no header is repeated
 
 
 def _tally_table(
@@ -491,7 +577,12 @@ def _committee_sheet(wb: Any, f: _Formats, view: ReportView, committee: Committe
     _page_setup(ws, last, max(r - 1, 2))
 
 
-def _status_chart(wb: Any, ws: Any, columns: Sequence[str], goals: int, at_row: int) -> None:
+CHART_MARGIN_PX = 4  # between the chart and the print area's edges
+
+
+def _status_chart(
+    wb: Any, ws: Any, columns: Sequence[str], goals: int, at_row: int, width: int = 900
+) -> None:
     """A stacked bar chart: one bar per goal, one series per status."""
     chart = wb.add_chart({"type": "bar", "subtype": "stacked"})
     first, last = 3, 3 + goals - 1
@@ -508,5 +599,5 @@ def _status_chart(wb: Any, ws: Any, columns: Sequence[str], goals: int, at_row: 
     chart.set_x_axis({"name": "取組数", "num_font": {"name": FONT}})
     chart.set_y_axis({"reverse": True, "num_font": {"name": FONT}})
     chart.set_legend({"position": "bottom", "font": {"name": FONT}})
-    chart.set_size({"width": 900, "height": 120 + 60 * goals})
-    ws.insert_chart(at_row, 0, chart)
+    chart.set_size({"width": width, "height": 120 + 60 * goals})
+    ws.insert_chart(at_row, 0, chart, {"x_offset": CHART_MARGIN_PX})
