@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from kpi_report.api import make_forms
 from kpi_report.core.cellmetrics import LINE_PT, NO_LINE_START, PADDING_PT, line_capacity, row_height, wrap
 from kpi_report.core.errors import MasterError
 from kpi_report.core.model import Kpi, KpiRow
@@ -232,3 +233,13 @@ def test_a_closing_mark_never_starts_a_wrapped_line() -> None:
         assert all(line[:1] not in NO_LINE_START for line in lines[1:]), lines
         assert "".join(lines) == text
     assert wrap("あ" * capacity + "。", 34)[-1] == "あ。"
+
+
+def test_the_forms_instructions_column_fits_the_printed_page(sample_project: Path) -> None:
+    form = next(f for f in make_forms(sample_project, 2019).files if f.suffix == ".xlsx")
+    ws = load_workbook(form)["記入方法"]
+    width = ws.column_dimensions["A"].width
+    # A4 portrait less 0.5 in margins is 523 pt; LibreOffice without Calibri sizes a unit at about 7 pt
+    assert width * 7.0 <= 595.3 - 72
+    assert ws.print_area is not None and "$A$1:$A$" in str(ws.print_area)
+    assert ws.page_setup.fitToHeight == 0

@@ -100,7 +100,9 @@ INDEX_FILE = "index.json"
 
 _PROGRESS_WIDTHS = {c.header: c.width for c in FORM_PROGRESS}
 _KPI_WIDTHS = {c.header: c.width for c in FORM_KPIS}
-_INSTRUCTIONS_WIDTH = 84
+# 記入方法's one column: within the portrait page's 523 pt even where LibreOffice lacks Calibri (Carlito) and
+# sizes columns by a wider default font (7 pt a unit: 84 units were cut by a character a line when printed)
+_INSTRUCTIONS_WIDTH = 72
 _NOTES_MIN_LINES = 4  # room to type in 実施状況 even for a measure with a short description
 _ACTUAL_LIMIT = 999_999_999_999  # the decimal validation accepts any plausible number
 _AREA_MIN_LINES = 5  # room to type the 施策's analysis
@@ -357,6 +359,7 @@ def _write_instructions(
     ws.set_portrait()
     ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
     ws.fit_to_pages(1, 0)
+    ws.print_area(0, 0, len(lines) - 1, 0)  # fit to width scales the text column only
 
 
 def _evaluation_instructions(plan: Plan, department: str, kpis: int) -> list[tuple[str, str]]:
