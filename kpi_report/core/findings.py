@@ -45,10 +45,10 @@ Code = Literal[
     "master-code-as-number",
     "master-no-measures",
     "master-text-cleaned",
-    "master-department-variants",
     "master-area-unknown",
     "master-area-repeated",
     "master-unknown-method",
+    "master-department-variants",
     # intake
     "skipped-file",
     "empty-file",
@@ -133,6 +133,7 @@ Code = Literal[
     "committee-missing-member",
     "committee-response-unknown",
     "committee-response-missing",
+    "font-missing-glyph",
     # diff
     "diff-years-reversed",
     "diff-matched-by-name",
@@ -901,6 +902,14 @@ CATALOGUE: dict[Code, FindingKind] = {
         "委員ID「{member}」・施策ID「{area}」の意見に市の対応がありません。市の対応を記入してください。",
         meaning="意見に対する市の対応が空欄（報告書には対応なしとして載る）。",
         fix="対応.xlsx の市の対応を記入する。",
+    ),
+    "font-missing-glyph": FindingKind(
+        "warning",
+        "merge",
+        "年次報告書のフォント（{font}）にない文字があり、□ で表示されます: {chars}（{where}）。"
+        "常用の字形に置き換えるか、Noto Sans CJK JP をインストールしてください。",
+        meaning="実施状況などに、年次報告書に埋め込むフォントにない文字（𠮷 などの JIS X 0213 の字、絵文字）がある。",
+        fix="その字を常用の字形（吉 など）に置き換えるか、JIS X 0213 を含むフォント（Noto Sans CJK JP）をインストールする。",
     ),
     # diff: two progress lists
     "diff-years-reversed": FindingKind(

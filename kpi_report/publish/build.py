@@ -9,8 +9,8 @@ the previous outputs intact and never a half-written file under a final name.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from kpi_report.committee.check import check_committee, with_committee
 from kpi_report.committee.report import committee_report
 from kpi_report.core.errors import InputsHaveErrors
 from kpi_report.core.files import Generation, file_record, sha256_file, write_atomic, write_json_atomic
+from kpi_report.core.findings import make_finding
 from kpi_report.core.fiscal import fy_label
 from kpi_report.core.model import CheckReport, Finding, Plan, Progress, ProgressReport
 from kpi_report.core.project import Project, template_dirs
@@ -30,6 +31,7 @@ from kpi_report.render.progress_html import render_progress_html
 from kpi_report.render.progress_xlsx import render_progress_xlsx
 from kpi_report.render.review.cache import PartCache
 from kpi_report.render.review.review import render_review
+from kpi_report.render.review.weasy import find_japanese_font, uncovered_characters
 from kpi_report.validate.check import check_year
 from kpi_report.validate.outputs import write_check_outputs
 
@@ -84,6 +86,45 @@ class BuildResult:
     report: ProgressReport
     review_parts_reused: tuple[str, ...] = ()  # the review's parts taken from the cache
     review_parts_rendered: tuple[str, ...] = ()  # the review's parts rendered in this build
+
+
+def _strings(value: object) -> Iterator[str]:
+    """Every text inside a model object (dataclasses, tuples), depth first."""
+    if isinstance(value, str):
+        yield value
+    elif is_dataclass(value) and not isinstance(value, type):
+        for item in fields(value):
+            yield from _strings(getattr(value, item.name))
+    elif isinstance(value, tuple | list):
+        for item in value:
+            yield from _strings(item)
+
+
+def font_findings(report: ProgressReport) -> tuple[Finding, ...]:
+    """A warning when the report holds characters the review's embedded font cannot draw (𠮷, emoji …)."""
+    font = find_japanese_font()
+    where: dict[str, list[str]] = {}
+    items = [(row.measure.id, row) for goal in report.goals for area in goal.areas for row in area.rows] + [
+        (kpi.kpi.id, kpi) for goal in report.goals for area in goal.areas for kpi in area.kpis
+    ]
+    for item_id, item in items:
+        for ch in uncovered_characters("".join(_strings(item)), font):
+            where.setdefault(ch, []).append(item_id)
+    for ch in uncovered_characters("".join(_strings(report)), font):
+        where.setdefault(ch, [])
+    if not where:
+        return ()
+    ids = list(dict.fromkeys(i for found in where.values() for i in found))
+    shown = "、".join(ids[:5]) + (f" ほか {len(ids) - 5} 件" if len(ids) > 5 else "") if ids else "本文"
+    return (
+        make_finding(
+            "font-missing-glyph",
+            value="".join(where),
+            font=font.family,
+            chars=" ".join(where),
+            where=shown,
+        ),
+    )
 
 
 def cache_folder(project: Project) -> Path:
@@ -153,6 +194,9 @@ def build(
                 merged, report=replace(merged.report, committee=committee_report(plan, committee))
             )
         view = present(merged.report)  # the published text, decided once for every output
+        glyphs = font_findings(merged.report)
+        if glyphs:
+            merged = replace(merged, findings=(*merged.findings, *glyphs))
         cache = PartCache(cache_folder(public)) if use_cache else None
         steps = renderers(cache)
         total = len(steps) * 2 + 1

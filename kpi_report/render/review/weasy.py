@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import ctypes
+import functools
 import gc
 import importlib.util
 import io
@@ -122,6 +123,32 @@ def find_japanese_font() -> JapaneseFont:
             "インストールし直すか、Noto Sans CJK JP をインストールしてください。"
         )
     return JapaneseFont(PACKAGED_FONT_FAMILY, font)
+
+
+@functools.cache
+def _covered(file: Path) -> frozenset[int]:
+    from fontTools.ttLib import TTFont  # WeasyPrint's own dependency
+
+    with TTFont(file, lazy=True) as ttf:
+        return frozenset(ttf.getBestCmap() or {})
+
+
+def uncovered_characters(text: str, font: JapaneseFont) -> str:
+    """The characters of ``text`` the embedded font cannot draw (shown as □), in order of first appearance.
+
+    Only the packaged font is checked (its file is known); line breaks, spaces and variation selectors are
+    not characters of their own.
+    """
+    if font.file is None:
+        return ""
+    covered = _covered(font.file)
+    missing: dict[str, None] = {}
+    for ch in text:
+        code = ord(ch)
+        if code in covered or ch.isspace() or 0xFE00 <= code <= 0xFE0F or code < 0x20:
+            continue
+        missing.setdefault(ch, None)
+    return "".join(missing)
 
 
 def font_face_css(font: JapaneseFont) -> str:
