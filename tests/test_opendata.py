@@ -54,7 +54,9 @@ def test_build_writes_the_package_and_frictionless_finds_it_valid(
 ) -> None:
     folder, _ = sample_build
     assert sorted(p.name for p in folder.iterdir()) == [
+        "area_evaluations.csv",
         "areas.csv",
+        "committee_opinions.csv",
         "datapackage.json",
         "goals.csv",
         "kpis.csv",
@@ -241,3 +243,22 @@ def test_evaluation_columns_appear_when_the_plan_uses_them(
     assert "未公表" in set(read(tmp_path, "kpis.csv")["評価不能の理由"])
     plain = render_opendata(present(kodaira_report))["measures.csv"].decode("utf-8-sig").splitlines()[0]
     assert "今後の方向性" not in plain and "予算額（千円）" not in plain
+
+
+def test_evaluation_committee_and_remarks_are_published_as_data(
+    sample_build: tuple[Path, ProgressReport],
+) -> None:
+    """The sample's 施策評価, 外部評価 and KPI 備考 are in the package, one value per cell, keyed."""
+    folder, report = sample_build
+    evaluations = read(folder, "area_evaluations.csv")
+    areas = read(folder, "areas.csv")
+    assert set(evaluations["施策番号"]) <= set(areas["施策番号"])
+    assert len(evaluations) == sum(len(g.areas) for g in report.goals)
+    assert (evaluations["要因分析"] != "").all() and set(evaluations["年度"]) == {"2019"}
+    opinions = read(folder, "committee_opinions.csv")
+    assert report.committee is not None
+    assert len(opinions) == sum(len(a.comments) for a in report.committee.areas)
+    assert not opinions.duplicated(["施策ID", "委員"]).any()
+    assert set(opinions["評価"]) <= set(report.committee.scale)
+    kpis = read(folder, "kpis.csv")
+    assert "備考" in kpis.columns and (kpis["備考"] != "").any()

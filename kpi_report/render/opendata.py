@@ -28,7 +28,8 @@ from decimal import Decimal
 from typing import Any, Generic, Literal, TypeVar
 
 from kpi_report.core.fiscal import fy_label
-from kpi_report.present.table import AreaView, GoalView, KpiView, MeasureView, ReportView
+from kpi_report.core.model import CommitteeArea, CommitteeComment
+from kpi_report.present.table import AreaView, EvaluationView, GoalView, KpiView, MeasureView, ReportView
 
 DATAPACKAGE = "datapackage.json"
 ENCODING = "utf-8-sig"  # the BOM tells Excel the file is UTF-8
@@ -426,6 +427,13 @@ def _kpi_columns() -> tuple[Column[KpiYear], ...]:
             current(lambda v: v.row.not_evaluable or None),
             lambda view: view.report.evaluation or any(k.row.not_evaluable for k in view.kpis),
         ),
+        Column(
+            "備考",
+            "string",
+            "その年度の実績値について所管課が書いた備考（速報値、未集計の理由 など）",
+            lambda r: dict(r.view.row.year_remarks).get(r.fy) or None,
+            _kpis_use(lambda v: bool(v.row.year_remarks)),
+        ),
     )
 
 
@@ -443,7 +451,112 @@ KPIS: Table[KpiYear] = Table(
     used=lambda view: bool(view.kpis),
 )
 
-TABLES: tuple[Table[Any], ...] = (GOALS, AREAS, MEASURES, KPIS)
+
+@dataclass(frozen=True)
+class EvaluationRow:
+    """A 施策 with its evaluation (効果検証) in the report year."""
+
+    view: ReportView
+    area: AreaRow
+    evaluation: EvaluationView
+
+
+def evaluated_areas(view: ReportView) -> tuple[EvaluationRow, ...]:
+    """The areas with an evaluation (効果検証), in master order."""
+    return tuple(
+        EvaluationRow(view, a, a.area.evaluation) for a in area_rows(view) if a.area.evaluation is not None
+    )
+
+
+AREA_EVALUATIONS: Table[EvaluationRow] = Table(
+    name="area_evaluations",
+    title="施策評価（効果検証）",
+    description="報告年度の施策ごとの評価: 主管課の要因分析・課題・今後の方向性・前年度の方針への対応（1行 = 1施策）",
+    rows=evaluated_areas,
+    columns=(
+        Column(AREA_KEY, "string", "施策の番号（areas.csv）", lambda r: r.area.key),
+        Column("施策ID", "string", "施策の識別子（マスターのシート『施策』）", lambda r: r.evaluation.id),
+        Column(FY, "integer", _FY_DESCRIPTION, lambda r: r.view.report.fy),
+        Column(FY_LABEL, "string", "年度の和暦表記", lambda r: r.view.report.fy_label),
+        Column("主管課", "string", "施策の評価を書いた課", lambda r: r.evaluation.lead),
+        Column(
+            "提出",
+            "boolean",
+            "主管課がこの年度の施策評価を提出した（true）",
+            lambda r: r.evaluation.submitted,
+        ),
+        Column(
+            "要因分析", "string", "KPIが動いた理由の分析", lambda r: r.evaluation.evaluation.factors or None
+        ),
+        Column("課題", "string", "課題", lambda r: r.evaluation.evaluation.issues or None),
+        Column(
+            "今後の方向性",
+            "string",
+            "施策の今後の方向性",
+            lambda r: r.evaluation.evaluation.direction or None,
+        ),
+        Column(
+            "前年度の方針への対応",
+            "string",
+            "前年度の方向性・課題に対して行ったこと",
+            lambda r: r.evaluation.evaluation.response or None,
+        ),
+        Column(
+            "前年度の方向性",
+            "string",
+            "前年度に決めた施策の今後の方向性",
+            lambda r: r.evaluation.evaluation.previous_direction or None,
+        ),
+    ),
+    primary_key=(AREA_KEY,),
+    foreign_keys=(ForeignKey((AREA_KEY,), "areas", (AREA_KEY,)),),
+    used=lambda view: bool(evaluated_areas(view)),
+)
+
+
+@dataclass(frozen=True)
+class OpinionRow:
+    """One committee member's rating and opinion on one 施策, with the city's response."""
+
+    view: ReportView
+    area: CommitteeArea
+    comment: CommitteeComment
+
+
+def opinion_rows(view: ReportView) -> tuple[OpinionRow, ...]:
+    """Every opinion of the 外部評価, 施策 in master order, members in master order."""
+    committee = view.report.committee
+    if committee is None:
+        return ()
+    return tuple(OpinionRow(view, area, c) for area in committee.areas for c in area.comments)
+
+
+COMMITTEE: Table[OpinionRow] = Table(
+    name="committee_opinions",
+    title="外部評価（委員の評価と意見、市の対応）",
+    description="報告年度の外部評価: 委員ごと・施策ごとの評価と意見、それに対する市の対応（1行 = 1委員 × 1施策）",
+    rows=opinion_rows,
+    columns=(
+        Column("施策ID", "string", "施策の識別子", lambda r: r.area.id),
+        Column(
+            "委員",
+            "string",
+            "委員（設定 委員名の公表 が「しない」なら 委員A などの記号）",
+            lambda r: r.comment.member,
+        ),
+        Column(FY, "integer", _FY_DESCRIPTION, lambda r: r.view.report.fy),
+        Column(FY_LABEL, "string", "年度の和暦表記", lambda r: r.view.report.fy_label),
+        Column("基本目標", "string", "基本目標の名称", lambda r: r.area.goal),
+        Column("施策", "string", "施策の名称", lambda r: r.area.title),
+        Column("評価", "string", "委員の評価（設定 委員評価 の段階）", lambda r: r.comment.rating or None),
+        Column("意見", "string", "委員の意見", lambda r: r.comment.opinion or None),
+        Column("市の対応", "string", "意見に対する市の対応", lambda r: r.comment.response or None),
+    ),
+    primary_key=("施策ID", "委員"),
+    used=lambda view: bool(opinion_rows(view)),
+)
+
+TABLES: tuple[Table[Any], ...] = (GOALS, AREAS, MEASURES, KPIS, AREA_EVALUATIONS, COMMITTEE)
 
 
 # Writing
