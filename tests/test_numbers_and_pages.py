@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import io
 import itertools
+import re
 import shutil
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -15,12 +17,12 @@ from openpyxl import load_workbook
 from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from kpi_report.api import make_forms
+from kpi_report.api import build, make_forms
 from kpi_report.core.cellmetrics import LINE_PT, NO_LINE_START, PADDING_PT, line_capacity, row_height, wrap
 from kpi_report.core.errors import MasterError
 from kpi_report.core.model import Kpi, KpiRow
 from kpi_report.core.project import Project
-from kpi_report.core.values import parse_master_number
+from kpi_report.core.values import normalize_choice, parse_master_number
 from kpi_report.merge.merge import merge
 from kpi_report.plan.master import load_plan
 from kpi_report.present.table import (
@@ -243,3 +245,40 @@ def test_the_forms_instructions_column_fits_the_printed_page(sample_project: Pat
     assert width * 7.0 <= 595.3 - 72
     assert ws.print_area is not None and "$A$1:$A$" in str(ws.print_area)
     assert ws.page_setup.fitToHeight == 0
+
+
+# The review PDF: headings kept with what follows
+
+
+def test_the_review_css_keeps_headings_with_what_follows() -> None:
+    css = re.sub(
+        r"/\*.*?\*/", "", (REPO / "templates" / "annual-review.css").read_text(encoding="utf-8"), flags=re.S
+    )
+    rules = {m.group(1).strip(): m.group(2) for m in re.finditer(r"([^{}]+)\{([^{}]*)\}", css)}
+    assert "break-inside: avoid" in rules["div.area-head"]
+    assert "break-after: avoid" in rules["h2"] and "break-after: avoid" in rules[".measures p.caption"]
+    assert "break-inside: avoid" in rules["div.evaluation"]
+    template = (REPO / "templates" / "annual-review.html.j2").read_text(encoding="utf-8")
+    head = template.index('<div class="area-head">')
+    assert template.index("<h2 id=", head) < template.index("kpi_table(area.area.kpis", head)
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed")
+def test_no_review_page_ends_with_a_heading(sample_project: Path) -> None:
+    build(sample_project, 2019)
+    pdf = sample_project / "outputs" / "2019" / "annual-review.pdf"
+    plan = load_plan(sample_project / "inputs" / "master.xlsx")
+    headings = {normalize_choice(a) for a in {m.area for m in plan.measures}} | {
+        normalize_choice(t) for t in ("重要業績評価指標（KPI）", "数値目標", "取組の進捗（令和元年度）")
+    }
+    pages = int(next(ln for ln in _run("pdfinfo", pdf).splitlines() if ln.startswith("Pages:")).split()[1])
+    assert pages > 10
+    for page in range(1, pages + 1):
+        lines = [ln.strip() for ln in _run("pdftotext", "-f", page, "-l", page, "-layout", pdf).splitlines()]
+        body = [ln for ln in lines if ln and not re.fullmatch(r"-\s*\d+\s*-", ln)]
+        last = normalize_choice(body[-1]) if body else ""
+        assert last not in headings and not last.startswith("施策評価（"), (page, body[-1:])
+
+
+def _run(*args: object) -> str:
+    return subprocess.run([str(a) for a in args], check=True, capture_output=True, text=True).stdout
