@@ -245,8 +245,10 @@ def formula_with_cached_value(src: Path, dst: Path) -> Path:
         tmp,
         dst,
         {},
-        lambda name, data: (
-            data.replace(b"<f>40+5</f><v />", b"<f>40+5</f><v>45</v>") if name == part else data
+        lambda name, data: (  # openpyxl writes the empty value as <v /> or <v></v>, by version
+            re.sub(rb"<f>40\+5</f><v ?/>|<f>40\+5</f><v></v>", b"<f>40+5</f><v>45</v>", data)
+            if name == part
+            else data
         ),
     )
     tmp.unlink()

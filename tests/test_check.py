@@ -22,6 +22,7 @@ import pytest
 
 from kpi_report.api import check as run_check
 from kpi_report.cli import main
+from kpi_report.console import finding_place
 from kpi_report.core.model import CheckReport, Finding, Plan
 from kpi_report.core.project import Project
 from kpi_report.forms.layout import FEEDBACK_SHEET
@@ -38,17 +39,17 @@ Defect = Callable[[Path, Path], Path]
 
 
 @pytest.fixture(scope="module")
-def clean_form(tmp_path_factory: pytest.TempPathFactory, sample_plan: Plan) -> Path:
+def clean_form(tmp_path_factory: pytest.TempPathFactory, plain_plan: Plan) -> Path:
     """産業振興課's FY2019 form, filled with valid values."""
-    return defects.clean_filled_form(sample_plan, FY, tmp_path_factory.mktemp("clean"))
+    return defects.clean_filled_form(plain_plan, FY, tmp_path_factory.mktemp("clean"))
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Project:
-    """A project with the sample master and an empty inputs/2019/."""
+def project(tmp_path: Path, plain_master: Path) -> Project:
+    """A project with the plain sample master (no 効果検証) and an empty inputs/2019/."""
     root = tmp_path / "project"
     (root / "inputs" / str(FY)).mkdir(parents=True)
-    shutil.copy(REPO / "inputs" / "master.xlsx", root / "inputs" / "master.xlsx")
+    shutil.copy(plain_master, root / "inputs" / "master.xlsx")
     return Project(root)
 
 
@@ -81,15 +82,15 @@ def fill_all(project: Project, plan: Plan) -> None:
         fill_form(form, project.inputs(FY) / form.name, measures, actuals)
 
 
-def test_round_trip_forms_filled_by_program_check_clean(project: Project, sample_plan: Plan) -> None:
-    fill_all(project, sample_plan)
-    report = check_year(project, sample_plan, FY)
+def test_round_trip_forms_filled_by_program_check_clean(project: Project, plain_plan: Plan) -> None:
+    fill_all(project, plain_plan)
+    report = check_year(project, plain_plan, FY)
     assert flat(list(report.findings)) == []
     assert report.missing_departments == ()
-    assert len(report.submissions) == len(sample_plan.departments)
-    owned = sum(len(m.owners) for m in sample_plan.measures)
+    assert len(report.submissions) == len(plain_plan.departments)
+    owned = sum(len(m.owners) for m in plain_plan.measures)
     assert len(report.measure_entries) == owned
-    assert len(report.kpi_entries) == len(sample_plan.kpis)
+    assert len(report.kpi_entries) == len(plain_plan.kpis)
     entry = next(e for e in report.measure_entries if e.measure_id == "2-1-01")
     assert (entry.department, entry.status, entry.file, entry.row) == (
         "産業振興課",
@@ -209,19 +210,20 @@ CASES: list[tuple[str, Defect, list[tuple[str, str]]]] = [
 @pytest.mark.parametrize(("name", "defect", "expected"), CASES, ids=[c[0] for c in CASES])
 def test_defect_gives_exactly_the_expected_findings(
     project: Project,
-    sample_plan: Plan,
+    plain_plan: Plan,
     clean_form: Path,
     name: str,
     defect: Defect,
     expected: list[tuple[str, str]],
 ) -> None:
-    _report, findings = inject(project, sample_plan, clean_form, defect, name)
+    _report, findings = inject(project, plain_plan, clean_form, defect, name)
     assert flat(findings) == expected
     for f in findings:
         assert f.file == name
         assert f.message and "{" not in f.message
-        if f.sheet and f.cell:
-            assert f"シート『{f.sheet}』{f.cell}" in f.message
+        if f.sheet and f.cell:  # the place is shown beside the message (console, list, comment), once
+            assert f"シート『{f.sheet}』{f.cell}" in finding_place(f)
+            assert f"シート『{f.sheet}』{f.cell}" not in f.message
 
 
 @pytest.mark.parametrize(
@@ -242,13 +244,13 @@ def test_defect_gives_exactly_the_expected_findings(
 )
 def test_actual_values_are_normalised_or_named(
     project: Project,
-    sample_plan: Plan,
+    plain_plan: Plan,
     clean_form: Path,
     typed: object,
     actual: float | None,
     expected: list[tuple[str, str]],
 ) -> None:
-    report, findings = inject(project, sample_plan, clean_form, defects.actual_typed(typed), "actual.xlsx")
+    report, findings = inject(project, plain_plan, clean_form, defects.actual_typed(typed), "actual.xlsx")
     assert flat(findings) == expected
     entry = next(e for e in report.kpi_entries if e.kpi_id == "K2-2-01")
     assert entry.actual == actual
@@ -258,9 +260,9 @@ def test_actual_values_are_normalised_or_named(
 
 
 def test_actual_typed_as_percent_in_excel_is_the_percentage(
-    project: Project, sample_plan: Plan, clean_form: Path
+    project: Project, plain_plan: Plan, clean_form: Path
 ) -> None:
-    report, findings = inject(project, sample_plan, clean_form, defects.actual_as_percent, "p.xlsx")
+    report, findings = inject(project, plain_plan, clean_form, defects.actual_as_percent, "p.xlsx")
     assert findings == []
     entry = next(e for e in report.kpi_entries if e.kpi_id == "K2-2-01")
     assert (entry.actual, entry.actual_text) == (45.0, "45%")
@@ -270,9 +272,9 @@ def test_actual_typed_as_percent_in_excel_is_the_percentage(
 
 
 def test_statuses_with_spaces_are_normalised_to_the_scale(
-    project: Project, sample_plan: Plan, clean_form: Path
+    project: Project, plain_plan: Plan, clean_form: Path
 ) -> None:
-    report, findings = inject(project, sample_plan, clean_form, defects.status_variants, "s.xlsx")
+    report, findings = inject(project, plain_plan, clean_form, defects.status_variants, "s.xlsx")
     statuses = {e.row: e.status for e in report.measure_entries}
     assert statuses == {
         4: "実施中",
@@ -289,7 +291,7 @@ def test_statuses_with_spaces_are_normalised_to_the_scale(
 
 
 def test_entries_are_matched_by_id_not_by_position(
-    project: Project, sample_plan: Plan, clean_form: Path
+    project: Project, plain_plan: Plan, clean_form: Path
 ) -> None:
     def change(wb: openpyxl.Workbook) -> None:
         ws = wb["進捗"]
@@ -299,7 +301,7 @@ def test_entries_are_matched_by_id_not_by_position(
         ws["L4"].value = "完了"  # now the row of 2-1-02
 
     report, findings = inject(
-        project, sample_plan, clean_form, lambda s, d: defects.edit(s, d, change), "moved.xlsx"
+        project, plain_plan, clean_form, lambda s, d: defects.edit(s, d, change), "moved.xlsx"
     )
     assert findings == []
     by_id = {e.measure_id: (e.status, e.row) for e in report.measure_entries}
@@ -307,46 +309,46 @@ def test_entries_are_matched_by_id_not_by_position(
     assert by_id["2-1-01"] == ("実施中", 5)
 
 
-def test_duplicated_id_keeps_neither_row(project: Project, sample_plan: Plan, clean_form: Path) -> None:
-    report, findings = inject(project, sample_plan, clean_form, defects.duplicate_id, "dup.xlsx")
+def test_duplicated_id_keeps_neither_row(project: Project, plain_plan: Plan, clean_form: Path) -> None:
+    report, findings = inject(project, plain_plan, clean_form, defects.duplicate_id, "dup.xlsx")
     assert "A4" in findings[0].message
     assert "2-1-01" not in {e.measure_id for e in report.measure_entries}
     assert next(f for f in findings if f.code == "missing-measure").item_id == "2-1-02"
 
 
-def test_master_text_edit_shows_old_and_new(project: Project, sample_plan: Plan, clean_form: Path) -> None:
-    _report, findings = inject(project, sample_plan, clean_form, defects.master_name_edited, "e.xlsx")
-    old = next(m.name for m in sample_plan.measures if m.id == "2-1-01")
+def test_master_text_edit_shows_old_and_new(project: Project, plain_plan: Plan, clean_form: Path) -> None:
+    _report, findings = inject(project, plain_plan, clean_form, defects.master_name_edited, "e.xlsx")
+    old = next(m.name for m in plain_plan.measures if m.id == "2-1-01")
     assert f"「{old}」" in findings[0].message
     assert "「市内農家の支援（課で書き換え）」" in findings[0].message
     assert findings[0].severity == "warning"
 
 
 def test_long_notes_are_reported_with_their_length_and_kept_whole(
-    project: Project, sample_plan: Plan, clean_form: Path
+    project: Project, plain_plan: Plan, clean_form: Path
 ) -> None:
-    report, findings = inject(project, sample_plan, clean_form, defects.notes_too_long(40_000), "long.xlsx")
+    report, findings = inject(project, plain_plan, clean_form, defects.notes_too_long(40_000), "long.xlsx")
     assert "40,000 文字" in findings[0].message and "2,000 文字" in findings[0].message
     entry = next(e for e in report.measure_entries if e.row == 4)
     assert len("\n".join(entry.notes)) == 40_000
 
 
-def test_control_characters_are_cleaned(project: Project, sample_plan: Plan, clean_form: Path) -> None:
-    report, findings = inject(project, sample_plan, clean_form, defects.control_characters, "c.xlsx")
+def test_control_characters_are_cleaned(project: Project, plain_plan: Plan, clean_form: Path) -> None:
+    report, findings = inject(project, plain_plan, clean_form, defects.control_characters, "c.xlsx")
     entry = next(e for e in report.measure_entries if e.row == 4)
     assert entry.notes == ("説明会を開催しました。 参加者45人",)
     assert findings[0].value == "説明会を\x01開催\u200bしました。\u00a0参加者45人"
 
 
 def test_hostile_text_reaches_the_entries_intact(
-    project: Project, sample_plan: Plan, clean_form: Path
+    project: Project, plain_plan: Plan, clean_form: Path
 ) -> None:
-    report, _ = inject(project, sample_plan, clean_form, defects.formula_like_text, "f.xlsx")
+    report, _ = inject(project, plain_plan, clean_form, defects.formula_like_text, "f.xlsx")
     notes = {e.row: e.notes for e in report.measure_entries}
     assert notes[4] == defects.FORMULA_TEXTS
     assert notes[5] == ("=1+1",)
     (project.inputs(FY) / "f.xlsx").unlink()
-    report, findings = inject(project, sample_plan, clean_form, defects.html_text, "h.xlsx")
+    report, findings = inject(project, plain_plan, clean_form, defects.html_text, "h.xlsx")
     assert findings == []
     assert (
         next(e for e in report.measure_entries if e.file == "h.xlsx" and e.row == 4).notes
@@ -354,25 +356,25 @@ def test_hostile_text_reaches_the_entries_intact(
     )
 
 
-def test_macro_workbook_values_are_still_read(project: Project, sample_plan: Plan, clean_form: Path) -> None:
-    report, findings = inject(project, sample_plan, clean_form, defects.macro_workbook, "産業振興課.xlsm")
+def test_macro_workbook_values_are_still_read(project: Project, plain_plan: Plan, clean_form: Path) -> None:
+    report, findings = inject(project, plain_plan, clean_form, defects.macro_workbook, "産業振興課.xlsm")
     assert findings[0].severity == "warning"
     assert len(report.measure_entries) == 8
     assert report.submissions[0].department == "産業振興課"
 
 
-def test_merged_cells_never_shift_values(project: Project, sample_plan: Plan, clean_form: Path) -> None:
-    report, findings = inject(project, sample_plan, clean_form, defects.merged_input_cells, "m.xlsx")
+def test_merged_cells_never_shift_values(project: Project, plain_plan: Plan, clean_form: Path) -> None:
+    report, findings = inject(project, plain_plan, clean_form, defects.merged_input_cells, "m.xlsx")
     assert findings[0].value == "L4:M4"
     entry = next(e for e in report.measure_entries if e.row == 4)
     assert (entry.status, entry.notes) == ("実施中", ())
 
 
 def test_external_entity_content_appears_nowhere(
-    project: Project, sample_plan: Plan, clean_form: Path
+    project: Project, plain_plan: Plan, clean_form: Path
 ) -> None:
-    report, _findings = inject(project, sample_plan, clean_form, defects.external_entity, "x.xlsx")
-    files = write_check_outputs(report, project, sample_plan)
+    report, _findings = inject(project, plain_plan, clean_form, defects.external_entity, "x.xlsx")
+    files = write_check_outputs(report, project, plain_plan)
     assert not any(f.name == "x.xlsx" for f in files)  # no feedback copy of a rejected file
     blob = json.dumps([f.__dict__ for f in report.findings], ensure_ascii=False)
     for path in files:
@@ -383,12 +385,12 @@ def test_external_entity_content_appears_nowhere(
 # -- identification, duplicates, missing submissions -----------------------------------------------------
 
 
-def test_form_made_for_another_year_names_it(tmp_path: Path, sample_plan: Plan) -> None:
+def test_form_made_for_another_year_names_it(tmp_path: Path, plain_master: Path, plain_plan: Plan) -> None:
     root = tmp_path / "p"
     (root / "inputs" / "2018").mkdir(parents=True)
-    shutil.copy(REPO / "inputs" / "master.xlsx", root / "inputs" / "master.xlsx")
-    defects.clean_filled_form(sample_plan, FY, root / "inputs" / "2018")
-    report = check_year(Project(root), sample_plan, 2018)
+    shutil.copy(plain_master, root / "inputs" / "master.xlsx")
+    defects.clean_filled_form(plain_plan, FY, root / "inputs" / "2018")
+    report = check_year(Project(root), plain_plan, 2018)
     findings = of_file(report, "産業振興課.xlsx")
     assert flat(findings) == [("", "wrong-fiscal-year")]
     assert "令和元年度用" in findings[0].message and "平成30年度" in findings[0].message
@@ -410,11 +412,11 @@ def _evolve_master(root: Path) -> tuple[str, str]:
     return "1-1-99", "1-1-02"
 
 
-def test_a_past_years_forms_are_read_with_the_master_of_their_time(sample_project: Path) -> None:
+def test_a_past_years_forms_are_read_with_the_master_of_their_time(plain_project: Path) -> None:
     """A plan adds and deletes measures over its years: last year's forms were right for last year. Read
     as history (build, forms) they give warnings, not errors; checked as the current year they still fail."""
-    added, deleted = _evolve_master(sample_project)
-    project = Project(sample_project)
+    added, deleted = _evolve_master(plain_project)
+    project = Project(plain_project)
     plan = load_plan(project.master)
     strict = check_year(project, plan, 2018)
     assert {f.code for f in strict.errors} >= {"master-changed", "missing-measure", "unknown-id"}
@@ -427,17 +429,17 @@ def test_a_past_years_forms_are_read_with_the_master_of_their_time(sample_projec
     assert deleted in kept and added not in kept  # the old row is read; nothing is invented for the new one
 
 
-def test_build_keeps_past_years_free_of_errors_after_the_master_changed(sample_project: Path) -> None:
-    _evolve_master(sample_project)
-    result = build(Project(sample_project), 2019, allow_errors=True)  # 2019's forms predate the change too
+def test_build_keeps_past_years_free_of_errors_after_the_master_changed(plain_project: Path) -> None:
+    _evolve_master(plain_project)
+    result = build(Project(plain_project), 2019, allow_errors=True)  # 2019's forms predate the change too
     errors = {y.fy: y.errors for y in result.years}
     assert errors[2018] == 0 and errors[2019] > 0
 
 
-def test_a_department_renamed_since_keeps_its_past_years(sample_project: Path) -> None:
+def test_a_department_renamed_since_keeps_its_past_years(plain_project: Path) -> None:
     """A reorganisation renames 企画課 to 企画政策課 in the master: its 平成30年度 forms are still the record of
     that year; they were dropped as an unknown department, and their notes vanished from the report."""
-    master = sample_project / "inputs" / "master.xlsx"
+    master = plain_project / "inputs" / "master.xlsx"
     wb = openpyxl.load_workbook(master)
     for ws in (wb["取組"], wb["KPI"]):
         for row in ws.iter_rows():
@@ -445,7 +447,7 @@ def test_a_department_renamed_since_keeps_its_past_years(sample_project: Path) -
                 if isinstance(cell.value, str) and "企画課" in cell.value:
                     cell.value = cell.value.replace("企画課", "企画政策課")
     wb.save(master)
-    project = Project(sample_project)
+    project = Project(plain_project)
     plan = load_plan(master)
     strict = check_year(project, plan, 2018)
     assert "unknown-department" in {f.code for f in strict.errors}
@@ -458,27 +460,27 @@ def test_a_department_renamed_since_keeps_its_past_years(sample_project: Path) -
 
 
 def test_form_of_another_department_under_its_name(
-    project: Project, sample_plan: Plan, clean_form: Path
+    project: Project, plain_plan: Plan, clean_form: Path
 ) -> None:
     shutil.copy(clean_form, project.inputs(FY) / "子育て支援課.xlsx")
-    report = check_year(project, sample_plan, FY)
+    report = check_year(project, plain_plan, FY)
     findings = of_file(report, "子育て支援課.xlsx")
     assert flat(findings) == [("", "wrong-department")]
     assert "産業振興課" in findings[0].message
     assert report.measure_entries == ()
 
 
-def test_form_from_an_older_master_with_other_measures(project: Project, sample_plan: Plan) -> None:
+def test_form_from_an_older_master_with_other_measures(project: Project, plain_plan: Plan) -> None:
     """A measure added to the master since the form was made, and one the form has that the master dropped."""
-    mine = sample_plan.measures_of(defects.DEPARTMENT)
+    mine = plain_plan.measures_of(defects.DEPARTMENT)
     dropped = dataclasses.replace(mine[0], id="2-1-99", name="廃止された取組")
-    old_measures = (*tuple(m for m in sample_plan.measures if m.id != mine[-1].id), dropped)
-    old_plan = dataclasses.replace(sample_plan, measures=old_measures, sha256="0" * 64)
+    old_measures = (*tuple(m for m in plain_plan.measures if m.id != mine[-1].id), dropped)
+    old_plan = dataclasses.replace(plain_plan, measures=old_measures, sha256="0" * 64)
     form = project.root / "old-form.xlsx"
     form.write_bytes(build_form(old_plan, FY, defects.DEPARTMENT))
     measures = {m.id: ("実施中", defects.NOTES) for m in old_plan.measures_of(defects.DEPARTMENT)}
     fill_form(form, project.inputs(FY) / "old.xlsx", measures, defects.ACTUALS)
-    report = check_year(project, sample_plan, FY)
+    report = check_year(project, plain_plan, FY)
     findings = of_file(report, "old.xlsx")
     assert flat(findings) == [("", "master-changed"), ("A11", "unknown-id"), ("", "missing-measure")]
     assert f"取組の追加: {mine[-1].id}" in findings[0].message
@@ -486,22 +488,20 @@ def test_form_from_an_older_master_with_other_measures(project: Project, sample_
 
 
 def test_workbook_without_record_is_identified_by_its_file_name(
-    project: Project, sample_plan: Plan, clean_form: Path
+    project: Project, plain_plan: Plan, clean_form: Path
 ) -> None:
-    report, findings = inject(
-        project, sample_plan, clean_form, defects.without_form_record, "産業振興課.xlsx"
-    )
+    report, findings = inject(project, plain_plan, clean_form, defects.without_form_record, "産業振興課.xlsx")
     assert flat(findings) == [("", "no-form-record")]
     assert findings[0].severity == "info"
     assert len(report.measure_entries) == 8
 
 
 def test_two_workbooks_for_one_department_are_both_errors(
-    project: Project, sample_plan: Plan, clean_form: Path
+    project: Project, plain_plan: Plan, clean_form: Path
 ) -> None:
     shutil.copy(clean_form, project.inputs(FY) / "産業振興課.xlsx")
     shutil.copy(clean_form, project.inputs(FY) / "産業振興課（修正版）.xlsx")
-    report = check_year(project, sample_plan, FY)
+    report = check_year(project, plain_plan, FY)
     first, second = of_file(report, "産業振興課.xlsx"), of_file(report, "産業振興課（修正版）.xlsx")
     assert flat(first) == flat(second) == [("", "duplicate-submission")]
     assert "産業振興課（修正版）.xlsx" in first[0].message and "産業振興課.xlsx" in second[0].message
@@ -509,25 +509,25 @@ def test_two_workbooks_for_one_department_are_both_errors(
 
 
 def test_departments_that_sent_nothing_are_missing_submissions(
-    project: Project, sample_plan: Plan, clean_form: Path
+    project: Project, plain_plan: Plan, clean_form: Path
 ) -> None:
     shutil.copy(clean_form, project.inputs(FY) / "産業振興課.xlsx")
-    report = check_year(project, sample_plan, FY)
-    others = tuple(d for d in sample_plan.departments if d != "産業振興課")
+    report = check_year(project, plain_plan, FY)
+    others = tuple(d for d in plain_plan.departments if d != "産業振興課")
     assert report.missing_departments == others
     missing = [f for f in report.findings if f.code == "missing-submission"]
     assert [f.department for f in missing] == list(others)
     assert all(f.severity == "error" for f in missing)
 
 
-def test_missing_inputs_folder_means_every_department_is_missing(tmp_path: Path, sample_plan: Plan) -> None:
-    report = check_year(Project(tmp_path), sample_plan, 2017)
-    assert report.missing_departments == sample_plan.departments
+def test_missing_inputs_folder_means_every_department_is_missing(tmp_path: Path, plain_plan: Plan) -> None:
+    report = check_year(Project(tmp_path), plain_plan, 2017)
+    assert report.missing_departments == plain_plan.departments
     assert report.submissions == ()
 
 
 def test_broken_and_hostile_files_do_not_stop_the_batch(
-    project: Project, sample_plan: Plan, clean_form: Path
+    project: Project, plain_plan: Plan, clean_form: Path
 ) -> None:
     folder = project.inputs(FY)
     for name, defect in (
@@ -538,7 +538,7 @@ def test_broken_and_hostile_files_do_not_stop_the_batch(
     ):
         defect(clean_form, folder / name)
     shutil.copy(clean_form, folder / "産業振興課.xlsx")
-    report = check_year(project, sample_plan, FY)
+    report = check_year(project, plain_plan, FY)
     assert {e.file for e in report.measure_entries} == {"産業振興課.xlsx"}
     assert len(report.measure_entries) == 8
     assert [s.file for s in report.submissions] == sorted(p.name for p in folder.iterdir())
@@ -552,7 +552,7 @@ def hashes(folder: Path) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
 
 
-def test_inputs_are_never_modified(project: Project, sample_plan: Plan, clean_form: Path) -> None:
+def test_inputs_are_never_modified(project: Project, plain_plan: Plan, clean_form: Path) -> None:
     for name, defect in (
         ("s.xlsx", defects.status_not_in_scale),
         ("m.xlsm", defects.macro_workbook),
@@ -564,11 +564,11 @@ def test_inputs_are_never_modified(project: Project, sample_plan: Plan, clean_fo
     assert hashes(project.inputs(FY)) == before
 
 
-def test_feedback_copy_marks_the_faulty_cell(project: Project, sample_plan: Plan, clean_form: Path) -> None:
+def test_feedback_copy_marks_the_faulty_cell(project: Project, plain_plan: Plan, clean_form: Path) -> None:
     report, findings = inject(
-        project, sample_plan, clean_form, defects.status_not_in_scale, "status_not_in_scale.xlsx"
+        project, plain_plan, clean_form, defects.status_not_in_scale, "status_not_in_scale.xlsx"
     )
-    write_check_outputs(report, project, sample_plan)
+    write_check_outputs(report, project, plain_plan)
     copy = project.outputs(FY) / "check" / "feedback" / "status_not_in_scale.xlsx"
     wb = openpyxl.load_workbook(copy)
     cell = wb["進捗"]["L4"]
@@ -584,18 +584,18 @@ def test_feedback_copy_marks_the_faulty_cell(project: Project, sample_plan: Plan
 
 
 def test_feedback_copy_of_a_macro_workbook_is_an_xlsx_without_macros(
-    project: Project, sample_plan: Plan, clean_form: Path
+    project: Project, plain_plan: Plan, clean_form: Path
 ) -> None:
-    report, _ = inject(project, sample_plan, clean_form, defects.macro_workbook, "産業振興課.xlsm")
-    files = write_check_outputs(report, project, sample_plan)
+    report, _ = inject(project, plain_plan, clean_form, defects.macro_workbook, "産業振興課.xlsm")
+    files = write_check_outputs(report, project, plain_plan)
     copy = project.outputs(FY) / "check" / "feedback" / "産業振興課.xlsx"
     assert copy in files
     assert not any("vba" in n.lower() for n in zipfile.ZipFile(copy).namelist())
 
 
-def test_findings_workbook_and_json(project: Project, sample_plan: Plan, clean_form: Path) -> None:
-    report, _findings = inject(project, sample_plan, clean_form, defects.formula_like_text, "産業振興課.xlsx")
-    files = write_check_outputs(report, project, sample_plan)
+def test_findings_workbook_and_json(project: Project, plain_plan: Plan, clean_form: Path) -> None:
+    report, _findings = inject(project, plain_plan, clean_form, defects.formula_like_text, "産業振興課.xlsx")
+    files = write_check_outputs(report, project, plain_plan)
     check_dir = project.outputs(FY) / "check"
     assert files[:2] == [check_dir / "findings.xlsx", check_dir / "findings.json"]
     wb = openpyxl.load_workbook(files[0])
@@ -627,7 +627,7 @@ def test_findings_workbook_and_json(project: Project, sample_plan: Plan, clean_f
 
 
 def test_outputs_are_byte_identical_when_run_twice(
-    project: Project, sample_plan: Plan, clean_form: Path
+    project: Project, plain_plan: Plan, clean_form: Path
 ) -> None:
     defects.status_variants(clean_form, project.inputs(FY) / "s.xlsx")
     first = run_check(project, FY).files
@@ -637,7 +637,7 @@ def test_outputs_are_byte_identical_when_run_twice(
     assert {p: p.read_bytes() for p in second} == before
 
 
-def test_stale_feedback_copies_are_removed(project: Project, sample_plan: Plan, clean_form: Path) -> None:
+def test_stale_feedback_copies_are_removed(project: Project, plain_plan: Plan, clean_form: Path) -> None:
     defects.status_not_in_scale(clean_form, project.inputs(FY) / "old.xlsx")
     run_check(project, FY)
     (project.inputs(FY) / "old.xlsx").unlink()
@@ -647,7 +647,7 @@ def test_stale_feedback_copies_are_removed(project: Project, sample_plan: Plan, 
 
 
 def test_a_folder_named_like_a_feedback_copy_is_left_alone(
-    project: Project, sample_plan: Plan, clean_form: Path
+    project: Project, plain_plan: Plan, clean_form: Path
 ) -> None:
     stray = project.outputs(FY) / "check" / "feedback" / "old.xlsx"
     stray.mkdir(parents=True)
@@ -660,9 +660,9 @@ def test_a_folder_named_like_a_feedback_copy_is_left_alone(
 
 
 def test_cli_exit_0_when_clean_and_1_with_errors(
-    project: Project, sample_plan: Plan, capsys: pytest.CaptureFixture[str]
+    project: Project, plain_plan: Plan, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    fill_all(project, sample_plan)
+    fill_all(project, plain_plan)
     assert main(["check", "--fy", "R1", "--project", str(project.root)]) == 0
     out = capsys.readouterr().out
     assert "産業振興課" in out and "エラー 0 件" in out
@@ -672,14 +672,14 @@ def test_cli_exit_0_when_clean_and_1_with_errors(
     )
     assert main(["check", "--fy", "2019", "--project", str(project.root)]) == 1
     out = capsys.readouterr().out
-    assert "[エラー] 産業振興課.xlsx 『進捗』 L4" in out
+    assert "[エラー] 産業振興課.xlsx シート『進捗』L4: " in out
     assert "要修正" in out
 
 
 def test_cli_warnings_only_exit_0(
-    project: Project, sample_plan: Plan, capsys: pytest.CaptureFixture[str]
+    project: Project, plain_plan: Plan, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    fill_all(project, sample_plan)
+    fill_all(project, plain_plan)
     target = project.inputs(FY) / "産業振興課.xlsx"
     defects.master_name_edited(target, target)
     assert main(["check", "--fy", "2019", "--project", str(project.root)]) == 0
@@ -687,9 +687,7 @@ def test_cli_warnings_only_exit_0(
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
-def test_form_saved_by_libreoffice_checks_clean(
-    project: Project, sample_plan: Plan, clean_form: Path
-) -> None:
+def test_form_saved_by_libreoffice_checks_clean(project: Project, plain_plan: Plan, clean_form: Path) -> None:
     """Some city halls use LibreOffice Calc: a filled form re-saved by it must check clean and get feedback."""
     work = project.root / "lo"
     work.mkdir()
@@ -710,16 +708,16 @@ def test_form_saved_by_libreoffice_checks_clean(
         capture_output=True,
         timeout=120,
     )
-    report = check_year(project, sample_plan, FY)
+    report = check_year(project, plain_plan, FY)
     assert flat(of_file(report, "産業振興課.xlsx")) == [("L4", "status-not-in-scale")]
     assert len(report.measure_entries) == 8 and len(report.kpi_entries) == 4
-    write_check_outputs(report, project, sample_plan)
+    write_check_outputs(report, project, plain_plan)
     copy = openpyxl.load_workbook(project.outputs(FY) / "check" / "feedback" / "産業振興課.xlsx")
     assert copy["進捗"]["L4"].comment is not None
 
 
 def test_file_names_that_are_not_utf8_are_read_and_named(
-    project: Project, sample_plan: Plan, clean_form: Path, capsys: pytest.CaptureFixture[str]
+    project: Project, plain_plan: Plan, clean_form: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A zip made on Japanese Windows unpacks to Shift_JIS file names: read under the decoded name."""
     folder = bytes(project.inputs(FY))
@@ -727,7 +725,7 @@ def test_file_names_that_are_not_utf8_are_read_and_named(
     Path(os.fsdecode(folder + b"/\xff\xfe.xlsx")).write_bytes(b"garbage")
     assert main(["check", "--fy", "2019", "--project", str(project.root)]) == 1
     out = capsys.readouterr().out
-    assert "[エラー] 産業振興課.xlsx 『進捗』 L4" in out
+    assert "[エラー] 産業振興課.xlsx シート『進捗』L4: " in out
     check_dir = project.outputs(FY) / "check"
     data = json.loads((check_dir / "findings.json").read_text(encoding="utf-8"))
     assert sorted(s["file"] for s in data["submissions"]) == ["\\xff\\xfe.xlsx", "産業振興課.xlsx"]
