@@ -16,6 +16,7 @@ from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.worksheet import Worksheet
 
 from kpi_report.cli import main
+from kpi_report.core.columns import DIRECTION_COLUMN, NOT_EVALUABLE_COLUMN
 from kpi_report.core.model import CheckReport, KpiEntry, MeasureEntry, Plan
 from kpi_report.core.project import Project
 from kpi_report.forms import writer as forms_module
@@ -49,11 +50,11 @@ NO_KPI_DEPARTMENT = "障害福祉課"
 
 
 @pytest.fixture(scope="module")
-def forms_2019(tmp_path_factory: pytest.TempPathFactory, sample_plan: Plan) -> dict[str, Path]:
-    """The FY2019 forms of the sample plan, by department."""
+def forms_2019(tmp_path_factory: pytest.TempPathFactory, plain_plan: Plan) -> dict[str, Path]:
+    """The FY2019 forms of the plain sample plan (no 効果検証), by department."""
     root = tmp_path_factory.mktemp("forms")
-    paths = write_forms(Project(root), sample_plan, 2019)
-    return dict(zip(sample_plan.departments, paths, strict=True))
+    paths = write_forms(Project(root), plain_plan, 2019)
+    return dict(zip(plain_plan.departments, paths, strict=True))
 
 
 def load(path: Path) -> Any:
@@ -68,21 +69,26 @@ def data_rows(ws: Worksheet) -> Iterator[int]:
     return iter(range(FIRST_DATA_ROW, ws.max_row + 1))
 
 
+def headed(ws: Worksheet) -> dict[str, int]:
+    """{header: column number} of a form sheet's header row."""
+    return {str(c.value): c.column for c in ws[FIRST_DATA_ROW - 1] if c.value is not None}
+
+
 def meta(wb: Any) -> dict[str, Any]:
     return {row[0]: row[1] for row in wb[META_SHEET].iter_rows(values_only=True)}
 
 
-def test_one_form_per_department_with_an_index(forms_2019: dict[str, Path], sample_plan: Plan) -> None:
-    assert len(forms_2019) == len(sample_plan.departments) == 18
+def test_one_form_per_department_with_an_index(forms_2019: dict[str, Path], plain_plan: Plan) -> None:
+    assert len(forms_2019) == len(plain_plan.departments) == 18
     for department, path in forms_2019.items():
         assert path.name == f"{department}.xlsx"
         assert path.parent.name == "forms" and path.parent.parent.name == "2019"
     index = json.loads((next(iter(forms_2019.values())).parent / "index.json").read_text("utf-8"))
-    assert [f["department"] for f in index["forms"]] == list(sample_plan.departments)
-    assert index["master_sha256"] == sample_plan.sha256
+    assert [f["department"] for f in index["forms"]] == list(plain_plan.departments)
+    assert index["master_sha256"] == plain_plan.sha256
 
 
-def test_sheets_and_the_very_hidden_record(forms_2019: dict[str, Path], sample_plan: Plan) -> None:
+def test_sheets_and_the_very_hidden_record(forms_2019: dict[str, Path], plain_plan: Plan) -> None:
     wb = load(forms_2019[CO_OWNER])
     assert wb.sheetnames == [INSTRUCTIONS_SHEET, PROGRESS_SHEET, KPI_SHEET, META_SHEET]
     assert wb[META_SHEET].sheet_state == "veryHidden"
@@ -91,8 +97,8 @@ def test_sheets_and_the_very_hidden_record(forms_2019: dict[str, Path], sample_p
     assert record["様式"] == "kpi-report/1"
     assert record["年度"] == 2019
     assert record["所管課"] == CO_OWNER
-    assert record["マスター"] == sample_plan.sha256
-    assert record["取組ID"].split("\n") == [m.id for m in sample_plan.measures_of(CO_OWNER)]
+    assert record["マスター"] == plain_plan.sha256
+    assert record["取組ID"].split("\n") == [m.id for m in plain_plan.measures_of(CO_OWNER)]
     assert record["KPI_ID"] == "K1-2-01"
     assert record["ツール"]
     assert wb.security is not None and wb.security.lockStructure
@@ -125,11 +131,11 @@ def test_instructions_never_show_clerks_a_command(forms_2019: dict[str, Path]) -
 
 
 def test_the_submission_department_and_deadline_come_from_the_settings(
-    sample_plan: Plan, tmp_path: Path
+    plain_plan: Plan, tmp_path: Path
 ) -> None:
-    settings = dataclasses.replace(sample_plan.settings, submit_to="政策推進課", deadline=date(2024, 5, 31))
+    settings = dataclasses.replace(plain_plan.settings, submit_to="政策推進課", deadline=date(2024, 5, 31))
     path = tmp_path / "form.xlsx"
-    path.write_bytes(build_form(dataclasses.replace(sample_plan, settings=settings), 2019, CO_OWNER))
+    path.write_bytes(build_form(dataclasses.replace(plain_plan, settings=settings), 2019, CO_OWNER))
     texts = _instruction_texts(path)
     assert "提出期限: 令和6年5月31日（金）　提出先: 政策推進課" in texts
     assert any("政策推進課へ提出してください" in t for t in texts)
@@ -155,7 +161,7 @@ def test_forms_deadline_that_is_not_a_date_is_a_usage_error(
 
 
 def test_rows_are_the_departments_measures_and_kpis_in_master_order(
-    forms_2019: dict[str, Path], sample_plan: Plan
+    forms_2019: dict[str, Path], plain_plan: Plan
 ) -> None:
     for department, path in forms_2019.items():
         wb = load(path)
@@ -163,12 +169,12 @@ def test_rows_are_the_departments_measures_and_kpis_in_master_order(
         assert [c.value for c in ws[HEADER_ROW]] == list(PROGRESS_COLUMNS)
         assert ws["A1"].value == f"令和元年度 進捗状況記入様式　{department}"
         ids = [ws.cell(r, 1).value for r in data_rows(ws)]
-        assert ids == [m.id for m in sample_plan.measures_of(department)]
-        if sample_plan.kpis_of(department):
+        assert ids == [m.id for m in plain_plan.measures_of(department)]
+        if plain_plan.kpis_of(department):
             ks = wb[KPI_SHEET]
             assert [c.value for c in ks[HEADER_ROW]] == list(KPI_COLUMNS)
             assert [ks.cell(r, 1).value for r in data_rows(ks)] == [
-                k.id for k in sample_plan.kpis_of(department)
+                k.id for k in plain_plan.kpis_of(department)
             ]
 
 
@@ -193,21 +199,19 @@ def validations(ws: Worksheet, kind: str) -> list[Any]:
     return [dv for dv in ws.data_validations.dataValidation if dv.type == kind]
 
 
-def test_status_is_a_drop_down_of_the_masters_scale(forms_2019: dict[str, Path], sample_plan: Plan) -> None:
+def test_status_is_a_drop_down_of_the_masters_scale(forms_2019: dict[str, Path], plain_plan: Plan) -> None:
     ws = load(forms_2019[CO_OWNER])[PROGRESS_SHEET]
     (dv,) = validations(ws, "list")
-    assert dv.formula1.strip('"').split(",") == list(sample_plan.settings.statuses)
+    assert dv.formula1.strip('"').split(",") == list(plain_plan.settings.statuses)
     letter = ws.cell(HEADER_ROW, column(STATUS_COLUMN, PROGRESS_COLUMNS)).column_letter
     assert str(dv.sqref) == f"{letter}{FIRST_DATA_ROW}:{letter}{ws.max_row}"
     assert dv.showErrorMessage and dv.errorStyle in (None, "stop")
     assert "一覧から選んでください" in dv.error
 
 
-def test_a_custom_status_scale_is_offered(sample_plan: Plan, tmp_path: Path) -> None:
+def test_a_custom_status_scale_is_offered(plain_plan: Plan, tmp_path: Path) -> None:
     scale = ("順調", "遅れ", "未着手")
-    plan = dataclasses.replace(
-        sample_plan, settings=dataclasses.replace(sample_plan.settings, statuses=scale)
-    )
+    plan = dataclasses.replace(plain_plan, settings=dataclasses.replace(plain_plan.settings, statuses=scale))
     path = tmp_path / "form.xlsx"
     path.write_bytes(build_form(plan, 2019, CO_OWNER))
     (dv,) = validations(load(path)[PROGRESS_SHEET], "list")
@@ -215,16 +219,14 @@ def test_a_custom_status_scale_is_offered(sample_plan: Plan, tmp_path: Path) -> 
 
 
 def test_a_scale_excel_cannot_hold_inline_is_listed_from_the_hidden_sheet(
-    sample_plan: Plan, tmp_path: Path
+    plain_plan: Plan, tmp_path: Path
 ) -> None:
     scale = (
         "実施中（予定どおり）",
         "実施中（遅れ, 要対応）",
         *(f"区分{i:02d}の長い説明文をここに書きます" for i in range(20)),
     )
-    plan = dataclasses.replace(
-        sample_plan, settings=dataclasses.replace(sample_plan.settings, statuses=scale)
-    )
+    plan = dataclasses.replace(plain_plan, settings=dataclasses.replace(plain_plan.settings, statuses=scale))
     path = tmp_path / "form.xlsx"
     path.write_bytes(build_form(plan, 2019, CO_OWNER))
     wb = load(path)
@@ -233,13 +235,13 @@ def test_a_scale_excel_cannot_hold_inline_is_listed_from_the_hidden_sheet(
     assert [wb[META_SHEET].cell(r, 4).value for r in range(1, len(scale) + 1)] == list(scale)
 
 
-def test_notes_have_an_excel_enforced_length_limit(forms_2019: dict[str, Path], sample_plan: Plan) -> None:
+def test_notes_have_an_excel_enforced_length_limit(forms_2019: dict[str, Path], plain_plan: Plan) -> None:
     ws = load(forms_2019[CO_OWNER])[PROGRESS_SHEET]
     (dv,) = validations(ws, "textLength")
     letter = ws.cell(HEADER_ROW, column(NOTES_COLUMN, PROGRESS_COLUMNS)).column_letter
     assert str(dv.sqref) == f"{letter}{FIRST_DATA_ROW}:{letter}{ws.max_row}"
     assert dv.operator == "lessThanOrEqual"
-    assert dv.formula1 == str(sample_plan.settings.notes_max_chars)
+    assert dv.formula1 == str(plain_plan.settings.notes_max_chars)
     assert "Alt+Enter" in dv.prompt
     assert dv.showErrorMessage and "2,000 文字以内" in dv.error
     notes = ws.cell(FIRST_DATA_ROW, column(NOTES_COLUMN, PROGRESS_COLUMNS))
@@ -316,7 +318,7 @@ def test_shared_measures_appear_in_each_owners_form_naming_the_co_owners(forms_2
     assert sum(1 for v in others if v) == 1  # only the shared measure is marked
 
 
-def test_last_years_notes_and_actual_are_shown_read_only(sample_plan: Plan, tmp_path: Path) -> None:
+def test_last_years_notes_and_actual_are_shown_read_only(plain_plan: Plan, tmp_path: Path) -> None:
     previous = CheckReport(
         fy=2018,
         findings=(),
@@ -334,7 +336,7 @@ def test_last_years_notes_and_actual_are_shown_read_only(sample_plan: Plan, tmp_
         submissions=(),
         missing_departments=(),
     )
-    written = write_forms(Project(tmp_path), sample_plan, 2019, previous=previous)
+    written = write_forms(Project(tmp_path), plain_plan, 2019, previous=previous)
     wb = load(next(p for p in written if p.name == form_filename(CO_OWNER)))
     ws = wb[PROGRESS_SHEET]
     row = next(r for r in data_rows(ws) if ws.cell(r, 1).value == SHARED_ID)
@@ -348,13 +350,13 @@ def test_last_years_notes_and_actual_are_shown_read_only(sample_plan: Plan, tmp_
     assert actual.value == 31 and actual.protection.locked
 
 
-def test_the_era_follows_the_masters_rule(sample_plan: Plan, tmp_path: Path) -> None:
+def test_the_era_follows_the_masters_rule(plain_plan: Plan, tmp_path: Path) -> None:
     heisei = dataclasses.replace(
-        sample_plan, settings=dataclasses.replace(sample_plan.settings, reiwa_for_2019=False)
+        plain_plan, settings=dataclasses.replace(plain_plan.settings, reiwa_for_2019=False)
     )
     for plan, fy, title in (
-        (sample_plan, 2018, "平成30年度"),
-        (sample_plan, 2019, "令和元年度"),
+        (plain_plan, 2018, "平成30年度"),
+        (plain_plan, 2019, "令和元年度"),
         (heisei, 2019, "平成31年度"),
     ):
         path = tmp_path / f"{fy}-{title}.xlsx"
@@ -363,9 +365,9 @@ def test_the_era_follows_the_masters_rule(sample_plan: Plan, tmp_path: Path) -> 
 
 
 def test_forms_are_byte_identical_when_run_again(
-    forms_2019: dict[str, Path], sample_plan: Plan, tmp_path: Path
+    forms_2019: dict[str, Path], plain_plan: Plan, tmp_path: Path
 ) -> None:
-    again = write_forms(Project(tmp_path), sample_plan, 2019)
+    again = write_forms(Project(tmp_path), plain_plan, 2019)
     assert [p.read_bytes() for p in again] == [p.read_bytes() for p in forms_2019.values()]
 
 
@@ -376,12 +378,12 @@ def test_file_names_are_safe_for_every_file_system() -> None:
     assert long == "長" * 50 + ".xlsx" and len(long.encode()) <= 255
 
 
-def test_a_very_long_department_name_still_gets_its_form(sample_plan: Plan, tmp_path: Path) -> None:
+def test_a_very_long_department_name_still_gets_its_form(plain_plan: Plan, tmp_path: Path) -> None:
     """300 characters made the file name too long for the file system: that form failed and the
     index was never written."""
     long = "企画政策部" * 60
-    first = dataclasses.replace(sample_plan.measures[0], owners=(long,))
-    plan = dataclasses.replace(sample_plan, measures=(first, *sample_plan.measures[1:]))
+    first = dataclasses.replace(plain_plan.measures[0], owners=(long,))
+    plan = dataclasses.replace(plain_plan, measures=(first, *plain_plan.measures[1:]))
     paths = write_forms(Project(tmp_path), plan, 2019)
     index = json.loads((paths[0].parent / "index.json").read_text(encoding="utf-8"))
     entry = next(e for e in index["forms"] if e["department"] == long)
@@ -389,12 +391,12 @@ def test_a_very_long_department_name_still_gets_its_form(sample_plan: Plan, tmp_
 
 
 def test_a_form_that_cannot_be_built_leaves_the_folder_as_it_was(
-    sample_plan: Plan, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    plain_plan: Plan, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    paths = write_forms(Project(tmp_path), sample_plan, 2019)
+    paths = write_forms(Project(tmp_path), plain_plan, 2019)
     folder = paths[0].parent
     before = {p.name: p.read_bytes() for p in folder.iterdir()}
-    last = sample_plan.departments[-1]
+    last = plain_plan.departments[-1]
     build = forms_module._build_form
 
     def fail_last(plan: Plan, fy: int, department: str, prev: Any) -> bytes:
@@ -404,7 +406,7 @@ def test_a_form_that_cannot_be_built_leaves_the_folder_as_it_was(
 
     monkeypatch.setattr(forms_module, "_build_form", fail_last)
     changed = dataclasses.replace(
-        sample_plan, settings=dataclasses.replace(sample_plan.settings, statuses=("済",))
+        plain_plan, settings=dataclasses.replace(plain_plan.settings, statuses=("済",))
     )
     with pytest.raises(RuntimeError):
         write_forms(Project(tmp_path), changed, 2019)
@@ -499,10 +501,16 @@ def test_sample_submissions_are_complete_labelled_and_cross_the_era(sample_plan:
                 notes[fy][department, ws.cell(r, 1).value] = ws.cell(
                     r, column(NOTES_COLUMN, PROGRESS_COLUMNS)
                 ).value
+                assert ws.cell(r, headed(ws)[DIRECTION_COLUMN]).value in sample_plan.settings.directions
             if KPI_SHEET in wb.sheetnames:
                 ks = wb[KPI_SHEET]
                 for r in data_rows(ks):
-                    assert isinstance(ks.cell(r, column(ACTUAL_COLUMN, KPI_COLUMNS)).value, int | float)
+                    actual = ks.cell(r, column(ACTUAL_COLUMN, KPI_COLUMNS)).value
+                    reason = ks.cell(r, headed(ks)[NOT_EVALUABLE_COLUMN]).value
+                    if (fy, ks.cell(r, 1).value) == (2019, "K1-4-01"):  # a survey not held that year
+                        assert (actual, reason) == (None, "調査年度でない")
+                    else:
+                        assert isinstance(actual, int | float) and reason is None
                     assert ks.cell(r, column("備考", KPI_COLUMNS)).value == "サンプルデータ（架空の値）"
     owned = {(d, m.id) for d in sample_plan.departments for m in sample_plan.measures_of(d)}
     assert set(notes[2018]) == set(notes[2019]) == owned
