@@ -147,10 +147,10 @@ def test_optional_columns_may_be_left_out(
 
 @pytest.mark.parametrize(("sheet", "spec"), [(PROGRESS_SHEET, FORM_PROGRESS), (KPI_SHEET, FORM_KPIS)])
 def test_the_form_header_row_is_the_spec(
-    sample_plan: Plan, tmp_path: Path, sheet: str, spec: tuple[Column, ...]
+    plain_plan: Plan, tmp_path: Path, sheet: str, spec: tuple[Column, ...]
 ) -> None:
     path = tmp_path / "form.xlsx"
-    path.write_bytes(build_form(sample_plan, FY, defects.DEPARTMENT))
+    path.write_bytes(build_form(plain_plan, FY, defects.DEPARTMENT))
     ws = openpyxl.load_workbook(path)[sheet]
     assert [c.value for c in ws[HEADER_ROW]] == list(columns.headers(spec))
     assert column_widths(ws, len(spec)) == pytest.approx([c.width for c in spec])
@@ -160,14 +160,14 @@ def test_the_form_header_row_is_the_spec(
 
 
 @pytest.fixture(scope="module")
-def clean_form(tmp_path_factory: pytest.TempPathFactory, sample_plan: Plan) -> Path:
-    return defects.clean_filled_form(sample_plan, FY, tmp_path_factory.mktemp("clean"))
+def clean_form(tmp_path_factory: pytest.TempPathFactory, plain_plan: Plan) -> Path:
+    return defects.clean_filled_form(plain_plan, FY, tmp_path_factory.mktemp("clean"))
 
 
-def checked(tmp_path: Path, plan: Plan, form: Path) -> list[tuple[str, str, str]]:
+def checked(tmp_path: Path, master: Path, plan: Plan, form: Path) -> list[tuple[str, str, str]]:
     root = tmp_path / "project"
     (root / "inputs" / str(FY)).mkdir(parents=True)
-    shutil.copy(REPO / "inputs" / "master.xlsx", root / "inputs" / "master.xlsx")
+    shutil.copy(master, root / "inputs" / "master.xlsx")
     shutil.copy(form, root / "inputs" / str(FY) / form.name)
     report = check_year(Project(root), plan, FY)
     return [(f.sheet, f.cell, f.code) for f in report.findings if f.file == form.name]
@@ -179,7 +179,7 @@ def checked(tmp_path: Path, plan: Plan, form: Path) -> list[tuple[str, str, str]
     + [(KPI_SHEET, c.header) for c in FORM_KPIS[1:] if c.input and c.required],
 )
 def test_check_finds_every_required_input_column_by_its_header(
-    sample_plan: Plan, clean_form: Path, tmp_path: Path, sheet: str, header: str
+    plain_master: Path, plain_plan: Plan, clean_form: Path, tmp_path: Path, sheet: str, header: str
 ) -> None:
     spec = FORM_PROGRESS if sheet == PROGRESS_SHEET else FORM_KPIS
     renamed = defects.set_cells(
@@ -188,12 +188,12 @@ def test_check_finds_every_required_input_column_by_its_header(
         sheet,
         {f"{columns.letter(spec, header)}{HEADER_ROW}": "別の見出し"},
     )
-    found = checked(tmp_path, sample_plan, renamed)
+    found = checked(tmp_path, plain_master, plain_plan, renamed)
     assert (sheet, "", "missing-column") in found
 
 
 def test_check_reads_input_columns_wherever_they_are(
-    sample_plan: Plan, clean_form: Path, tmp_path: Path
+    plain_master: Path, plain_plan: Plan, clean_form: Path, tmp_path: Path
 ) -> None:
     def swap(wb: openpyxl.Workbook) -> None:  # 進捗状況 and 実施状況 exchanged, header and values
         ws = wb[PROGRESS_SHEET]
@@ -202,7 +202,7 @@ def test_check_reads_input_columns_wherever_they_are(
             ws.cell(row, a).value, ws.cell(row, b).value = ws.cell(row, b).value, ws.cell(row, a).value
 
     moved = defects.edit(clean_form, tmp_path / clean_form.name, swap)
-    assert checked(tmp_path, sample_plan, moved) == []
+    assert checked(tmp_path, plain_master, plain_plan, moved) == []
 
 
 def test_markdown_table_lists_every_column() -> None:

@@ -22,8 +22,8 @@ WANTED = {"進捗", "KPI", "_meta"}
 
 
 @pytest.fixture(scope="module")
-def clean_form(tmp_path_factory: pytest.TempPathFactory, sample_plan: Plan) -> Path:
-    return defects.clean_filled_form(sample_plan, 2019, tmp_path_factory.mktemp("clean"))
+def clean_form(tmp_path_factory: pytest.TempPathFactory, plain_plan: Plan) -> Path:
+    return defects.clean_filled_form(plain_plan, 2019, tmp_path_factory.mktemp("clean"))
 
 
 def codes(path: Path, limits: Limits = DEFAULT_LIMITS) -> list[str]:
