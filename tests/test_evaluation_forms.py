@@ -31,18 +31,19 @@ from kpi_report.plan.master import check_master
 from kpi_report.validate.check import check_year
 from tools.fill_forms import fill_form
 
-REPO = Path(__file__).resolve().parents[1]
 LEAD = "企画課"  # leads the first 施策 of every goal in the test master; owns measures and KPIs
 LEAD_ONLY = "総務課"  # leads one 施策 and owns nothing else
 FY = 2019
 
 
-def _evaluation_master(folder: Path, settings: dict[str, str]) -> Path:
-    """inputs/master.xlsx with evaluation settings and a sheet 施策: 企画課 leads the first 施策 of each goal,
-    総務課 (no measures, no KPIs) the second 施策 of the first goal, each measure's first owner the rest."""
-    plan, _ = check_master(REPO / "inputs" / "master.xlsx")
+def _evaluation_master(folder: Path, settings: dict[str, str], plain: Path) -> Path:
+    """The plain sample master ``plain`` with evaluation settings and a sheet 施策: 企画課 leads the first 施策
+    of each goal, 総務課 (no measures, no KPIs) the second 施策 of the first goal, each measure's first owner
+    the rest."""
+    plan, _ = check_master(plain)
     assert plan is not None
-    wb = load_workbook(REPO / "inputs" / "master.xlsx")
+    wb = load_workbook(plain)
+    assert "施策" not in wb.sheetnames
     ws = wb["設定"] if "設定" in wb.sheetnames else wb.create_sheet("設定")
     for key, value in settings.items():
         ws.append([key, value])
@@ -59,10 +60,10 @@ def _evaluation_master(folder: Path, settings: dict[str, str]) -> Path:
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory) -> tuple[Project, Plan]:
+def project(tmp_path_factory: pytest.TempPathFactory, plain_master: Path) -> tuple[Project, Plan]:
     root = tmp_path_factory.mktemp("evaluation")
     path = _evaluation_master(
-        root, {"今後の方向性": "拡充、継続、改善、縮小、廃止、終了", "事業費": "記入する"}
+        root, {"今後の方向性": "拡充、継続、改善、縮小、廃止、終了", "事業費": "記入する"}, plain_master
     )
     plan, findings = check_master(path)
     assert plan is not None and not [f for f in findings if f.severity == "error"]
@@ -385,17 +386,17 @@ def test_last_years_direction_is_carried_into_next_years_form(project: Any, form
     assert [f for f in check_year(proj, plan, FY + 1).findings if f.department == LEAD] == []
 
 
-def test_a_plan_without_evaluation_is_read_as_before(tmp_path: Path, sample_plan: Plan) -> None:
+def test_a_plan_without_evaluation_is_read_as_before(tmp_path: Path, plain_plan: Plan) -> None:
     proj = Project(tmp_path)
-    paths = write_forms(proj, sample_plan, FY)
-    department = sample_plan.kpis[0].owner
+    paths = write_forms(proj, plain_plan, FY)
+    department = plain_plan.kpis[0].owner
     form = next(p for p in paths if p.stem == department)
     wb = load_workbook(form)
     assert AREA_SHEET not in wb.sheetnames
     assert NOT_EVALUABLE_COLUMN not in _headers(wb[KPI_SHEET])
     assert "施策ID" not in {r[0] for r in wb[META_SHEET].iter_rows(values_only=True)}
     folder = tmp_path / "inputs" / str(FY)
-    measures = {m.id: ("実施中", "実施しました。") for m in sample_plan.measures_of(department)}
+    measures = {m.id: ("実施中", "実施しました。") for m in plain_plan.measures_of(department)}
     fill_form(form, folder / form.name, measures, {})
-    codes = {f.code for f in check_year(proj, sample_plan, FY).findings if f.department == department}
+    codes = {f.code for f in check_year(proj, plain_plan, FY).findings if f.department == department}
     assert "actual-not-reported" in codes and "reason-missing" not in codes
