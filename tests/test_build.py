@@ -15,6 +15,7 @@ import pytest
 from openpyxl import load_workbook
 
 from kpi_report.cli import main
+from kpi_report.core.columns import DIRECTION_COLUMN as DIRECTION
 from kpi_report.core.errors import InputsHaveErrors
 from kpi_report.core.files import sha256_file
 from kpi_report.core.project import Project
@@ -59,12 +60,22 @@ def outputs(project: Project, fy: int) -> dict[str, bytes]:
     }
 
 
-def progress_rows(data: bytes) -> dict[str, list[object]]:
+def progress_rows(data: bytes, column: str = "") -> dict[str, list[object]]:
+    """{取組ID: [施策番号, 名称, 内容, 所管課, 進捗状況, 実施等状況]} of the list (the columns found by the
+    header row, so a plan with 効果検証, whose list adds 今後の方向性, reads the same); with ``column``, that
+    column's value alone, as a one-item list."""
     ws = load_workbook(io.BytesIO(data))["進捗状況一覧表"]
+    header = next(ws.iter_rows(min_row=3, max_row=3, values_only=True))
+    id_col = header.index("取組ID")
+    keep = (
+        [header.index(column)]
+        if column
+        else [i for i, h in enumerate(header) if h not in ("取組ID", DIRECTION)]
+    )
     return {
-        str(row[6]): list(row[:6])
+        str(row[id_col]): [row[i] for i in keep]
         for row in ws.iter_rows(min_row=4, values_only=True)
-        if len(row) > 6 and row[6]
+        if len(row) > id_col and row[id_col]
     }
 
 
@@ -243,6 +254,8 @@ def test_sample_builds_clean(sample_project: Path) -> None:
     rows = progress_rows((project.outputs(fy) / "progress-list.xlsx").read_bytes())
     assert list(rows) == [m.id for m in plan.measures]
     assert all(row[4] in plan.settings.statuses for row in rows.values())
+    directions = progress_rows((project.outputs(fy) / "progress-list.xlsx").read_bytes(), DIRECTION)
+    assert all(d in plan.settings.directions for [d] in directions.values())  # 効果検証: the sample's
     headings = {"【平成30年度】", "【令和元年度】"}
     assert all(headings <= set(str(row[5]).split("\n")) for row in rows.values())
     assert result.orphan_ids == () and result.missing_submissions == ()
