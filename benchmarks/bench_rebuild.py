@@ -1,0 +1,232 @@
+"""Benchmark: correction rounds — `build` of a 1,000-measure plan clean, then again after one change.
+
+A synthetic master (tools/synth.py: 1,000 measures, 100 departments, 300 KPIs) and every department's filled
+form for each year (benchmarks/bench_build.write_submissions), then, in this order on the same project:
+
+- clean: no outputs and no cache (each repeat starts from nothing);
+- one correction: one department's form for the report year gets a corrected 実施状況 (a different text each
+  repeat), then build;
+- unchanged: build again with nothing changed;
+- a template change: annual-review.css in the project's templates/ gets one more rule (a different one each
+  repeat), so every part of the review is rendered again.
+
+Each build runs in a fresh process (so its peak memory is its own) and is timed after imports: check of every
+year, merge, the review PDF, progress-list.xlsx, the page, open data and the manifest. The figures are wall
+seconds, CPU seconds (the process and its rendering workers), peak resident memory of the process and of its
+largest worker, and how many review parts were rendered / reused. Where LibreOffice is installed, the same
+progress table (the clean build's rows, benchmarks/bench_review.progress_xlsx) printed to PDF by
+``soffice --headless --convert-to pdf`` is timed in the same run for comparison.
+
+Targets (issue 15): one correction ≤ 1 s; peak memory < 1 GB. Other processes on the machine inflate wall time.
+
+Usage: .venv/bin/python -m benchmarks.bench_rebuild [--measures 1000] [--years 2] [--repeat 3] [--profile CASE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+FY = 2019
+CASES = ("clean", "one correction", "unchanged", "a template change")
+
+
+def _cpu() -> float:
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def one_build(root: Path, table: Path | None, profile: Path | None) -> dict[str, Any]:
+    """Build ``root`` for FY in this process, timed after imports (run as a child by :func:`main`)."""
+    start = time.perf_counter()
+    import weasyprint  # noqa: F401  (imported before timing, as the command has it loaded when build starts)
+
+    from kpi_report.core.project import Project
+    from kpi_report.publish.build import build
+
+    imports = time.perf_counter() - start
+    cpu, start = _cpu(), time.perf_counter()
+    if profile is not None:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        result = profiler.runcall(build, Project(root), FY)
+        profiler.dump_stats(profile)
+    else:
+        result = build(Project(root), FY)
+    seconds, cpu = time.perf_counter() - start, _cpu() - cpu
+    if table is not None:
+        from benchmarks.bench_review import progress_xlsx
+
+        progress_xlsx(result.report, table)
+    return {
+        "seconds": seconds,
+        "cpu": cpu,
+        "imports": imports,
+        "main_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "worker_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+        "rendered": len(result.review_parts_rendered),
+        "reused": len(result.review_parts_reused),
+    }
+
+
+def _child(root: Path, table: Path | None = None, profile: Path | None = None) -> dict[str, Any]:
+    command = [sys.executable, "-m", "benchmarks.bench_rebuild", "--one", str(root)]
+    if table is not None:
+        command += ["--table", str(table)]
+    if profile is not None:
+        command += ["--profile-to", str(profile)]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=REPO, check=False)
+    if done.returncode:
+        raise SystemExit(f"build failed:\n{done.stderr}")
+    result: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
+    return result
+
+
+def setup(root: Path, measures: int, years: int) -> str:
+    """The project: master, every department's filled form for each year, the templates. Returns a summary."""
+    from benchmarks.bench_build import write_submissions
+    from kpi_report.core.project import Project
+    from kpi_report.plan.master import load_plan
+    from tools.synth import write_synthetic_master
+
+    project = Project(root)
+    write_synthetic_master(project.master, measures=measures, departments=100, kpis=300)
+    plan = load_plan(project.master)
+    files = write_submissions(project, plan, range(FY - years + 1, FY + 1))
+    shutil.copytree(REPO / "kpi_report" / "templates", project.templates)
+    return f"{len(plan.measures)} measures, {len(plan.kpis)} KPIs, {files} filled forms ({years} years)"
+
+
+def correct(root: Path, repeat: int) -> None:
+    """One department's corrected form: the first measure's 実施状況 rewritten (a different text each repeat)."""
+    from openpyxl import load_workbook
+
+    from tools.fill_forms import save_deterministic
+
+    form = sorted((root / "inputs" / str(FY)).glob("*.xlsx"))[0]
+    wb = load_workbook(form)
+    ws = wb["進捗"]
+    for row in ws.iter_rows(min_row=1, max_row=20):
+        headers = [c.value for c in row]
+        if "実施状況" in headers:
+            col, top = headers.index("実施状況") + 1, row[0].row or 1
+            break
+    else:
+        raise SystemExit(f"{form.name}: no 実施状況 column")
+    ws.cell(
+        top + 1,
+        col,
+        f"・訂正後の実施状況です（第{repeat + 1}回の訂正）。説明会を{repeat + 2}回開催しました。",
+    )
+    save_deterministic(wb, form)
+
+
+def change_template(root: Path, repeat: int) -> None:
+    css = root / "templates" / "annual-review.css"
+    rule = f"\nh1 {{ letter-spacing: 0.0{repeat + 1}em; }}\n"
+    css.write_text(css.read_text(encoding="utf-8") + rule, encoding="utf-8")
+
+
+def libreoffice(table: Path, repeat: int) -> list[float] | None:
+    """Seconds of LibreOffice printing ``table`` to PDF, each repeat (None without soffice)."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if not soffice:
+        return None
+    folder = table.parent
+    command = [
+        soffice,
+        f"-env:UserInstallation={(folder / 'profile').as_uri()}",
+        "--headless",
+        "--convert-to",
+        "pdf",
+        "--outdir",
+        str(folder / "office"),
+        str(table),
+    ]
+    subprocess.run(
+        command, capture_output=True, check=True, timeout=600
+    )  # the first start builds the profile
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run(command, capture_output=True, check=True, timeout=600)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def _line(case: str, runs: list[dict[str, Any]]) -> str:
+    seconds = sorted(r["seconds"] for r in runs)
+    best = min(runs, key=lambda r: r["seconds"])
+    return (
+        f"{case:18s} best {seconds[0]:5.2f} s (runs {', '.join(f'{s:.2f}' for s in seconds)}), "
+        f"CPU {best['cpu']:5.2f} s, review parts rendered {best['rendered']} / reused {best['reused']}, "
+        f"peak memory main {max(r['main_mb'] for r in runs):.0f} MB, "
+        f"largest worker {max(r['worker_mb'] for r in runs):.0f} MB"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--measures", type=int, default=1000)
+    parser.add_argument("--years", type=int, default=2, help="years of filled forms (notes per measure)")
+    parser.add_argument("--repeat", type=int, default=3, help="builds per case (best and each run are shown)")
+    parser.add_argument("--no-libreoffice", action="store_true", help="skip the LibreOffice comparison")
+    parser.add_argument(
+        "--profile", choices=CASES, help="write a cProfile of this case's last build to rebuild.prof"
+    )
+    parser.add_argument("--one", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--table", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--profile-to", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(one_build(args.one, args.table, args.profile_to)))
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "project"
+        start = time.perf_counter()
+        summary = setup(root, args.measures, args.years)
+        print(f"setup: {summary} in {time.perf_counter() - start:.1f} s (not timed as build)")
+        table = Path(tmp) / "progress-table.xlsx"
+        results: dict[str, list[dict[str, Any]]] = {}
+        for case in CASES:
+            runs = []
+            for k in range(max(args.repeat, 1)):
+                if case == "clean":
+                    shutil.rmtree(root / "outputs", ignore_errors=True)
+                elif case == "one correction":
+                    correct(root, k)
+                elif case == "a template change":
+                    change_template(root, k)
+                last = k == max(args.repeat, 1) - 1
+                profile = REPO / "rebuild.prof" if args.profile == case and last else None
+                runs.append(_child(root, table if case == "clean" and k == 0 else None, profile))
+            results[case] = runs
+            print(_line(case, runs), flush=True)
+        print(f"imports before build (not timed): {min(r['imports'] for r in results['clean']):.2f} s")
+        if not args.no_libreoffice:
+            office = libreoffice(table, max(args.repeat, 1))
+            if office is None:
+                print("LibreOffice: not installed, comparison skipped")
+            else:
+                print(
+                    f"LibreOffice xlsx→pdf, the same progress table only: best {min(office):.2f} s "
+                    f"(runs {', '.join(f'{s:.2f}' for s in sorted(office))})"
+                )
+        if args.profile:
+            print(f"profile of the last '{args.profile}' build: {REPO / 'rebuild.prof'}")
+
+
+if __name__ == "__main__":
+    main()
