@@ -150,8 +150,11 @@ def render_review(
         except Exception as exc:  # a project's template is code: it may raise anything
             raise _template_error(exc) from exc
 
-    header = f"@page {{ @top-right {{ content: {css_string(header_text(report.plan_name))}; }} }}\n"
-    body_font = f"body {{ font-family: {css_string(font.family)}, sans-serif; }}\n"
+    family = f"font-family: {css_string(font.family)}, sans-serif;"
+    # the page's margin boxes (running header, page number) inherit from @page, not from body: without the
+    # family there they fell back to the system's default (IPAMincho, DejaVu Serif), one more embedded font
+    header = f"@page {{ {family} @top-right {{ content: {css_string(header_text(report.plan_name))}; }} }}\n"
+    body_font = f"body {{ {family} }}\n"
     dirs = [Path(d).resolve() for d in template_dirs]
     config = RenderConfig(
         stylesheets=(font_face_css(font) + header + body_font, stylesheet),
