@@ -123,7 +123,7 @@ def _pairs(nums: ArrayObject) -> list[tuple[int, Any]]:
     return [(int(nums[i]), nums[i + 1]) for i in range(0, len(nums) - 1, 2)]
 
 
-def join_structure(writer: PdfWriter, parts: Sequence[bytes], lang: str = "ja") -> int:
+def join_structure(writer: PdfWriter, parts: Sequence[bytes | PdfReader], lang: str = "ja") -> int:
     """Give ``writer`` (the parts' pages joined, in the order of ``parts``) one structure tree.
 
     Returns:
@@ -139,7 +139,7 @@ def join_structure(writer: PdfWriter, parts: Sequence[bytes], lang: str = "ja") 
     ids: list[tuple[str, IndirectObject]] = []
     offset = tagged = 0
     for number, data in enumerate(parts):
-        reader = PdfReader(io.BytesIO(data))
+        reader = data if isinstance(data, PdfReader) else PdfReader(io.BytesIO(data))
         count = len(reader.pages)
         catalog: Any = reader.trailer["/Root"]
         root: Any = catalog.get("/StructTreeRoot")

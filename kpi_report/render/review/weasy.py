@@ -482,20 +482,22 @@ class _Joiner:
         self.keys = list(keys)
         self._pending: dict[str, bytes] = {}
         self._next = 0
-        self.parts: dict[str, bytes] = {}  # every part as written: their structure trees are joined last
+        # every part as read when its pages were joined: their structure trees are joined last from the same
+        # readers (a part is parsed once; parsing is most of the time of a rebuild that reuses every part)
+        self.parts: dict[str, PdfReader] = {}
 
     def add(self, key: str, data: bytes) -> None:
         self._pending[key] = data
-        self.parts[key] = data
         while self._next < len(self.keys) and self.keys[self._next] in self._pending:
-            part = self._pending.pop(self.keys[self._next])
-            self.writer.append(PdfReader(io.BytesIO(part)), import_outline=False)
+            key = self.keys[self._next]
+            self.parts[key] = PdfReader(io.BytesIO(self._pending.pop(key)))
+            self.writer.append(self.parts[key], import_outline=False)
             self._next += 1
         if self._next == len(self.keys) and FRONT in self._pending:
-            front = self._pending.pop(FRONT)
-            self.writer.merge(0, PdfReader(io.BytesIO(front)), import_outline=False)
+            self.parts[FRONT] = PdfReader(io.BytesIO(self._pending.pop(FRONT)))
+            self.writer.merge(0, self.parts[FRONT], import_outline=False)
 
-    def ordered(self) -> tuple[bytes, ...]:
+    def ordered(self) -> tuple[PdfReader, ...]:
         """The parts in the joined file's order: the front matter, then the body parts."""
         return tuple(self.parts[k] for k in (FRONT, *self.keys) if k in self.parts)
 
@@ -508,7 +510,7 @@ class RenderedParts:
     first_pages: dict[str, int]  # body page number (1-based) of each part's first page
     layouts: dict[str, PartLayout]
     front_pages: int
-    parts: tuple[bytes, ...] = ()  # the part PDFs in the joined file's order (front first), for tagged.py
+    parts: tuple[PdfReader, ...] = ()  # the part PDFs as read, in the joined file's order (front first)
 
 
 class _Reuse:
