@@ -11,6 +11,7 @@ names, validation lists).
 
 from __future__ import annotations
 
+import re
 import shutil
 import zipfile
 from collections.abc import Iterator
@@ -26,12 +27,15 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 import kpi_report.publish.build as publish_build
 from kpi_report.cli import main
+from kpi_report.validate.check import CELL_FINDINGS_SHOWN
 from tools.fill_forms import fill_form, save_deterministic
 
 REPO = Path(__file__).resolve().parents[1]
 DEPARTMENT = "産業振興課"  # 8 measures, 4 KPIs in the sample master
 MEASURES = ("2-1-01", "2-1-02", "2-1-03", "2-1-06", "2-2-01", "2-2-02", "2-2-03", "2-2-06")
-EXTRA_ROWS = 200  # rows of unknown 取組ID with a status outside the scale: 400 findings in one file
+EXTRA_ROWS = (
+    200  # rows of unknown 取組ID with a status outside the scale: 400 findings in one file (some counted)
+)
 
 Outputs = dict[str, list[Path]]
 
@@ -60,7 +64,9 @@ def no_pdf() -> Iterator[None]:
     every = publish_build.renderers
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(
-            publish_build, "renderers", lambda: {k: v for k, v in every().items() if k != "annual-review.pdf"}
+            publish_build,
+            "renderers",
+            lambda cache=None: {k: v for k, v in every(cache).items() if k != "annual-review.pdf"},
         )
         yield
 
@@ -242,7 +248,10 @@ def test_sample_feedback_copies_carry_findings_also_from_a_macro_workbook(sample
 def test_stress_submission_has_hundreds_of_findings_in_one_file(stress_outputs: Outputs) -> None:
     copy = next(f for f in stress_outputs["feedback"] if f.name == f"{DEPARTMENT}.xlsx")
     sheet = load_workbook(copy, read_only=True)["検証結果"]
-    assert sheet.max_row is not None and sheet.max_row - 1 >= 2 * EXTRA_ROWS
+    # each of the two codes is given one by one up to CELL_FINDINGS_SHOWN per sheet, the rest counted in one
+    # more-findings
+    shown = min(EXTRA_ROWS, CELL_FINDINGS_SHOWN)
+    assert sheet.max_row is not None and sheet.max_row - 1 >= 2 * shown
 
 
 # -- the checks themselves: they find what they are for, and ignore only the one false positive ----------------
@@ -270,7 +279,12 @@ def test_validator_reports_schema_errors_and_ignores_only_openpyxls_font_order(t
     twice_bold = tmp_path / "twice-bold.xlsx"
     _rewrite(plain, bad_sheet, "xl/worksheets/sheet1.xml", "<sheetData>", '<sheetData><row r="x"/>')
     _rewrite(plain, bad_style, "xl/styles.xml", "<cellXfs", "<bogus/><cellXfs")
-    _rewrite(plain, twice_bold, "xl/styles.xml", '<b val="1" />', '<b val="1" /><b val="1" />')
+    with zipfile.ZipFile(
+        plain
+    ) as z:  # <b val="1" /> or <b val="1"/>, as openpyxl writes it with or without lxml
+        match = re.search(r'<b val="1" ?/>', z.read("xl/styles.xml").decode())
+    assert match is not None
+    _rewrite(plain, twice_bold, "xl/styles.xml", match[0], match[0] * 2)
     files = [plain, bad_sheet, bad_style, twice_bold]
 
     raw = openxml.raw_errors(files)
