@@ -16,6 +16,7 @@ import openpyxl
 import pytest
 
 from kpi_report.api import check, make_forms
+from kpi_report.core.columns import AREA_ISSUES_COLUMN, DIRECTION_COLUMN, FACTORS_COLUMN
 from kpi_report.core.project import Project
 from kpi_report.forms.layout import FEEDBACK_RECORD_SHEET, FEEDBACK_SHEET
 from tools.fill_forms import fill_form, save_deterministic
@@ -28,7 +29,7 @@ NOTES = "地産地消フェアを開催しました。"
 
 @pytest.fixture
 def project(tmp_path: Path) -> Project:
-    """The sample master, forms for FY made, and an empty inputs/FY/."""
+    """The sample master (with 効果検証), forms for FY made, and an empty inputs/FY/."""
     root = tmp_path / "project"
     (root / "inputs" / str(FY)).mkdir(parents=True)
     shutil.copy(REPO / "inputs" / "master.xlsx", root / "inputs" / "master.xlsx")
@@ -50,7 +51,8 @@ def feedback(project: Project, department: str = DEPARTMENT) -> Path:
 
 
 def fill(project: Project, statuses: dict[str, str], department: str = DEPARTMENT) -> None:
-    """The department's form filled: every measure 実施中 except ``statuses``; every KPI 10."""
+    """The department's form filled: every measure 実施中 except ``statuses``; every KPI 10; the sample's
+    効果検証 too (every measure 継続, and the sheet 施策評価 of the 施策 the department leads)."""
     plan = make_forms(project, FY).plan
     measures = {m.id: (statuses.get(m.id, "実施中"), NOTES) for m in plan.measures_of(department)}
     fill_form(
@@ -58,6 +60,11 @@ def fill(project: Project, statuses: dict[str, str], department: str = DEPARTMEN
         submitted(project, department),
         measures,
         {k.id: 10 for k in plan.kpis_of(department)},
+        directions={m.id: "継続" for m in plan.measures_of(department)},
+        areas={
+            a.id: {FACTORS_COLUMN: "要因", AREA_ISSUES_COLUMN: "課題", DIRECTION_COLUMN: "継続"}
+            for a in plan.policy_areas_led_by(department)
+        },
     )
 
 
