@@ -38,7 +38,7 @@ UNEVALUABLE = "K1-3-02"  # this KPI's statistic is not yet published in 2019
 
 
 def evaluation_plan(plan: Plan, **settings: object) -> Plan:
-    """The sample plan with 効果検証 on: a sheet 施策 (the lead = the first owner of the first measure)."""
+    """The plain sample plan with 効果検証 on: a sheet 施策 (the lead = the first owner of the first measure)."""
     areas = tuple(
         PolicyArea(f"{gi}-{ai}", goal.title, area.title, area.measures[0].owners[0])
         for gi, goal in enumerate(plan.goals, start=1)
@@ -90,8 +90,8 @@ def year_report(plan: Plan, fy: int, unevaluable: bool = True) -> CheckReport:
 
 
 @pytest.fixture(scope="module")
-def eplan(sample_plan: Plan) -> Plan:
-    return evaluation_plan(sample_plan)
+def eplan(plain_plan: Plan) -> Plan:
+    return evaluation_plan(plain_plan)
 
 
 @pytest.fixture(scope="module")
@@ -171,8 +171,8 @@ def test_a_lead_that_sent_nothing_is_shown_as_not_submitted(report: ProgressRepo
     assert evaluation.previous_direction == "拡充" and evaluation.factors == ""
 
 
-def test_a_plan_without_evaluation_has_none_of_it(sample_plan: Plan) -> None:
-    report = merge(sample_plan, 2019, {2019: year_report(evaluation_plan(sample_plan), 2019, False)}).report
+def test_a_plan_without_evaluation_has_none_of_it(plain_plan: Plan) -> None:
+    report = merge(plain_plan, 2019, {2019: year_report(evaluation_plan(plain_plan), 2019, False)}).report
     view = present(report)
     assert not report.evaluation and view.grade_columns == ("A", "B", "C", "D", "－")
     assert not view.direction_rows and all(a.evaluation is None for a in view.areas)
@@ -294,8 +294,8 @@ def test_the_page_shows_directions_tallies_and_evaluations(report: ProgressRepor
         assert expected in text
 
 
-def test_the_page_of_a_plan_without_evaluation_has_no_such_column(sample_plan: Plan) -> None:
-    report = merge(sample_plan, 2019, {2019: year_report(evaluation_plan(sample_plan), 2019, False)}).report
+def test_the_page_of_a_plan_without_evaluation_has_no_such_column(plain_plan: Plan) -> None:
+    report = merge(plain_plan, 2019, {2019: year_report(evaluation_plan(plain_plan), 2019, False)}).report
     html = render_progress_html(present(report)).decode("utf-8")
     assert "今後の方向性" not in html and "施策評価" not in html
 
@@ -353,14 +353,14 @@ def test_diff_reports_direction_budget_grade_and_evaluation_changes(
 
 
 def test_diff_of_lists_without_evaluation_counts_no_evaluation_kinds(
-    sample_plan: Plan, tmp_path: Path
+    plain_plan: Plan, tmp_path: Path
 ) -> None:
     from kpi_report.compare.diff import EVALUATION_KINDS
 
-    plain = evaluation_plan(sample_plan)
+    plain = evaluation_plan(plain_plan)
     for fy in (2018, 2019):
         years = {y: year_report(plain, y, False) for y in range(2018, fy + 1)}
-        report = merge(sample_plan, fy, years).report
+        report = merge(plain_plan, fy, years).report
         (tmp_path / f"{fy}.xlsx").write_bytes(render_progress_xlsx(present(report)))
     result = diff_files(tmp_path / "2018.xlsx", tmp_path / "2019.xlsx")
     assert not {kind for kind, _ in result.count_by_kind()} & EVALUATION_KINDS

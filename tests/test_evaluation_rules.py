@@ -135,8 +135,11 @@ def test_expected_share_of_the_elapsed_years(
     assert got == (pytest.approx(share) if share is not None else None)
 
 
-def _master_with(tmp_path: Path, settings: dict[str, str], areas: list[list[str]] | None = None) -> Path:
-    wb = load_workbook(REPO / "inputs" / "master.xlsx")
+def _master_with(
+    tmp_path: Path, plain: Path, settings: dict[str, str], areas: list[list[str]] | None = None
+) -> Path:
+    """The plain sample master ``plain`` (no 施策) with ``settings`` added and, given ``areas``, a sheet 施策."""
+    wb = load_workbook(plain)
     ws = wb["設定"] if "設定" in wb.sheetnames else wb.create_sheet("設定")
     for key, value in settings.items():
         ws.append([key, value])
@@ -150,9 +153,10 @@ def _master_with(tmp_path: Path, settings: dict[str, str], areas: list[list[str]
     return path
 
 
-def test_evaluation_settings_are_read(tmp_path: Path) -> None:
+def test_evaluation_settings_are_read(tmp_path: Path, plain_master: Path) -> None:
     path = _master_with(
         tmp_path,
+        plain_master,
         {
             "評価区分": "◎:100%、○:80%、△:50%、×",
             "今後の方向性": "拡充、継続、見直し、廃止",
@@ -170,15 +174,16 @@ def test_evaluation_settings_are_read(tmp_path: Path) -> None:
     assert s.maintain_tolerance == pytest.approx(0.05)
 
 
-def test_a_plan_without_evaluation_keeps_the_old_settings() -> None:
-    plan, _ = check_master(REPO / "inputs" / "master.xlsx")
+def test_a_plan_without_evaluation_keeps_the_old_settings(plain_master: Path) -> None:
+    plan, _ = check_master(plain_master)
     assert plan is not None and not plan.settings.evaluation and plan.policy_areas == ()
     assert plan.settings.scheme.labels == ("A", "B", "C", "D")
 
 
-def test_bad_evaluation_settings_are_findings_on_their_cells(tmp_path: Path) -> None:
+def test_bad_evaluation_settings_are_findings_on_their_cells(tmp_path: Path, plain_master: Path) -> None:
     path = _master_with(
         tmp_path,
+        plain_master,
         {"評価区分": "A:50%、B:80%、C", "評価方式": "適当", "事業費": "たぶん", "今後の方向性": "継続、継続"},
     )
     _, findings = check_master(path)
@@ -191,12 +196,13 @@ def test_bad_evaluation_settings_are_findings_on_their_cells(tmp_path: Path) -> 
     ]
 
 
-def test_sheet_policy_areas_names_the_lead_of_each_area(tmp_path: Path) -> None:
-    plan, _ = check_master(REPO / "inputs" / "master.xlsx")
+def test_sheet_policy_areas_names_the_lead_of_each_area(tmp_path: Path, plain_master: Path) -> None:
+    plan, _ = check_master(plain_master)
     assert plan is not None
     goal, area = plan.goals[0].title, plan.goals[0].areas[0].title
     path = _master_with(
         tmp_path,
+        plain_master,
         {},
         [
             ["1-1", goal, area, "子育て支援課"],
