@@ -37,6 +37,7 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 FY = 2019
+PROFILE = Path(tempfile.gettempdir()) / "kpi-report-rebuild.prof"
 CASES = ("clean", "one correction", "unchanged", "a template change")
 
 
@@ -184,7 +185,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="builds per case (best and each run are shown)")
     parser.add_argument("--no-libreoffice", action="store_true", help="skip the LibreOffice comparison")
     parser.add_argument(
-        "--profile", choices=CASES, help="write a cProfile of this case's last build to rebuild.prof"
+        "--profile", choices=CASES, help=f"write a cProfile of this case's last build to {PROFILE}"
     )
     parser.add_argument("--one", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--table", type=Path, help=argparse.SUPPRESS)
@@ -210,7 +211,7 @@ def main() -> None:
                 elif case == "a template change":
                     change_template(root, k)
                 last = k == max(args.repeat, 1) - 1
-                profile = REPO / "rebuild.prof" if args.profile == case and last else None
+                profile = PROFILE if args.profile == case and last else None
                 runs.append(_child(root, table if case == "clean" and k == 0 else None, profile))
             results[case] = runs
             print(_line(case, runs), flush=True)
@@ -225,7 +226,7 @@ def main() -> None:
                     f"(runs {', '.join(f'{s:.2f}' for s in sorted(office))})"
                 )
         if args.profile:
-            print(f"profile of the last '{args.profile}' build: {REPO / 'rebuild.prof'}")
+            print(f"profile of the last '{args.profile}' build: {PROFILE}")
 
 
 if __name__ == "__main__":
