@@ -413,6 +413,7 @@ def test_excel_escapes_in_the_master_are_undone(tmp_path: Path) -> None:
     ws.cell(4, name_col).value = "記号_x005F_x0041_そのまま"
     wb.save(master)
     plan, findings = check_master(master)
+    assert plan is not None
     names = [m.name for m in plan.measures[:3]]
     assert names == ["前段\n後段", "縦タブとヌル", "記号_x0041_そのまま"]
     assert [f.code for f in findings if f.code == "master-text-cleaned"] == ["master-text-cleaned"]
