@@ -1,0 +1,46 @@
+"""The diff's fast worksheet (compare/output.py _FastSheet): put cells read back as xlsxwriter's own would."""
+
+from __future__ import annotations
+
+import io
+
+from openpyxl import load_workbook
+from openpyxl.cell.rich_text import CellRichText
+
+from kpi_report.compare.output import _FastSheet
+from kpi_report.core.files import new_xlsx
+
+
+def _workbook() -> bytes:
+    buffer = io.BytesIO()
+    wb = new_xlsx(buffer)
+    ws = wb.add_worksheet("新一覧", worksheet_class=_FastSheet)
+    bold, red = wb.add_format({"bold": True, "border": 1}), wb.add_format({"font_color": "#C00000"})
+    ws.merge_range(0, 0, 0, 3, "", bold)
+    ws.put(0, 0, '基本目標1 <&> "x"', bold)  # over merge_range's first cell
+    ws.put(2, 3, 1.25, bold)
+    ws.put(2, 1, "=SUM(A1)", bold)  # literal text, never a formula
+    ws.write_rich_string(2, 2, red, "赤", "黒", bold)  # xlsxwriter's cell between put ones
+    ws.put(2, 0, None, bold)  # a blank with its format
+    ws.put(3, 0, "長" * 20_000, bold)  # over half the limit: through write_string
+    ws.set_row(5, 30)  # a row with a height only
+    ws.write_comment(2, 3, "変更前: 1.0")
+    ws.put(4, 4, 7, None)  # without a format: through write_number
+    wb.close()
+    return buffer.getvalue()
+
+
+def test_put_cells_read_back_in_place_with_their_formats() -> None:
+    data = _workbook()
+    assert data == _workbook()
+    ws = load_workbook(io.BytesIO(data), rich_text=True)["新一覧"]
+    assert ws.dimensions == "A1:E5"
+    assert ws["A1"].value == '基本目標1 <&> "x"' and ws["A1"].font.b
+    assert [str(r) for r in ws.merged_cells.ranges] == ["A1:D1"]
+    assert ws["A3"].value is None and ws["A3"].border.left.style == "thin"
+    assert ws["B3"].value == "=SUM(A1)" and ws["B3"].data_type == "s"
+    assert isinstance(ws["C3"].value, CellRichText) and str(ws["C3"].value) == "赤黒"
+    assert ws["D3"].value == 1.25 and ws["D3"].comment is not None
+    assert ws["A4"].value == "長" * 20_000
+    assert ws["E5"].value == 7
+    assert ws.row_dimensions[6].height == 30
