@@ -15,11 +15,13 @@ import hashlib
 import io
 import unicodedata
 import warnings
+import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from pathlib import Path, PurePosixPath
 from typing import Any, cast
 
+from defusedxml import ElementTree as DefusedET
 from openpyxl import load_workbook
 from openpyxl.cell.cell import MergedCell
 from openpyxl.comments import Comment
@@ -284,9 +286,16 @@ def _feedback_for(
     except Exception:
         return None
     # a copy that lost one of the clerk's sheets (a part openpyxl cannot read) is worse than none
-    kept = set(load_workbook(io.BytesIO(copy), read_only=True).sheetnames)
+    kept = _sheet_names(copy)
     clerks = {name for name, _ in intake.sheet_states} - feedback_sheets(intake)  # ours are remade or dropped
     return copy if clerks <= kept else None
+
+
+def _sheet_names(data: bytes) -> set[str]:
+    """The sheet names of a workbook we just wrote, from xl/workbook.xml (no need to load the whole file)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        root = DefusedET.fromstring(archive.read("xl/workbook.xml"))
+    return {e.get("name", "") for e in root.iter() if e.tag.rpartition("}")[2] == "sheet"}
 
 
 def feedback_copy(data: bytes, findings: Sequence[Finding]) -> bytes:
