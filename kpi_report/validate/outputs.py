@@ -271,11 +271,13 @@ def _feedback_for(
         return None
     # the safety checks again, reading what check read: openpyxl only ever opens a file that passed them
     intake = take_in(path, WANTED_SHEETS, within=within)
-    if not intake.readable or intake.sha256 != submission.sha256 or copy_refusal(intake):
+    if not intake.readable or intake.sha256 != submission.sha256:
         return None
     own = [f for f in findings if f.file == submission.file and f.code not in PLANNING_ONLY]
     if not own and not feedback_sheets(intake):
         return intake.data  # nothing to mark or unmark: the copy is the workbook as received
+    if copy_refusal(intake):  # openpyxl would build more than the bound allows
+        return None
     # openpyxl may fail on a file our reader accepts: findings.xlsx still lists that file's findings
     try:
         with warnings.catch_warnings():
