@@ -58,7 +58,14 @@ from kpi_report.core.model import (
     ProgressReport,
 )
 from kpi_report.core.version import __version__
-from kpi_report.forms.writer import _lock_structure, _protect, _row_height, _Styles
+from kpi_report.forms.writer import (
+    _input_sheet,
+    _lock_structure,
+    _print_setup,
+    _protect,
+    _row_height,
+    _Styles,
+)
 
 NO_EVALUATION = "（主管課の評価はまだありません）"
 NO_KPI = "（KPIなし）"
@@ -109,19 +116,9 @@ def area_contexts(report: ProgressReport) -> dict[tuple[str, str], AreaContext]:
 
 
 def _sheet_header(wb: Any, styles: _Styles, name: str, title: str, hint: str, spec: Sequence[Column]) -> Any:
-    ws = wb.add_worksheet(name)
-    ws.write_string(0, 0, title, styles.title)
-    ws.write_string(1, 0, hint, styles.hint)
-    ws.set_row(0, 24)
-    ws.set_row(HEADER_ROW - 1, 30)
-    for col, c in enumerate(spec):
-        ws.set_column(col, col, c.width)
-        ws.write_string(HEADER_ROW - 1, col, c.header, styles.input_header if c.input else styles.header)
-    ws.set_paper(9)
-    ws.set_landscape()
-    ws.repeat_rows(0, HEADER_ROW - 1)
-    ws.fit_to_pages(1, 0)
-    ws.freeze_panes(HEADER_ROW, 0)
+    """A sheet laid out and printed like the departments' forms (title, hint, header row, A4 landscape)."""
+    ws, _ = _input_sheet(wb, styles, name, title, hint, spec)
+    _print_setup(ws)
     return ws
 
 
