@@ -1,0 +1,112 @@
+"""A small content-addressed cache on disk, shared by every stage that keeps work between builds.
+
+An entry is one file ``<key>`` in the cache's folder: the SHA-256 of the payload (64 hex digits), a newline,
+then the payload. Reads check the digest: a damaged, truncated or foreign file is a miss, never trusted.
+Payloads are bytes or JSON: nothing is executed or unpickled. Keys are SHA-256 digests made by
+:func:`cache_key` over everything that decides the cached value (callers include the tool's version).
+A cache that cannot be read or written is simply not used: no method raises on an I/O problem. The cache
+is bounded: :meth:`DiskCache.prune` removes the least recently used entries beyond a size.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from contextlib import suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kpi_report.core.version import __version__
+
+MAX_BYTES = 128 * 1024 * 1024  # default bound of one cache folder
+_MAX_ENTRY_BYTES = 64 * 1024 * 1024  # an entry larger than this is not read (not something we wrote)
+_HEX = frozenset("0123456789abcdef")
+
+
+def cache_key(*parts: str | bytes) -> str:
+    """A SHA-256 key over ``parts`` (each length-prefixed, so no two lists of parts collide) and the version."""
+    digest = hashlib.sha256(__version__.encode() + b"\0")
+    for part in parts:
+        data = part if isinstance(part, bytes) else part.encode("utf-8", "surrogatepass")
+        digest.update(len(data).to_bytes(8, "big") + data)
+    return digest.hexdigest()
+
+
+@dataclass
+class DiskCache:
+    """Entries in ``folder`` (created on first store)."""
+
+    folder: Path
+    limit: int = MAX_BYTES
+
+    def _path(self, key: str) -> Path | None:
+        if len(key) != 64 or not set(key) <= _HEX:
+            return None
+        return self.folder / key
+
+    def get(self, key: str) -> bytes | None:
+        """The payload stored under ``key``, if present and intact."""
+        path = self._path(key)
+        if path is None:
+            return None
+        try:
+            if path.is_symlink() or not path.is_file() or path.stat().st_size > _MAX_ENTRY_BYTES:
+                return None
+            data = path.read_bytes()
+        except OSError:
+            return None
+        digest, newline, payload = data[:64], data[64:65], data[65:]
+        if newline != b"\n" or hashlib.sha256(payload).hexdigest().encode() != digest:
+            return None
+        with suppress(OSError):
+            os.utime(path)  # recently used: pruned last
+        return payload
+
+    def put(self, key: str, payload: bytes) -> None:
+        """Store ``payload`` under ``key`` (atomically: a reader never sees half an entry)."""
+        path = self._path(key)
+        if path is None:
+            return
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            temporary.write_bytes(hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
+            os.replace(temporary, path)
+        except OSError:
+            return
+
+    def get_json(self, key: str) -> Any | None:
+        """The JSON value stored under ``key`` (None when absent, damaged or not JSON)."""
+        payload = self.get(key)
+        if payload is None:
+            return None
+        try:
+            return json.loads(payload)
+        except ValueError:
+            return None
+
+    def put_json(self, key: str, value: Any) -> None:
+        self.put(key, json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode())
+
+    def prune(self, limit: int | None = None) -> None:
+        """Remove the least recently used entries until the folder holds at most ``limit`` bytes."""
+        bound = self.limit if limit is None else limit
+        try:
+            entries = []
+            for path in self.folder.iterdir():
+                stat = path.stat()
+                if path.is_file():
+                    entries.append((stat.st_mtime, stat.st_size, path))
+        except OSError:
+            return
+        total = sum(size for _, size, _ in entries)
+        for _, size, path in sorted(entries):
+            if total <= bound:
+                break
+            try:
+                path.unlink()
+                total -= size
+            except OSError:
+                continue
