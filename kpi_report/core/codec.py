@@ -35,8 +35,13 @@ def encode(value: Any) -> Any:
     if isinstance(value, tuple | list):
         return [encode(item) for item in value]
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {name: encode(getattr(value, name)) for name in _field_names(type(value))}
     raise CodecError(f"cannot encode {type(value).__name__}")
+
+
+@cache
+def _field_names(kind: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(kind))
 
 
 def decode(kind: type[T], data: Any) -> T:
@@ -92,6 +97,13 @@ def _decoder(kind: Any) -> Decoder:
     if origin in (typing.Union, types.UnionType):
         options = [_decoder(option) for option in typing.get_args(kind) if option is not type(None)]
         nullable = type(None) in typing.get_args(kind)
+        if nullable and len(options) == 1:  # X | None: the one option, or null
+            only = options[0]
+
+            def optional(data: Any) -> Any:
+                return None if data is None else only(data)
+
+            return optional
 
         def union(data: Any) -> Any:
             if data is None and nullable:
@@ -116,6 +128,18 @@ def _decoder(kind: Any) -> Decoder:
     if origin is tuple:
         args = typing.get_args(kind)
         if len(args) == 2 and args[1] is Ellipsis:
+            if args[0] in (bool, int, str):  # the common case (texts): one pass over the items' types
+                scalar = args[0]
+
+                def scalars(data: Any) -> Any:
+                    if type(data) is not list:
+                        raise CodecError(f"expected a list for {kind}")
+                    for value in data:
+                        if type(value) is not scalar:
+                            raise CodecError(f"expected {scalar.__name__}, not {type(value).__name__}")
+                    return tuple(data)
+
+                return scalars
             item = _decoder(args[0])
 
             def sequence(data: Any) -> Any:
@@ -143,15 +167,57 @@ def _decoder(kind: Any) -> Decoder:
     if kind is date:
         return _date
     if isinstance(kind, type) and dataclasses.is_dataclass(kind):
-        hints = typing.get_type_hints(kind)
-        names = [f.name for f in dataclasses.fields(kind)]
-        fields = [(name, _decoder(hints[name])) for name in names]
-        expected = set(names)
-
-        def record(data: Any) -> Any:
-            if type(data) is not dict or data.keys() != expected:
-                raise CodecError(f"expected the fields of {kind.__name__}")
-            return kind(**{name: d(data[name]) for name, d in fields})
-
-        return record
+        return _record(kind)
     raise CodecError(f"cannot decode {kind}")
+
+
+def _record(kind: type) -> Decoder:
+    """A decoder of dataclass ``kind``: an object holding exactly its fields, each checked by its type.
+
+    The decoder is generated once per type, one statement per field (as :mod:`dataclasses` generates
+    ``__init__``): a field of type str, int or bool is checked in place, any other goes through its type's
+    decoder. A plain dataclass (every field set by ``__init__``, no ``__post_init__``, no slots) is filled
+    without calling ``__init__``, whose frozen ``__setattr__`` per field would be most of the cost of
+    decoding a large plan; its fields are set in declaration order, as ``__init__`` sets them.
+    """
+    hints = typing.get_type_hints(kind)
+    fields = dataclasses.fields(kind)
+    plain = (
+        all(f.init for f in fields) and not hasattr(kind, "__post_init__") and "__slots__" not in vars(kind)
+    )
+    scope: dict[str, Any] = {
+        "CodecError": CodecError,
+        "expected": {f.name for f in fields},
+        "kind": kind,
+        "new": object.__new__,
+        "wrong": _wrong,
+    }
+    body = [
+        "def record(data):",
+        "    if type(data) is not dict or data.keys() != expected:",
+        "        raise CodecError(f'expected the fields of {kind.__name__}')",
+    ]
+    for i, f in enumerate(fields):  # field names are identifiers: safe in the generated source
+        hint = hints[f.name]
+        if hint in (bool, int, str):
+            scope[f"t{i}"] = hint
+            body += [
+                f"    v{i} = data[{f.name!r}]",
+                f"    if type(v{i}) is not t{i}:",
+                f"        wrong(t{i}, v{i})",
+            ]
+        else:
+            scope[f"d{i}"] = _decoder(hint)
+            body.append(f"    v{i} = d{i}(data[{f.name!r}])")
+    arguments = ", ".join(f"{f.name}=v{i}" for i, f in enumerate(fields))
+    if plain:
+        body += ["    made = new(kind)", f"    made.__dict__.update({arguments})", "    return made"]
+    else:
+        body.append(f"    return kind({arguments})")
+    exec("\n".join(body), scope)  # the source is made above from the dataclass's own field names
+    record: Decoder = scope["record"]
+    return record
+
+
+def _wrong(kind: type, value: Any) -> None:
+    raise CodecError(f"expected {kind.__name__}, not {type(value).__name__}")
