@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import io
 import re
 import unicodedata
 import zipfile
@@ -12,10 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 from openpyxl import load_workbook
 
 from kpi_report.core import columns
+from kpi_report.core.codec import CodecError, decode, encode
 from kpi_report.core.columns import MASTER_KPIS, MASTER_MEASURES, Column
+from kpi_report.core.diskcache import DiskCache, cache_key
 from kpi_report.core.errors import FiscalYearError, MasterError
 from kpi_report.core.findings import Code, make_finding
 from kpi_report.core.fiscal import DATE_HELP, parse_date, parse_fy
@@ -135,43 +139,103 @@ class _SheetReader:
         )
 
 
-def load_plan(path: Path) -> Plan:
+PLAN_CACHE_BYTES = 32 * 1024 * 1024  # bound of outputs/.cache/plan/ (a 1,000-measure plan is about 0.6 MB)
+
+
+def plan_cache(root: Path) -> DiskCache:
+    """The cache of loaded plans of the project at ``root``: outputs/.cache/plan/ (see :func:`load_plan`)."""
+    return DiskCache(root / "outputs" / ".cache" / "plan", PLAN_CACHE_BYTES)
+
+
+def load_plan(path: Path, cache: DiskCache | None = None) -> Plan:
     """Load and check the master workbook.
+
+    ``cache``: where plans loaded earlier are kept (:func:`plan_cache`); a master whose bytes were loaded
+    before is not read again (see :func:`load_plan_and_warnings`). None: always read.
 
     Raises:
         MasterError: the file is missing or unreadable, or has problems; every finding is attached.
     """
-    return load_plan_and_warnings(path)[0]
+    return load_plan_and_warnings(path, cache)[0]
 
 
-def load_plan_and_warnings(path: Path) -> tuple[Plan, tuple[Finding, ...]]:
+def load_plan_and_warnings(path: Path, cache: DiskCache | None = None) -> tuple[Plan, tuple[Finding, ...]]:
     """Load and check the master workbook; the plan and the master's warnings.
+
+    With ``cache``, the plan and its warnings are kept as JSON under the SHA-256 of the master's bytes, its
+    file name (the findings name it), the tool's, openpyxl's and Unicode's versions: the same master gives
+    the same plan and warnings without being parsed. An entry that is damaged or does not decode is a miss;
+    a master with errors is never kept (it raises every time, as without a cache).
 
     Raises:
         MasterError: the file is missing or unreadable, or has errors; every finding (warnings too) is attached.
     """
-    plan, findings = check_master(path)
+    data = _read_master(path)
+    key = _plan_key(path, data) if cache is not None else ""
+    if cache is not None:
+        kept = _cached_plan(cache, key, data)
+        if kept is not None:
+            return kept
+    plan, findings = _check_master_bytes(path, data)
     errors = tuple(f for f in findings if f.severity == "error")
     if plan is None or errors:
         others = tuple(f for f in findings if f.severity != "error")  # warnings too: each may be a cause
         warned = f"・警告 {len(others)} 件" if others else ""
         raise MasterError(f"マスター {path} にエラー {len(errors)} 件{warned}があります。", errors + others)
+    if cache is not None:
+        # the goals are the measures grouped (see check_master): kept once, as the measures
+        cache.put_json(key, encode(_CachedPlan(dataclasses.replace(plan, goals=()), tuple(findings))))
+        cache.prune()
     return plan, tuple(findings)
 
 
-def check_master(path: Path) -> tuple[Plan | None, list[Finding]]:
-    """Load the master and return the plan (None when unusable) with every finding."""
+@dataclass(frozen=True)
+class _CachedPlan:
+    """A cache entry: the plan without its goals (rebuilt from the measures) and the master's warnings."""
+
+    plan: Plan
+    warnings: tuple[Finding, ...]
+
+
+def _plan_key(path: Path, data: bytes) -> str:
+    return cache_key("plan", path.name, openpyxl.__version__, unicodedata.unidata_version, data)
+
+
+def _cached_plan(cache: DiskCache, key: str, data: bytes) -> tuple[Plan, tuple[Finding, ...]] | None:
+    """The plan and warnings kept under ``key``; None when absent, damaged or not of the master's bytes."""
+    value = cache.get_json(key)
+    if value is None:
+        return None
+    try:
+        kept = decode(_CachedPlan, value)
+    except CodecError:
+        return None
+    if kept.plan.sha256 != hashlib.sha256(data).hexdigest() or kept.plan.goals:
+        return None
+    return dataclasses.replace(kept.plan, goals=_group(list(kept.plan.measures))), kept.warnings
+
+
+def _read_master(path: Path) -> bytes:
     if not path.is_file():
         raise MasterError(
             f"マスター {path} がありません。`kpi-report init` で作成するか、inputs/master.xlsx を置いてください。"
         )
-    data = path.read_bytes()
-    if not zipfile.is_zipfile(path):
+    return path.read_bytes()
+
+
+def check_master(path: Path) -> tuple[Plan | None, list[Finding]]:
+    """Load the master and return the plan (None when unusable) with every finding."""
+    return _check_master_bytes(path, _read_master(path))
+
+
+def _check_master_bytes(path: Path, data: bytes) -> tuple[Plan | None, list[Finding]]:
+    """:func:`check_master` on the master's bytes as read once (its sha256 is of what was parsed)."""
+    if not zipfile.is_zipfile(io.BytesIO(data)):
         raise MasterError(
             f"マスター {path} は .xlsx として読めません。Excel で .xlsx 形式で保存し直してください。"
         )
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types on broken files
         raise MasterError(
             f"マスター {path} を読めません（{type(exc).__name__}）。Excel で開いて保存し直してください。"
