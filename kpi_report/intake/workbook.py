@@ -142,11 +142,81 @@ def take_in(
         within: the folder the file must resolve into (inputs/): a symbolic link out of it is refused.
     """
     name = path.name
+    read = _read_input(path, limits, within)
+    if isinstance(read, Intake):
+        return read
+    data = read
+    digest = hashlib.sha256(data).hexdigest()
+    meant = _meant_as_workbook(name)
+    if not data:
+        if not meant:
+            return _skipped(name, digest, "表計算ファイルではない空のファイル")
+        return _rejected(name, digest, make_finding("empty-file", file=name))
+    if data.startswith(_ZIP_MAGIC):
+        return _take_zip(name, digest, data, wanted, limits)
+    if data.startswith(_OLE_MAGIC):
+        return _rejected(name, digest, _ole_finding(name, data))
+    for magic, label in _OTHER_MAGIC.items():
+        if data.startswith(magic):
+            if not meant:
+                return _skipped(name, digest, f"表計算ファイルではない {label}")
+            return _rejected(
+                name, digest, make_finding("unreadable-file", file=name, reason=f"中身は {label} です")
+            )
+    if not meant:
+        return _skipped(name, digest, "表計算ファイルではないファイル")
+    if _looks_like_text(data):
+        return _rejected(name, digest, make_finding("legacy-format", file=name, value="テキスト（CSV など）"))
+    return _rejected(
+        name, digest, make_finding("unreadable-file", file=name, reason="Excel のブックではありません")
+    )
+
+
+class InputReader:
+    """Reads input files as :func:`take_in` reads them (same checks and bounds), without parsing them.
+
+    :meth:`read` gives the bytes take_in would read from a file, or None when it would not read them: a system
+    file, a symbolic link out of ``within``, not a regular file, too large, unreadable. What take_in makes of
+    the bytes it reads depends only on them, the file's name and its ``wanted`` and ``limits`` arguments, so
+    the rebuild caches key their entries by these bytes. One reader serves one listing of a folder: it resolves
+    ``within`` and each folder once (take_in resolves them for every file).
+    """
+
+    def __init__(self, limits: Limits = DEFAULT_LIMITS, within: Path | None = None) -> None:
+        self.limits, self.within = limits, within
+        self._resolved: dict[Path, Path] = {}
+
+    def read(self, path: Path) -> bytes | None:
+        inside: bool | None = None  # None: decided by take_in's own check
+        if self.within is not None:
+            try:
+                if not path.is_symlink() and path.name not in ("", ".", ".."):
+                    folder = self._resolve(path.parent)
+                    inside = (folder / path.name).is_relative_to(self._resolve(self.within))
+            except (OSError, RuntimeError):
+                inside = None
+        read = _read_input(path, self.limits, self.within, inside)
+        return read if isinstance(read, bytes) else None
+
+    def _resolve(self, folder: Path) -> Path:
+        known = self._resolved.get(folder)
+        if known is None:
+            known = self._resolved[folder] = folder.resolve()
+        return known
+
+
+def _read_input(
+    path: Path, limits: Limits, within: Path | None, inside: bool | None = None
+) -> bytes | Intake:
+    """The file's bytes once it passed the checks made before reading; else what take_in returns for it.
+
+    ``inside``: whether the file lies in ``within``, when the caller knows (None: resolved here)."""
+    name = path.name
     skip_reason = _system_file_reason(name)
     if skip_reason:
         return _skipped(name, "", skip_reason)
     try:
-        if within is not None and not _inside(path, within):
+        if within is not None and not (_inside(path, within) if inside is None else inside):
             return _rejected(name, "", make_finding("outside-inputs", file=name, reason=str(path.resolve())))
         info = path.stat()
         if not stat.S_ISREG(info.st_mode):  # a pipe blocks the read forever, /dev/zero never ends
@@ -172,30 +242,7 @@ def take_in(
         return _rejected(
             name, "", make_finding("unreadable-file", file=name, reason=exc.strerror or type(exc).__name__)
         )
-    digest = hashlib.sha256(data).hexdigest()
-    meant = _meant_as_workbook(name)
-    if not data:
-        if not meant:
-            return _skipped(name, digest, "表計算ファイルではない空のファイル")
-        return _rejected(name, digest, make_finding("empty-file", file=name))
-    if data.startswith(_ZIP_MAGIC):
-        return _take_zip(name, digest, data, wanted, limits)
-    if data.startswith(_OLE_MAGIC):
-        return _rejected(name, digest, _ole_finding(name, data))
-    for magic, label in _OTHER_MAGIC.items():
-        if data.startswith(magic):
-            if not meant:
-                return _skipped(name, digest, f"表計算ファイルではない {label}")
-            return _rejected(
-                name, digest, make_finding("unreadable-file", file=name, reason=f"中身は {label} です")
-            )
-    if not meant:
-        return _skipped(name, digest, "表計算ファイルではないファイル")
-    if _looks_like_text(data):
-        return _rejected(name, digest, make_finding("legacy-format", file=name, value="テキスト（CSV など）"))
-    return _rejected(
-        name, digest, make_finding("unreadable-file", file=name, reason="Excel のブックではありません")
-    )
+    return data
 
 
 # ISO/IEC 29500 Strict namespaces and relationship types, and their transitional forms (longest first)

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from kpi_report.core.achievement import evaluate_kpi
+from kpi_report.core.codec import CodecError, decode, encode
 from kpi_report.core.columns import (
     AREA_ISSUES_COLUMN,
     BUDGET_COLUMN,
@@ -32,6 +34,7 @@ from kpi_report.core.columns import (
     kpi_columns,
     progress_columns,
 )
+from kpi_report.core.diskcache import DiskCache, cache_key
 from kpi_report.core.findings import CATALOGUE, Code, make_finding
 from kpi_report.core.fiscal import fy_label, parse_fy
 from kpi_report.core.model import (
@@ -85,7 +88,8 @@ from kpi_report.forms.layout import (
     measure_master_values,
     parse_content_record,
 )
-from kpi_report.intake.workbook import DEFAULT_LIMITS, MAX_ROW, Cell, Intake, Sheet, take_in
+from kpi_report.intake.workbook import DEFAULT_LIMITS, MAX_ROW, Cell, InputReader, Intake, Sheet, take_in
+from kpi_report.validate.cache import code_digest, plan_digest
 
 __all__ = ["check_year", "department_from_name"]
 
@@ -112,8 +116,122 @@ class _FileResult:
     status_cells: dict[int, str] = field(default_factory=dict)  # row -> the A1 of its 進捗状況 cell
 
 
+@dataclass(frozen=True)
+class _StoredResult:
+    """A :class:`_FileResult` as the cache keeps it (tuples: what the codec reads back)."""
+
+    file: str
+    sha256: str
+    department: str
+    skipped: bool
+    usable: bool
+    findings: tuple[Finding, ...]
+    measures: tuple[MeasureEntry, ...]
+    kpis: tuple[KpiEntry, ...]
+    areas: tuple[AreaEntry, ...]
+    blank_factors: tuple[tuple[str, str], ...]
+    status_cells: tuple[tuple[int, str], ...]
+
+    @classmethod
+    def of(cls, r: _FileResult) -> _StoredResult:
+        return cls(
+            r.file,
+            r.sha256,
+            r.department,
+            r.skipped,
+            r.usable,
+            tuple(r.findings),
+            tuple(r.measures),
+            tuple(r.kpis),
+            tuple(r.areas),
+            tuple(r.blank_factors),
+            tuple(r.status_cells.items()),
+        )
+
+    def result(self) -> _FileResult:
+        """A fresh, mutable result (the checks across files add findings to it)."""
+        return _FileResult(
+            self.file,
+            self.sha256,
+            self.department,
+            self.skipped,
+            self.usable,
+            list(self.findings),
+            list(self.measures),
+            list(self.kpis),
+            list(self.areas),
+            list(self.blank_factors),
+            dict(self.status_cells),
+        )
+
+
+@dataclass
+class _Store:
+    """check_year's cache, the reader of its files, and whether this run stored an entry (then it prunes)."""
+
+    cache: DiskCache
+    reader: InputReader
+    stored: bool = False
+
+
+def _check_file(
+    path: Path, name: str, plan: Plan, fy: int, past: bool, within: Path, store: _Store | None
+) -> _FileResult:
+    """One file's own result: from the cache when an entry has it, else by reading the file (then stored).
+
+    The key holds everything the result depends on: the bytes (read as take_in reads them, with its checks:
+    a file take_in would not read is never cached), both names of the file, the plan, the year, ``past`` and
+    the code (:func:`~kpi_report.validate.cache.code_digest`)."""
+    key = digest = ""
+    if store is not None:
+        data = store.reader.read(path)
+        if data is not None:
+            digest = hashlib.sha256(data).hexdigest()
+            key = cache_key(
+                "check-file",
+                code_digest(),
+                plan_digest(plan),
+                str(fy),
+                "past" if past else "report",
+                name,
+                path.name,
+                digest,
+            )
+            stored = _load_result(store.cache, key)
+            if stored is not None and stored.file == name and stored.sha256 == digest:
+                return stored.result()
+    try:
+        result = _WorkbookCheck(path, name, plan, fy, past, within).run()
+    except Exception as exc:  # whatever one file does, the rest of the batch is checked
+        result = _FileResult(name, "")
+        reason = f"読み取り中の予期しないエラー {type(exc).__name__}"
+        result.findings.append(make_finding("unreadable-file", reason=reason))
+        result.department = department_from_name(name, plan)
+        return result
+    if store is not None and key and result.sha256 == digest:  # not a file changed between the two reads
+        store.cache.put_json(key, encode(_StoredResult.of(result)))
+        store.stored = True
+    return result
+
+
+def _load_result(cache: DiskCache, key: str) -> _StoredResult | None:
+    value = cache.get_json(key)
+    if value is None:
+        return None
+    try:
+        return decode(_StoredResult, value)
+    except CodecError:
+        return None
+
+
 def check_year(
-    project: Project, plan: Plan, fy: int, progress: Progress | None = None, past: bool = False
+    project: Project,
+    plan: Plan,
+    fy: int,
+    progress: Progress | None = None,
+    past: bool = False,
+    *,
+    cache: DiskCache | None = None,
 ) -> CheckReport:
     """Check every file in ``inputs/<FY>/`` against the master; inputs are only read.
 
@@ -126,6 +244,9 @@ def check_year(
         progress: called after each file as ``progress(label, done, total)``.
         past: ``fy`` is an earlier year, read for the history: a form made from the master of its time is
             read as it is (measures and KPIs added, removed or reassigned since are a warning, not errors).
+        cache: where each file's own result (before the checks across files) is kept between runs
+            (:func:`kpi_report.validate.cache.check_cache`); a file whose bytes, name, plan, year and ``past``
+            are those of an entry is not read again. None: every file is read.
 
     Returns:
         Findings (per file in name order, then the missing submissions), entries, submissions, and the
@@ -134,22 +255,19 @@ def check_year(
     files = project.input_files(fy)
     label = f"{fy_label(fy, plan.settings.reiwa_for_2019)}の提出を確認"
     results: list[_FileResult] = []
+    within = project.root / "inputs"
+    store = _Store(cache, InputReader(within=within)) if cache is not None else None
     for done, (name, path) in enumerate(files.items(), start=1):
         if path.is_dir() and name == COMMITTEE_DIR:  # the committee's workbooks: checked by committee.check
             pass
         elif path.is_dir():
             results.append(_skipped_folder(name))
         else:
-            try:
-                results.append(_WorkbookCheck(path, name, plan, fy, past, project.root / "inputs").run())
-            except Exception as exc:  # whatever one file does, the rest of the batch is checked
-                result = _FileResult(name, "")
-                reason = f"読み取り中の予期しないエラー {type(exc).__name__}"
-                result.findings.append(make_finding("unreadable-file", reason=reason))
-                result.department = department_from_name(name, plan)
-                results.append(result)
+            results.append(_check_file(path, name, plan, fy, past, within, store))
         if progress is not None:
             progress(label, done, len(files))
+    if store is not None and store.stored:
+        store.cache.prune()
     _flag_duplicate_submissions(results)
     if plan.settings.evaluation:
         _flag_unexplained_areas(plan, fy, results)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import unicodedata
 import warnings
 import zipfile
@@ -30,14 +31,17 @@ from openpyxl.styles.fills import Fill
 from openpyxl.xml.functions import fromstring, tostring
 
 from kpi_report.core.cellmetrics import line_count, row_height
+from kpi_report.core.codec import encode
+from kpi_report.core.diskcache import DiskCache, cache_key
 from kpi_report.core.errors import OutputError
-from kpi_report.core.files import FIXED_CREATED, new_xlsx, openpyxl_bytes, write_atomic, write_json_atomic
+from kpi_report.core.files import FIXED_CREATED, new_xlsx, openpyxl_bytes, write_atomic
 from kpi_report.core.fiscal import fy_label
 from kpi_report.core.model import CheckReport, Finding, Plan, Submission
 from kpi_report.core.project import Project
 from kpi_report.core.version import __version__
 from kpi_report.forms.layout import FEEDBACK_RECORD_SHEET, FEEDBACK_SHEET, FEEDBACK_TOOL
-from kpi_report.intake.workbook import take_in, transitional
+from kpi_report.intake.workbook import InputReader, Intake, take_in, transitional
+from kpi_report.validate.cache import code_digest
 from kpi_report.validate.check import WANTED_SHEETS, copy_refusal, feedback_sheets
 
 CHECK_DIR = "check"
@@ -95,10 +99,17 @@ def _department_row(department: str, s: Submission | None) -> dict[str, Any]:
     }
 
 
-def write_check_outputs(report: CheckReport, project: Project, plan: Plan) -> list[Path]:
+def write_check_outputs(
+    report: CheckReport, project: Project, plan: Plan, *, cache: DiskCache | None = None
+) -> list[Path]:
     """Write findings.xlsx, findings.json and the feedback copies to ``outputs/<FY>/check/``.
 
     Feedback copies left from an earlier run for files no longer submitted are removed.
+
+    With ``cache`` (:func:`kpi_report.validate.cache.check_cache`), findings.xlsx and each feedback copy are
+    taken from it when an entry was made from the same findings (and, for a copy, the same input bytes), and
+    a file already holding the very bytes to write is left as it is: the same files, byte for byte, as
+    without it.
 
     Returns:
         The files written: findings.xlsx, findings.json, then the feedback copies.
@@ -113,29 +124,76 @@ def write_check_outputs(report: CheckReport, project: Project, plan: Plan) -> li
             f"{feedback} はシンボリックリンクです。feedback のコピーをリンク先に書いたり消したりしないよう、"
             "リンクを削除してからもう一度実行してください。"
         )
+    write = write_atomic if cache is None else _write_if_changed
     rows = department_rows(report, plan)
     written = [folder / FINDINGS_XLSX, folder / FINDINGS_JSON]
-    write_atomic(written[0], findings_workbook(report, plan, rows))
-    write_json_atomic(written[1], findings_data(report, plan, rows))
+    data = findings_data(report, plan, rows)
+    text = (json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
+    workbook, stored = _findings_workbook(report, plan, rows, text, cache)
+    write(written[0], workbook)
+    write(written[1], text)
     copies: list[Path] = []
     inputs = project.input_files(report.fy)
+    within = project.root / "inputs"
+    by_file: dict[str, list[Finding]] = {}
+    for f in report.findings:
+        if f.code not in PLANNING_ONLY:
+            by_file.setdefault(f.file, []).append(f)
+    reader = InputReader(within=within)
     for submission in report.submissions:
         if submission.file not in inputs:
             continue
-        data = _feedback_for(inputs[submission.file], submission, report.findings, project.root / "inputs")
-        if data is None:
+        own = by_file.get(submission.file, [])
+        path = inputs[submission.file]
+        if cache is None:
+            copy = _feedback_for(path, submission, own, within)
+        else:
+            copy, new = _cached_feedback(path, submission, own, reader, cache)
+            stored |= new
+        if copy is None:
             continue
         name = feedback_name(submission.file, {p.name for p in copies})
-        path = feedback / name
-        write_atomic(path, data)
-        copies.append(path)
+        target = feedback / name
+        write(target, copy)
+        copies.append(target)
     if feedback.is_dir():
         keep = {p.name for p in copies}
         for stale in feedback.glob("*.xlsx"):
             # a folder is not ours to delete; a link is removed, never what it points to
             if stale.name not in keep and (stale.is_symlink() or stale.is_file()):
                 stale.unlink()
+    if cache is not None and stored:
+        cache.prune()
     return written + copies
+
+
+def _write_if_changed(path: Path, data: bytes) -> None:
+    """:func:`write_atomic`, unless ``path`` is a regular file already holding exactly ``data`` (a rebuild
+    stage starts as hard links to the last outputs: an unchanged file needs no new copy)."""
+    try:
+        same = path.is_file() and not path.is_symlink() and path.stat().st_size == len(data)
+        if same and path.read_bytes() == data:
+            return
+    except OSError:
+        pass
+    write_atomic(path, data)
+
+
+def _findings_workbook(
+    report: CheckReport, plan: Plan, rows: list[dict[str, Any]], text: bytes, cache: DiskCache | None
+) -> tuple[bytes, bool]:
+    """findings.xlsx, from ``cache`` when it holds the workbook made for the same findings.json ``text``
+    (which holds everything the workbook shows: year, summary rows and every finding); and whether it was
+    stored."""
+    if cache is None:
+        return findings_workbook(report, plan, rows), False
+    key = cache_key("findings-xlsx", code_digest(), text)
+    data = cache.get(key)
+    if data is not None:
+        return data, False
+    data = findings_workbook(report, plan, rows)
+    cache.put(key, data)
+    return data, True
 
 
 NAME_BYTES = 255  # the longest file name most file systems take
@@ -263,17 +321,61 @@ def _cut(value: str) -> str:
 
 
 def _feedback_for(
-    path: Path, submission: Submission, findings: Sequence[Finding], within: Path | None = None
+    path: Path, submission: Submission, own: Sequence[Finding], within: Path | None = None
 ) -> bytes | None:
     """The feedback copy of one submitted file, or None when it cannot be opened safely (or changed since), or
-    openpyxl would build more than the bound allows for it (check gave no-feedback-copy)."""
+    openpyxl would build more than the bound allows for it (check gave no-feedback-copy). ``own``: the file's
+    findings but the planning section's notes."""
     if not path.is_file():
         return None
     # the safety checks again, reading what check read: openpyxl only ever opens a file that passed them
     intake = take_in(path, WANTED_SHEETS, within=within)
     if not intake.readable or intake.sha256 != submission.sha256:
         return None
-    own = [f for f in findings if f.file == submission.file and f.code not in PLANNING_ONLY]
+    return _feedback_of(intake, own)
+
+
+# what a feedback copy entry holds before its bytes: the copy itself, the workbook as received, or none
+_COPY, _AS_RECEIVED, _NO_COPY = b"C", b"R", b"N"
+
+
+def _cached_feedback(
+    path: Path, submission: Submission, own: Sequence[Finding], reader: InputReader, cache: DiskCache
+) -> tuple[bytes | None, bool]:
+    """:func:`_feedback_for` through ``cache``, and whether an entry was stored: keyed by the input's bytes and
+    name, the findings marked (every field, in order) and the code. The file is still read, with take_in's
+    checks, and must have the bytes that were checked."""
+    data = reader.read(path)
+    if data is None or hashlib.sha256(data).hexdigest() != submission.sha256:
+        return _feedback_for(path, submission, own, reader.within), False
+    findings = json.dumps(encode(tuple(own)), ensure_ascii=False, sort_keys=True)
+    key = cache_key("feedback", code_digest(), submission.sha256, path.name, findings)
+    entry = cache.get(key)
+    if entry is not None:
+        kind, copy = entry[:1], entry[1:]
+        if kind == _COPY and copy:
+            return copy, False
+        if kind == _AS_RECEIVED and not copy:
+            return data, False
+        if kind == _NO_COPY and not copy:
+            return None, False
+    if not path.is_file():
+        return None, False
+    intake = take_in(path, WANTED_SHEETS, within=reader.within)
+    if not intake.readable or intake.sha256 != submission.sha256:
+        return None, False  # changed since it was read: not stored
+    result = _feedback_of(intake, own)
+    if result is None:
+        cache.put(key, _NO_COPY)
+    elif result is intake.data:
+        cache.put(key, _AS_RECEIVED)
+    else:
+        cache.put(key, _COPY + result)
+    return result, True
+
+
+def _feedback_of(intake: Intake, own: Sequence[Finding]) -> bytes | None:
+    """The feedback copy of a readable workbook marked with ``own``, or None (see :func:`_feedback_for`)."""
     if not own and not feedback_sheets(intake):
         return intake.data  # nothing to mark or unmark: the copy is the workbook as received
     if copy_refusal(intake):  # openpyxl would build more than the bound allows
