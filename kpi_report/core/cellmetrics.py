@@ -16,8 +16,9 @@ The earlier model (13.5 pt lines, ``width - 1`` half-width characters) made rows
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
-from collections.abc import Iterator
+from bisect import bisect_right
 
 MAX_ROW_PT = 409.0  # Excel refuses a taller row
 LINE_PT = 12.0  # one wrapped line at 10 pt (LibreOffice: 11.7 pt; Excel ＭＳ Ｐゴシック: 12 pt)
@@ -87,48 +88,116 @@ def wrap(text: str, width: float, font_size: float = 10) -> list[str]:
     (:data:`NO_LINE_START`: 。、）」 …) takes the character before it to the next line.
     """
     capacity = line_capacity(width, font_size)
+    if "\n" not in text:
+        return _wrap_paragraph(text, capacity)
     lines: list[str] = []
     for paragraph in text.split("\n"):
-        line, used = "", 0
-        for token in _tokens(paragraph):
-            size = text_width(token)
-            if used + size <= capacity:
-                line, used = line + token, used + size
-                continue
-            if size <= capacity and line:
-                carried = ""
-                if token[0] in NO_LINE_START and len(line) > 1 and line[-1] not in NO_LINE_START:
-                    line, carried = line[:-1], line[-1]  # 「…に努める」「。」: 「る。」 goes down together
-                lines.append(line)
-                token = carried + token.lstrip(" ")
-                line, used = token, text_width(token)
-                continue
-            for char in token:  # a token longer than a line breaks anywhere
-                w = _WIDTHS[char]
-                if used + w > capacity and line:
-                    lines.append(line)
-                    line, used = "", 0
-                line, used = line + char, used + w
-        lines.append(line)
+        lines += _wrap_paragraph(paragraph, capacity)
     return lines
 
 
-def _tokens(paragraph: str) -> Iterator[str]:
-    """Words of ASCII letters/digits (with a leading space) and single other characters."""
-    word = ""
-    for char in paragraph:
-        if char.isascii() and (char.isalnum() or char in ".,:;%-_/()'\"!?"):
-            word += char
+# One line's greedy filling, character by character, is the rule (see _wrap_reference in the tests); these
+# compute the same lines a line at a time: a paragraph's characters as a string of their widths (\x01 or \x02,
+# counted with str.count) and its runs of Latin letters and digits (the words that move to the next line whole).
+_WORD = re.compile(r" ?[A-Za-z0-9.,:;%\-_/()'\"!?]{1,}")
+
+
+class _WidthCodes(dict[int, str]):
+    """A str.translate table: each character's code point -> its width as one character (\x01 or \x02)."""
+
+    def __missing__(self, code: int) -> str:
+        width = self[code] = chr(_WIDTHS[chr(code)])
+        return width
+
+
+_WIDTH_CODES = _WidthCodes()
+_WRAPPED: dict[
+    tuple[str, float], list[str]
+] = {}  # the last paragraphs wrapped (a row's texts are wrapped twice)
+_WRAPPED_MAX = 4096
+
+
+def _wrap_paragraph(paragraph: str, capacity: float) -> list[str]:
+    """The lines of one paragraph (no line break in it) in lines of ``capacity`` half-width characters."""
+    n = len(paragraph)
+    if 2 * n <= capacity or (n <= capacity and paragraph.isascii()):
+        return [paragraph]  # fits on one line: the common case, without measuring
+    key = (paragraph, capacity)
+    cached = _WRAPPED.get(key)
+    if cached is not None:
+        return list(cached)
+    codes = paragraph.translate(_WIDTH_CODES)
+    if 2 * n - codes.count("\x01") <= capacity:
+        lines = [paragraph]
+    else:
+        lines = _greedy_lines(paragraph, codes, capacity)
+    if len(_WRAPPED) >= _WRAPPED_MAX:
+        _WRAPPED.clear()
+    _WRAPPED[key] = lines
+    return list(lines)
+
+
+def _greedy_lines(p: str, codes: str, capacity: float) -> list[str]:
+    """Lines of ``p`` (widths ``codes``): whole tokens while they fit, then the rules of :func:`wrap`."""
+    n = len(p)
+    starts: list[int] = []  # words of two or more characters (a lone character is a token of its own)
+    ends: list[int] = []
+    for match in _WORD.finditer(p):
+        a, b = match.span()
+        if b - a > 1:
+            starts.append(a)
+            ends.append(b)
+
+    def width(a: int, b: int) -> int:
+        return 2 * (b - a) - codes.count("\x01", a, b)
+
+    def fits_to(a: int, start: int) -> int:
+        """The largest q >= start such that p[a:q] fits a line (start itself when p[a:start] is too wide)."""
+        room = capacity - width(a, start)
+        q = start
+        while q < n:
+            step = int(room // 2)  # this many characters fit even if all are full-width
+            if step < 1:
+                if room >= 1 and codes[q] == "\x01":
+                    q += 1
+                return q
+            end = min(q + step, n)
+            room -= width(q, end)
+            q = end
+        return q
+
+    lines: list[str] = []
+    ls = pos = 0  # the line so far is p[ls:pos]; pos is where the next token begins
+    while pos < n:
+        q = fits_to(ls, pos)
+        if q >= n:
+            pos = n
+            break
+        if q > pos:  # the tokens up to q fit; a word that q cuts does not
+            i = bisect_right(starts, q) - 1
+            pos = starts[i] if i >= 0 and starts[i] < q < ends[i] else q
+        i = bisect_right(starts, pos) - 1
+        token_end = ends[i] if i >= 0 and starts[i] == pos else pos + 1
+        if width(pos, token_end) <= capacity and pos > ls:  # the token goes to the next line whole
+            first = p[pos]
+            if first in NO_LINE_START and pos - ls > 1 and p[pos - 1] not in NO_LINE_START:
+                lines.append(p[ls : pos - 1])  # the character before goes down with it
+                ls = pos - 1
+            else:
+                lines.append(p[ls:pos])
+                ls = pos + 1 if first == " " else pos  # a word's leading space is dropped at a line's start
+            pos = token_end
             continue
-        if word:
-            yield word
-            word = ""
-        if char == " ":
-            word = " "
-        else:
-            yield char
-    if word:
-        yield word
+        k = pos  # a token longer than a line breaks anywhere
+        while True:
+            k = max(fits_to(ls, ls), k)
+            if k >= token_end:
+                break
+            lines.append(p[ls:k])
+            ls = k
+        pos = token_end
+    lines.append(p[ls:pos])
+    return lines
 
 
 def max_lines(line_pt: float = LINE_PT, padding_pt: float = PADDING_PT) -> int:

@@ -24,6 +24,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.worksheet import CellNumberTuple, CellStringTuple, Worksheet
+
 from kpi_report.core.cellmetrics import max_lines, row_height, wrap
 from kpi_report.core.files import FIXED_CREATED, new_xlsx
 from kpi_report.core.values import clean_text
@@ -109,31 +112,81 @@ def _clean(text: str) -> str:
     return clean_text(text)[0]
 
 
-def _chunks(text: str, width: float) -> list[str]:
-    """``text`` cut into pieces that each fit one row of at most MAX_LINES wrapped lines.
+def _chunks(text: str, width: float) -> list[tuple[str, int]]:
+    """``text`` cut into pieces that each fit one row of at most MAX_LINES wrapped lines, each with the number
+    of lines it wraps to (``len(wrap(piece, width))``).
 
     Cuts fall between lines of the text where possible; a single line longer than a row is cut between
     wrapped lines.
     """
     pieces: list[list[str]] = [[]]
+    counts = [0]  # each piece's wrapped lines: its lines are wrapped one by one, so the sum of theirs
     used = 0
     for line in text.split("\n"):
         wrapped = wrap(line, width)
         if used + len(wrapped) <= MAX_LINES:
             pieces[-1].append(line)
+            counts[-1] += len(wrapped)
             used += len(wrapped)
             continue
         if len(wrapped) <= MAX_LINES:
             pieces.append([line])
+            counts.append(len(wrapped))
             used = len(wrapped)
             continue
         for start in range(0, len(wrapped), MAX_LINES):
             part = wrapped[start : start + MAX_LINES]
             if pieces[-1]:
                 pieces.append([])
-            pieces[-1].append("".join(part))
+                counts.append(0)
+            joined = "".join(part)
+            pieces[-1].append(joined)
+            counts[-1] += len(wrap(joined, width))  # wrapped again, it may not break where it did
             used = len(part)
-    return ["\n".join(p) for p in pieces if p] or [""]
+    return [("\n".join(p), n) for p, n in zip(pieces, counts, strict=True) if p] or [("", 1)]
+
+
+class _Sheet(Worksheet):  # type: ignore[misc]
+    """xlsxwriter's worksheet, with a faster way in and out for the list's and the KPI sheet's cells.
+
+    :meth:`put` stores what ``write_string``/``write_number`` store (without the A1-notation and bounds
+    checks, which these sheets never need), and a text or number cell with a format is written as the
+    ``<c>`` element xlsxwriter's own ``_write_cell`` writes for it: the same bytes, in about a third of the time.
+    Everything else is xlsxwriter's.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._letters: dict[int, str] = {}
+
+    def put(self, row: int, col: int, value: str | float, fmt: Any) -> None:
+        """``write_string`` (a str) or ``write_number`` (a number) of a cell inside the sheet's bounds."""
+        if isinstance(value, str):
+            if len(value) > self.xls_strmax // 2:  # may need truncating: xlsxwriter's own way
+                self.write_string(row, col, value, fmt)
+                return
+            self._check_dimensions(row, col)
+            self.table[row][col] = CellStringTuple(self.str_table._get_shared_string_index(value), fmt)
+        else:
+            self.write_number(row, col, value, fmt)
+
+    def _write_cell(self, row: int, col: int, cell: Any) -> None:
+        fmt = cell.format
+        kind = cell.__class__
+        if fmt is None or (kind is not CellStringTuple and kind is not CellNumberTuple):
+            super()._write_cell(row, col, cell)
+            return
+        letters = self._letters.get(col)
+        if letters is None:
+            letters = self._letters[col] = xl_col_to_name(col)
+        if kind is CellStringTuple:
+            self.fh.write(
+                f'<c r="{letters}{row + 1}" s="{fmt._get_xf_index()}" t="s"><v>{cell.string}</v></c>'
+            )
+        else:
+            self.fh.write(
+                f'<c r="{letters}{row + 1}" s="{fmt._get_xf_index()}"><v>{cell.number:.16G}</v></c>'
+            )
 
 
 class _Formats:
@@ -234,7 +287,7 @@ def _list_columns(view: ReportView) -> tuple[_ListColumn, ...]:
 
 def _list_sheet(wb: Any, f: _Formats, view: ReportView) -> None:
     report = view.report
-    ws = wb.add_worksheet(LIST_SHEET)
+    ws = wb.add_worksheet(LIST_SHEET, worksheet_class=_Sheet)
     columns = _list_columns(view)
     last = len(columns) - 1  # the last visible column; the hidden 取組ID follows it
     for col, column in enumerate(columns):
@@ -292,26 +345,32 @@ def _measure_rows(
     heights: list[float] | None = None,
 ) -> int:
     """Write one measure; more than one sheet row only when its text exceeds Excel's row height limit."""
-    m = row.measure
+    measure_id = _clean(row.measure.id)
     pieces = [_chunks(_clean(c.text(row)), c.width) for c in columns]
     text_fmt, center_fmt = (f.flag_text, f.flag_center) if row.flagged else (f.text, f.center)
+    put = ws.put
     for part in range(max(len(p) for p in pieces)):
         lines = 1
         for col, column_pieces in enumerate(pieces):
             column = columns[col]
-            figure = column.number(row) if column.number is not None and part == 0 else None
-            if figure is not None:
-                ws.write_number(r, col, figure, f.thousands)
-                continue
-            text = column_pieces[part] if part < len(column_pieces) else ""
             if column.number is not None and part == 0:
-                text = MISSING
-            ws.write_string(r, col, text, center_fmt if column.centered or text == MISSING else text_fmt)
-            lines = max(lines, len(wrap(text, column.width)))
-        ws.write_string(r, len(columns), _clean(m.id))
-        ws.set_row(r, row_height(lines))
+                figure = column.number(row)
+                if figure is not None:
+                    put(r, col, figure, f.thousands)
+                    continue
+                text, count = MISSING, len(wrap(MISSING, column.width))
+            elif part < len(column_pieces):
+                text, count = column_pieces[part]
+            else:
+                text, count = "", 1
+            put(r, col, text, center_fmt if column.centered or text == MISSING else text_fmt)
+            if count > lines:
+                lines = count
+        ws.write_string(r, len(columns), measure_id)
+        height = row_height(lines)
+        ws.set_row(r, height)
         if heights is not None:
-            heights.append(row_height(lines))
+            heights.append(height)
         r += 1
     return r
 

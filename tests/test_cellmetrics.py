@@ -1,0 +1,101 @@
+"""core.cellmetrics.wrap: the line-at-a-time implementation gives exactly the lines of the rule it implements,
+filling each line token by token and character by character (the reference below, the implementation before
+issue 15), for mixed Japanese and Latin text, long words, spaces, kinsoku characters and narrow columns."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+
+import pytest
+
+from kpi_report.core.cellmetrics import NO_LINE_START, line_capacity, text_width, wrap
+
+
+def _tokens(paragraph: str) -> Iterator[str]:
+    word = ""
+    for char in paragraph:
+        if char.isascii() and (char.isalnum() or char in ".,:;%-_/()'\"!?"):
+            word += char
+            continue
+        if word:
+            yield word
+            word = ""
+        if char == " ":
+            word = " "
+        else:
+            yield char
+    if word:
+        yield word
+
+
+def _wrap_reference(text: str, width: float, font_size: float = 10) -> list[str]:
+    """The rule: each token is added while the line holds it; one that does not fit begins the next line whole
+    (its leading space dropped, a 。、）… taking the character before it along); a token longer than a line
+    breaks between characters."""
+    capacity = line_capacity(width, font_size)
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line, used = "", 0
+        for token in _tokens(paragraph):
+            size = text_width(token)
+            if used + size <= capacity:
+                line, used = line + token, used + size
+                continue
+            if size <= capacity and line:
+                carried = ""
+                if token[0] in NO_LINE_START and len(line) > 1 and line[-1] not in NO_LINE_START:
+                    line, carried = line[:-1], line[-1]
+                lines.append(line)
+                token = carried + token.lstrip(" ")
+                line, used = token, text_width(token)
+                continue
+            for char in token:
+                w = text_width(char)
+                if used + w > capacity and line:
+                    lines.append(line)
+                    line, used = "", 0
+                line, used = line + char, used + w
+        lines.append(line)
+    return lines
+
+
+_ALPHABET = (
+    list("あいうえおかきくけこ漢字施策取組事業推進、。）」ー・々ぁっャ（「　ｱｲ＃ＡＢ１２")
+    + list("abcXYZ019 .,:;%-_/()'\"!?\t\n")
+    + sorted(NO_LINE_START)
+)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_wrap_gives_the_reference_lines(seed: int) -> None:
+    rnd = random.Random(seed)
+    for _ in range(1500):
+        pool = rnd.sample(_ALPHABET, rnd.randint(2, 14))
+        text = "".join(rnd.choice(pool) for _ in range(rnd.randint(0, rnd.choice([3, 30, 120, 400]))))
+        width = rnd.choice([0.5, 1, 2, 3, 5, 8, 9, 10, 16, 20, 34, 44, 66])
+        font_size = rnd.choice([10, 11])
+        assert wrap(text, width, font_size) == _wrap_reference(text, width, font_size), (text, width)
+
+
+@pytest.mark.parametrize(
+    ("text", "width"),
+    [
+        ("あ" * 34 + "。" + "い" * 40, 66),  # 「あ。」 goes down together
+        ("あ" * 33 + "。。" + "い" * 3, 66),  # a second closing mark stays
+        ("see https://example.jp/a/very/long/path/that/never/fits/one/line と書きました", 12),
+        ("x" * 500, 20),  # one word longer than many lines
+        ("abc " * 60 + "終わり", 16),  # words moving down, their spaces dropped
+        ("漢字" * 50 + "  " + "ab" * 30, 9),  # spaces before a word
+        ("1,234,567人（2019年度）、前年度比+3.5%。" * 8, 34),
+        ("", 10),
+        ("\n\n", 10),
+        ("一行目\n" + "二" * 200 + "\n", 8),
+    ],
+)
+def test_wrap_cases(text: str, width: float) -> None:
+    assert wrap(text, width) == _wrap_reference(text, width)
+    assert wrap(text, width) == wrap(text, width)  # the second time from the cache, the same (and a copy)
+    lines = wrap(text, width)
+    lines.append("x")
+    assert wrap(text, width) == _wrap_reference(text, width)
