@@ -1,16 +1,17 @@
 """Merge every fiscal year's accepted entries with the master into the report model (ProgressReport).
 
-The joins and the summary table are pandas work; what leaves this module is plain dataclasses, so the
+The entries are joined with the master's order and owners, sorted once (master order, year, lead owner
+first) and grouped per measure and KPI in plain Python (a correction round's rebuild runs this on every
+build: dicts and one sort each, no data frames); what leaves this module is plain dataclasses, so the
 renderers (progress list xlsx/html, annual review pdf) only lay out a finished model.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
-
-import pandas as pd
 
 from kpi_report.core.achievement import evaluate_kpi
 from kpi_report.core.errors import InputsHaveErrors
@@ -25,8 +26,10 @@ from kpi_report.core.model import (
     Finding,
     GoalSection,
     Kpi,
+    KpiEntry,
     KpiRow,
     Measure,
+    MeasureEntry,
     MeasureRow,
     Plan,
     PolicyArea,
@@ -107,53 +110,57 @@ def merge(plan: Plan, fy: int, reports: Mapping[int, CheckReport], allow_errors:
     flagged = error_departments(current) if current is not None else ()
     findings: list[Finding] = []
 
-    measure_frame = _measure_frame(plan, reports, years)
+    measure_entries = [e for y in years for e in reports[y].measure_entries]
+    kpi_entries = [e for y in years for e in reports[y].kpi_entries]
     known_measures = {m.id for m in plan.measures}
     known_kpis = {k.id for k in plan.kpis}
-    orphans = set(measure_frame.loc[~measure_frame["measure_id"].isin(known_measures), "measure_id"])
-    by_measure = _grouped_entries(measure_frame[measure_frame["known"]])
-
-    kpi_frame = _kpi_frame(plan, reports, years)
-    orphans.update(kpi_frame.loc[~kpi_frame["kpi_id"].isin(known_kpis), "kpi_id"])
-    actuals = _actuals(kpi_frame[kpi_frame["known"]])
-    unevaluable = _not_evaluable(kpi_frame[kpi_frame["known"]], fy)
-    remarks = _remarks(kpi_frame[kpi_frame["known"]])
-    evaluations = _measure_evaluations(measure_frame[measure_frame["known"]])
+    orphans = {e.measure_id for e in measure_entries if e.measure_id not in known_measures}
+    orphans.update(e.kpi_id for e in kpi_entries if e.kpi_id not in known_kpis)
+    measure_records = _measure_records(plan, measure_entries)
+    by_measure = _grouped_entries(measure_records)
+    kpi_records = _kpi_records(plan, kpi_entries)
+    actuals = _actuals(kpi_records)
+    unevaluable = _not_evaluable(kpi_records, fy)
+    remarks = _remarks(kpi_records)
+    evaluations = _measure_evaluations(measure_records)
     previous_fy = max((y for y in years if y < fy), default=None)
 
-    data_years = set(measure_frame["fy"]) | set(kpi_frame["fy"]) | {fy}
+    data_years = {e.fy for e in measure_entries} | {e.fy for e in kpi_entries} | {fy}
     shown_years = tuple(sorted(int(y) for y in data_years if start <= y <= fy))
 
+    headings: dict[int, str] = {}  # each year's 【…年度】, made once
     rows: dict[str, MeasureRow] = {}
     for measure in plan.measures:
-        row, conflict = _measure_row(plan, fy, measure, by_measure.get(measure.id, {}), flagged)
+        row, conflict = _measure_row(plan, fy, measure, by_measure.get(measure.id, {}), flagged, headings)
         row = _with_evaluation(row, evaluations.get(measure.id, {}), fy, previous_fy)
         rows[measure.id] = row
         if conflict is not None:
             findings.append(conflict)
 
-    kpi_rows = {
-        k.id: _with_remarks(
-            _kpi_row(plan, k, shown_years, actuals.get(k.id, {}), fy, unevaluable.get(k.id, ""), start),
-            remarks.get(k.id, {}),
-            fy,
+    kpi_rows: dict[tuple[str, str], list[KpiRow]] = {}  # (goal, area) -> its KPI rows in master order
+    for k in plan.kpis:
+        kpi_rows.setdefault((k.goal, k.area), []).append(
+            _with_remarks(
+                _kpi_row(plan, k, shown_years, actuals.get(k.id, {}), fy, unevaluable.get(k.id, ""), start),
+                remarks.get(k.id, {}),
+                fy,
+            )
         )
-        for k in plan.kpis
-    }
+    policy_areas: dict[tuple[str, str], PolicyArea] = {}
+    for policy_area in plan.policy_areas:  # the first record of an area, as Plan.policy_area finds it
+        policy_areas.setdefault((policy_area.goal, policy_area.title), policy_area)
     area_entries = {y: reports[y].area_entries for y in years}
     goals = tuple(
         GoalSection(
             title=goal.title,
-            indicators=tuple(kpi_rows[k.id] for k in plan.kpis if k.goal == goal.title and not k.area),
+            indicators=tuple(kpi_rows.get((goal.title, ""), ())),
             areas=tuple(
                 AreaSection(
                     title=area.title,
                     rows=tuple(rows[m.id] for m in area.measures),
-                    kpis=tuple(
-                        kpi_rows[k.id] for k in plan.kpis if k.goal == goal.title and k.area == area.title
-                    ),
+                    kpis=tuple(kpi_rows.get((goal.title, area.title), ())),
                     evaluation=_area_evaluation(
-                        plan.policy_area(goal.title, area.title), area_entries, fy, previous_fy
+                        policy_areas.get((goal.title, area.title)), area_entries, fy, previous_fy
                     ),
                 )
                 for area in goal.areas
@@ -190,104 +197,129 @@ def merge(plan: Plan, fy: int, reports: Mapping[int, CheckReport], allow_errors:
     return MergeResult(report=report, findings=tuple(findings))
 
 
-def _measure_frame(plan: Plan, reports: Mapping[int, CheckReport], years: tuple[int, ...]) -> pd.DataFrame:
-    """Every measure entry of the years shown, with the master order and the owner rank (lead = 0)."""
-    records = [
-        {
-            "fy": e.fy,
-            "department": e.department,
-            "measure_id": e.measure_id,
-            "status": clean_text(e.status)[0].strip(),
-            "notes": tuple(clean_text(p)[0] for p in e.notes),
-            "file": e.file,
-            "row": e.row,
-            "direction": clean_text(e.direction)[0].strip(),
-            "issues": clean_text(e.issues)[0].strip(),
-            "budget": e.budget,
-            "settlement": e.settlement,
-        }
-        for y in years
-        for e in reports[y].measure_entries
-    ]
-    columns = [
-        "fy",
-        "department",
-        "measure_id",
-        "status",
-        "notes",
-        "file",
-        "row",
-        "direction",
-        "issues",
-        "budget",
-        "settlement",
-    ]
-    entries = pd.DataFrame.from_records(records, columns=columns)
-    order = pd.DataFrame({"measure_id": [m.id for m in plan.measures], "order": range(len(plan.measures))})
-    ranks = pd.DataFrame.from_records(
-        [(m.id, d, i) for m in plan.measures for i, d in enumerate(m.owners)],
-        columns=["measure_id", "department", "rank"],
-    )
-    frame = entries.merge(order, on="measure_id", how="left").merge(
-        ranks, on=["measure_id", "department"], how="left"
-    )
-    frame["known"] = frame["order"].notna()
-    # a department that is not an owner (the master changed since) comes after every owner
-    frame["rank"] = frame["rank"].fillna(len(plan.departments) + 1)
-    return frame.sort_values(["order", "fy", "rank", "department", "file", "row"], kind="stable")
+# what clean_text changes: without any of these characters a text is already clean (the common case)
+_UNCLEAN = re.compile("[\r\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u00a0\u200b-\u200d\u202f\u2060\ufeff\ud800-\udfff]")
 
 
-def _kpi_frame(plan: Plan, reports: Mapping[int, CheckReport], years: tuple[int, ...]) -> pd.DataFrame:
-    """Every KPI entry of the years shown; the KPI's own department first."""
+def _clean(text: str) -> str:
+    """``clean_text(text)[0]``, without its work for a text that has nothing to clean."""
+    return clean_text(text)[0] if _UNCLEAN.search(text) else text
+
+
+def _number(value: float | None) -> float | None:
+    """A number as a float; None for None and NaN (no number)."""
+    return None if value is None or value != value else float(value)
+
+
+def _measure_order(plan: Plan) -> dict[str, int]:
+    return {m.id: i for i, m in enumerate(plan.measures)}
+
+
+@dataclass(slots=True)
+class _MeasureRecord:
+    """A measure entry of a known measure, cleaned, with its place: master order, year, owner rank."""
+
+    measure_id: str
+    fy: int
+    department: str
+    status: str
+    notes: tuple[str, ...]
+    file: str
+    direction: str
+    issues: str
+    budget: float | None
+    settlement: float | None
+
+
+def _measure_records(plan: Plan, entries: Iterable[MeasureEntry]) -> list[_MeasureRecord]:
+    """The entries of known measures in master order, then year, the owners' rank (lead = 0; a department that
+    is no owner, the master having changed since, after every owner), department, file and row."""
+    order = _measure_order(plan)
+    ranks: dict[tuple[str, str], list[int]] = {}
+    for m in plan.measures:
+        for i, d in enumerate(m.owners):
+            ranks.setdefault((m.id, d), []).append(i)
+    outsider = [len(plan.departments) + 1]
+    keyed: list[tuple[tuple[int, int, int, str, str, int], _MeasureRecord]] = []
+    for e in entries:
+        place = order.get(e.measure_id)
+        if place is None:
+            continue
+        status, notes, direction, issues = e.status, e.notes, e.direction, e.issues
+        if _UNCLEAN.search("\n".join((status, direction, issues, *notes))):  # one search for the clean ones
+            status, direction, issues = _clean(status), _clean(direction), _clean(issues)
+            notes = tuple(_clean(p) for p in notes)
+        record = _MeasureRecord(
+            e.measure_id,
+            e.fy,
+            e.department,
+            status.strip(),
+            tuple(notes),
+            e.file,
+            direction.strip(),
+            issues.strip(),
+            _number(e.budget),
+            _number(e.settlement),
+        )
+        # an owner named twice in the master ranks the entry twice (as a join on owner and rank would)
+        for rank in ranks.get((e.measure_id, e.department), outsider):
+            keyed.append(((place, e.fy, rank, e.department, e.file, e.row), record))
+    keyed.sort(key=lambda pair: pair[0])
+    return [record for _, record in keyed]
+
+
+@dataclass(slots=True)
+class _KpiRecord:
+    """A KPI entry of a known KPI, cleaned."""
+
+    kpi_id: str
+    fy: int
+    actual: float | None  # None when not reported
+    not_evaluable: str
+    remarks: str
+
+
+def _kpi_records(plan: Plan, entries: Iterable[KpiEntry]) -> list[_KpiRecord]:
+    """The entries of known KPIs by KPI, year, a value first, the KPI's own department first, department,
+    file and row."""
     owner = {k.id: k.owner for k in plan.kpis}
-    records = [
-        {
-            "fy": e.fy,
-            "kpi_id": e.kpi_id,
-            "actual": e.actual,
-            "not_evaluable": clean_text(e.not_evaluable)[0].strip(),
-            "remarks": clean_text(e.remarks)[0].strip(),
-            "by_owner": owner.get(e.kpi_id) == e.department,
-            "department": e.department,
-            "file": e.file,
-            "row": e.row,
-        }
-        for y in years
-        for e in reports[y].kpi_entries
-    ]
-    columns = ["fy", "kpi_id", "actual", "not_evaluable", "remarks", "by_owner", "department", "file", "row"]
-    frame = pd.DataFrame.from_records(records, columns=columns)
-    frame["known"] = frame["kpi_id"].isin(set(owner))
-    frame["has_value"] = frame["actual"].notna()
-    return frame.sort_values(
-        ["kpi_id", "fy", "has_value", "by_owner", "department", "file", "row"],
-        ascending=[True, True, False, False, True, True, True],
-        kind="stable",
-    )
+    keyed: list[tuple[tuple[str, int, bool, bool, str, str, int], _KpiRecord]] = []
+    for e in entries:
+        if e.kpi_id not in owner:
+            continue
+        actual = _number(e.actual)
+        record = _KpiRecord(
+            e.kpi_id, e.fy, actual, _clean(e.not_evaluable).strip(), _clean(e.remarks).strip()
+        )
+        key = (e.kpi_id, e.fy, actual is None, owner[e.kpi_id] != e.department, e.department, e.file, e.row)
+        keyed.append((key, record))
+    keyed.sort(key=lambda pair: pair[0])
+    return [record for _, record in keyed]
 
 
-def _actuals(frame: pd.DataFrame) -> dict[str, dict[int, float | None]]:
+def _actuals(records: Iterable[_KpiRecord]) -> dict[str, dict[int, float | None]]:
     """KPI_ID -> {fiscal year: actual}: the first reported value per year (owner's first)."""
-    first = frame.drop_duplicates(["kpi_id", "fy"], keep="first")
     result: dict[str, dict[int, float | None]] = {}
-    for kpi_id, year, actual in first[["kpi_id", "fy", "actual"]].itertuples(index=False):
-        result.setdefault(str(kpi_id), {})[int(year)] = None if pd.isna(actual) else float(actual)
+    for r in records:
+        result.setdefault(r.kpi_id, {}).setdefault(r.fy, r.actual)
     return result
 
 
-def _not_evaluable(frame: pd.DataFrame, fy: int) -> dict[str, str]:
+def _not_evaluable(records: Iterable[_KpiRecord], fy: int) -> dict[str, str]:
     """KPI_ID -> 評価不能の理由 for the report year: the owner's first, and only where no value was reported."""
-    year = frame[(frame["fy"] == fy) & ~frame["has_value"] & (frame["not_evaluable"] != "")]
-    first = year.drop_duplicates(["kpi_id"], keep="first")
-    return {str(k): str(r) for k, r in first[["kpi_id", "not_evaluable"]].itertuples(index=False)}
+    result: dict[str, str] = {}
+    for r in records:
+        if r.fy == fy and r.actual is None and r.not_evaluable:
+            result.setdefault(r.kpi_id, r.not_evaluable)
+    return result
 
 
-def _remarks(frame: pd.DataFrame) -> dict[str, dict[int, str]]:
+def _remarks(records: Iterable[_KpiRecord]) -> dict[str, dict[int, str]]:
     """KPI_ID -> {fiscal year: 備考}: the first given per year, in the actuals' order (owner's first)."""
-    given = frame[frame["remarks"] != ""].drop_duplicates(["kpi_id", "fy"], keep="first")
     result: dict[str, dict[int, str]] = {}
-    for kpi_id, year, text in given[["kpi_id", "fy", "remarks"]].itertuples(index=False):
-        result.setdefault(str(kpi_id), {})[int(year)] = str(text)
+    for r in records:
+        if r.remarks:
+            result.setdefault(r.kpi_id, {}).setdefault(r.fy, r.remarks)
     return result
 
 
@@ -309,19 +341,20 @@ class _Evaluation:
     settlement: float | None = None
 
 
-def _measure_evaluations(frame: pd.DataFrame) -> dict[str, dict[int, _Evaluation]]:
+_NO_EVALUATION = _Evaluation()
+
+
+def _measure_evaluations(records: Iterable[_MeasureRecord]) -> dict[str, dict[int, _Evaluation]]:
     """取組ID -> fiscal year -> its direction, 課題 and budgets (the first given of each, lead owner first)."""
     result: dict[str, dict[int, _Evaluation]] = {}
-    columns = ["measure_id", "fy", "direction", "issues", "budget", "settlement"]
-    for measure_id, year, direction, issues, budget, settlement in frame[columns].itertuples(index=False):
-        was = result.setdefault(str(measure_id), {}).get(int(year), _Evaluation())
-        result[str(measure_id)][int(year)] = _Evaluation(
-            was.direction or str(direction),
-            was.issues or str(issues),
-            was.budget if was.budget is not None else (None if pd.isna(budget) else float(budget)),
-            was.settlement
-            if was.settlement is not None
-            else (None if pd.isna(settlement) else float(settlement)),
+    for r in records:
+        by_year = result.setdefault(r.measure_id, {})
+        was = by_year.get(r.fy, _NO_EVALUATION)
+        by_year[r.fy] = _Evaluation(
+            was.direction or r.direction,
+            was.issues or r.issues,
+            was.budget if was.budget is not None else r.budget,
+            was.settlement if was.settlement is not None else r.settlement,
         )
     return result
 
@@ -330,9 +363,9 @@ def _with_evaluation(
     row: MeasureRow, by_year: dict[int, _Evaluation], fy: int, previous_fy: int | None
 ) -> MeasureRow:
     """The row with the report year's direction, 課題 and budgets, and last year's direction carried forward."""
-    now = by_year.get(fy, _Evaluation())
-    before = by_year.get(previous_fy, _Evaluation()) if previous_fy is not None else _Evaluation()
-    if now == _Evaluation() and not before.direction:
+    now = by_year.get(fy, _NO_EVALUATION)
+    before = by_year.get(previous_fy, _NO_EVALUATION) if previous_fy is not None else _NO_EVALUATION
+    if now == _NO_EVALUATION and not before.direction:
         return row
     return replace(
         row,
@@ -383,35 +416,45 @@ def _area_evaluation(
 _Entry = tuple[str, str, tuple[str, ...], str]  # department, status, notes, file
 
 
-def _grouped_entries(frame: pd.DataFrame) -> dict[str, dict[int, list[_Entry]]]:
-    """取組ID -> fiscal year -> entries, in the frame's order (lead owner first)."""
+def _grouped_entries(records: Iterable[_MeasureRecord]) -> dict[str, dict[int, list[_Entry]]]:
+    """取組ID -> fiscal year -> entries, in the records' order (lead owner first)."""
     grouped: dict[str, dict[int, list[_Entry]]] = {}
-    columns = ["measure_id", "fy", "department", "status", "notes", "file"]
-    for measure_id, year, department, status, notes, file in frame[columns].itertuples(index=False):
-        grouped.setdefault(str(measure_id), {}).setdefault(int(year), []).append(
-            (str(department), str(status), tuple(notes), str(file))
+    for r in records:
+        grouped.setdefault(r.measure_id, {}).setdefault(r.fy, []).append(
+            (r.department, r.status, r.notes, r.file)
         )
     return grouped
 
 
 def _measure_row(
-    plan: Plan, fy: int, measure: Measure, by_year: dict[int, list[_Entry]], flagged: tuple[str, ...]
+    plan: Plan,
+    fy: int,
+    measure: Measure,
+    by_year: dict[int, list[_Entry]],
+    flagged: tuple[str, ...],
+    headings: dict[int, str] | None = None,
 ) -> tuple[MeasureRow, Finding | None]:
-    """One measure's row: every year's notes (owners combined) and the report year's status."""
+    """One measure's row: every year's notes (owners combined) and the report year's status.
+
+    ``headings``: each year's heading made so far (filled here), shared by the rows of one merge."""
+    headings = {} if headings is None else headings
     history: list[YearNotes] = []
     for year in sorted(by_year):
-        points: list[str] = []
-        earlier_owners: set[str] = set()  # a point another owner already gave is shown once
-        for department in dict.fromkeys(d for d, _, _, _ in by_year[year]):
-            own = [p for d, _, notes, _ in by_year[year] if d == department for p in notes]
-            points.extend(p for p in own if p not in earlier_owners)
-            earlier_owners.update(own)
+        entries = by_year[year]
+        if len(entries) == 1:  # one department's entry: its points as given
+            points = list(entries[0][2])
+        else:
+            points = []
+            earlier_owners: set[str] = set()  # a point another owner already gave is shown once
+            for department in dict.fromkeys(d for d, _, _, _ in entries):
+                own = [p for d, _, notes, _ in entries if d == department for p in notes]
+                points.extend(p for p in own if p not in earlier_owners)
+                earlier_owners.update(own)
         if points:
-            history.append(
-                YearNotes(
-                    fy=year, heading=fy_heading(year, plan.settings.reiwa_for_2019), points=tuple(points)
-                )
-            )
+            heading = headings.get(year)
+            if heading is None:
+                heading = headings[year] = fy_heading(year, plan.settings.reiwa_for_2019)
+            history.append(YearNotes(fy=year, heading=heading, points=tuple(points)))
     current = by_year.get(fy, [])
     given = [(d, s, f) for d, s, _, f in current if s]
     status = given[0][1] if given else ""
@@ -425,7 +468,9 @@ def _measure_row(
             department=given[0][0],
             shown=status,
         )
-    is_flagged = any(d in flagged for d in measure.owners) or any(d in flagged for d, _, _, _ in current)
+    is_flagged = bool(flagged) and (
+        any(d in flagged for d in measure.owners) or any(d in flagged for d, _, _, _ in current)
+    )
     return MeasureRow(measure=measure, status=status, history=tuple(history), flagged=is_flagged), conflict
 
 
@@ -469,19 +514,21 @@ def _kpi_row(
 def _status_counts(
     plan: Plan, goals: tuple[GoalSection, ...]
 ) -> tuple[tuple[str, ...], tuple[StatusCount, ...]]:
-    """集計: the report year's statuses counted per goal (a crosstab), columns in scale order."""
-    records = [
-        (goal.title, row.status or UNREPORTED) for goal in goals for area in goal.areas for row in area.rows
-    ]
-    frame = pd.DataFrame.from_records(records, columns=["goal", "status"])
+    """集計: the report year's statuses counted per goal, columns in scale order (the scale, other statuses
+    seen in sorted order, then 未報告 when a measure has none)."""
+    tallies: dict[str, dict[str, int]] = {}
+    for goal in goals:
+        tally = tallies.setdefault(goal.title, {})
+        for area in goal.areas:
+            for row in area.rows:
+                status = row.status or UNREPORTED
+                tally[status] = tally.get(status, 0) + 1
+    seen = {status for tally in tallies.values() for status in tally}
     scale = list(plan.settings.statuses)
-    others = sorted(set(frame["status"]) - set(scale) - {UNREPORTED})
-    columns = [*scale, *others] + ([UNREPORTED] if (frame["status"] == UNREPORTED).any() else [])
-    table = pd.crosstab(frame["goal"], frame["status"]).reindex(
-        index=[g.title for g in goals], columns=columns, fill_value=0
-    )
+    others = sorted(seen - set(scale) - {UNREPORTED})
+    columns = [*scale, *others] + ([UNREPORTED] if UNREPORTED in seen else [])
     counts = tuple(
-        StatusCount(goal=str(goal), counts=tuple(int(n) for n in values))
-        for goal, values in zip(table.index, table.to_numpy().tolist(), strict=True)
+        StatusCount(goal=goal.title, counts=tuple(tallies[goal.title].get(c, 0) for c in columns))
+        for goal in goals
     )
     return tuple(columns), counts
