@@ -55,6 +55,10 @@ SEVERITY_LABELS = {"error": "エラー", "warning": "警告", "info": "情報"}
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 _FILLS = {"error": "FFC7CE", "warning": "FFEB9C", "info": "DDEBF7"}
 _XLSX_TEXT_LIMIT = 32_767
+# what a cache entry of a written file holds before its bytes (findings.xlsx, a feedback copy): the bytes
+# themselves, the workbook as received (no bytes), or no copy at all
+_COPY, _AS_RECEIVED, _NO_COPY = b"C", b"R", b"N"
+_ZIP = b"PK\x03\x04"  # how a workbook's bytes start: an entry holding anything else is not ours
 
 
 def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
@@ -188,11 +192,11 @@ def _findings_workbook(
     if cache is None:
         return findings_workbook(report, plan, rows), False
     key = cache_key("findings-xlsx", code_digest(), text)
-    data = cache.get(key)
-    if data is not None:
-        return data, False
+    entry = cache.get(key)
+    if entry is not None and entry.startswith(_COPY + _ZIP):
+        return entry[1:], False
     data = findings_workbook(report, plan, rows)
-    cache.put(key, data)
+    cache.put(key, _COPY + data)
     return data, True
 
 
@@ -335,10 +339,6 @@ def _feedback_for(
     return _feedback_of(intake, own)
 
 
-# what a feedback copy entry holds before its bytes: the copy itself, the workbook as received, or none
-_COPY, _AS_RECEIVED, _NO_COPY = b"C", b"R", b"N"
-
-
 def _cached_feedback(
     path: Path, submission: Submission, own: Sequence[Finding], reader: InputReader, cache: DiskCache
 ) -> tuple[bytes | None, bool]:
@@ -353,7 +353,7 @@ def _cached_feedback(
     entry = cache.get(key)
     if entry is not None:
         kind, copy = entry[:1], entry[1:]
-        if kind == _COPY and copy:
+        if kind == _COPY and copy.startswith(_ZIP):
             return copy, False
         if kind == _AS_RECEIVED and not copy:
             return data, False
