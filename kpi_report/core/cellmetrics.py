@@ -87,13 +87,36 @@ def wrap(text: str, width: float, font_size: float = 10) -> list[str]:
     moves to the next line as a whole when it fits on one line, and a character that may not begin a line
     (:data:`NO_LINE_START`: 。、）」 …) takes the character before it to the next line.
     """
-    capacity = line_capacity(width, font_size)
+    capacity = _capacity(width, font_size)
     if "\n" not in text:
         return _wrap_paragraph(text, capacity)
     lines: list[str] = []
     for paragraph in text.split("\n"):
         lines += _wrap_paragraph(paragraph, capacity)
     return lines
+
+
+def wrapped_lines(text: str, width: float, font_size: float = 10) -> int:
+    """``len(wrap(text, width, font_size))``, without making the lines when every line fits."""
+    capacity = _capacity(width, font_size)
+    if 2 * len(text) <= capacity:
+        return text.count("\n") + 1
+    if "\n" not in text:
+        return len(_wrap_paragraph(text, capacity))
+    return sum(len(_wrap_paragraph(paragraph, capacity)) for paragraph in text.split("\n"))
+
+
+_CAPACITIES: dict[tuple[float, float], float] = {}
+
+
+def _capacity(width: float, font_size: float) -> float:
+    """:func:`line_capacity`, remembered (a workbook has a few column widths and wraps many texts in them)."""
+    capacity = _CAPACITIES.get((width, font_size))
+    if capacity is None:
+        capacity = line_capacity(width, font_size)
+        if len(_CAPACITIES) < 1024:
+            _CAPACITIES[(width, font_size)] = capacity
+    return capacity
 
 
 # One line's greedy filling, character by character, is the rule (see _wrap_reference in the tests); these

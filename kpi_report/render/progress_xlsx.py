@@ -20,6 +20,8 @@ never ends a printed page with its measures on the next.
 from __future__ import annotations
 
 import io
+import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -27,7 +29,7 @@ from typing import Any
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import CellNumberTuple, CellStringTuple, Worksheet
 
-from kpi_report.core.cellmetrics import max_lines, row_height, wrap
+from kpi_report.core.cellmetrics import max_lines, row_height, wrap, wrapped_lines
 from kpi_report.core.files import FIXED_CREATED, new_xlsx
 from kpi_report.core.values import clean_text
 from kpi_report.present.committee import CommitteeView, present_committee
@@ -108,8 +110,13 @@ def flagged_legend(departments: Sequence[str], limit: int = 5) -> str:
     return f"※色付きの行は、エラーが残ったまま作成した所管課（{shown}）の取組です。"
 
 
+# what clean_text removes or replaces (carriage returns, control and zero-width characters, the BOM,
+# non-breaking spaces, surrogates): text without any of them is returned as it is (tests/test_cellmetrics.py)
+_UNCLEAN = re.compile("[\r\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200d\u2060\ufeff\u00a0\u202f\ud800-\udfff]")
+
+
 def _clean(text: str) -> str:
-    return clean_text(text)[0]
+    return clean_text(text)[0] if _UNCLEAN.search(text) else text
 
 
 def _chunks(text: str, width: float) -> list[tuple[str, int]]:
@@ -119,6 +126,9 @@ def _chunks(text: str, width: float) -> list[tuple[str, int]]:
     Cuts fall between lines of the text where possible; a single line longer than a row is cut between
     wrapped lines.
     """
+    total = wrapped_lines(text, width)
+    if total <= MAX_LINES:  # one row holds it all: the common case
+        return [(text, total)]
     pieces: list[list[str]] = [[]]
     counts = [0]  # each piece's wrapped lines: its lines are wrapped one by one, so the sum of theirs
     used = 0
@@ -141,7 +151,7 @@ def _chunks(text: str, width: float) -> list[tuple[str, int]]:
                 counts.append(0)
             joined = "".join(part)
             pieces[-1].append(joined)
-            counts[-1] += len(wrap(joined, width))  # wrapped again, it may not break where it did
+            counts[-1] += wrapped_lines(joined, width)  # wrapped again, it may not break where it did
             used = len(part)
     return [("\n".join(p), n) for p, n in zip(pieces, counts, strict=True) if p] or [("", 1)]
 
@@ -160,14 +170,19 @@ class _Sheet(Worksheet):  # type: ignore[misc]
         self._letters: dict[int, str] = {}
 
     def put(self, row: int, col: int, value: str | float, fmt: Any) -> None:
-        """``write_string`` (a str) or ``write_number`` (a number) of a cell inside the sheet's bounds."""
+        """``write_string`` (a str) or ``write_number`` (a number), storing the same cell."""
         if isinstance(value, str):
             if len(value) > self.xls_strmax // 2:  # may need truncating: xlsxwriter's own way
                 self.write_string(row, col, value, fmt)
                 return
-            self._check_dimensions(row, col)
+            if self._check_dimensions(row, col):
+                return  # outside the sheet: nothing written, as write_string
             self.table[row][col] = CellStringTuple(self.str_table._get_shared_string_index(value), fmt)
-        else:
+        elif value.__class__ is float and math.isfinite(value):
+            if self._check_dimensions(row, col):
+                return
+            self.table[row][col] = CellNumberTuple(value, fmt)
+        else:  # ints, NaN, infinities, other kinds of numbers: xlsxwriter's own way
             self.write_number(row, col, value, fmt)
 
     def _write_cell(self, row: int, col: int, cell: Any) -> None:
@@ -329,7 +344,7 @@ def _group_row(
     ws.merge_range(r, 0, r, last, "", fmt)
     ws.write_string(r, 0, text, fmt)
     # the merged cell spans the visible columns: its capacity is theirs together, at the goal row's 11 pt
-    height = row_height(len(wrap(text, width, 11)))
+    height = row_height(wrapped_lines(text, width, 11))
     ws.set_row(r, height)
     if heights is not None:
         heights.append(height)
@@ -358,7 +373,7 @@ def _measure_rows(
                 if figure is not None:
                     put(r, col, figure, f.thousands)
                     continue
-                text, count = MISSING, len(wrap(MISSING, column.width))
+                text, count = MISSING, wrapped_lines(MISSING, column.width)
             elif part < len(column_pieces):
                 text, count = column_pieces[part]
             else:
@@ -403,7 +418,7 @@ _KPI_CENTERED = frozenset({"単位", "基準年度", "目標年度", "評価", "
 
 def _kpi_sheet(wb: Any, f: _Formats, view: ReportView) -> None:
     report = view.report
-    ws = wb.add_worksheet(KPI_SHEET)
+    ws = wb.add_worksheet(KPI_SHEET, worksheet_class=_Sheet)
     headers = _kpi_headers(view)
     widths = [
         9,
@@ -433,7 +448,10 @@ def _kpi_sheet(wb: Any, f: _Formats, view: ReportView) -> None:
     ws.write_string(1, 0, view.year_line, f.subtitle)
     for col, header in enumerate(headers):
         ws.write_string(2, col, header, f.header)
-    ws.set_row(2, row_height(max(len(wrap(h, widths[i])) for i, h in enumerate(headers))))
+    ws.set_row(2, row_height(max(wrapped_lines(h, widths[i]) for i, h in enumerate(headers))))
+    rate_col = headers.index("達成率")
+    centered = {col for col, header in enumerate(headers) if header in _KPI_CENTERED}
+    put = ws.put
     for r, k in enumerate(view.kpis, start=3):
         kpi = k.kpi
         cells: list[object] = [
@@ -456,19 +474,18 @@ def _kpi_sheet(wb: Any, f: _Formats, view: ReportView) -> None:
         ]
         lines = 1
         for col, value in enumerate(cells):
-            if headers[col] == "達成率" and value is not None:
-                ws.write_number(r, col, value, f.percent)
+            if col == rate_col and value is not None:
+                put(r, col, value, f.percent)
             elif isinstance(value, float):
-                ws.write_number(r, col, value, f.numbers[k.decimals])
+                put(r, col, value, f.numbers[k.decimals])
             elif value is None:
-                ws.write_string(r, col, MISSING, f.center)
+                put(r, col, MISSING, f.center)
             elif value == "":
                 ws.write_blank(r, col, None, f.text)
             else:
                 text = _clean(str(value))
-                centered = headers[col] in _KPI_CENTERED or text == MISSING
-                ws.write_string(r, col, text, f.center if centered else f.text)
-                lines = max(lines, len(wrap(text, widths[col])))
+                put(r, col, text, f.center if col in centered or text == MISSING else f.text)
+                lines = max(lines, wrapped_lines(text, widths[col]))
         ws.set_row(r, row_height(lines))
     _page_setup(ws, last, 2 + len(view.kpis))
 
@@ -493,7 +510,7 @@ def _summary_sheet(wb: Any, f: _Formats, view: ReportView) -> None:
     r = 3
     for count in view.status_rows:
         ws.write_string(r, 0, _clean(count.label), f.text)
-        ws.set_row(r, row_height(len(wrap(_clean(count.label), 44))))
+        ws.set_row(r, row_height(wrapped_lines(_clean(count.label), 44)))
         for col, n in enumerate(count.counts, start=1):
             ws.write_number(r, col, n, f.count)
             totals[col - 1] += n
@@ -531,7 +548,7 @@ def _tally_table(
     totals = [0] * len(columns)
     for count in rows:
         ws.write_string(r, 0, _clean(count.label), f.text)
-        ws.set_row(r, row_height(len(wrap(_clean(count.label), 44))))
+        ws.set_row(r, row_height(wrapped_lines(_clean(count.label), 44)))
         for col, n in enumerate(count.counts, start=1):
             ws.write_number(r, col, n, f.count)
             totals[col - 1] += n
@@ -597,7 +614,7 @@ def _evaluation_sheet(wb: Any, f: _Formats, view: ReportView) -> None:
                 text = _clean(value)[:32_767]
                 centered = col in (0, 7, 9) or text == MISSING
                 ws.write_string(r, col, text, f.center if centered else f.text)
-                lines = max(lines, len(wrap(text, EVALUATION_HEADERS[col][1])))
+                lines = max(lines, wrapped_lines(text, EVALUATION_HEADERS[col][1]))
             ws.set_row(r, row_height(min(lines, MAX_LINES)))
             r += 1
     _page_setup(ws, last, r - 1)
@@ -630,7 +647,7 @@ def _committee_sheet(wb: Any, f: _Formats, view: ReportView, committee: Committe
                 continue
             text = _clean(value)[:32_767]
             ws.write_string(r, col, text, f.center if col in (0, *counts) else f.text)
-            lines = max(lines, len(wrap(text, widths[col])))
+            lines = max(lines, wrapped_lines(text, widths[col]))
         ws.set_row(r, row_height(min(lines, MAX_LINES)))
         r += 1
     _page_setup(ws, last, max(r - 1, 2))
