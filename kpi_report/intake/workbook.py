@@ -179,30 +179,26 @@ class InputReader:
     file, a symbolic link out of ``within``, not a regular file, too large, unreadable. What take_in makes of
     the bytes it reads depends only on them, the file's name and its ``wanted`` and ``limits`` arguments, so
     the rebuild caches key their entries by these bytes. One reader serves one listing of a folder: it resolves
-    ``within`` and each folder once (take_in resolves them for every file).
+    each folder once (take_in resolves every file's path).
     """
 
     def __init__(self, limits: Limits = DEFAULT_LIMITS, within: Path | None = None) -> None:
         self.limits, self.within = limits, within
-        self._resolved: dict[Path, Path] = {}
+        self._inside: dict[Path, bool] = {}  # folder -> whether it lies in within, symbolic links followed
 
     def read(self, path: Path) -> bytes | None:
         inside: bool | None = None  # None: decided by take_in's own check
-        if self.within is not None:
+        if self.within is not None and path.name not in ("", ".", ".."):
             try:
-                if not path.is_symlink() and path.name not in ("", ".", ".."):
-                    folder = self._resolve(path.parent)
-                    inside = (folder / path.name).is_relative_to(self._resolve(self.within))
-            except (OSError, RuntimeError):
+                if not path.is_symlink():  # then it lies in within if its folder does
+                    inside = self._inside.get(path.parent)
+                    if inside is None:
+                        inside = self._inside[path.parent] = _inside(path.parent, self.within)
+                    inside = inside or None  # the folder is not in within: take_in's check decides
+            except OSError:
                 inside = None
         read = _read_input(path, self.limits, self.within, inside)
         return read if isinstance(read, bytes) else None
-
-    def _resolve(self, folder: Path) -> Path:
-        known = self._resolved.get(folder)
-        if known is None:
-            known = self._resolved[folder] = folder.resolve()
-        return known
 
 
 def _read_input(

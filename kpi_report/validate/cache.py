@@ -12,6 +12,7 @@ with :mod:`kpi_report.core.codec` or plain bytes; one that fails its digest or d
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import sys
 import unicodedata
@@ -32,6 +33,7 @@ CACHE_FOLDER = ("outputs", ".cache", "check")
 _SOURCES = ("core", "intake", "validate", "forms")
 _PLAN_DIGESTS: dict[int, tuple[weakref.ref[Plan], str]] = {}
 _PLANS_KEPT = 4
+_FLAT = ("measures", "kpis")  # the plan's long lists of plain records
 
 
 def check_cache(root: Path) -> DiskCache:
@@ -65,13 +67,39 @@ def code_digest() -> str:
 
 
 def plan_digest(plan: Plan) -> str:
-    """SHA-256 over every field of ``plan`` (its repr: plain frozen dataclasses, tuples, numbers and text),
-    not only the master's checksum, since a caller may pass a plan it changed; computed once per plan object."""
+    """SHA-256 over every field of ``plan``, not only the master's checksum (a caller may pass a plan it
+    changed); computed once per plan object."""
     known = _PLAN_DIGESTS.get(id(plan))
     if known is not None and known[0]() is plan:
         return known[1]
-    digest = hashlib.sha256(repr(plan).encode("utf-8", "surrogatepass")).hexdigest()
+    # the flat lists as dicts of plain values (their repr is made in C); the tree and the rest field by field,
+    # a measure of the flat list named by its place in it
+    places = {id(m): n for n, m in enumerate(plan.measures)}
+    state = {name: _plain(value, places) for name, value in _attributes(plan).items() if name not in _FLAT}
+    state |= {name: [_attributes(item) for item in getattr(plan, name)] for name in _FLAT}
+    digest = hashlib.sha256(repr(state).encode("utf-8", "surrogatepass")).hexdigest()
     if len(_PLAN_DIGESTS) >= _PLANS_KEPT:
         _PLAN_DIGESTS.clear()
     _PLAN_DIGESTS[id(plan)] = (weakref.ref(plan), digest)
     return digest
+
+
+def _attributes(value: object) -> dict[str, object]:
+    """A dataclass instance's fields, in order (a repr of plain values: text, numbers, None, dates, tuples)."""
+    attributes = getattr(value, "__dict__", None)
+    if isinstance(attributes, dict):
+        return attributes
+    return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}  # type: ignore[arg-type]
+
+
+def _plain(value: object, places: dict[int, int]) -> object:
+    """``value`` as plain data for its repr: a dataclass instance as its type and fields, one of the flat list
+    of measures as its place there, a tuple item by item."""
+    place = places.get(id(value))
+    if place is not None:
+        return ("measure", place)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return (type(value).__qualname__, {k: _plain(v, places) for k, v in _attributes(value).items()})
+    if isinstance(value, tuple):
+        return tuple(_plain(v, places) for v in value)
+    return value

@@ -277,11 +277,8 @@ def check_year(
     if past:  # a department renamed since sent its past forms under its old name: its IDs are there
         sent = {e.measure_id for r in results if r.usable for e in r.measures}
         sent |= {e.kpi_id for r in results if r.usable for e in r.kpis}
-        submitted |= {
-            d
-            for d in plan.departments
-            if any(m.id in sent for m in plan.measures_of(d)) or any(k.id in sent for k in plan.kpis_of(d))
-        }
+        submitted |= {d for m in plan.measures if m.id in sent for d in m.owners}
+        submitted |= {k.owner for k in plan.kpis if k.id in sent}
     missing = tuple(d for d in plan.departments if d not in submitted)
     findings: list[Finding] = []
     submissions: list[Submission] = []
@@ -403,7 +400,9 @@ def _flag_status_conflicts(results: list[_FileResult], plan: Plan) -> None:
                 if e.status:
                     given.setdefault(e.measure_id, []).append((e.department, e.status, result, e.row))
     for measure in plan.measures:
-        entries = given.get(measure.id, [])
+        if measure.id not in given:
+            continue
+        entries = given[measure.id]
         if len({status for _, status, _, _ in entries}) < 2:
             continue
         rank = {d: i for i, d in enumerate(measure.owners)}

@@ -84,11 +84,13 @@ def department_rows(report: CheckReport, plan: Plan) -> list[dict[str, Any]]:
     by_department: dict[str, list[Submission]] = {}
     for s in report.submissions:
         by_department.setdefault(s.department, []).append(s)
-    for department in plan.departments:
+    departments = plan.departments  # a property that walks the whole plan: asked once
+    for department in departments:
         submitted: list[Submission | None] = list(by_department.get(department, [])) or [None]
         rows.extend(_department_row(department, s) for s in submitted)
+    known = set(departments)
     for department, subs in by_department.items():
-        if department not in plan.departments:
+        if department not in known:
             rows.extend(_department_row(department or "（特定できず）", s) for s in subs)
     return rows
 
