@@ -143,11 +143,18 @@ def area_rows(view: ReportView) -> tuple[AreaRow, ...]:
     )
 
 
+def _year_labels(view: ReportView) -> dict[int, str]:
+    """Each shown year's 和暦 label (made once, not once per row)."""
+    report = view.report
+    return {year: fy_label(year, report.reiwa_for_2019) for year in report.years}
+
+
 def measure_years(view: ReportView) -> tuple[MeasureYear, ...]:
     """Every measure in every fiscal year shown (plan start .. report year), master order, then year."""
     report = view.report
+    labels = _year_labels(view)
     return tuple(
-        MeasureYear(area, row, year, fy_label(year, report.reiwa_for_2019), year == report.fy)
+        MeasureYear(area, row, year, labels[year], year == report.fy)
         for area in area_rows(view)
         for row in area.area.rows
         for year in view.report.years
@@ -164,14 +171,12 @@ def kpi_years(view: ReportView) -> tuple[KpiYear, ...]:
         for kpi in area.area.kpis:
             placed[kpi.kpi.id] = (area.goal, area)
     report = view.report
+    labels = _year_labels(view)
     rows: list[KpiYear] = []
     for kpi in view.kpis:
         goal, place = placed[kpi.kpi.id]
         of = dict(kpi.actuals)
-        rows.extend(
-            KpiYear(goal, place, kpi, y, fy_label(y, report.reiwa_for_2019), of.get(y), y == report.fy)
-            for y in report.years
-        )
+        rows.extend(KpiYear(goal, place, kpi, y, labels[y], of.get(y), y == report.fy) for y in report.years)
     return tuple(rows)
 
 
@@ -575,11 +580,14 @@ def _cell(value: Cell) -> str:
 def table_csv(table: Table[Any], view: ReportView) -> bytes:
     """One table as CSV bytes: a header row, then one row per record; UTF-8 with BOM, LF line ends."""
     columns = table.used_columns(view)
+    values = [c.value for c in columns]
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator=LINE_END)
     writer.writerow([c.name for c in columns])
-    for row in table.rows(view):
-        writer.writerow([_cell(c.value(row)) for c in columns])
+    writer.writerows(
+        [v if v.__class__ is str else _cell(v) for v in [value(row) for value in values]]
+        for row in table.rows(view)
+    )
     return buffer.getvalue().encode(ENCODING)
 
 
