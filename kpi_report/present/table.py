@@ -424,14 +424,21 @@ class ReportView:
 
 
 def _point(text: str) -> NotePoint:
-    return NotePoint(text, is_subheading(text), bulleted(text))
+    """A note point: :func:`is_subheading` and :func:`bulleted`, the test made once."""
+    if text.startswith(SUBHEADING_MARKS):
+        return NotePoint(text, True, text)
+    return NotePoint(text, False, BULLET + text)
 
 
 def measure_view(row: MeasureRow, fy: int, evaluation: bool = False) -> MeasureView:
     """The presented row of one measure for report year ``fy`` (with its 効果検証 texts when ``evaluation``)."""
     departments = department_lines(row.measure)
-    notes = tuple(YearView(y.fy, y.heading, tuple(_point(p) for p in y.points)) for y in row.history)
-    lines = note_lines(row.history)
+    notes = tuple(YearView(y.fy, y.heading, tuple(map(_point, y.points))) for y in row.history)
+    printed: list[str] = []  # note_lines(row.history), from the points just made
+    for year in notes:
+        printed.append(year.heading)
+        printed.extend(p.line for p in year.points)
+    lines = tuple(printed)
     status_lines = (row.status, FLAG_MARK) if row.flagged else (row.status,)
     this_year = next((y.points for y in notes if y.fy == fy), ())
     return MeasureView(
@@ -577,7 +584,8 @@ def present(report: ProgressReport) -> ReportView:
 
     def kpis(rows: Sequence[KpiRow]) -> tuple[KpiView, ...]:
         for row in rows:
-            views.setdefault(id(row), kpi_view(row, report.years, reiwa))
+            if id(row) not in views:
+                views[id(row)] = kpi_view(row, report.years, reiwa)
         return tuple(views[id(row)] for row in rows)
 
     goals = tuple(
