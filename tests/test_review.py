@@ -425,7 +425,7 @@ def test_joined_bytes_do_not_depend_on_which_part_finished_first(tmp_path: Path)
         joiner = weasy._Joiner(["a", "b", "c"])
         for key in order.split():
             joiner.add(key, pdfs[key])
-        rendered = weasy.RenderedParts(joiner.writer, {}, {}, 1)
+        rendered = weasy.RenderedParts(joiner.ordered(), {}, {}, 1)
         return weasy.finish_pdf(rendered, [], {"/Title": "t"})
 
     first = joined(f"a b c {weasy.FRONT}")

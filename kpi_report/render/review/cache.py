@@ -2,7 +2,7 @@
 
 A part's layout (page count, anchors) depends only on its HTML and on what the renderer reads besides: the
 stylesheets, the base URL and the files it may fetch (template folders, the font), and the versions of the
-tool, WeasyPrint and pypdf. Its PDF also depends on the number of its first page. So an entry is keyed by a
+tool, WeasyPrint and pydyf. Its record (its PDF objects, ``pdfjoin.py``) also depends on the number of its first page. So an entry is keyed by a
 SHA-256 over all of that (:func:`part_key`): ``<key>.json`` holds the layout, ``<key>-p<first page>.pdf`` the
 PDF. The PDF's own SHA-256 is kept in the JSON and checked on every read: a damaged, truncated or foreign
 file is a miss, never trusted. Nothing is executed or unpickled: entries are JSON and PDF bytes.
@@ -76,7 +76,6 @@ class PartCache:
         for text in (
             __version__,
             _version("weasyprint"),
-            _version("pypdf"),
             _version("pydyf"),
             *stylesheets,
             _files_digest(roots, files),

@@ -188,7 +188,7 @@ def render_review(
         "/Author": report.city,
         "/Subject": f"{report.plan_name}の{report.fy_label}の進捗状況",
         "/Creator": f"kpi-report {__version__}",
-        "/Producer": "kpi-report (WeasyPrint, pypdf)",
+        "/Producer": "kpi-report (WeasyPrint)",
     }
     created = pdf_date(report.issue_date)
     if created:

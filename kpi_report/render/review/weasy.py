@@ -7,8 +7,9 @@ small HTML document starting on a new page. Workers lay parts out as they come; 
 and anchors are known right after layout, so its first page number is known as soon as every earlier
 part is laid out. Only then are its margin boxes (running header, footer ``- n -``) made and its PDF
 written: layout never waits for numbering. The cover and table of contents are rendered last, when
-every page number is known, and all PDFs are joined with pypdf into one file with an outline and page
-labels. Every step is deterministic, so identical inputs give identical bytes.
+every page number is known. Each part comes back as a record (``pdfjoin.py``: its objects with slots for
+what depends on its place), and the records are joined by concatenation into one file with one structure
+tree, an outline and page labels. Every step is deterministic, so identical inputs give identical bytes.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ import ctypes
 import functools
 import gc
 import importlib.util
-import io
 import mimetypes
 import multiprocessing
 import os
@@ -44,18 +44,24 @@ import cssselect2
 import tinyhtml5
 import weasyprint.layout as weasy_layout
 import weasyprint.layout.page as weasy_page
-from pypdf import PdfReader, PdfWriter
-from pypdf.constants import PageLabelStyle
-from pypdf.generic import ArrayObject, NameObject, NumberObject
-from weasyprint import CSS, HTML
+from weasyprint import CSS, DEFAULT_OPTIONS, HTML
 from weasyprint.layout.background import layout_box_backgrounds
+from weasyprint.pdf import generate_pdf
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from kpi_report.core.errors import KpiReportError
 from kpi_report.core.model import Progress
 from kpi_report.render.review.cache import PartCache
-from kpi_report.render.review.tagged import join_structure
+from kpi_report.render.review.pdfjoin import (
+    Bookmark,
+    PartRecord,
+    RecordError,
+    join,
+    load_record,
+    part_record,
+    record_bytes,
+)
 
 PACKAGED_FONT_FAMILY = "IPAexGothic"
 PREFERRED_INSTALLED_FAMILIES = ("Noto Sans CJK JP", "IPAexGothic")
@@ -409,13 +415,14 @@ class PartRenderer:
         self._pause_gc()
         try:
             _make_margin_boxes(held, first_page_number - 1)
-            pdf: bytes = with_roomy_stack(
-                partial(document.write_pdf, pdf_tags=True)
-            )  # tagged.py joins the trees
+            options = {**DEFAULT_OPTIONS, "pdf_tags": True}
+            # the part as pydyf objects, made into a record (pdfjoin.py) instead of being written as a PDF
+            generated = with_roomy_stack(partial(generate_pdf, document, None, 1, **options))
+            record = record_bytes(part_record(generated))
         finally:
             del document, held
             self._collect()
-        return pdf
+        return record
 
 
 def _die_with_parent(parent: int) -> None:
@@ -471,46 +478,32 @@ PartSource = Callable[[], str]  # a part's HTML, made when a worker is about to 
 
 
 class _Joiner:
-    """Appends part PDFs to one PdfWriter in document order as they arrive (while workers still render).
+    """Collects the parts' records as they arrive (in any order); :meth:`ordered` gives them in file order
+    (the front matter first, then the body parts), so the joined bytes never depend on which worker finished
+    first."""
 
-    The insertion order is always the same (parts in order, then the front matter at the start), so the
-    merged bytes do not depend on which worker finished first.
-    """
-
-    def __init__(self, keys: Sequence[str]) -> None:
-        self.writer = PdfWriter()
+    def __init__(self, keys: Sequence[str], reuse: _Reuse | None = None) -> None:
         self.keys = list(keys)
-        self._pending: dict[str, bytes] = {}
-        self._next = 0
-        # every part as read when its pages were joined: their structure trees are joined last from the same
-        # readers (a part is parsed once; parsing is most of the time of a rebuild that reuses every part)
-        self.parts: dict[str, PdfReader] = {}
+        self.parts: dict[str, PartRecord] = {}
+        self.read = reuse.records if reuse is not None else {}
 
     def add(self, key: str, data: bytes) -> None:
-        self._pending[key] = data
-        while self._next < len(self.keys) and self.keys[self._next] in self._pending:
-            key = self.keys[self._next]
-            self.parts[key] = PdfReader(io.BytesIO(self._pending.pop(key)))
-            self.writer.append(self.parts[key], import_outline=False)
-            self._next += 1
-        if self._next == len(self.keys) and FRONT in self._pending:
-            self.parts[FRONT] = PdfReader(io.BytesIO(self._pending.pop(FRONT)))
-            self.writer.merge(0, self.parts[FRONT], import_outline=False)
+        found = self.read.pop(key, None)
+        self.parts[key] = found[1] if found is not None and found[0] is data else load_record(data)
 
-    def ordered(self) -> tuple[PdfReader, ...]:
+    def ordered(self) -> tuple[PartRecord, ...]:
         """The parts in the joined file's order: the front matter, then the body parts."""
         return tuple(self.parts[k] for k in (FRONT, *self.keys) if k in self.parts)
 
 
 @dataclass
 class RenderedParts:
-    """The result of :func:`render_parts`: the joined PDF (front first) and where parts start."""
+    """The result of :func:`render_parts`: the parts' records in file order (front first), where parts start."""
 
-    writer: PdfWriter
+    parts: tuple[PartRecord, ...]
     first_pages: dict[str, int]  # body page number (1-based) of each part's first page
     layouts: dict[str, PartLayout]
     front_pages: int
-    parts: tuple[PdfReader, ...] = ()  # the part PDFs as read, in the joined file's order (front first)
 
 
 class _Reuse:
@@ -520,6 +513,7 @@ class _Reuse:
         self.cache = cache
         self.hashes: dict[str, str] = {}
         self.layouts: dict[str, PartLayout] = {}
+        self.records: dict[str, tuple[bytes, PartRecord]] = {}  # records read from the cache, by part key
 
     def prepare(self, parts: Sequence[tuple[str, PartSource]]) -> list[tuple[str, PartSource]]:
         """Make every part's HTML now (its hash is the cache key) and look up the layouts."""
@@ -542,8 +536,13 @@ class _Reuse:
         return self.layouts.get(key)
 
     def pdf(self, key: str, first_page: int) -> bytes | None:
+        """The cached record of part ``key`` starting at ``first_page`` (None: render it)."""
         data = self.cache.pdf(self.hashes[key], first_page) if key in self.layouts else None
         if data is not None:
+            try:
+                self.records[key] = (data, load_record(data))  # read once: the joiner takes it from here
+            except RecordError:  # intact bytes, but not a record this code can use
+                return None
             self.cache.hits.append(key)
         return data
 
@@ -648,7 +647,7 @@ def _render_sequential(
             reuse.keep(key, layout, number, pdf)
         return layout, pdf
 
-    joiner = _Joiner([k for k, _ in parts])
+    joiner = _Joiner([k for k, _ in parts], reuse)
     layouts: dict[str, PartLayout] = {}
     number = 1
     for done, (key, source) in enumerate(parts, start=1):
@@ -663,7 +662,7 @@ def _render_sequential(
     front, pdf = one(FRONT, front_html, 1)
     joiner.add(FRONT, pdf)
     tick(len(parts) + 1)
-    return RenderedParts(joiner.writer, first, layouts, front.pages, joiner.ordered())
+    return RenderedParts(joiner.ordered(), first, layouts, front.pages)
 
 
 _WARM_UP_HTML = (
@@ -708,7 +707,7 @@ def _render_parallel(
     layouts: dict[str, PartLayout] = {}
     holder: dict[str, int] = {}  # part key -> worker index holding its layout
     done: set[str] = set()
-    joiner = _Joiner(keys)
+    joiner = _Joiner(keys, reuse)
     busy: dict[int, bool] = {}
     conns: list[Connection] = []
     procs = []
@@ -843,16 +842,10 @@ def _render_parallel(
             if proc.is_alive():
                 proc.terminate()
     first = _first_pages(keys, layouts)
-    return RenderedParts(joiner.writer, first, layouts, layouts[FRONT].pages, joiner.ordered())
+    return RenderedParts(joiner.ordered(), first, layouts, layouts[FRONT].pages)
 
 
-@dataclass(frozen=True)
-class OutlineItem:
-    """A PDF bookmark: title, page index in the merged file, parent bookmark index (or None)."""
-
-    title: str
-    page_index: int
-    parent: int | None = None
+OutlineItem = Bookmark  # a PDF bookmark: title, page index in the joined file, parent bookmark index
 
 
 def finish_pdf(
@@ -864,39 +857,6 @@ def finish_pdf(
     """The joined PDF's bytes, with bookmarks, page labels (front pages unnumbered, body from 1), metadata.
 
     ``links`` maps URI link targets written in the front matter (e.g. ``toc:g1``) to the page index they
-    should jump to: those annotations become internal GoTo links.
+    should jump to: those annotations become internal links.
     """
-    writer, front_pages = rendered.writer, rendered.front_pages
-    total = len(writer.pages)
-    if front_pages:
-        writer.set_page_label(0, front_pages - 1, prefix="表紙・目次")
-    if total > front_pages:
-        writer.set_page_label(front_pages, total - 1, style=PageLabelStyle.DECIMAL, start=1)
-    if links:
-        _internal_links(writer, front_pages, links)
-    added: list[Any] = []
-    for item in outline:
-        parent = added[item.parent] if item.parent is not None else None
-        added.append(writer.add_outline_item(title=item.title, page_number=item.page_index, parent=parent))
-    if rendered.parts:
-        join_structure(writer, rendered.parts)
-    writer.add_metadata(dict(metadata))
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
-def _internal_links(writer: PdfWriter, front_pages: int, links: Mapping[str, int]) -> None:
-    """Turn the front matter's ``toc:`` URI links into GoTo links to pages of the merged file."""
-    for page in writer.pages[:front_pages]:
-        for ref in page.get("/Annots", ArrayObject()) or []:
-            annot = ref.get_object()
-            action = annot.get("/A")
-            uri = str(action.get("/URI", "")) if action is not None else ""
-            if uri not in links:
-                continue
-            target = writer.pages[links[uri]].indirect_reference
-            del annot["/A"]
-            annot[NameObject("/Dest")] = ArrayObject([target, NameObject("/Fit")])
-            annot[NameObject("/Border")] = ArrayObject([NumberObject(0), NumberObject(0), NumberObject(0)])
-            annot.pop("/BS", None)
+    return join(rendered.parts, outline, metadata, links or {}, rendered.front_pages)

@@ -1,0 +1,597 @@
+"""The review's parts joined into one tagged PDF by concatenation: no part is parsed again at join time.
+
+A part is rendered by WeasyPrint into a :class:`pydyf.PDF` (objects in memory). Before anything is written,
+:func:`part_record` turns it into a **part record**: every object the joined file keeps (pages, their
+contents and resources, annotations, structure elements), each as a byte template in which whatever depends
+on the part's place in the joined file is a slot — the object numbers it refers to, the pages'
+/StructParents keys, the table-header IDs (made unique per part), the contents page's links to other parts'
+pages. What the joined file makes anew is left out: the part's catalog, page tree, structure root, its
+Document element, ParentTree, outlines, named destinations (kept as a list) and Info.
+
+:func:`join` fills the slots of every part (numbers offset by the part's place) and appends one catalog,
+page tree, structure tree (one Document element whose kids are the parts' top elements; ParentTree; IDTree),
+named destinations, bookmarks, page labels and Info, then the cross-reference table. Filling a slot is
+formatting a number: joining a 1,000-measure review is a fraction of a second, and a part taken from the
+cache (:mod:`kpi_report.render.review.cache` keeps records) is never read with a PDF parser.
+
+The record is bytes (:func:`record_bytes`: a JSON header and a blob; never pickle) and is checked when read
+back (:func:`load_record`): a damaged record is refused with :class:`RecordError`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from array import array
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import accumulate
+from typing import Any
+
+# slot kinds (a slot is kind + 8 * argument)
+_OBJ = 0  # "N 0 R" of the part's object with dense index argument
+_PAGES = 1  # "N 0 R" of the joined page tree
+_DOCUMENT = 2  # "N 0 R" of the joined Document element
+_KEY = 3  # a /StructParent(s) key: the part's local key argument
+_ID = 4  # a table-header ID: literal string of the part's ID argument, with the part's prefix
+_LINK = 5  # "N 0 R" of the page a link of the part (argument: index into links) goes to
+_SELF = 6  # the object's own number (its "N 0 obj" line); argument: its dense index
+
+_PAGES_NUMBER = 2
+_DOCUMENT_NUMBER = 4
+_MAGIC = b"KPIPART2\n"
+
+# A literal string (pydyf escapes every parenthesis and backslash in it), a hex string, a reference, or one
+# of the markers part_record puts into values: \0k<n>\0 (a key), \0i<n>\0 (an ID), \0l<n>\0 (a link target).
+_TOKENS = re.compile(rb"(\((?:[^\\()]|\\.)*\)|<[0-9A-Fa-f]*>)|(?<![\w.])(\d+) 0 R|\x00([kil])(\d+)\x00", re.S)
+_MARK_KIND = {b"k": _KEY, b"i": _ID, b"l": _LINK}
+_LINK_BASE = 1 << 40  # never a real object number
+
+
+class RecordError(ValueError):
+    """A part record that cannot be used (damaged, or not made by this module)."""
+
+
+@dataclass(frozen=True)
+class PartRecord:
+    """One part, ready to be placed into the joined file (see the module docstring)."""
+
+    pages: int  # page count
+    blob: bytes  # the kept objects one after another, each "%b 0 obj\n…\nendobj\n" with %b slots (% as %%)
+    statics: tuple[int, ...]  # per object: its length once written, without what its slots add
+    counts: tuple[int, ...]  # per object: how many slots it has
+    slots: tuple[int, ...]  # every slot in blob order
+    page_objects: tuple[int, ...]  # dense index of each page object, in page order
+    kids: tuple[int, ...]  # dense indices of the part's top structure elements, in order
+    parents: tuple[tuple[int, int], ...]  # ParentTree: (local key, dense index of the array or element)
+    ids: tuple[str, ...]  # table-header IDs, by ID slot argument
+    id_elements: tuple[tuple[int, int], ...]  # (ID index, dense index of the element that has it)
+    dests: tuple[tuple[bytes, int, bytes], ...]  # named destinations: (name token, page index, rest of array)
+    links: tuple[str, ...]  # link targets (``toc:…`` URIs) by link slot argument
+
+
+def _ref_number(value: Any) -> int:
+    """The object number of a pydyf reference (b"12 0 R" or "12 0 R")."""
+    text = value.decode() if isinstance(value, bytes) else str(value)
+    return int(text.split()[0])
+
+
+def part_record(pdf: Any, links: frozenset[str] | None = None) -> PartRecord:
+    """The record of a part WeasyPrint generated as ``pdf`` (a pydyf.PDF, tagged, not yet written).
+
+    ``links``: URIs that are links to pages of other parts (``toc:…``); each such URI link annotation
+    becomes an internal link whose page is filled in when joining. ``None``: every ``toc:`` URI.
+    """
+    import pydyf
+
+    objects = pdf.objects
+    page_numbers = [int(n) for n in pdf.pages["Kids"][0::3]]  # pydyf keeps the kids as number, 0, "R"
+    struct_root = objects[_ref_number(pdf.catalog["StructTreeRoot"])]
+    document_number = _ref_number(struct_root["K"][0])
+    document = objects[document_number]
+    parent_tree = objects[_ref_number(struct_root["ParentTree"])]
+    dropped = {
+        pdf.catalog.number,
+        pdf.pages.number,
+        struct_root.number,
+        parent_tree.number,
+        document_number,
+    }
+    special = {pdf.pages.number: _PAGES, document_number: _DOCUMENT}
+
+    # the contents page's links to other parts: internal links whose page is known only when joining
+    link_targets: list[str] = []
+    for number in page_numbers:
+        for ref in objects[number].get("Annots", ()):
+            annotation = objects[_ref_number(ref)]
+            action = annotation.get("A")
+            uri = action.get("URI") if isinstance(action, dict) else None
+            target = str(uri.string) if isinstance(uri, pydyf.String) else None
+            if target is None or not (target in links if links is not None else target.startswith("toc:")):
+                continue
+            del annotation["A"]
+            annotation.pop("BS", None)
+            annotation["Dest"] = pydyf.Array([b"\x00l%d\x00" % len(link_targets), "/Fit"])
+            annotation["Border"] = pydyf.Array([0, 0, 0])
+            link_targets.append(target)
+        objects[number]["StructParents"] = b"\x00k%d\x00" % int(objects[number]["StructParents"])
+
+    # table-header IDs: made unique per part when joining (WeasyPrint numbers them by object number)
+    ids: list[str] = []
+    id_owners: list[tuple[int, int]] = []  # (ID index, element object number)
+
+    def id_mark(value: Any) -> bytes:
+        ids.append(str(value.string if isinstance(value, pydyf.String) else value))
+        return b"\x00i%d\x00" % (len(ids) - 1)
+
+    # ParentTree: its per-page arrays become objects of the part; annotation keys point at an element
+    nums = list(parent_tree["Nums"])
+    parent_entries: list[tuple[int, Any]] = []  # (key, object number or a new array's bytes)
+    annotation_keys: dict[int, int] = {}
+    for index in range(0, len(nums) - 1, 2):
+        key, value = int(nums[index]), nums[index + 1]
+        if isinstance(value, pydyf.Array):
+            parent_entries.append((key, value.data))
+        else:
+            parent_entries.append((key, _ref_number(value)))
+            annotation_keys[key] = _ref_number(value)
+
+    # what the joined file keeps: everything reachable from the pages, the top elements and the ParentTree
+    bodies: dict[int, bytes] = {}
+
+    def body(number: int) -> bytes:
+        found = bodies.get(number)
+        if found is None:
+            obj = objects[number]
+            if isinstance(obj, pydyf.Dictionary) and obj.get("Type") == "/StructElem":
+                if "ID" in obj:
+                    obj["ID"] = id_mark(obj["ID"])
+                    id_owners.append((len(ids) - 1, number))
+                attributes = obj.get("A")
+                if isinstance(attributes, pydyf.Dictionary) and "Headers" in attributes:
+                    attributes["Headers"] = pydyf.Array([id_mark(h) for h in attributes["Headers"]])
+            if isinstance(obj, pydyf.Dictionary) and obj.get("Type") == "/Annot" and "StructParent" in obj:
+                obj["StructParent"] = b"\x00k%d\x00" % int(obj["StructParent"])
+            found = bodies[number] = obj.data
+        return found
+
+    def refs_of(data: bytes) -> list[int]:
+        head = data.split(b"\nstream\n", 1)[0] if data.startswith(b"<<") else data
+        return [int(m.group(2)) for m in _TOKENS.finditer(head) if m.group(2) is not None]
+
+    roots = [*page_numbers, *(_ref_number(k) for k in document["K"])]
+    roots += [n for _, n in parent_entries if isinstance(n, int)]
+    roots += [n for _, value in parent_entries if isinstance(value, bytes) for n in refs_of(value)]
+    kept: set[int] = set()
+    stack = list(reversed(roots))
+    while stack:
+        number = stack.pop()
+        if number in kept or number in dropped or number >= _LINK_BASE:
+            continue
+        kept.add(number)
+        stack.extend(reversed(refs_of(body(number))))
+    order = sorted(kept)
+    dense = {number: index for index, number in enumerate(order)}
+
+    def templated(data: bytes, own: int | None) -> tuple[bytes, tuple[int, ...]]:
+        slots: list[int] = [] if own is None else [_SELF + 8 * own]
+
+        def slot(match: re.Match[bytes]) -> bytes:
+            if match.group(1) is not None:
+                return match.group(1)
+            if match.group(2) is not None:
+                number = int(match.group(2))
+                if number >= _LINK_BASE:
+                    raise RecordError("an object number out of range")
+                if number in special:
+                    slots.append(special[number])
+                elif number in dense:
+                    slots.append(_OBJ + 8 * dense[number])
+                else:
+                    raise RecordError(f"a reference to an object the part does not keep ({number})")
+                return b"%b"
+            slots.append(_MARK_KIND[match.group(3)] + 8 * int(match.group(4)))
+            return b"%b"
+
+        if data.startswith(b"<<") and b"\nstream\n" in data:
+            head, stream = data.split(b"\nstream\n", 1)
+            text = _TOKENS.sub(slot, head.replace(b"%", b"%%")) + b"\nstream\n" + stream.replace(b"%", b"%%")
+        else:
+            text = _TOKENS.sub(slot, data.replace(b"%", b"%%"))
+        if own is not None:
+            text = b"%b 0 obj\n" + text + b"\nendobj\n"
+        return text, tuple(slots)
+
+    templates: list[bytes] = []
+    slots: list[tuple[int, ...]] = []
+    for index, number in enumerate(order):
+        text, own_slots = templated(bodies[number], index)
+        templates.append(text)
+        slots.append(own_slots)
+    parents: list[tuple[int, int]] = []
+    for key, value in parent_entries:
+        if isinstance(value, bytes):  # a page's MCID array: a new object of the part
+            text, own_slots = templated(value, len(templates))
+            parents.append((key, len(templates)))
+            templates.append(text)
+            slots.append(own_slots)
+        elif value in dense:
+            parents.append((key, dense[value]))
+
+    dests: list[tuple[bytes, int, bytes]] = []
+    names = pdf.catalog.get("Names")
+    found_dests = names.get("Dests") if isinstance(names, dict) else None
+    if isinstance(found_dests, dict):
+        entries = list(found_dests["Names"])
+        page_index = {number: i for i, number in enumerate(page_numbers)}
+        for index in range(0, len(entries) - 1, 2):
+            name, target = entries[index], entries[index + 1]
+            token = pydyf.String(name).data if not isinstance(name, pydyf.String) else name.data
+            page = page_index.get(_ref_number(target[0]))
+            if page is None:
+                continue
+            rest = pydyf.Array(target[1:]).data[1:-1]
+            dests.append((token, page, rest))
+    return PartRecord(
+        pages=len(page_numbers),
+        blob=b"".join(templates),
+        statics=tuple(len(t % ((b"",) * len(own))) for t, own in zip(templates, slots, strict=True)),
+        counts=tuple(len(own) for own in slots),
+        slots=tuple(slot for own in slots for slot in own),
+        page_objects=tuple(dense[n] for n in page_numbers),
+        kids=tuple(dense[_ref_number(k)] for k in document["K"] if _ref_number(k) in dense),
+        parents=tuple(parents),
+        ids=tuple(ids),
+        id_elements=tuple((i, dense[n]) for i, n in id_owners if n in dense),
+        dests=tuple(dests),
+        links=tuple(link_targets),
+    )
+
+
+def _array(values: Sequence[int]) -> bytes:
+    data = array("q", values)
+    if sys.byteorder != "little":
+        data.byteswap()
+    return data.tobytes()
+
+
+def _unarray(data: bytes | memoryview) -> list[int]:
+    values = array("q")
+    values.frombytes(data)
+    if sys.byteorder != "little":
+        values.byteswap()
+    return values.tolist()
+
+
+def record_bytes(record: PartRecord) -> bytes:
+    """The record as bytes: magic; the JSON header's length and the header; the objects' template lengths,
+    slot counts and slots as 64-bit little-endian integers (each array preceded by its length); the blob."""
+    header = json.dumps(
+        {
+            "pages": record.pages,
+            "blob": len(record.blob),
+            "page_objects": list(record.page_objects),
+            "kids": list(record.kids),
+            "parents": [list(p) for p in record.parents],
+            "ids": list(record.ids),
+            "id_elements": [list(p) for p in record.id_elements],
+            "dests": [[d[0].decode("latin-1"), d[1], d[2].decode("latin-1")] for d in record.dests],
+            "links": list(record.links),
+        },
+        separators=(",", ":"),
+        ensure_ascii=True,
+    ).encode()
+    chunks = [_MAGIC, len(header).to_bytes(8, "little"), header]
+    for values in (
+        record.statics,
+        record.counts,
+        record.slots,
+    ):
+        chunks += [len(values).to_bytes(8, "little"), _array(values)]
+    return b"".join(chunks) + record.blob
+
+
+def load_record(data: bytes) -> PartRecord:
+    """A record from :func:`record_bytes`'s output, checked for consistency (not for every slot: a slot out
+    of range fails :func:`join` with a RecordError).
+
+    Raises:
+        RecordError: the bytes are not a whole record.
+    """
+    view = memoryview(data)
+    if not data.startswith(_MAGIC):
+        raise RecordError("not a part record")
+    try:
+        at = len(_MAGIC)
+        size = int.from_bytes(view[at : at + 8], "little")
+        header = json.loads(bytes(view[at + 8 : at + 8 + size]))
+        at += 8 + size
+        arrays = []
+        for _ in range(3):
+            count = int.from_bytes(view[at : at + 8], "little")
+            if at + 8 + 8 * count > len(data):
+                raise RecordError("a truncated part record")
+            arrays.append(_unarray(view[at + 8 : at + 8 + 8 * count]))
+            at += 8 + 8 * count
+        statics, counts, flat = arrays
+        if len(statics) != len(counts) or sum(counts) != len(flat):
+            raise RecordError("the record's objects do not add up")
+        if header["blob"] != len(data) - at or min(statics, default=0) < 0 or min(counts, default=0) < 0:
+            raise RecordError("a damaged part record")
+        objects = len(statics)
+        record = PartRecord(
+            pages=int(header["pages"]),
+            blob=data[at:],
+            statics=tuple(statics),
+            counts=tuple(counts),
+            slots=tuple(flat),
+            page_objects=_ints(header["page_objects"]),
+            kids=_ints(header["kids"]),
+            parents=tuple((int(k), int(d)) for k, d in header["parents"]),
+            ids=tuple(str(i) for i in header["ids"]),
+            id_elements=tuple((int(i), int(d)) for i, d in header["id_elements"]),
+            dests=tuple(
+                (str(n).encode("latin-1"), int(p), str(r).encode("latin-1")) for n, p, r in header["dests"]
+            ),
+            links=tuple(str(u) for u in header["links"]),
+        )
+    except RecordError:
+        raise
+    except (ValueError, KeyError, TypeError, UnicodeError, OverflowError) as error:
+        raise RecordError(f"a damaged part record ({type(error).__name__})") from error
+    if len(record.page_objects) != record.pages or not all(
+        0 <= d < objects
+        for d in (
+            *record.page_objects,
+            *record.kids,
+            *(p[1] for p in record.parents),
+            *(e[1] for e in record.id_elements),
+        )
+    ):
+        raise RecordError("the record points outside its objects")
+    if not all(0 <= i < len(record.ids) for i, _ in record.id_elements) or not all(
+        0 <= p < record.pages for _, p, _ in record.dests
+    ):
+        raise RecordError("the record points outside its objects")
+    return record
+
+
+def _ints(value: Any) -> tuple[int, ...]:
+    if not isinstance(value, list) or not all(type(v) is int for v in value):
+        raise RecordError("a list of integers expected")
+    return tuple(value)
+
+
+# ---------------------------------------------------------------------------------------------- joining
+
+
+@dataclass(frozen=True)
+class Bookmark:
+    """A PDF bookmark: title, page index in the joined file, parent bookmark index (or None)."""
+
+    title: str
+    page_index: int
+    parent: int | None = None
+
+
+def pdf_string(text: str) -> bytes:
+    """A PDF text string: literal for ASCII (parentheses and backslashes escaped), else UTF-16BE hex."""
+    try:
+        raw = text.encode("ascii")
+    except UnicodeEncodeError:
+        return b"<feff" + text.encode("utf-16-be").hex().encode() + b">"
+    return b"(" + re.sub(rb"([\\()])", rb"\\\1", raw).replace(b"\r", b"\\r").replace(b"\n", b"\\n") + b")"
+
+
+class _Out:
+    """The joined file as it is written: chunks and the offset of every object."""
+
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = [b"%PDF-1.7\n%\xf0\x9f\x96\xa4\n"]
+        self.size = len(self.chunks[0])
+        self.offsets: dict[int, int] = {}
+
+    def put(self, number: int, data: bytes) -> None:
+        """An object already written out ("N 0 obj … endobj")."""
+        self.offsets[number] = self.size
+        self.chunks.append(data)
+        self.size += len(data)
+
+    def add(self, number: int, body: bytes) -> None:
+        self.put(number, b"%d 0 obj\n" % number + body + b"\nendobj\n")
+
+
+def _fill(part: PartRecord, fill: Callable[[int], bytes], out: _Out, base: int) -> None:
+    """Write ``part``'s objects (numbers from ``base``) with their slots filled (``fill(slot)``: its bytes)."""
+    table = {slot: fill(slot) for slot in set(part.slots)}
+    values = list(map(table.__getitem__, part.slots))
+    data = part.blob % tuple(values)
+    if len(values) != len(part.slots):
+        raise RecordError("a part record whose slots do not fit")
+    added = list(accumulate(map(len, values), initial=0))
+    bounds = list(accumulate(part.counts, initial=0))
+    lengths = [
+        static + added[end] - added[start]
+        for static, start, end in zip(part.statics, bounds, bounds[1:], strict=False)
+    ]
+    if sum(lengths) != len(data):
+        raise RecordError("a part record whose objects do not add up")
+    if lengths:
+        for index, offset in enumerate(accumulate(lengths[:-1], initial=out.size)):
+            out.offsets[base + index] = offset
+    out.chunks.append(data)
+    out.size += len(data)
+
+
+def join(
+    parts: Sequence[PartRecord],
+    bookmarks: Sequence[Bookmark],
+    metadata: Mapping[str, str],
+    links: Mapping[str, int],
+    front_pages: int,
+    lang: str = "ja",
+) -> bytes:
+    """The joined PDF of ``parts`` (in file order, the front matter first).
+
+    ``links`` maps each link target URI (``toc:…``) to the page index it goes to; ``front_pages``: the pages
+    labelled 表紙・目次 (the body pages are labelled 1, 2, …). ``metadata``: Info entries ("/Title" …).
+    Object numbers: 1 catalog, 2 page tree, 3 structure root, 4 Document element, then each part's objects
+    in part order, then the ParentTree, IDTree, destinations, bookmarks and Info.
+    """
+    total_pages = sum(p.pages for p in parts)
+    bases: list[int] = []
+    first_pages: list[int] = []
+    annotation_keys: list[int] = []
+    number, page, annotations = _DOCUMENT_NUMBER + 1, 0, total_pages
+    for part in parts:
+        bases.append(number)
+        first_pages.append(page)
+        annotation_keys.append(annotations)
+        number += len(part.statics)
+        page += part.pages
+        annotations += sum(1 for key, _ in part.parents if key >= part.pages)
+    page_refs = [
+        b"%d 0 R" % (base + d) for part, base in zip(parts, bases, strict=True) for d in part.page_objects
+    ]
+    out = _Out()
+    kids: list[bytes] = []
+    nums: list[tuple[int, bytes]] = []
+    id_tree: list[tuple[bytes, bytes]] = []
+    dests: dict[bytes, bytes] = {}
+    fixed = {_PAGES: b"%d 0 R" % _PAGES_NUMBER, _DOCUMENT: b"%d 0 R" % _DOCUMENT_NUMBER}
+    for index, (part, base) in enumerate(zip(parts, bases, strict=True)):
+        prefix = (b"p%d-" % index).decode()
+        first, annotation_start = first_pages[index], annotation_keys[index]
+
+        def key_of(
+            local: int, part: PartRecord = part, first: int = first, start: int = annotation_start
+        ) -> int:
+            return first + local if local < part.pages else start + local - part.pages
+
+        ids = [pdf_string(prefix + i) for i in part.ids]
+        link_values = [page_refs[links[u]] if u in links else b"null" for u in part.links]
+
+        def fill(
+            slot: int,
+            base: int = base,
+            key_of: Any = key_of,
+            ids: list[bytes] = ids,
+            link_values: list[bytes] = link_values,
+        ) -> bytes:
+            kind, argument = slot & 7, slot >> 3
+            if kind == _OBJ:
+                return b"%d 0 R" % (base + argument)
+            if kind == _SELF:
+                return b"%d" % (base + argument)
+            if kind == _KEY:
+                return b"%d" % key_of(argument)
+            if kind == _ID:
+                return ids[argument]
+            if kind == _LINK:
+                return link_values[argument]
+            return fixed[kind]
+
+        try:
+            _fill(part, fill, out, base)
+        except (IndexError, KeyError, TypeError, ValueError) as error:  # a slot out of range, a count wrong
+            raise RecordError(f"a part record that does not fit ({type(error).__name__})") from error
+        kids.extend(b"%d 0 R" % (base + d) for d in part.kids)
+        nums.extend((key_of(key), b"%d 0 R" % (base + d)) for key, d in part.parents)
+        id_tree.extend((ids[i], b"%d 0 R" % (base + d)) for i, d in part.id_elements)
+        for name, page_index, rest in part.dests:
+            dests.setdefault(name, b"[" + page_refs[first + page_index] + b" " + rest + b"]")
+
+    parent_tree, number = number, number + 1
+    out.add(parent_tree, b"<</Nums [" + b" ".join(b"%d %b" % pair for pair in sorted(nums)) + b"]>>")
+    root = b"<</Type /StructTreeRoot/K [%d 0 R]/ParentTree %d 0 R/ParentTreeNextKey %d" % (
+        _DOCUMENT_NUMBER,
+        parent_tree,
+        annotations,
+    )
+    if id_tree:
+        out.add(number, b"<</Names [" + b" ".join(b"%b %b" % pair for pair in sorted(id_tree)) + b"]>>")
+        root += b"/IDTree %d 0 R" % number
+        number += 1
+    out.add(3, root + b">>")
+    out.add(
+        _DOCUMENT_NUMBER,
+        b"<</Type /StructElem/S /Document/P 3 0 R/K [" + b" ".join(kids) + b"]>>",
+    )
+    out.add(_PAGES_NUMBER, b"<</Type /Pages/Kids [" + b" ".join(page_refs) + b"]/Count %d>>" % total_pages)
+    catalog = b"<</Type /Catalog/Pages %d 0 R" % _PAGES_NUMBER
+    if dests:
+        names = b" ".join(name + b" " + dests[name] for name in sorted(dests, key=_string_key))
+        out.add(number, b"<</Dests <</Names [" + names + b"]>>>>")
+        catalog += b"/Names %d 0 R" % number
+        number += 1
+    if bookmarks:
+        number = _outline(out, number, bookmarks, page_refs)
+        catalog += b"/Outlines %d 0 R" % (number - 1)
+    labels = []
+    if front_pages:
+        labels.append(b"0 <</P " + pdf_string("表紙・目次") + b">>")
+    if total_pages > front_pages:
+        labels.append(b"%d <</S /D/St 1>>" % front_pages)
+    if labels:
+        catalog += b"/PageLabels <</Nums [" + b" ".join(labels) + b"]>>"
+    catalog += b"/StructTreeRoot 3 0 R/MarkInfo <</Marked true>>/Lang " + pdf_string(lang)
+    catalog += b"/ViewerPreferences <</DisplayDocTitle true>>>>"
+    out.add(1, catalog)
+    info = number
+    out.add(info, b"<<" + b"".join(_name(k) + b" " + pdf_string(v) for k, v in metadata.items()) + b">>")
+    size = info + 1
+    if sorted(out.offsets) != list(range(1, size)):
+        raise RecordError("the joined file's objects are not numbered 1 to N")
+    xref = out.size
+    lines = [b"xref\n0 %d\n0000000000 65535 f \n" % size]
+    lines.extend(b"%010d 00000 n \n" % out.offsets[n] for n in range(1, size))
+    lines.append(
+        b"trailer\n<</Size %d/Root 1 0 R/Info %d 0 R>>\nstartxref\n%d\n%%%%EOF\n" % (size, info, xref)
+    )
+    return b"".join(out.chunks) + b"".join(lines)
+
+
+def _string_key(token: bytes) -> bytes:
+    """Sort key of a name-tree key written as a PDF string token: its bytes (hex strings decoded)."""
+    if token.startswith(b"<"):
+        return bytes.fromhex(token[1:-1].decode())
+    return re.sub(rb"\\(.)", rb"\1", token[1:-1], flags=re.S)
+
+
+def _name(key: str) -> bytes:
+    return ("/" + key.lstrip("/")).encode("ascii")
+
+
+def _outline(out: _Out, number: int, bookmarks: Sequence[Bookmark], page_refs: Sequence[bytes]) -> int:
+    """Write the bookmarks (numbers ``number`` …) and their root (the last number); returns the next number."""
+    items = list(bookmarks)
+    numbers = [number + i for i in range(len(items))]
+    root = number + len(items)
+    children: dict[int | None, list[int]] = {}
+    for i, item in enumerate(items):
+        children.setdefault(item.parent, []).append(i)
+    for i, item in enumerate(items):
+        siblings = children[item.parent]
+        at = siblings.index(i)
+        parent = root if item.parent is None else numbers[item.parent]
+        body = b"<</Title " + pdf_string(item.title) + b"/Parent %d 0 R" % parent
+        if at > 0:
+            body += b"/Prev %d 0 R" % numbers[siblings[at - 1]]
+        if at + 1 < len(siblings):
+            body += b"/Next %d 0 R" % numbers[siblings[at + 1]]
+        own = children.get(i, [])
+        if own:
+            body += b"/First %d 0 R/Last %d 0 R/Count %d" % (numbers[own[0]], numbers[own[-1]], len(own))
+        target = page_refs[item.page_index] if 0 <= item.page_index < len(page_refs) else b"null"
+        body += b"/Dest [" + target + b" /Fit]>>"
+        out.add(numbers[i], body)
+    top = children.get(None, [])
+    out.add(
+        root,
+        b"<</Type /Outlines/First %d 0 R/Last %d 0 R/Count %d>>"
+        % (numbers[top[0]], numbers[top[-1]], len(items))
+        if top
+        else b"<</Type /Outlines/Count 0>>",
+    )
+    return root + 1

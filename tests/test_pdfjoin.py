@@ -1,0 +1,122 @@
+"""The review's parts joined by concatenation: a valid PDF whatever the parts, found again by a PDF reader.
+
+Parts are rendered by WeasyPrint into records (their objects with slots for object numbers, structure keys,
+header IDs and links to other parts' pages); join fills the slots. These tests read the joined file back
+with pypdf and check the cross-reference table against the bytes, the links between parts, one structure
+tree with unique header IDs, and that a damaged record is refused.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pypdf import PdfReader
+
+from kpi_report.render.review import weasy
+from kpi_report.render.review.pdfjoin import Bookmark, RecordError, join, load_record, record_bytes
+
+TABLE = (
+    "<table><thead><tr><th>番号</th><th>名称</th></tr></thead>"
+    "<tbody><tr><td>1</td><td>{name}</td></tr></tbody></table>"
+)
+
+
+@pytest.fixture(scope="module")
+def records(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    """Three body parts (each a table with header cells, one a page long and more) and a contents page."""
+    templates = tmp_path_factory.mktemp("templates")
+    renderer = weasy.PartRenderer(weasy.RenderConfig(("",), templates.as_uri() + "/", (templates,)))
+    bodies = {
+        "a": f'<h1 id="a">Part A</h1>{TABLE.format(name="alpha")}',
+        "b": f'<h1 id="b">Part B</h1>{TABLE.format(name="beta")}' + "<p>line (1) 2 0 R 100%</p>" * 80,
+        "c": f'<h1 id="c">Part C</h1>{TABLE.format(name="gamma")}<a href="https://example.org/">x</a>',
+    }
+    front = '<h1>Contents</h1><a href="toc:a">A</a> <a href="toc:b">B</a> <a href="toc:c">C</a>'
+    made = {}
+    for number, (key, html) in enumerate([*bodies.items(), (weasy.FRONT, front)], start=1):
+        renderer.layout(key, f'<html lang="en"><body>{html}</body></html>')
+        made[key] = renderer.finish(key, number)
+    return made
+
+
+def _joined(records: dict[str, bytes]) -> tuple[bytes, dict[str, int]]:
+    parts = [load_record(records[k]) for k in (weasy.FRONT, "a", "b", "c")]
+    first, pages = {}, 0
+    for key, part in zip((weasy.FRONT, "a", "b", "c"), parts, strict=True):
+        first[key] = pages
+        pages += part.pages
+    links = {f"toc:{k}": first[k] for k in "abc"}
+    marks = [Bookmark("A", first["a"]), Bookmark("B", first["b"]), Bookmark("B.1", first["b"] + 1, 1)]
+    return join(parts, marks, {"/Title": "タイトル"}, links, parts[0].pages), first
+
+
+def test_every_cross_reference_points_at_its_object(records: dict[str, bytes]) -> None:
+    data, _ = _joined(records)
+    start = int(data[data.rindex(b"startxref") + 10 :].split()[0])
+    table = data[start:].split(b"\n")
+    assert table[0] == b"xref"
+    count = int(table[1].split()[1])
+    for number in range(1, count):
+        offset = int(table[2 + number][:10])
+        assert data[offset:].startswith(b"%d 0 obj\n" % number), number
+    reader = PdfReader(io.BytesIO(data), strict=True)
+    assert len(reader.pages) == sum(load_record(r).pages for r in records.values())
+    assert reader.metadata is not None and reader.metadata.title == "タイトル"
+
+
+def test_contents_links_go_to_the_first_page_of_each_part(records: dict[str, bytes]) -> None:
+    data, first = _joined(records)
+    reader = PdfReader(io.BytesIO(data))
+    numbers = {
+        page.indirect_reference.idnum: i for i, page in enumerate(reader.pages) if page.indirect_reference
+    }
+    targets = []
+    annotations: Any = reader.pages[0]["/Annots"]
+    for ref in annotations:
+        annotation = ref.get_object()
+        assert "/A" not in annotation  # the URI action became an internal link
+        targets.append(numbers[annotation["/Dest"][0].idnum])
+    assert targets == [first["a"], first["b"], first["c"]]
+    outline = reader.outline
+    assert [item.title for item in outline if not isinstance(item, list)] == ["A", "B"]
+
+
+def test_one_structure_tree_with_unique_header_ids_and_keys(records: dict[str, bytes]) -> None:
+    data, _ = _joined(records)
+    reader = PdfReader(io.BytesIO(data))
+    catalog: Any = reader.trailer["/Root"]
+    root = catalog["/StructTreeRoot"].get_object()
+    document = root["/K"][0].get_object()
+    assert document["/S"] == "/Document" and len(document["/K"]) >= 4
+    ids = [str(name) for name in root["/IDTree"].get_object()["/Names"][0::2]]
+    assert len(ids) == len(set(ids)) >= 6  # two header cells per part, prefixed per part
+    keys = [int(str(page["/StructParents"])) for page in reader.pages]
+    assert keys == list(range(len(reader.pages)))
+    nums = root["/ParentTree"].get_object()["/Nums"][0::2]
+    assert list(nums) == sorted(nums) and len(nums) == len(set(nums))
+    # text that looks like a reference or a format marker is left as it was
+    assert "line (1) 2 0 R 100%" in reader.pages[-2].extract_text() + reader.pages[-3].extract_text()
+
+
+def test_a_record_survives_its_bytes_and_a_damaged_one_is_refused(records: dict[str, bytes]) -> None:
+    data = records["b"]
+    record = load_record(data)
+    assert record_bytes(record) == data
+    with pytest.raises(RecordError):
+        load_record(data[: len(data) // 2])
+    with pytest.raises(RecordError):
+        load_record(b"%PDF-1.7\n" + data)
+    header_end = data.index(b"}") + 1
+    with pytest.raises(RecordError):
+        load_record(data[:header_end] + b"\xff" * 8 + data[header_end + 8 :])
+
+
+def test_the_same_parts_give_the_same_bytes(records: dict[str, bytes], tmp_path: Path) -> None:
+    first, _ = _joined(records)
+    again, _ = _joined(dict(records))
+    assert first == again
+    assert re.search(rb"/Lang \(ja\)", first) and b"/MarkInfo <</Marked true>>" in first
