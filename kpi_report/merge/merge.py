@@ -25,6 +25,7 @@ from kpi_report.core.model import (
     CheckReport,
     Finding,
     GoalSection,
+    GradeScheme,
     Kpi,
     KpiEntry,
     KpiRow,
@@ -137,11 +138,14 @@ def merge(plan: Plan, fy: int, reports: Mapping[int, CheckReport], allow_errors:
         if conflict is not None:
             findings.append(conflict)
 
+    scheme = plan.settings.scheme  # made once: the property builds it on every use
     kpi_rows: dict[tuple[str, str], list[KpiRow]] = {}  # (goal, area) -> its KPI rows in master order
     for k in plan.kpis:
         kpi_rows.setdefault((k.goal, k.area), []).append(
             _with_remarks(
-                _kpi_row(plan, k, shown_years, actuals.get(k.id, {}), fy, unevaluable.get(k.id, ""), start),
+                _kpi_row(
+                    plan, k, shown_years, actuals.get(k.id, {}), fy, unevaluable.get(k.id, ""), start, scheme
+                ),
                 remarks.get(k.id, {}),
                 fy,
             )
@@ -348,6 +352,8 @@ def _measure_evaluations(records: Iterable[_MeasureRecord]) -> dict[str, dict[in
     """取組ID -> fiscal year -> its direction, 課題 and budgets (the first given of each, lead owner first)."""
     result: dict[str, dict[int, _Evaluation]] = {}
     for r in records:
+        if not (r.direction or r.issues or r.budget is not None or r.settlement is not None):
+            continue  # nothing to give: the year's evaluation stays as it was (or none)
         by_year = result.setdefault(r.measure_id, {})
         was = by_year.get(r.fy, _NO_EVALUATION)
         by_year[r.fy] = _Evaluation(
@@ -365,7 +371,7 @@ def _with_evaluation(
     """The row with the report year's direction, 課題 and budgets, and last year's direction carried forward."""
     now = by_year.get(fy, _NO_EVALUATION)
     before = by_year.get(previous_fy, _NO_EVALUATION) if previous_fy is not None else _NO_EVALUATION
-    if now == _NO_EVALUATION and not before.direction:
+    if (now is _NO_EVALUATION or now == _NO_EVALUATION) and not before.direction:
         return row
     return replace(
         row,
@@ -482,6 +488,7 @@ def _kpi_row(
     fy: int,
     not_evaluable: str = "",
     start: int | None = None,
+    scheme: GradeScheme | None = None,
 ) -> KpiRow:
     """A KPI's actuals and its report-year grade under the plan's scheme and method (the KPI's own first).
 
@@ -493,7 +500,7 @@ def _kpi_row(
         kpi,
         actual,
         fy,
-        settings.scheme,
+        settings.scheme if scheme is None else scheme,
         settings.method,
         not_evaluable if actual is None else "",
         settings.maintain_tolerance,
