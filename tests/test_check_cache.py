@@ -5,6 +5,7 @@ changed; a damaged or foreign entry is a miss, and a changed master (or plan) in
 from __future__ import annotations
 
 import dataclasses
+import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -232,3 +233,20 @@ def test_changed_master_or_plan_invalidates(
     assert len(checked.take()) == 37
     assert limited == check_all(project, short)
     assert any(f.code == "notes-too-long" for f in limited[FY].findings)
+
+
+def test_undecodable_file_name(project: Project, plan: Plan, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A name the file system holds as bytes that are not UTF-8: checked alike, with or without the cache."""
+    inputs = project.inputs(FY)
+    shutil.move(inputs / CHANGED, Path(os.fsdecode(bytes(inputs) + b"/\xff\xfe\x80.xlsx")))
+    # its findings name it as the file system gives it (not JSON text): never kept, and no error
+    Path(os.fsdecode(bytes(inputs) + b"/\xff\xfd.xlsx")).write_bytes(b"not a workbook")
+    cache = check_cache(project.root)
+    uncached = check_all(project, plan)
+    assert check_all(project, plan, cache) == uncached
+    assert check_all(project, plan, cache) == uncached
+    fresh = fresh_outputs(project, plan, uncached[FY])
+    for _ in range(2):
+        shutil.rmtree(project.outputs(FY) / "check")
+        write_check_outputs(uncached[FY], project, plan, cache=cache)
+        assert written(project) == fresh

@@ -209,7 +209,10 @@ def _check_file(
         result.department = department_from_name(name, plan)
         return result
     if store is not None and key and result.sha256 == digest:  # not a file changed between the two reads
-        store.cache.put_json(key, encode(_StoredResult.of(result)))
+        try:
+            store.cache.put_json(key, encode(_StoredResult.of(result)))
+        except ValueError:  # not JSON (a name the file system gave as undecodable bytes): not kept
+            return result
         store.stored = True
     return result
 
