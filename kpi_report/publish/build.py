@@ -24,7 +24,7 @@ from kpi_report.core.model import CheckReport, Finding, Plan, Progress, Progress
 from kpi_report.core.project import Project, template_dirs
 from kpi_report.core.version import __version__
 from kpi_report.merge.merge import error_departments, first_year, merge, refuse_unless_publishable
-from kpi_report.plan.master import load_plan
+from kpi_report.plan.master import load_plan, plan_cache
 from kpi_report.present.table import ReportView, present
 from kpi_report.render.opendata import render_opendata
 from kpi_report.render.progress_html import render_progress_html
@@ -32,6 +32,7 @@ from kpi_report.render.progress_xlsx import render_progress_xlsx
 from kpi_report.render.review.cache import PartCache
 from kpi_report.render.review.review import render_review
 from kpi_report.render.review.weasy import find_japanese_font, uncovered_characters
+from kpi_report.validate.cache import check_cache
 from kpi_report.validate.check import check_year
 from kpi_report.validate.outputs import write_check_outputs
 
@@ -158,8 +159,9 @@ def build(
 ) -> BuildResult:
     """Check, merge and render the reports of fiscal year ``fy``; write them under outputs/<FY>/.
 
-    With ``use_cache`` (the default) the review's parts unchanged since an earlier build are taken from
-    outputs/.cache/ (same bytes as rendering them again); ``False`` renders everything (``--no-cache``).
+    With ``use_cache`` (the default) work unchanged since an earlier build is taken from outputs/.cache/:
+    the loaded master (plan/), each input's own check result and the check's output files (check/), the
+    review's parts (review/) — the same bytes as doing it again; ``False`` does everything (``--no-cache``).
 
     Raises:
         MasterError: the master is missing or has problems.
@@ -167,11 +169,12 @@ def build(
             (the check outputs are written first, so the departments can be told what to fix).
         OutputError: an output could not be written.
     """
-    plan = load_plan(project.master)
+    plan = load_plan(project.master, plan_cache(project.root) if use_cache else None)
     label = fy_label(fy, plan.settings.reiwa_for_2019)
+    checked = check_cache(project.root) if use_cache else None
     reports: dict[int, CheckReport] = {}
     for year in years_to_check(project, plan, fy):
-        reports[year] = check_year(project, plan, year, progress=progress, past=year < fy)
+        reports[year] = check_year(project, plan, year, progress=progress, past=year < fy, cache=checked)
     committee = None  # 外部評価: its findings are the report year's, its opinions go into the model
     if plan.members or project.committee_inputs(fy).is_dir():
         committee = check_committee(project, plan, fy)
@@ -181,7 +184,7 @@ def build(
     generation = Generation(public.outputs(fy))
     project = _Staged(public.root, fy, generation.path)
     try:
-        written: list[Path] = list(write_check_outputs(reports[fy], project, plan))
+        written: list[Path] = list(write_check_outputs(reports[fy], project, plan, cache=checked))
         check_dir = (public.outputs(fy) / "check").relative_to(public.root).as_posix()
         try:
             refuse_unless_publishable(plan, reports[fy], allow_errors, check_dir)
