@@ -176,6 +176,8 @@ def _greedy_lines(p: str, codes: str, capacity: float) -> list[str]:
 
     def fits_to(a: int, start: int) -> int:
         """The largest q >= start such that p[a:q] fits a line (start itself when p[a:start] is too wide)."""
+        if width(a, n) <= capacity:
+            return n  # the rest fits: the paragraph's last line
         room = capacity - width(a, start)
         q = start
         while q < n:

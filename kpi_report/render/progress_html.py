@@ -45,25 +45,28 @@ class _PageSandbox(templating.TemplateSandbox):
     """
 
     def getattr(self, obj: Any, attribute: str) -> Any:
-        if _own_class(type(obj)) and not attribute.startswith("_"):
+        cls = type(obj)
+        own = _OWN.get(cls)
+        if own is None:
+            own = _own_class(cls)
+        if own and not attribute.startswith("_"):
             try:
                 value = getattr(obj, attribute)
             except AttributeError:
                 pass
             else:
-                if not isinstance(value, types.MethodType | types.BuiltinMethodType):
+                if not isinstance(value, _METHODS):
                     return value
         return super().getattr(obj, attribute)
 
 
+_METHODS = (types.MethodType, types.BuiltinMethodType)  # a str.format among them is the sandbox's to wrap
 _OWN: dict[type, bool] = {}
 
 
 def _own_class(cls: type) -> bool:
     """A class of kpi_report (not a metaclass): its instances are plain objects to the sandbox."""
-    own = _OWN.get(cls)
-    if own is None:
-        own = _OWN[cls] = cls.__module__.startswith("kpi_report.") and not issubclass(cls, type)
+    own = _OWN[cls] = cls.__module__.startswith("kpi_report.") and not issubclass(cls, type)
     return own
 
 
