@@ -9,7 +9,7 @@ the previous outputs intact and never a half-written file under a final name.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -89,21 +89,26 @@ class BuildResult:
     review_parts_rendered: tuple[str, ...] = ()  # the review's parts rendered in this build
 
 
-def _strings(value: object) -> Iterator[str]:
+def _strings(value: object) -> list[str]:
     """Every text inside a model object (dataclasses, tuples), depth first."""
-    if isinstance(value, str):
-        yield value
-    elif is_dataclass(value) and not isinstance(value, type):
-        for item in fields(value):
-            yield from _strings(getattr(value, item.name))
-    elif isinstance(value, tuple | list):
-        for item in value:
-            yield from _strings(item)
+    found: list[str] = []
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            found.append(item)
+        elif isinstance(item, tuple | list):
+            stack.extend(reversed(item))
+        elif is_dataclass(item) and not isinstance(item, type):
+            stack.extend(reversed([getattr(item, f.name) for f in fields(item)]))
+    return found
 
 
 def font_findings(report: ProgressReport) -> tuple[Finding, ...]:
     """A warning when the report holds characters the review's embedded font cannot draw (𠮷, emoji …)."""
     font = find_japanese_font()
+    if not uncovered_characters("".join(_strings(report)), font):  # the usual case: nothing to locate
+        return ()
     where: dict[str, list[str]] = {}
     items = [(row.measure.id, row) for goal in report.goals for area in goal.areas for row in area.rows] + [
         (kpi.kpi.id, kpi) for goal in report.goals for area in goal.areas for kpi in area.kpis

@@ -149,7 +149,7 @@ def uncovered_characters(text: str, font: JapaneseFont) -> str:
         return ""
     covered = _covered(font.file)
     missing: dict[str, None] = {}
-    for ch in text:
+    for ch in dict.fromkeys(text):  # each character once, in order of first appearance
         code = ord(ch)
         if code in covered or ch.isspace() or 0xFE00 <= code <= 0xFE0F or code < 0x20:
             continue
