@@ -20,11 +20,6 @@ import weakref
 from functools import cache
 from pathlib import Path
 
-import defusedxml
-import olefile
-import openpyxl
-import xlsxwriter
-
 from kpi_report.core.diskcache import DiskCache
 from kpi_report.core.model import Plan
 
@@ -45,6 +40,11 @@ def check_cache(root: Path) -> DiskCache:
 def code_digest() -> str:
     """SHA-256 over the source of the modules that decide a check's results and outputs, and over the
     versions of Python's Unicode tables and of the libraries that read and write the workbooks."""
+    import defusedxml  # here, not at the top: check_year without a cache imports no more than before
+    import olefile
+    import openpyxl
+    import xlsxwriter
+
     digest = hashlib.sha256()
     versions = (
         sys.version,
