@@ -7,6 +7,8 @@ form for each year (benchmarks/bench_build.write_submissions), then, in this ord
 - one correction: one department's form for the report year gets a corrected 実施状況 (a different text each
   repeat), then build;
 - unchanged: build again with nothing changed;
+- a page-moving correction: one department's 実施状況 grows by about forty lines (a different text each
+  repeat), so its section gets longer and every later page number moves;
 - a template change: annual-review.css in the project's templates/ gets one more rule (a different one each
   repeat), so every part of the review is rendered again.
 
@@ -38,7 +40,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 FY = 2019
 PROFILE = Path(tempfile.gettempdir()) / "kpi-report-rebuild.prof"
-CASES = ("clean", "one correction", "unchanged", "a template change")
+CASES = ("clean", "one correction", "unchanged", "a page-moving correction", "a template change")
 
 
 def _cpu() -> float:
@@ -108,8 +110,9 @@ def setup(root: Path, measures: int, years: int) -> str:
     return f"{len(plan.measures)} measures, {len(plan.kpis)} KPIs, {files} filled forms ({years} years)"
 
 
-def correct(root: Path, repeat: int) -> None:
-    """One department's corrected form: the first measure's 実施状況 rewritten (a different text each repeat)."""
+def correct(root: Path, repeat: int, lines: int = 1) -> None:
+    """One department's corrected form: the first measure's 実施状況 rewritten (a different text each repeat;
+    ``lines`` points long)."""
     from openpyxl import load_workbook
 
     from tools.fill_forms import save_deterministic
@@ -124,11 +127,11 @@ def correct(root: Path, repeat: int) -> None:
             break
     else:
         raise SystemExit(f"{form.name}: no 実施状況 column")
-    ws.cell(
-        top + 1,
-        col,
-        f"・訂正後の実施状況です（第{repeat + 1}回の訂正）。説明会を{repeat + 2}回開催しました。",
-    )
+    points = [f"・訂正後の実施状況です（第{repeat + 1}回の訂正）。説明会を{repeat + 2}回開催しました。"]
+    points += [
+        f"・追記{k + 1}：関係団体との協議を重ね、事業の進め方を見直しました。" for k in range(lines - 1)
+    ]
+    ws.cell(top + 1, col, "\n".join(points)[:1900])
     save_deterministic(wb, form)
 
 
@@ -208,6 +211,8 @@ def main() -> None:
                     shutil.rmtree(root / "outputs", ignore_errors=True)
                 elif case == "one correction":
                     correct(root, k)
+                elif case == "a page-moving correction":
+                    correct(root, k + 10 * (k + 1), lines=40 + 8 * k)
                 elif case == "a template change":
                     change_template(root, k)
                 last = k == max(args.repeat, 1) - 1
