@@ -135,7 +135,7 @@ def write_check_outputs(
     written = [folder / FINDINGS_XLSX, folder / FINDINGS_JSON]
     data = findings_data(report, plan, rows)
     text = (json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
-    workbook, stored = _findings_workbook(report, plan, rows, text, cache)
+    workbook, stored = _findings_workbook(report, plan, rows, data, cache)
     write(written[0], workbook)
     write(written[1], text)
     copies: list[Path] = []
@@ -186,20 +186,22 @@ def _write_if_changed(path: Path, data: bytes) -> None:
 
 
 def _findings_workbook(
-    report: CheckReport, plan: Plan, rows: list[dict[str, Any]], text: bytes, cache: DiskCache | None
+    report: CheckReport, plan: Plan, rows: list[dict[str, Any]], data: dict[str, Any], cache: DiskCache | None
 ) -> tuple[bytes, bool]:
-    """findings.xlsx, from ``cache`` when it holds the workbook made for the same findings.json ``text``
-    (which holds everything the workbook shows: year, summary rows and every finding); and whether it was
+    """findings.xlsx, from ``cache`` when it holds the workbook made for the same year, summary rows and
+    findings (every field), as findings.json ``data`` holds them: all that :func:`findings_workbook` shows (a
+    corrected file's new checksum, which the workbook does not show, changes nothing); and whether it was
     stored."""
     if cache is None:
         return findings_workbook(report, plan, rows), False
-    key = cache_key("findings-xlsx", code_digest(), text)
+    shown = [data["fy_label"], data["departments"], data["findings"]]
+    key = cache_key("findings-xlsx", code_digest(), json.dumps(shown, ensure_ascii=False, sort_keys=True))
     entry = cache.get(key)
     if entry is not None and entry.startswith(_COPY + _ZIP):
         return entry[1:], False
-    data = findings_workbook(report, plan, rows)
-    cache.put(key, _COPY + data)
-    return data, True
+    workbook = findings_workbook(report, plan, rows)
+    cache.put(key, _COPY + workbook)
+    return workbook, True
 
 
 NAME_BYTES = 255  # the longest file name most file systems take
@@ -240,7 +242,10 @@ def findings_data(report: CheckReport, plan: Plan, rows: list[dict[str, Any]]) -
 
 
 def findings_workbook(report: CheckReport, plan: Plan, rows: list[dict[str, Any]]) -> bytes:
-    """findings.xlsx: sheet 所管課別 (summary) and sheet 指摘一覧 (one row per finding)."""
+    """findings.xlsx: sheet 所管課別 (summary) and sheet 指摘一覧 (one row per finding).
+
+    It shows the year, ``rows`` and the report's findings, nothing else: the check cache keys it by them
+    (:func:`_findings_workbook`); a workbook that showed more would need them in that key."""
     buffer = io.BytesIO()
     wb = new_xlsx(buffer)
     wb.set_properties(
