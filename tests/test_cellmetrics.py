@@ -9,7 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from kpi_report.core.cellmetrics import NO_LINE_START, line_capacity, text_width, wrap
+from kpi_report.core import cellmetrics
+from kpi_report.core.cellmetrics import NO_LINE_START, line_capacity, text_width, wrap, wrapped_lines
 
 
 def _tokens(paragraph: str) -> Iterator[str]:
@@ -99,3 +100,51 @@ def test_wrap_cases(text: str, width: float) -> None:
     lines = wrap(text, width)
     lines.append("x")
     assert wrap(text, width) == _wrap_reference(text, width)
+
+
+_PIECES = [
+    *"あいうえおかきくけこ漢字施策取組、。）」ー・々ぁっャ（「ｱｲ＃\t",
+    *sorted(NO_LINE_START),
+    *[
+        "2019",
+        "120",
+        "1,234",
+        "(仮)",
+        ".5",
+        "abc",
+        "ID-123",
+        "x",
+        "ABCDEFGHIJ",
+        " ",
+        "https://example.jp/a",
+        "\n",
+    ],
+]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_wrapped_lines_counts_the_reference_lines(seed: int) -> None:
+    rnd = random.Random(seed)
+    for _ in range(1500):
+        pool = rnd.sample(_PIECES, rnd.randint(2, 16))
+        if rnd.random() < 0.7:
+            pool = [p for p in pool if p != " "] or ["あ"]  # most without spaces: the counted paragraphs
+        text = "".join(rnd.choice(pool) for _ in range(rnd.randint(0, rnd.choice([10, 40, 100, 300]))))
+        width = rnd.choice([0.5, 1, 2, 3, 5, 8, 9, 10, 16, 20, 34, 44, 66])
+        font_size = rnd.choice([10, 11])
+        cellmetrics._COUNTED.clear()
+        assert wrapped_lines(text, width, font_size) == len(_wrap_reference(text, width, font_size)), (
+            text,
+            width,
+        )
+
+
+def test_a_plain_paragraph_is_counted_without_wrapping(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*_args: object) -> list[str]:
+        raise AssertionError("wrapped")
+
+    text = "令和元年度は2019件の相談に対応し、前年度比120%となった。" * 3
+    expected = len(_wrap_reference(text, 66))
+    monkeypatch.setattr(cellmetrics, "_greedy_lines", refuse)
+    cellmetrics._COUNTED.clear()
+    assert wrapped_lines(text, 66) == expected == 3
