@@ -144,9 +144,10 @@ def _paragraph_lines(paragraph: str, capacity: float) -> int:
                 lines = k
     if not lines:
         lines = len(_greedy_lines(paragraph, codes, capacity))
-    if len(_COUNTED) >= _REMEMBERED:
-        _COUNTED.clear()
-    _COUNTED[key] = lines
+    if n <= _REMEMBERED_LENGTH:
+        if len(_COUNTED) >= _REMEMBERED:
+            _COUNTED.clear()
+        _COUNTED[key] = lines
     return lines
 
 
@@ -181,7 +182,7 @@ _WIDTH_CODES = _WidthCodes()
 # the last paragraphs wrapped and counted (a row's texts are measured twice; notes repeat 'as last year')
 _WRAPPED: dict[tuple[str, float], list[str]] = {}
 _COUNTED: dict[tuple[str, float], int] = {}
-_REMEMBERED = 4096
+_REMEMBERED, _REMEMBERED_LENGTH = 2048, 1000  # paragraphs, and characters of one (at most ~2 M characters)
 
 
 def _wrap_paragraph(paragraph: str, capacity: float) -> list[str]:
@@ -198,9 +199,10 @@ def _wrap_paragraph(paragraph: str, capacity: float) -> list[str]:
         lines = [paragraph]
     else:
         lines = _greedy_lines(paragraph, codes, capacity)
-    if len(_WRAPPED) >= _REMEMBERED:
-        _WRAPPED.clear()
-    _WRAPPED[key] = lines
+    if n <= _REMEMBERED_LENGTH:
+        if len(_WRAPPED) >= _REMEMBERED:
+            _WRAPPED.clear()
+        _WRAPPED[key] = lines
     return list(lines)
 
 
