@@ -94,19 +94,22 @@ class DiskCache:
         """Remove the least recently used entries until the folder holds at most ``limit`` bytes."""
         bound = self.limit if limit is None else limit
         try:
-            entries = []
-            for path in self.folder.iterdir():
-                stat = path.stat()
-                if path.is_file():
-                    entries.append((stat.st_mtime, stat.st_size, path))
+            with os.scandir(self.folder) as found:  # one directory read; sizes and times from its entries
+                entries = [
+                    (stat.st_mtime, stat.st_size, entry.path)
+                    for entry in found
+                    if entry.is_file(follow_symlinks=False) and (stat := entry.stat(follow_symlinks=False))
+                ]
         except OSError:
             return
         total = sum(size for _, size, _ in entries)
-        for _, size, path in sorted(entries):
+        if total <= bound:
+            return
+        for _, size, name in sorted(entries):
             if total <= bound:
                 break
             try:
-                path.unlink()
+                os.unlink(name)
                 total -= size
             except OSError:
                 continue

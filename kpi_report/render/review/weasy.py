@@ -699,8 +699,6 @@ def _render_parallel(
 ) -> RenderedParts:
     fork = "fork" in multiprocessing.get_all_start_methods()
     context: Any = multiprocessing.get_context("fork" if fork else "spawn")
-    if fork:
-        _warm_up(config)
     keys = [k for k, _ in parts]
     source_of: dict[str, PartSource] = dict(parts)
     todo: deque[str] = deque(keys)
@@ -722,6 +720,8 @@ def _render_parallel(
                 holder[key] = _CACHED
                 todo.remove(key)
     firsts: dict[str, int] = {}  # the first page each part was finished with (to store it in the cache)
+    if fork and len(todo) > workers:  # with a part or two per worker, each pays its own set-up in parallel
+        _warm_up(config)
     try:
         for _ in range(workers):
             parent_end, child_end = context.Pipe()

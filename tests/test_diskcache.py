@@ -1,0 +1,47 @@
+"""The rebuild caches' store: what is put is got back; a damaged, foreign or linked entry is a miss; bounded."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from kpi_report.core.diskcache import DiskCache, cache_key
+
+
+def test_what_is_put_is_got_back_and_keys_differ_by_every_part(tmp_path: Path) -> None:
+    cache = DiskCache(tmp_path / "c")
+    key = cache_key("plan", b"\x00bytes")
+    assert cache.get(key) is None  # nothing yet, and no folder made by reading
+    cache.put_json(key, {"年度": 2019, "items": [1, 2]})
+    assert cache.get_json(key) == {"年度": 2019, "items": [1, 2]}
+    assert len({cache_key("ab", "c"), cache_key("a", "bc"), cache_key("abc"), key}) == 4
+
+
+def test_a_damaged_foreign_or_linked_entry_is_a_miss(tmp_path: Path) -> None:
+    cache = DiskCache(tmp_path / "c")
+    key = cache_key("x")
+    cache.put(key, b"payload")
+    entry = tmp_path / "c" / key
+    data = bytearray(entry.read_bytes())
+    data[-1] ^= 1
+    entry.write_bytes(bytes(data))
+    assert cache.get(key) is None
+    (tmp_path / "elsewhere").write_bytes(b"0" * 64 + b"\npayload")
+    entry.unlink()
+    entry.symlink_to(tmp_path / "elsewhere")
+    assert cache.get(key) is None
+    assert cache.get("../elsewhere") is None and cache.get("A" * 64) is None  # not a key this cache makes
+    cache.put("../escape", b"x")
+    assert not (tmp_path / "escape").exists()
+
+
+def test_prune_removes_the_least_recently_used_beyond_the_bound(tmp_path: Path) -> None:
+    cache = DiskCache(tmp_path / "c", limit=3 * (65 + 1000))
+    keys = [cache_key(str(i)) for i in range(5)]
+    for age, key in enumerate(keys):
+        cache.put(key, b"x" * 1000)
+        os.utime(tmp_path / "c" / key, (1_000_000 + age, 1_000_000 + age))
+    assert cache.get(keys[0]) is not None  # read: now the most recently used
+    cache.prune()
+    kept = [k for k in keys if (tmp_path / "c" / k).exists()]
+    assert kept == [keys[0], keys[3], keys[4]]
