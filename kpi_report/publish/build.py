@@ -8,6 +8,7 @@ the previous outputs intact and never a half-written file under a final name.
 
 from __future__ import annotations
 
+import gc
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, is_dataclass, replace
@@ -202,6 +203,9 @@ def build(
                 merged, report=replace(merged.report, committee=committee_report(plan, committee))
             )
         view = present(merged.report)  # the published text, decided once for every output
+        # what is made so far lives until the end of the build: the collector need not walk it again and
+        # again while the outputs are rendered (a full collection cost ~0.1 s each time)
+        gc.freeze()
         glyphs = font_findings(merged.report)
         if glyphs:
             merged = replace(merged, findings=(*merged.findings, *glyphs))
@@ -241,6 +245,7 @@ def build(
         written.append(manifest)
         generation.publish()
     finally:
+        gc.unfreeze()
         generation.discard()
     written = [public.outputs(fy) / p.relative_to(generation.path) for p in written]
     _report(progress, f"{label}の報告書を保存", total, total)

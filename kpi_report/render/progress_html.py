@@ -9,9 +9,7 @@ can never become markup, and the page makes no external request.
 
 from __future__ import annotations
 
-import types
 from pathlib import Path
-from typing import Any
 
 import jinja2
 
@@ -28,46 +26,7 @@ PAGE_TEMPLATE = "progress-list.html.j2"
 def template_environment(project: Project | None = None) -> jinja2.Environment:
     """The jinja2 environment: the project's templates/ first, then the packaged ones; autoescaped, sandboxed."""
     dirs: list[Path] = template_dirs(project) if project is not None else [PACKAGED_TEMPLATES]
-    environment = templating.template_environment(dirs, keep_trailing_newline=True)
-    environment.__class__ = _PageSandbox  # the same environment, reading the report's attributes faster
-    return environment
-
-
-class _PageSandbox(templating.TemplateSandbox):
-    """The templates' sandbox, reading an attribute of the report's own objects without its general checks.
-
-    The page reads some 40,000 attributes of the presented report (``row.measure.name`` …); the sandbox checks
-    each (is the object a function, a method, a type, a frame, a generator …?), which took most of the
-    rendering time. For an instance of a class of this package (never one of those kinds), the sandbox allows
-    exactly the attributes not beginning with ``_``, and wraps only ``str.format`` methods: so such an
-    attribute that is not a method is returned as read, and everything else goes through the sandbox's own
-    :meth:`getattr`, unchanged.
-    """
-
-    def getattr(self, obj: Any, attribute: str) -> Any:
-        cls = type(obj)
-        own = _OWN.get(cls)
-        if own is None:
-            own = _own_class(cls)
-        if own and not attribute.startswith("_"):
-            try:
-                value = getattr(obj, attribute)
-            except AttributeError:
-                pass
-            else:
-                if not isinstance(value, _METHODS):
-                    return value
-        return super().getattr(obj, attribute)
-
-
-_METHODS = (types.MethodType, types.BuiltinMethodType)  # a str.format among them is the sandbox's to wrap
-_OWN: dict[type, bool] = {}
-
-
-def _own_class(cls: type) -> bool:
-    """A class of kpi_report (not a metaclass): its instances are plain objects to the sandbox."""
-    own = _OWN[cls] = cls.__module__.startswith("kpi_report.") and not issubclass(cls, type)
-    return own
+    return templating.template_environment(dirs, keep_trailing_newline=True)
 
 
 def render_progress_html(view: ReportView, project: Project | None = None) -> bytes:
