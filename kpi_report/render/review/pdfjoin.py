@@ -381,7 +381,12 @@ def pdf_string(text: str) -> bytes:
         raw = text.encode("ascii")
     except UnicodeEncodeError:
         return b"<feff" + text.encode("utf-16-be").hex().encode() + b">"
+    if _PLAIN.fullmatch(raw):  # the usual case (IDs, dates): nothing to escape
+        return b"(" + raw + b")"
     return b"(" + re.sub(rb"([\\()])", rb"\\\1", raw).replace(b"\r", b"\\r").replace(b"\n", b"\\n") + b")"
+
+
+_PLAIN = re.compile(rb"[^\\()\r\n]*")
 
 
 class _Out:
@@ -404,7 +409,15 @@ class _Out:
 
 def _fill(part: PartRecord, fill: Callable[[int], bytes], out: _Out, base: int) -> None:
     """Write ``part``'s objects (numbers from ``base``) with their slots filled (``fill(slot)``: its bytes)."""
-    table = {slot: fill(slot) for slot in set(part.slots)}
+    table: dict[int, bytes] = {}
+    for slot in set(part.slots):  # object numbers inline: most slots are references
+        kind = slot & 7
+        if kind == _OBJ:
+            table[slot] = b"%d 0 R" % (base + (slot >> 3))
+        elif kind == _SELF:
+            table[slot] = b"%d" % (base + (slot >> 3))
+        else:
+            table[slot] = fill(slot)
     values = list(map(table.__getitem__, part.slots))
     data = part.blob % tuple(values)
     if len(values) != len(part.slots):
