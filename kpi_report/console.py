@@ -201,6 +201,11 @@ def build_summary(result: BuildResult, root: Path | None = None) -> str:
     for finding in result.findings:
         if finding.code != "status-conflict":  # check reports it (counted above, listed in findings.xlsx)
             lines.append(f"  {finding_line(finding)}")
+    if result.inputs_reused:
+        lines.append(
+            f"  提出の確認: {result.inputs_read} 件を読み直し、{result.inputs_reused} 件は前回の確認結果を再利用"
+            "（内容が同じファイル）"
+        )
     if result.review_parts_reused or result.review_parts_rendered:
         lines.append(
             f"  年次報告書: {len(result.review_parts_rendered)} 部分を作成、"

@@ -269,3 +269,20 @@ def test_renamed_clean_file(project: Project, plan: Plan, monkeypatch: pytest.Mo
     uncached = check_all(project, plan)
     assert cached == uncached
     assert from_cache == fresh_outputs(project, plan, uncached[FY])
+
+
+def test_build_says_how_many_submissions_it_took_from_the_cache(tmp_path: Path) -> None:
+    """The planning section sees that a rebuild read only the corrected form again."""
+    from kpi_report.console import build_summary
+    from kpi_report.publish.build import build
+
+    root = tmp_path / "project"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "inputs", root / "inputs")
+    project = Project(root)
+    first = build(project, 2019, allow_errors=True)
+    assert first.inputs_reused == 0 and first.inputs_read > 0
+    again = build(project, 2019, allow_errors=True)
+    assert again.inputs_read == 0 and again.inputs_reused == first.inputs_read
+    assert "前回の確認結果を再利用" in build_summary(again, root)
+    uncached = build(project, 2019, allow_errors=True, use_cache=False)
+    assert uncached.inputs_reused == uncached.inputs_read == 0

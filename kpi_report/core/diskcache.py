@@ -40,6 +40,8 @@ class DiskCache:
 
     folder: Path
     limit: int = MAX_BYTES
+    hits: int = 0  # reads that found an intact entry (what a caller reports as reused)
+    misses: int = 0  # reads that found none
 
     def _path(self, key: str) -> Path | None:
         if len(key) != 64 or not set(key) <= _HEX:
@@ -48,6 +50,14 @@ class DiskCache:
 
     def get(self, key: str) -> bytes | None:
         """The payload stored under ``key``, if present and intact."""
+        payload = self._read(key)
+        if payload is None:
+            self.misses += 1
+        else:
+            self.hits += 1
+        return payload
+
+    def _read(self, key: str) -> bytes | None:
         path = self._path(key)
         if path is None:
             return None

@@ -88,6 +88,8 @@ class BuildResult:
     report: ProgressReport
     review_parts_reused: tuple[str, ...] = ()  # the review's parts taken from the cache
     review_parts_rendered: tuple[str, ...] = ()  # the review's parts rendered in this build
+    inputs_reused: int = 0  # submissions whose own check result came from the cache (any year)
+    inputs_read: int = 0  # submissions read and checked again, with a cache (any year)
 
 
 def _strings(value: object) -> list[str]:
@@ -181,6 +183,8 @@ def build(
     reports: dict[int, CheckReport] = {}
     for year in years_to_check(project, plan, fy):
         reports[year] = check_year(project, plan, year, progress=progress, past=year < fy, cache=checked)
+    inputs_reused = checked.hits if checked is not None else 0  # submissions whose check result was kept
+    inputs_read = checked.misses if checked is not None else 0
     committee = None  # 外部評価: its findings are the report year's, its opinions go into the model
     if plan.members or project.committee_inputs(fy).is_dir():
         committee = check_committee(project, plan, fy)
@@ -260,6 +264,8 @@ def build(
         report=merged.report,
         review_parts_reused=tuple(cache.hits) if cache is not None else (),
         review_parts_rendered=tuple(cache.misses) if cache is not None else (),
+        inputs_reused=inputs_reused,
+        inputs_read=inputs_read,
     )
 
 
