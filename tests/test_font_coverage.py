@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import kodaira
 import pytest
@@ -49,3 +50,22 @@ def test_build_warns_with_the_characters_and_the_measures(plan: Plan) -> None:
     (finding,) = font_findings(report)
     assert finding.code == "font-missing-glyph" and finding.severity == "warning"
     assert finding.value == "𠮷😀" and row.measure.id in finding.message
+
+
+@pytest.mark.skipif(not PACKAGED, reason="an installed font is used")
+def test_the_fonts_coverage_is_kept_between_builds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kpi_report.core.diskcache import DiskCache
+    from kpi_report.render.review import weasy
+
+    font = find_japanese_font()
+    assert font.file is not None
+    cache = DiskCache(tmp_path / "font")
+    monkeypatch.setattr(weasy, "_COVERED", {})
+    first = uncovered_characters("𠮷野家", font, cache)
+    monkeypatch.setattr(weasy, "_COVERED", {})  # a new process: the character map is not read again
+
+    def unreadable(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the font's character map was read again")
+
+    monkeypatch.setattr("fontTools.ttLib.TTFont", unreadable)
+    assert uncovered_characters("𠮷野家", font, cache) == first == "𠮷"

@@ -17,6 +17,7 @@ from typing import Any
 
 from kpi_report.committee.check import check_committee, with_committee
 from kpi_report.committee.report import committee_report
+from kpi_report.core.diskcache import DiskCache
 from kpi_report.core.errors import InputsHaveErrors
 from kpi_report.core.files import Generation, file_record, sha256_file, write_atomic, write_json_atomic
 from kpi_report.core.findings import make_finding
@@ -107,10 +108,10 @@ def _strings(value: object) -> list[str]:
     return found
 
 
-def font_findings(report: ProgressReport) -> tuple[Finding, ...]:
+def font_findings(report: ProgressReport, cache: DiskCache | None = None) -> tuple[Finding, ...]:
     """A warning when the report holds characters the review's embedded font cannot draw (𠮷, emoji …)."""
     font = find_japanese_font()
-    if not uncovered_characters("".join(_strings(report)), font):  # the usual case: nothing to locate
+    if not uncovered_characters("".join(_strings(report)), font, cache):  # the usual case: nothing to locate
         return ()
     where: dict[str, list[str]] = {}
     items = [(row.measure.id, row) for goal in report.goals for area in goal.areas for row in area.rows] + [
@@ -210,7 +211,9 @@ def build(
         # what is made so far lives until the end of the build: the collector need not walk it again and
         # again while the outputs are rendered (a full collection cost ~0.1 s each time)
         gc.freeze()
-        glyphs = font_findings(merged.report)
+        glyphs = font_findings(
+            merged.report, DiskCache(public.root / "outputs" / ".cache" / "font") if use_cache else None
+        )
         if glyphs:
             merged = replace(merged, findings=(*merged.findings, *glyphs))
         cache = PartCache(cache_folder(public)) if use_cache else None
