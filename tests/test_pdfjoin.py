@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from pypdf import PdfReader
+from pypdf.generic import DictionaryObject
 
 from kpi_report.render.review import weasy
 from kpi_report.render.review.pdfjoin import Bookmark, RecordError, join, load_record, record_bytes
@@ -33,7 +34,9 @@ def records(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     bodies = {
         "a": f'<h1 id="a">Part A</h1>{TABLE.format(name="alpha")}',
         "b": f'<h1 id="b">Part B</h1>{TABLE.format(name="beta")}' + "<p>line (1) 2 0 R 100%</p>" * 80,
-        "c": f'<h1 id="c">Part C</h1>{TABLE.format(name="gamma")}<a href="https://example.org/">x</a>',
+        "c": f'<h1 id="c">Part C</h1>{TABLE.format(name="gamma")}<a href="https://example.org/">x</a>'
+        '<svg xmlns="http://www.w3.org/2000/svg" width="20" height="10"><title>chart\nstream\n7 0 R (x</title>'
+        '<path d="M0 0H5"/></svg>',
     }
     front = '<h1>Contents</h1><a href="toc:a">A</a> <a href="toc:b">B</a> <a href="toc:c">C</a>'
     made = {}
@@ -120,3 +123,21 @@ def test_the_same_parts_give_the_same_bytes(records: dict[str, bytes], tmp_path:
     again, _ = _joined(dict(records))
     assert first == again
     assert re.search(rb"/Lang \(ja\)", first) and b"/MarkInfo <</Marked true>>" in first
+
+
+def test_a_figures_text_that_looks_like_pdf_syntax_is_kept_as_text(records: dict[str, bytes]) -> None:
+    data, _ = _joined(records)
+    reader = PdfReader(io.BytesIO(data), strict=True)
+    catalog: Any = reader.trailer["/Root"]
+    alts = []
+    stack = [catalog["/StructTreeRoot"].get_object()["/K"][0].get_object()]
+    while stack:
+        element = stack.pop()
+        if "/Alt" in element:
+            alts.append(str(element["/Alt"]))
+        kids = element.get("/K", [])
+        for kid in kids if isinstance(kids, list) else [kids]:
+            target = kid.get_object()
+            if isinstance(target, DictionaryObject) and target.get("/Type") == "/StructElem":
+                stack.append(target)
+    assert "chart\nstream\n7 0 R (x" in alts

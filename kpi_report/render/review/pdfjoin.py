@@ -154,10 +154,14 @@ def part_record(pdf: Any, links: frozenset[str] | None = None) -> PartRecord:
             if isinstance(obj, pydyf.Dictionary) and obj.get("Type") == "/Annot" and "StructParent" in obj:
                 obj["StructParent"] = b"\x00k%d\x00" % int(obj["StructParent"])
             found = bodies[number] = obj.data
+            if isinstance(obj, pydyf.Stream):  # its dictionary, then "\nstream\n" and the data (never parsed)
+                streams.add(number)
         return found
 
-    def refs_of(data: bytes) -> list[int]:
-        head = data.split(b"\nstream\n", 1)[0] if data.startswith(b"<<") else data
+    streams: set[int] = set()
+
+    def refs_of(data: bytes, stream: bool = False) -> list[int]:
+        head = data.split(b"\nstream\n", 1)[0] if stream else data
         return [int(m.group(2)) for m in _TOKENS.finditer(head) if m.group(2) is not None]
 
     roots = [*page_numbers, *(_ref_number(k) for k in document["K"])]
@@ -170,11 +174,11 @@ def part_record(pdf: Any, links: frozenset[str] | None = None) -> PartRecord:
         if number in kept or number in dropped or number >= _LINK_BASE:
             continue
         kept.add(number)
-        stack.extend(reversed(refs_of(body(number))))
+        stack.extend(reversed(refs_of(body(number), number in streams)))
     order = sorted(kept)
     dense = {number: index for index, number in enumerate(order)}
 
-    def templated(data: bytes, own: int | None) -> tuple[bytes, tuple[int, ...]]:
+    def templated(data: bytes, own: int | None, stream: bool = False) -> tuple[bytes, tuple[int, ...]]:
         slots: list[int] = [] if own is None else [_SELF + 8 * own]
 
         def slot(match: re.Match[bytes]) -> bytes:
@@ -194,9 +198,9 @@ def part_record(pdf: Any, links: frozenset[str] | None = None) -> PartRecord:
             slots.append(_MARK_KIND[match.group(3)] + 8 * int(match.group(4)))
             return b"%b"
 
-        if data.startswith(b"<<") and b"\nstream\n" in data:
-            head, stream = data.split(b"\nstream\n", 1)
-            text = _TOKENS.sub(slot, head.replace(b"%", b"%%")) + b"\nstream\n" + stream.replace(b"%", b"%%")
+        if stream:
+            head, content = data.split(b"\nstream\n", 1)
+            text = _TOKENS.sub(slot, head.replace(b"%", b"%%")) + b"\nstream\n" + content.replace(b"%", b"%%")
         else:
             text = _TOKENS.sub(slot, data.replace(b"%", b"%%"))
         if own is not None:
@@ -206,7 +210,7 @@ def part_record(pdf: Any, links: frozenset[str] | None = None) -> PartRecord:
     templates: list[bytes] = []
     slots: list[tuple[int, ...]] = []
     for index, number in enumerate(order):
-        text, own_slots = templated(bodies[number], index)
+        text, own_slots = templated(bodies[number], index, number in streams)
         templates.append(text)
         slots.append(own_slots)
     parents: list[tuple[int, int]] = []
