@@ -44,3 +44,26 @@ def test_put_cells_read_back_in_place_with_their_formats() -> None:
     assert ws["A4"].value == "長" * 20_000
     assert ws["E5"].value == 7
     assert ws.row_dimensions[6].height == 30
+
+
+def test_line_count_is_cellmetrics_line_count() -> None:
+    """The diff's row heights measure text with one regular expression; the count is cellmetrics' own."""
+    import random
+
+    from kpi_report.compare.output import _line_count
+    from kpi_report.core.cellmetrics import line_capacity, line_count
+
+    rng = random.Random(15)
+    alphabet = (
+        "abc XYZ 019,.-\n\t"
+        "あいうえおアイウｱｲｳ漢字取組、。（）「」ー・【】①②Ⅲ±×÷§¨°ΩАЯ─│★○※〒〜"
+        "\u00a0\u00ad\u0301\u200b\u3000\ufeff\uff01\uff5e\uff61\uffe5\ud7a3\ue000\U0001f600\U00020000\U000e0100"
+    )
+    texts = ["", "\n", "短い", "a" * 200, "全" * 200, "全角と半角abc" * 30 + "\n" + "x" * 90]
+    for _ in range(3000):
+        texts.append("".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 160))))
+    texts += ["".join(chr(rng.randrange(0x20, 0x10000)) for _ in range(120)) for _ in range(300)]
+    for width in (6, 10, 14, 22, 24, 40, 66, 200):
+        capacity = line_capacity(width)
+        for text in texts:
+            assert _line_count(text, capacity) == line_count(text, width), (text, width)

@@ -21,7 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from python_calamine import CalamineError, CalamineWorkbook
+from python_calamine import CalamineError, CalamineSheet, CalamineWorkbook
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from kpi_report.core.errors import DiffError, KpiReportError
@@ -279,14 +279,25 @@ def _check_extent(file: str, archive: zipfile.ZipFile, part: str) -> None:
 
 
 def _find_sheet(
-    workbook: CalamineWorkbook, preferred: str, required: tuple[str, ...]
+    workbook: CalamineWorkbook,
+    preferred: str,
+    required: tuple[str, ...],
+    opened: dict[str, CalamineSheet] | None = None,
 ) -> tuple[str, Sequence[Sequence[object]], int] | None:
-    """The sheet (preferred name first) whose first rows contain a header row with all ``required`` texts."""
+    """The sheet (preferred name first) whose first rows contain a header row with all ``required`` texts.
+
+    ``opened`` keeps the sheets already parsed (the reader parses a whole sheet to open it): looking for an
+    absent sheet goes through every other one, the 20,000-row progress sheet included.
+    """
     names = list(workbook.sheet_names)
     order = ([preferred] if preferred in names else []) + [n for n in names if n != preferred]
     for name in order:
         try:
-            sheet = workbook.get_sheet_by_name(name)
+            sheet = opened.get(name) if opened is not None else None
+            if sheet is None:
+                sheet = workbook.get_sheet_by_name(name)
+                if opened is not None:
+                    opened[name] = sheet
             head = sheet.to_python(skip_empty_area=False, nrows=MAX_HEADER_SCAN)
             header_row = next(
                 (
@@ -502,7 +513,8 @@ def read_progress_list(path: Path) -> ProgressList:
         DiffError: the file is not a readable .xlsx or has no progress sheet.
     """
     workbook, sha256 = _open(path)
-    found = _find_sheet(workbook, PROGRESS_SHEET, ("名称", "進捗状況"))
+    opened: dict[str, CalamineSheet] = {}
+    found = _find_sheet(workbook, PROGRESS_SHEET, ("名称", "進捗状況"), opened)
     if found is None:
         raise DiffError(
             f"{path.name} に進捗状況一覧表のシートがありません（「名称」「進捗状況」の見出し行が見つかりません）。"
@@ -510,11 +522,11 @@ def read_progress_list(path: Path) -> ProgressList:
         )
     name, grid, header_row = found
     measures = _read_progress_sheet(name, grid, header_row)
-    kpi_found = _find_sheet(workbook, KPI_SHEET, ("KPI_ID", "指標名"))
+    kpi_found = _find_sheet(workbook, KPI_SHEET, ("KPI_ID", "指標名"), opened)
     kpis = _read_kpi_sheet(*kpi_found) if kpi_found else None
-    area_found = _find_sheet(workbook, EVALUATION_SHEET, ("施策ID", "要因分析"))
+    area_found = _find_sheet(workbook, EVALUATION_SHEET, ("施策ID", "要因分析"), opened)
     areas = _read_kpi_sheet(*area_found, role_of=_evaluation_role) if area_found else None
-    committee_found = _find_sheet(workbook, COMMITTEE_SHEET, ("施策ID", "委員", "意見", "市の対応"))
+    committee_found = _find_sheet(workbook, COMMITTEE_SHEET, ("施策ID", "委員", "意見", "市の対応"), opened)
     committee = _read_kpi_sheet(*committee_found, role_of=_committee_role) if committee_found else None
     title = next((cell_text(v).strip() for v in (grid[0] if grid else []) if cell_text(v).strip()), "")
     year_line = ""
