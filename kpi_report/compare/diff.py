@@ -28,7 +28,7 @@ from kpi_report.compare.read import (
     ProgressList,
     YearBlock,
     cell_str,
-    read_progress_list,
+    read_progress_lists,
     split_year_blocks,
 )
 from kpi_report.core.findings import make_finding
@@ -1046,7 +1046,7 @@ def diff_files(old: Path, new: Path, progress: Progress | None = None) -> DiffRe
     Raises:
         DiffError: a file is not a readable .xlsx or has no progress sheet.
     """
-    docs = [read_progress_list(path) for path in (old, new)]
+    docs = read_progress_lists(old, new)
     if progress is not None:  # reported once both are read, so an unreadable file leaves no half-drawn bar
         progress("読み込み", 2, 2)
     return compare(docs[0], docs[1], progress)

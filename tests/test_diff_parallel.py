@@ -1,0 +1,50 @@
+"""diff's two processes (issue 15): NEW read in a forked child beside OLD, the JSON made beside the workbook —
+the same lists, the same bytes and the same errors as one process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_diff import new_list, old_list, write
+
+from kpi_report.compare import output, read
+from kpi_report.compare.read import read_progress_list, read_progress_lists
+from kpi_report.core.errors import DiffError
+
+
+@pytest.fixture
+def forked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every list and every result large enough for a second process."""
+    monkeypatch.setattr(read, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(output, "PARALLEL_MIN_CHANGES", 0)
+
+
+def test_lists_read_in_two_processes_are_the_plain_reads(tmp_path: Path, forked: None) -> None:
+    old, new = write(tmp_path / "old.xlsx", old_list()), write(tmp_path / "new.xlsx", new_list())
+    assert read._parallel(old, new)
+    assert read_progress_lists(old, new) == (read_progress_list(old), read_progress_list(new))
+
+
+def test_errors_are_the_plain_reads_old_first(tmp_path: Path, forked: None) -> None:
+    good = write(tmp_path / "good.xlsx", old_list())
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not a zip")
+    for pair in ((good, broken), (broken, good), (broken, broken)):
+        with pytest.raises(DiffError) as plain:
+            read_progress_list(pair[0]) if pair[0] == broken else read_progress_list(pair[1])
+        with pytest.raises(DiffError) as both:
+            read_progress_lists(*pair)
+        assert str(both.value) == str(plain.value)
+
+
+def test_json_made_beside_the_workbook_is_the_same(
+    tmp_path: Path, forked: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old, new = write(tmp_path / "old.xlsx", old_list()), write(tmp_path / "new.xlsx", new_list())
+    result = output.run_diff(old, new, tmp_path / "d.xlsx", tmp_path / "d.json")
+    assert (tmp_path / "d.json").read_bytes() == output.diff_json_bytes(result)
+    monkeypatch.setattr(output, "PARALLEL_MIN_CHANGES", 10**9)
+    output.run_diff(old, new, tmp_path / "e.xlsx", tmp_path / "e.json")
+    assert (tmp_path / "e.json").read_bytes() == (tmp_path / "d.json").read_bytes()
+    assert (tmp_path / "e.xlsx").read_bytes() == (tmp_path / "d.xlsx").read_bytes()
