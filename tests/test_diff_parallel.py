@@ -3,6 +3,7 @@ the same lists, the same bytes and the same errors as one process."""
 
 from __future__ import annotations
 
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from kpi_report.core.errors import DiffError
 def forked(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every list and every result large enough for a second process."""
     monkeypatch.setattr(read, "PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(output, "PARALLEL_MIN_CHANGES", 0)
+    monkeypatch.setattr(output, "PARALLEL_MIN_ROWS", 0)
 
 
 def test_lists_read_in_two_processes_are_the_plain_reads(tmp_path: Path, forked: None) -> None:
@@ -44,7 +45,23 @@ def test_json_made_beside_the_workbook_is_the_same(
     old, new = write(tmp_path / "old.xlsx", old_list()), write(tmp_path / "new.xlsx", new_list())
     result = output.run_diff(old, new, tmp_path / "d.xlsx", tmp_path / "d.json")
     assert (tmp_path / "d.json").read_bytes() == output.diff_json_bytes(result)
-    monkeypatch.setattr(output, "PARALLEL_MIN_CHANGES", 10**9)
+    monkeypatch.setattr(output, "PARALLEL_MIN_ROWS", 10**9)
     output.run_diff(old, new, tmp_path / "e.xlsx", tmp_path / "e.json")
     assert (tmp_path / "e.json").read_bytes() == (tmp_path / "d.json").read_bytes()
     assert (tmp_path / "e.xlsx").read_bytes() == (tmp_path / "d.xlsx").read_bytes()
+
+
+def test_what_the_child_does_not_send_is_made_here(
+    tmp_path: Path, forked: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old, new = write(tmp_path / "old.xlsx", old_list()), write(tmp_path / "new.xlsx", new_list())
+    output.run_diff(old, new, tmp_path / "d.xlsx", tmp_path / "d.json")
+
+    def first_part_only(result: object, json_wanted: bool, sending: Connection) -> None:
+        sending.send(output._heights(result, 0))  # type: ignore[arg-type]
+        sending.close()
+
+    monkeypatch.setattr(output, "_make_and_send", first_part_only)
+    output.run_diff(old, new, tmp_path / "e.xlsx", tmp_path / "e.json")
+    assert (tmp_path / "e.xlsx").read_bytes() == (tmp_path / "d.xlsx").read_bytes()
+    assert (tmp_path / "e.json").read_bytes() == (tmp_path / "d.json").read_bytes()

@@ -594,7 +594,21 @@ def _summary_sheet(wb: Any, f: _Formats, result: DiffResult) -> None:
         ws.write_string(k, 1, f"新一覧・新KPIのセルの色: {legend}")
 
 
-def _changes_sheet(wb: Any, f: _Formats, result: DiffResult) -> None:
+def _change_heights(changes: Sequence[Change]) -> list[tuple[int, float]]:
+    """(row, height) of 変更一覧's rows taller than one line."""
+    c40, c24, c22 = line_capacity(40), line_capacity(24), line_capacity(22)
+    heights: list[tuple[int, float]] = []
+    for r, change in enumerate(changes, start=1):
+        old_lines, new_lines = _line_count(change.old, c40), _line_count(change.new, c40)
+        lines = max(old_lines, new_lines, (old_lines + new_lines + 1) * 2 // 3)  # 差分 is 1.5 times as wide
+        for text, capacity in ((change.goal, c24), (change.area, c22), (change.name, c24)):
+            lines = max(lines, _line_count(text, capacity))
+        if lines > 1:
+            heights.append((r, row_height(lines)))
+    return heights
+
+
+def _changes_sheet(wb: Any, f: _Formats, result: DiffResult, heights: list[tuple[int, float]]) -> None:
     ws = wb.add_worksheet(CHANGES_SHEET, worksheet_class=_FastSheet)
     for c, (header, width) in enumerate(CHANGE_COLUMNS):
         ws.set_column(c, c, width)
@@ -607,7 +621,6 @@ def _changes_sheet(wb: Any, f: _Formats, result: DiffResult) -> None:
         target[result.new.kpis.name] = NEW_KPI_SHEET
     links = 0
     put, text_format = ws.put, f.text
-    c40, c24, c22 = line_capacity(40), line_capacity(24), line_capacity(22)
     for r, change in enumerate(result.changes, start=1):
         put(r, 0, r, f.top)
         for c, text in enumerate(
@@ -630,12 +643,6 @@ def _changes_sheet(wb: Any, f: _Formats, result: DiffResult) -> None:
         _write_spans(ws, r, 11, _spans(change), f)
         if change.detail:
             put(r, 12, _fit(change.detail), text_format)
-        old_lines, new_lines = _line_count(change.old, c40), _line_count(change.new, c40)
-        lines = max(old_lines, new_lines, (old_lines + new_lines + 1) * 2 // 3)  # 差分 is 1.5 times as wide
-        for text, capacity in ((change.goal, c24), (change.area, c22), (change.name, c24)):
-            lines = max(lines, _line_count(text, capacity))
-        if lines > 1:
-            ws.height(r, row_height(lines))
         cell = change.cell
         if cell and change.sheet in target:
             if links < MAX_LINKS:
@@ -643,6 +650,8 @@ def _changes_sheet(wb: Any, f: _Formats, result: DiffResult) -> None:
                 links += 1
             else:
                 ws.write_string(r, 13, cell)
+    for r, height in heights:
+        ws.height(r, height)
 
 
 def _marks(changes: Sequence[Change], sheet: ListSheet) -> dict[tuple[int, int], tuple[str, list[str]]]:
@@ -676,24 +685,26 @@ def _marks(changes: Sequence[Change], sheet: ListSheet) -> dict[tuple[int, int],
 
 
 def _rewrite_sheet(
-    wb: Any, f: _Formats, name: str, sheet: ListSheet, changes: Sequence[Change], kpi: bool
+    wb: Any,
+    f: _Formats,
+    name: str,
+    sheet: ListSheet,
+    changes: Sequence[Change],
+    kpi: bool,
+    heights: list[tuple[int, float]],
 ) -> None:
     """NEW's sheet as read, with changed cells filled and commented with their old values."""
     ws = wb.add_worksheet(name, worksheet_class=_FastSheet)
     roles = {c.index: c.role for c in sheet.columns}
-    widths: dict[int, float] = {}
-    for index, role in roles.items():
-        widths[index] = 10 if role.startswith("actual:") else (12 if kpi else _PROGRESS_WIDTHS.get(role, 14))
-        ws.set_column(index, index, widths[index])
+    widths = _list_widths(sheet, kpi)
+    for index, width in widths.items():
+        ws.set_column(index, index, width)
     table = [i for i in widths if roles[i] != "id"]
-    group_width = sum(widths[i] for i in table)
     marks = _marks(changes, sheet)
     groups = {g.row: g.level for g in sheet.groups}
     ws.freeze_panes(sheet.header_row + 1, 0)
     _print_setup(ws, sheet.header_row)
     header_row = sheet.header_row
-    capacities = {c: line_capacity(w) for c, w in widths.items()}
-    group_capacity = line_capacity(group_width)
     rate_col = next((c for c, role in roles.items() if role == "rate"), -1) if kpi else -1
     put, list_cell = ws.put, f.list_cell
     no_mark: tuple[str, list[str]] = ("", [])
@@ -704,9 +715,7 @@ def _rewrite_sheet(
             style = "header"
         else:
             style = groups.get(r, "text")
-        lines = 1
-        grouped = style in ("goal", "area")
-        if grouped and len(table) > 1:
+        if style in ("goal", "area") and len(table) > 1:
             fill = marks.get((r, min(table)), no_mark)[0]
             ws.merge_range(r, min(table), r, max(table), "", list_cell(style, fill))
         measured = r > header_row
@@ -715,20 +724,10 @@ def _rewrite_sheet(
             if (value is None or value == "") and not fill:
                 continue
             fmt = list_cell("percent" if c == rate_col and measured else style, fill)
-            if type(value) is str:
-                put(r, c, value, fmt)
-                if measured and c in capacities:
-                    count = _line_count(value, group_capacity if grouped else capacities[c])
-                    if count > lines:
-                        lines = count
-            elif isinstance(value, bool):
+            if isinstance(value, bool):
                 ws.write_boolean(r, c, value, fmt)
-            elif isinstance(value, int | float):
+            elif isinstance(value, int | float | str):
                 put(r, c, value, fmt)
-            elif isinstance(value, str):
-                put(r, c, value, fmt)
-                if measured and c in capacities:
-                    lines = max(lines, _line_count(value, group_capacity if grouped else capacities[c]))
             elif value is None:
                 put(r, c, None, fmt)
             else:
@@ -738,10 +737,45 @@ def _rewrite_sheet(
                 if len(text) > COMMENT_MAX:
                     text = text[:COMMENT_MAX] + "…（全文は変更一覧）"
                 ws.write_comment(r, c, text, {"x_scale": 3, "y_scale": 3})
+    for r, height in heights:
+        ws.height(r, height)
+
+
+def _list_widths(sheet: ListSheet, kpi: bool) -> dict[int, float]:
+    """Column index -> width of a list sheet re-written (新一覧, 新KPI)."""
+    widths: dict[int, float] = {}
+    for c in sheet.columns:
+        widths[c.index] = (
+            10 if c.role.startswith("actual:") else (12 if kpi else _PROGRESS_WIDTHS.get(c.role, 14))
+        )
+    return widths
+
+
+def _sheet_heights(sheet: ListSheet, kpi: bool) -> list[tuple[int, float]]:
+    """(row, height) of a re-written list sheet: its header row, and the rows whose texts take several lines."""
+    widths = _list_widths(sheet, kpi)
+    roles = {c.index: c.role for c in sheet.columns}
+    capacities = {c: line_capacity(w) for c, w in widths.items()}
+    group_capacity = line_capacity(sum(widths[i] for i in widths if roles[i] != "id"))
+    groups = {g.row for g in sheet.groups}
+    header_row = sheet.header_row
+    heights: list[tuple[int, float]] = []
+    for r, row in enumerate(sheet.grid):
         if r == header_row:
-            ws.height(r, row_height(2))
-        elif lines > 1:
-            ws.height(r, row_height(lines))
+            heights.append((r, row_height(2)))
+            continue
+        if r < header_row:
+            continue
+        lines = 1
+        grouped = r in groups
+        for c, value in enumerate(row):
+            if isinstance(value, str) and value and c in capacities:
+                count = _line_count(value, group_capacity if grouped else capacities[c])
+                if count > lines:
+                    lines = count
+        if lines > 1:
+            heights.append((r, row_height(lines)))
+    return heights
 
 
 @contextmanager
@@ -759,23 +793,36 @@ def _collector_frozen() -> Iterator[None]:
         gc.unfreeze()
 
 
-def render_diff_xlsx(result: DiffResult) -> bytes:
-    """The DIFF workbook as bytes (deterministic)."""
+Heights = Callable[[int], list[tuple[int, float]]]  # part -> (row, height) of one sheet; see _heights
+
+
+def _heights(result: DiffResult, part: int) -> list[tuple[int, float]]:
+    """The row heights of one of the workbook's big sheets: 0 変更一覧, 1 新一覧, 2 新KPI."""
+    if part == 0:
+        return _change_heights(result.changes)
+    if part == 1:
+        return _sheet_heights(result.new.measures, kpi=False)
+    return _sheet_heights(result.new.kpis, kpi=True) if result.new.kpis is not None else []
+
+
+def render_diff_xlsx(result: DiffResult, heights: Heights | None = None) -> bytes:
+    """The DIFF workbook as bytes (deterministic). ``heights`` gives each big sheet's row heights when they were
+    measured elsewhere (:func:`_heights`; a child process of :func:`run_diff`)."""
     with _collector_frozen():
-        return _render_diff_xlsx(result)
+        return _render_diff_xlsx(result, heights or (lambda part: _heights(result, part)))
 
 
-def _render_diff_xlsx(result: DiffResult) -> bytes:
+def _render_diff_xlsx(result: DiffResult, heights: Heights) -> bytes:
     buffer = io.BytesIO()
     wb = new_xlsx(buffer)
     wb._get_packager = _FastPackager
     wb.set_properties({"title": "進捗状況一覧表の比較", "created": FIXED_CREATED})
     f = _Formats(wb)
     _summary_sheet(wb, f, result)
-    _changes_sheet(wb, f, result)
-    _rewrite_sheet(wb, f, NEW_LIST_SHEET, result.new.measures, result.changes, kpi=False)
+    _changes_sheet(wb, f, result, heights(0))
+    _rewrite_sheet(wb, f, NEW_LIST_SHEET, result.new.measures, result.changes, False, heights(1))
     if result.new.kpis is not None:
-        _rewrite_sheet(wb, f, NEW_KPI_SHEET, result.new.kpis, result.changes, kpi=True)
+        _rewrite_sheet(wb, f, NEW_KPI_SHEET, result.new.kpis, result.changes, True, heights(2))
     wb.close()
     return buffer.getvalue()
 
@@ -807,60 +854,85 @@ def run_diff(
     result = diff_files(old, new, progress)
     if progress is not None:
         progress("書き出し", 0, 2 if json_path else 1)
-    with _json_alongside(result, json_path is not None) as json_bytes:
-        write_atomic(out, render_diff_xlsx(result))
+    alongside = _Alongside(result, json_path is not None)
+    try:
+        write_atomic(out, render_diff_xlsx(result, alongside.heights))
         if json_path is not None:
             if progress is not None:
                 progress("書き出し", 1, 2)
-            write_atomic(json_path, json_bytes())
+            write_atomic(json_path, alongside.json())
+    finally:
+        alongside.close()
     if progress is not None:
         progress("書き出し", 2 if json_path else 1, 2 if json_path else 1)
     return result
 
 
-PARALLEL_MIN_CHANGES = (
-    5_000  # from this many changes the JSON is made in a forked process beside the workbook
-)
+# from this many rows (changes, and rows of the new list) the big sheets' row heights and the JSON are made in a
+# forked process beside the workbook (the yearly audit's: ~0.8 s and ~0.6 s)
+PARALLEL_MIN_ROWS = 5_000
 
 
-@contextmanager
-def _json_alongside(result: DiffResult, wanted: bool) -> Iterator[Callable[[], bytes]]:
-    """A call giving :func:`diff_json_bytes` of ``result``. With many changes and ``fork`` available, the bytes are
-    made in a child process while this one writes the workbook (the yearly audit's JSON takes ~0.6 s), and made
-    here when the child fails: the same bytes either way. The child is ended when the block is left."""
-    if (
-        not wanted
-        or len(result.changes) < PARALLEL_MIN_CHANGES
-        or "fork" not in multiprocessing.get_all_start_methods()
-    ):
-        yield lambda: diff_json_bytes(result)
-        return
-    context = multiprocessing.get_context("fork")
-    receiving, sending = context.Pipe(duplex=False)
-    child = context.Process(target=_json_and_send, args=(result, sending), daemon=True)
-    child.start()
-    sending.close()
+class _Alongside:
+    """The big sheets' row heights and the JSON's bytes, from a child process or made here.
 
-    def collect() -> bytes:
-        try:
-            return receiving.recv_bytes()
-        except (EOFError, OSError):
-            return diff_json_bytes(result)
+    The child (forked: it holds ``result`` as it is here) sends the heights of 変更一覧, 新一覧 and 新KPI, then
+    the JSON, in the order the workbook and run_diff ask for them; from the first thing not received (the child
+    failed, or was ended) everything is made here instead. The same values either way."""
 
+    def __init__(self, result: DiffResult, json_wanted: bool) -> None:
+        self.result = result
+        self.receiving: Connection | None = None
+        self.child: Any = None
+        rows = len(result.changes) + len(result.new.measures.grid)
+        if rows < PARALLEL_MIN_ROWS or "fork" not in multiprocessing.get_all_start_methods():
+            return
+        context = multiprocessing.get_context("fork")
+        self.receiving, sending = context.Pipe(duplex=False)
+        self.child = context.Process(target=_make_and_send, args=(result, json_wanted, sending), daemon=True)
+        self.child.start()
+        sending.close()
+
+    def heights(self, part: int) -> list[tuple[int, float]]:
+        """:func:`_heights` of ``part``."""
+        if self.receiving is not None:
+            try:
+                received: list[tuple[int, float]] = self.receiving.recv()
+                return received
+            except (EOFError, OSError):
+                self.close()
+        return _heights(self.result, part)
+
+    def json(self) -> bytes:
+        """:func:`diff_json_bytes` of the result."""
+        if self.receiving is not None:
+            try:
+                return self.receiving.recv_bytes()
+            except (EOFError, OSError):
+                self.close()
+        return diff_json_bytes(self.result)
+
+    def close(self) -> None:
+        """The child ended (when still running) and the pipe closed."""
+        if self.receiving is not None:
+            self.receiving.close()
+            self.receiving = None
+        if self.child is not None:
+            if self.child.is_alive():
+                self.child.terminate()
+            self.child.join()
+            self.child = None
+
+
+def _make_and_send(result: DiffResult, json_wanted: bool, sending: Connection) -> None:
+    """In the forked child: the three sheets' row heights, then (when wanted) the JSON's bytes, in order."""
     try:
-        yield collect
-    finally:
-        receiving.close()
-        if child.is_alive():
-            child.terminate()
-        child.join()
-
-
-def _json_and_send(result: DiffResult, sending: Connection) -> None:
-    """In the forked child: the JSON's bytes sent back; nothing sent when they cannot be made."""
-    try:
-        sending.send_bytes(diff_json_bytes(result))
-    except BaseException:  # the parent makes them itself
+        with _collector_frozen():
+            for part in range(3):
+                sending.send(_heights(result, part))
+            if json_wanted:
+                sending.send_bytes(diff_json_bytes(result))
+    except BaseException:  # the parent makes what it did not receive
         pass
     finally:
         sending.close()
