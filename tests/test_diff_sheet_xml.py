@@ -67,3 +67,23 @@ def test_line_count_is_cellmetrics_line_count() -> None:
         capacity = line_capacity(width)
         for text in texts:
             assert _line_count(text, capacity) == line_count(text, width), (text, width)
+
+
+def test_put_texts_is_put_for_each_text() -> None:
+    def book(together: bool) -> bytes:
+        buffer = io.BytesIO()
+        wb = new_xlsx(buffer)
+        ws = wb.add_worksheet("変更一覧", worksheet_class=_FastSheet)
+        fmt = wb.add_format({"text_wrap": True})
+        texts = ("種類", "", "A&B <c>", "長" * 20_000, "種類", "x")
+        for row in (1, 2):
+            if together:
+                ws.put_texts(row, 1, texts, fmt)
+            else:
+                for k, text in enumerate(texts, start=1):
+                    if text:
+                        ws.put(row, k, text, fmt)
+        wb.close()
+        return buffer.getvalue()
+
+    assert book(True) == book(False)

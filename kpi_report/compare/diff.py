@@ -746,7 +746,8 @@ def _compare_sheet(
         for k, (o, n) in enumerate(pairing.pairs)
         if location(n, False) not in (location(o, False), location(o, True))
     ]
-    in_place = [k for k in range(len(pairing.pairs)) if k not in set(moved_place)]
+    moved_set = set(moved_place)
+    in_place = [k for k in range(len(pairing.pairs)) if k not in moved_set]
     reordered = {in_place[k] for k in _moved_by_order([pairing.pairs[k] for k in in_place])}
     moved = set(moved_place) | reordered
     number_old, number_new = old.col("number"), new.col("number")

@@ -317,6 +317,42 @@ class _FastSheet(Worksheet):  # type: ignore[misc]
             f'<c r="{ref}" s="{xf}"/>' if value is None else f'<c r="{ref}" s="{xf}"{kind}><v>{text}</v></c>'
         )
 
+    def put_texts(self, row: int, col: int, texts: Sequence[str], fmt: Any) -> None:
+        """``put(row, col + k, text, fmt)`` for each non-empty text of ``texts``, in order."""
+        if fmt is None or not (
+            0 <= row < self.xls_rowmax and col >= 0 and col + len(texts) <= self.xls_colmax
+        ):
+            for k, text in enumerate(texts):
+                if text:
+                    self.put(row, col + k, text, fmt)
+            return
+        strings = self.str_table
+        table = strings.string_table
+        xf = fmt.xf_index
+        if xf is None:
+            xf = fmt._get_xf_index()
+        longest = self.xls_strmax // 2
+        letters_of = self._letters
+        cells = self._put.get(row)
+        if cells is None:
+            cells = self._put[row] = {}
+        number = row + 1
+        for k, text in enumerate(texts, start=col):
+            if not text:
+                continue
+            if type(text) is not str or len(text) > longest:
+                self.put(row, k, text, fmt)
+                continue
+            index = table.get(text)
+            if index is None:
+                index = strings._get_shared_string_index(text)
+            else:
+                strings.count += 1
+            letters = letters_of.get(k)
+            if letters is None:
+                letters = letters_of[k] = xl_col_to_name(k)
+            cells[k] = f'<c r="{letters}{number}" s="{xf}" t="s"><v>{index}</v></c>'
+
     def link(self, row: int, col: int, url: str, fmt: Any, text: str) -> None:
         """``write_url(row, col, url, fmt, text)`` without its argument conversion and checks of any URL."""
         if (
@@ -623,23 +659,21 @@ def _changes_sheet(wb: Any, f: _Formats, result: DiffResult, heights: list[tuple
     put, text_format = ws.put, f.text
     for r, change in enumerate(result.changes, start=1):
         put(r, 0, r, f.top)
-        for c, text in enumerate(
-            (
-                change.label,
-                change.sheet,
-                change.item_id,
-                change.goal,
-                change.area,
-                change.name,
-                change.department,
-                change.column,
-                change.old,
-                change.new,
-            ),
-            start=1,
-        ):
-            if text:
-                put(r, c, text if len(text) <= EXCEL_CELL_MAX else _fit(text), text_format)
+        texts: tuple[str, ...] = (
+            change.label,
+            change.sheet,
+            change.item_id,
+            change.goal,
+            change.area,
+            change.name,
+            change.department,
+            change.column,
+            change.old,
+            change.new,
+        )
+        if max(map(len, texts)) > EXCEL_CELL_MAX:
+            texts = tuple(_fit(text) for text in texts)
+        ws.put_texts(r, 1, texts, text_format)
         _write_spans(ws, r, 11, _spans(change), f)
         if change.detail:
             put(r, 12, _fit(change.detail), text_format)
