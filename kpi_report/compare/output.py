@@ -405,6 +405,10 @@ class _FastSheet(Worksheet):  # type: ignore[misc]
                 self._write_empty_row(row, None, self.row_info.get(row))
                 continue
             self._write_row(row, None, self.row_info.get(row))
+            if not table:  # put cells only (most rows): written at once
+                self.fh.write("".join([put[col] for col in sorted(put)]))
+                self.fh.write("</row>")
+                continue
             for col in sorted(put.keys() | table.keys()):
                 if col in put:  # a put cell replaces what merge_range left there
                     self.fh.write(put[col])
