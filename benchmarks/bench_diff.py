@@ -75,7 +75,9 @@ def _cpu() -> float:
 
 
 def _phases(old: Path, new: Path) -> str:
-    """Seconds of each stage, run one after the other: read + match + diff, workbook, JSON."""
+    """Seconds of each stage, run one after the other: read + match + diff, workbook, JSON. The end-to-end runs
+    (run_diff) overlap work on a second core: NEW is read in a forked process beside OLD, and the big sheets' row
+    heights and the JSON are made in one beside the workbook; here the workbook measures its own row heights."""
     marks = [time.perf_counter()]
     result = diff_files(old, new)
     marks.append(time.perf_counter())
