@@ -25,6 +25,11 @@ _MAX_ENTRY_BYTES = 64 * 1024 * 1024  # an entry larger than this is not read (no
 _HEX = frozenset("0123456789abcdef")
 
 
+def cache_folder(root: Path, stage: str) -> Path:
+    """Where ``stage`` keeps its rebuild cache in the project at ``root``: ``outputs/.cache/<stage>/``."""
+    return root / "outputs" / ".cache" / stage
+
+
 def cache_key(*parts: str | bytes) -> str:
     """A SHA-256 key over ``parts`` (each length-prefixed, so no two lists of parts collide) and the version."""
     digest = hashlib.sha256(__version__.encode() + b"\0")

@@ -19,7 +19,7 @@ from openpyxl import load_workbook
 from kpi_report.core import columns
 from kpi_report.core.codec import CodecError, decode, encode
 from kpi_report.core.columns import MASTER_KPIS, MASTER_MEASURES, Column
-from kpi_report.core.diskcache import DiskCache, cache_key
+from kpi_report.core.diskcache import DiskCache, cache_folder, cache_key
 from kpi_report.core.errors import FiscalYearError, MasterError
 from kpi_report.core.findings import Code, make_finding
 from kpi_report.core.fiscal import DATE_HELP, parse_date, parse_fy
@@ -144,7 +144,7 @@ PLAN_CACHE_BYTES = 32 * 1024 * 1024  # bound of outputs/.cache/plan/ (a 1,000-me
 
 def plan_cache(root: Path) -> DiskCache:
     """The cache of loaded plans of the project at ``root``: outputs/.cache/plan/ (see :func:`load_plan`)."""
-    return DiskCache(root / "outputs" / ".cache" / "plan", PLAN_CACHE_BYTES)
+    return DiskCache(cache_folder(root, "plan"), PLAN_CACHE_BYTES)
 
 
 def load_plan(path: Path, cache: DiskCache | None = None) -> Plan:

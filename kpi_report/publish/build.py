@@ -17,6 +17,7 @@ from typing import Any
 
 from kpi_report.committee.check import check_committee, with_committee
 from kpi_report.committee.report import committee_report
+from kpi_report.core import diskcache
 from kpi_report.core.diskcache import DiskCache
 from kpi_report.core.errors import InputsHaveErrors
 from kpi_report.core.files import Generation, file_record, sha256_file, write_atomic, write_json_atomic
@@ -139,7 +140,7 @@ def font_findings(report: ProgressReport, cache: DiskCache | None = None) -> tup
 
 def cache_folder(project: Project) -> Path:
     """Where build keeps the review's rendered parts between builds (outputs/.cache/review/)."""
-    return project.root / "outputs" / ".cache" / "review"
+    return diskcache.cache_folder(project.root, "review")
 
 
 def input_years(project: Project) -> tuple[int, ...]:
@@ -212,7 +213,7 @@ def build(
         # again while the outputs are rendered (a full collection cost ~0.1 s each time)
         gc.freeze()
         glyphs = font_findings(
-            merged.report, DiskCache(public.root / "outputs" / ".cache" / "font") if use_cache else None
+            merged.report, DiskCache(diskcache.cache_folder(public.root, "font")) if use_cache else None
         )
         if glyphs:
             merged = replace(merged, findings=(*merged.findings, *glyphs))

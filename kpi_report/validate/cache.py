@@ -20,10 +20,9 @@ import weakref
 from functools import cache
 from pathlib import Path
 
-from kpi_report.core.diskcache import DiskCache
+from kpi_report.core.diskcache import DiskCache, cache_folder
 from kpi_report.core.model import Plan
 
-CACHE_FOLDER = ("outputs", ".cache", "check")
 # the packages whose modules decide what check reads and what its outputs hold (forms: its layout)
 _SOURCES = ("core", "intake", "validate", "forms")
 _PLAN_DIGESTS: dict[int, tuple[weakref.ref[Plan], str]] = {}
@@ -33,7 +32,7 @@ _FLAT = ("measures", "kpis")  # the plan's long lists of plain records
 
 def check_cache(root: Path) -> DiskCache:
     """The check's cache of the project at ``root``: ``<root>/outputs/.cache/check/`` (made on first store)."""
-    return DiskCache(root.joinpath(*CACHE_FOLDER))
+    return DiskCache(cache_folder(root, "check"))
 
 
 @cache

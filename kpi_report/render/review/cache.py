@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
+from kpi_report.core.diskcache import DiskCache
 from kpi_report.core.version import __version__
 
 MAX_BYTES = 256 * 1024 * 1024  # the whole cache; beyond it the least recently used entries go
@@ -143,19 +144,7 @@ class PartCache:
 
     def prune(self, limit: int = MAX_BYTES) -> None:
         """Remove the least recently used entries until the cache holds at most ``limit`` bytes."""
-        try:
-            entries = [(p.stat().st_mtime, p.stat().st_size, p) for p in self.folder.iterdir() if p.is_file()]
-        except OSError:
-            return
-        total = sum(size for _, size, _ in entries)
-        for _, size, path in sorted(entries):
-            if total <= limit:
-                break
-            try:
-                path.unlink()
-                total -= size
-            except OSError:
-                continue
+        DiskCache(self.folder, limit).prune()
 
 
 def _write(path: Path, data: bytes) -> None:

@@ -46,7 +46,6 @@ _MAGIC = b"KPIPART2\n"
 # of the markers part_record puts into values: \0k<n>\0 (a key), \0i<n>\0 (an ID), \0l<n>\0 (a link target).
 _TOKENS = re.compile(rb"(\((?:[^\\()]|\\.)*\)|<[0-9A-Fa-f]*>)|(?<![\w.])(\d+) 0 R|\x00([kil])(\d+)\x00", re.S)
 _MARK_KIND = {b"k": _KEY, b"i": _ID, b"l": _LINK}
-_LINK_BASE = 1 << 40  # never a real object number
 
 
 class RecordError(ValueError):
@@ -171,7 +170,7 @@ def part_record(pdf: Any, links: frozenset[str] | None = None) -> PartRecord:
     stack = list(reversed(roots))
     while stack:
         number = stack.pop()
-        if number in kept or number in dropped or number >= _LINK_BASE:
+        if number in kept or number in dropped:
             continue
         kept.add(number)
         stack.extend(reversed(refs_of(body(number), number in streams)))
@@ -186,8 +185,6 @@ def part_record(pdf: Any, links: frozenset[str] | None = None) -> PartRecord:
                 return match.group(1)
             if match.group(2) is not None:
                 number = int(match.group(2))
-                if number >= _LINK_BASE:
-                    raise RecordError("an object number out of range")
                 if number in special:
                     slots.append(special[number])
                 elif number in dense:

@@ -37,9 +37,9 @@ from kpi_report.present.table import (
 )
 from kpi_report.render.review import charts
 from kpi_report.render.review.cache import PartCache
+from kpi_report.render.review.pdfjoin import Bookmark
 from kpi_report.render.review.weasy import (
     JapaneseFont,
-    OutlineItem,
     PartLayout,
     RenderConfig,
     ReviewRenderError,
@@ -180,12 +180,12 @@ def render_review(
     )
     toc = table_of_contents(view, parts, rendered.layouts, rendered.first_pages)
     offset = rendered.front_pages - 1
-    outline: list[OutlineItem] = []
+    outline: list[Bookmark] = []
     for entry in toc:
         parent = None
         if entry.level == 2:
             parent = max(i for i, item in enumerate(outline) if item.parent is None)
-        outline.append(OutlineItem(entry.title, entry.page + offset, parent))
+        outline.append(Bookmark(entry.title, entry.page + offset, parent))
     metadata = {
         "/Title": f"{report.plan_name} {report.fy_label} 実績 年次報告書",
         "/Author": report.city,

@@ -867,12 +867,9 @@ def _render_parallel(
     return RenderedParts(joiner.ordered(), first, layouts, layouts[FRONT].pages)
 
 
-OutlineItem = Bookmark  # a PDF bookmark: title, page index in the joined file, parent bookmark index
-
-
 def finish_pdf(
     rendered: RenderedParts,
-    outline: Sequence[OutlineItem],
+    outline: Sequence[Bookmark],
     metadata: Mapping[str, str],
     links: Mapping[str, int] | None = None,
 ) -> bytes:
