@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from pypdf import PdfReader
 
 from kpi_report.api import build
 from kpi_report.core.project import Project
@@ -108,6 +109,51 @@ def test_a_rebuild_after_a_correction_equals_a_clean_build(built: Path, tmp_path
     assert _outputs(corrected) == _outputs(clean)
     if kind in ("a note", "a status", "a KPI actual", "a master text"):  # the other goals' parts are kept
         assert "goals2" in rebuilt.review_parts_reused or "goals1" in rebuilt.review_parts_reused
+
+
+def _pages(root: Path) -> int:
+    return len(PdfReader(Project(root).outputs(FY) / "annual-review.pdf").pages)
+
+
+def _long_note(root: Path) -> None:
+    lines = "\n".join(f"・訂正後の実施状況、{i}行目です。" for i in range(1, 41))
+    _set_cell(root / "inputs/2019/子育て支援課.xlsx", "進捗", "実施状況", "1-2-01", lines)
+
+
+@pytest.mark.parametrize("numbered_by", ["the joiner", "the stylesheet"])
+def test_a_correction_moving_the_pages_renders_only_the_changed_part(
+    built: Path, tmp_path: Path, numbered_by: str
+) -> None:
+    """Page numbers are drawn when joining (folio.py): a section that grows by pages moves every later page
+    number, yet only its own part and the contents are rendered again. A project whose stylesheet numbers
+    the pages in a margin box is still right: its later parts are rendered again."""
+    corrected = _copy(built, tmp_path / "corrected")
+    if numbered_by == "the stylesheet":
+        css = corrected / "templates" / "annual-review.css"
+        numbers = '\n@page { @bottom-center { content: "p. " counter(page); } }\n'
+        css.write_text(css.read_text(encoding="utf-8") + numbers, encoding="utf-8")
+        build(corrected, FY)
+    before = _pages(corrected)
+    _long_note(corrected)
+    clean = _copy(corrected, tmp_path / "clean")
+    shutil.rmtree(clean / "outputs")
+    rebuilt = build(corrected, FY)
+    build(clean, FY, use_cache=False)
+    assert _outputs(corrected) == _outputs(clean)
+    assert _pages(corrected) > before
+    text = PdfReader(Project(corrected).outputs(FY) / "annual-review.pdf").pages[-1].extract_text()
+    last = len(PdfReader(Project(corrected).outputs(FY) / "annual-review.pdf").page_labels)
+    later_goals = {k for k in (*rebuilt.review_parts_rendered, *rebuilt.review_parts_reused)} - {"goals1"}
+    later_goals = {k for k in later_goals if k.startswith("goals")}
+    assert later_goals  # the sections after the corrected one, whose pages all moved
+    if numbered_by == "the joiner":
+        # its section, the contents, and the appendix's table that prints the note: nothing else
+        assert "goals1" in rebuilt.review_parts_rendered and "front" in rebuilt.review_parts_rendered
+        assert later_goals <= set(rebuilt.review_parts_reused)
+        assert text.rstrip().endswith(f"- {last - 2} -") and "p. " not in text
+    else:
+        assert later_goals <= set(rebuilt.review_parts_rendered)
+        assert f"p. {last - 2}" in text and f"- {last - 2} -" not in text
 
 
 def test_an_unchanged_rebuild_renders_nothing(built: Path, tmp_path: Path) -> None:

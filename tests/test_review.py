@@ -159,10 +159,15 @@ def test_fonts_are_embedded_japanese_subsets(pdf: bytes, tmp_path: Path) -> None
             emb, sub, uni = line.split()[-5:-2]
             assert (emb, sub, uni) == ("yes", "yes", "yes"), line
             assert "IPAex" in line or "Noto" in line, line
+    kinds = set()
     for font in _fonts(PdfReader(io.BytesIO(pdf))):
-        descendant = font["/DescendantFonts"][0].get_object()
-        descriptor = descendant["/FontDescriptor"].get_object()
+        kinds.add(str(font["/Subtype"]))
+        # the text's Type0 fonts, and the page numbers' simple TrueType font (folio.py)
+        described = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+        descriptor = described["/FontDescriptor"].get_object()
         assert "/FontFile2" in descriptor or "/FontFile3" in descriptor
+        assert "/ToUnicode" in font
+    assert kinds == {"/Type0", "/TrueType"}
 
 
 def test_packaged_font_is_used_when_none_is_installed(

@@ -131,3 +131,27 @@ def test_every_marked_content_maps_back_to_its_element(tree: tuple[Any, list[Any
                 for kid in e.K:
                     if isinstance(kid, int):
                         assert mapped[kid].objgen == e.objgen
+
+
+def test_page_numbers_are_pagination_artifacts_outside_the_tree(review: Path) -> None:
+    """Each body page's number (drawn when the parts are joined) is an artifact, so a screen reader skips it;
+    the front pages have none, and every page's marked content and graphics state stay balanced."""
+    labels = PdfReader(review).page_labels
+    with pikepdf.open(review) as pdf:
+        for index, page in enumerate(pdf.pages):
+            marks: list[Any] = []
+            saved, folios = 0, []
+            for operands, operator in pikepdf.parse_content_stream(page):
+                name = str(operator)
+                if name in ("BDC", "BMC"):
+                    marks.append(operands)
+                elif name == "EMC":
+                    marks.pop()
+                elif name in ("q", "Q"):
+                    saved += 1 if name == "q" else -1
+                elif name == "Tj" and marks and str(marks[-1][0]) == "/Artifact":
+                    kind = marks[-1][1]
+                    folios.append((bytes(operands[0]).decode(), str(kind.Type), str(kind.Subtype)))
+            assert marks == [] and saved == 0, f"page {index + 1}"
+            expected = [(f"- {labels[index]} -", "/Pagination", "/Footer")] if labels[index].isdigit() else []
+            assert folios == expected, f"page {index + 1}"

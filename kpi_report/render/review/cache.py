@@ -2,9 +2,11 @@
 
 A part's layout (page count, anchors) depends only on its HTML and on what the renderer reads besides: the
 stylesheets, the base URL and the files it may fetch (template folders, the font), and the versions of the
-tool, WeasyPrint and pydyf. Its record (its PDF objects, ``pdfjoin.py``) also depends on the number of its first page. So an entry is keyed by a
-SHA-256 over all of that (:func:`part_key`): ``<key>.json`` holds the layout, ``<key>-p<first page>.pdf`` the
-PDF. The PDF's own SHA-256 is kept in the JSON and checked on every read: a damaged, truncated or foreign
+tool, WeasyPrint and pydyf. Its record (its PDF objects, ``pdfjoin.py``) does not depend on where it starts:
+the page numbers are drawn when joining (``folio.py``), unless a project's stylesheet numbers the pages in
+its margin boxes, when the record depends on the number of its first page too. So an entry is keyed by a
+SHA-256 over all of that (:func:`part_key`): ``<key>.json`` holds the layout, ``<key>-pany.pdf`` the record
+(``<key>-p<first page>.pdf`` for a part numbered by its stylesheet). The PDF's own SHA-256 is kept in the JSON and checked on every read: a damaged, truncated or foreign
 file is a miss, never trusted. Nothing is executed or unpickled: entries are JSON and PDF bytes.
 
 The cache lives in the project (``outputs/.cache/review/``), is bounded (oldest entries are removed beyond
@@ -27,6 +29,7 @@ from kpi_report.core.version import __version__
 
 MAX_BYTES = 256 * 1024 * 1024  # the whole cache; beyond it the least recently used entries go
 _MAX_FILE_BYTES = 64 * 1024 * 1024  # an entry larger than this is not read (not something we wrote)
+ANYWHERE = "any"  # the first page of a part whose bytes do not depend on it
 
 
 def _version(package: str) -> str:
@@ -120,23 +123,29 @@ class PartCache:
         return pages, anchors, pdfs
 
     def pdf(self, key: str, first_page: int) -> bytes | None:
-        """The cached PDF of a part starting at ``first_page``, if present and intact."""
+        """The cached PDF of a part starting at ``first_page`` (or of one that may start anywhere), if present
+        and intact."""
         found = self.layout(key)
-        if found is None or str(first_page) not in found[2]:
+        start = next((s for s in (ANYWHERE, str(first_page)) if found is not None and s in found[2]), None)
+        if found is None or start is None:
             return None
-        data = self._read(self.folder / f"{key}-p{first_page}.pdf")
-        if data is None or hashlib.sha256(data).hexdigest() != found[2][str(first_page)]:
+        data = self._read(self.folder / f"{key}-p{start}.pdf")
+        if data is None or hashlib.sha256(data).hexdigest() != found[2][start]:
             return None
         return data
 
-    def store(self, key: str, pages: int, anchors: dict[str, int], first_page: int, pdf: bytes) -> None:
-        """Keep a rendered part; a cache that cannot be written is simply not used (never an error)."""
+    def store(
+        self, key: str, pages: int, anchors: dict[str, int], first_page: int | None, pdf: bytes
+    ) -> None:
+        """Keep a rendered part (``first_page`` None: its bytes are the same wherever it starts); a cache that
+        cannot be written is simply not used (never an error)."""
+        start = ANYWHERE if first_page is None else str(first_page)
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             found = self.layout(key)
             pdfs = dict(found[2]) if found is not None and found[0] == pages else {}
-            pdfs[str(first_page)] = hashlib.sha256(pdf).hexdigest()
-            _write(self.folder / f"{key}-p{first_page}.pdf", pdf)
+            pdfs[start] = hashlib.sha256(pdf).hexdigest()
+            _write(self.folder / f"{key}-p{start}.pdf", pdf)
             record = {"key": key, "pages": pages, "anchors": anchors, "pdfs": pdfs}
             _write(self.folder / f"{key}.json", json.dumps(record, sort_keys=True).encode())
         except OSError:

@@ -29,6 +29,9 @@ from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any
 
+from kpi_report.render.review.folio import OBJECTS as FOLIO_OBJECTS
+from kpi_report.render.review.folio import FolioFont
+
 # slot kinds (a slot is kind + 8 * argument)
 _OBJ = 0  # "N 0 R" of the part's object with dense index argument
 _PAGES = 1  # "N 0 R" of the joined page tree
@@ -37,15 +40,20 @@ _KEY = 3  # a /StructParent(s) key: the part's local key argument
 _ID = 4  # a table-header ID: literal string of the part's ID argument, with the part's prefix
 _LINK = 5  # "N 0 R" of the page a link of the part (argument: index into links) goes to
 _SELF = 6  # the object's own number (its "N 0 obj" line); argument: its dense index
+_FOLIO = 7  # page numbers drawn when joining (folio.py): 0 the font, 1 the opening stream, 2 + i page i's end
 
 _PAGES_NUMBER = 2
 _DOCUMENT_NUMBER = 4
-_MAGIC = b"KPIPART2\n"
+_MAGIC = b"KPIPART3\n"
 
 # A literal string (pydyf escapes every parenthesis and backslash in it), a hex string, a reference, or one
-# of the markers part_record puts into values: \0k<n>\0 (a key), \0i<n>\0 (an ID), \0l<n>\0 (a link target).
-_TOKENS = re.compile(rb"(\((?:[^\\()]|\\.)*\)|<[0-9A-Fa-f]*>)|(?<![\w.])(\d+) 0 R|\x00([kil])(\d+)\x00", re.S)
-_MARK_KIND = {b"k": _KEY, b"i": _ID, b"l": _LINK}
+# of the markers part_record puts into values: \0k<n>\0 (a key), \0i<n>\0 (an ID), \0l<n>\0 (a link target),
+# \0f<n>\0 (a folio object).
+_TOKENS = re.compile(
+    rb"(\((?:[^\\()]|\\.)*\)|<[0-9A-Fa-f]*>)|(?<![\w.])(\d+) 0 R|\x00([kilf])(\d+)\x00", re.S
+)
+_MARK_KIND = {b"k": _KEY, b"i": _ID, b"l": _LINK, b"f": _FOLIO}
+_FOLIO_FONT = b"/KpiFolio"  # the folio font's name in a part's font resources
 
 
 class RecordError(ValueError):
@@ -68,6 +76,8 @@ class PartRecord:
     id_elements: tuple[tuple[int, int], ...]  # (ID index, dense index of the element that has it)
     dests: tuple[tuple[bytes, int, bytes], ...]  # named destinations: (name token, page index, rest of array)
     links: tuple[str, ...]  # link targets (``toc:…`` URIs) by link slot argument
+    folios: bool = False  # the joiner draws its pages' numbers (its pages have folio slots)
+    boxes: tuple[tuple[float, float, float, float], ...] = ()  # each page's MediaBox (with folios)
 
 
 def _ref_number(value: Any) -> int:
@@ -76,11 +86,13 @@ def _ref_number(value: Any) -> int:
     return int(text.split()[0])
 
 
-def part_record(pdf: Any, links: frozenset[str] | None = None) -> PartRecord:
+def part_record(pdf: Any, links: frozenset[str] | None = None, folios: bool = False) -> PartRecord:
     """The record of a part WeasyPrint generated as ``pdf`` (a pydyf.PDF, tagged, not yet written).
 
     ``links``: URIs that are links to pages of other parts (``toc:…``); each such URI link annotation
     becomes an internal link whose page is filled in when joining. ``None``: every ``toc:`` URI.
+    ``folios``: the joiner is to draw the pages' numbers (folio.py): each page's contents become
+    [opening stream, its own contents, its end], and the part's font resources get the folio font.
     """
     import pydyf
 
@@ -115,6 +127,24 @@ def part_record(pdf: Any, links: frozenset[str] | None = None) -> PartRecord:
             annotation["Border"] = pydyf.Array([0, 0, 0])
             link_targets.append(target)
         objects[number]["StructParents"] = b"\x00k%d\x00" % int(objects[number]["StructParents"])
+
+    boxes: list[tuple[float, float, float, float]] = []
+    if folios:
+        fonts_done: set[int] = set()
+        for index, number in enumerate(page_numbers):
+            page = objects[number]
+            box = [float(v) for v in page["MediaBox"]]
+            boxes.append((box[0], box[1], box[2], box[3]))
+            page["Contents"] = pydyf.Array([b"\x00f1\x00", page["Contents"], b"\x00f%d\x00" % (2 + index)])
+            resources = objects[_ref_number(page["Resources"])]
+            fonts = resources.get("Font")
+            if fonts is None:
+                fonts = resources["Font"] = pydyf.Dictionary()
+            elif not isinstance(fonts, dict):
+                fonts = objects[_ref_number(fonts)]
+            if id(fonts) not in fonts_done:
+                fonts_done.add(id(fonts))
+                fonts[_FOLIO_FONT[1:].decode()] = b"\x00f0\x00"
 
     # table-header IDs: made unique per part when joining (WeasyPrint numbers them by object number)
     ids: list[str] = []
@@ -247,6 +277,8 @@ def part_record(pdf: Any, links: frozenset[str] | None = None) -> PartRecord:
         id_elements=tuple((i, dense[n]) for i, n in id_owners if n in dense),
         dests=tuple(dests),
         links=tuple(link_targets),
+        folios=folios,
+        boxes=tuple(boxes),
     )
 
 
@@ -279,6 +311,8 @@ def record_bytes(record: PartRecord) -> bytes:
             "id_elements": [list(p) for p in record.id_elements],
             "dests": [[d[0].decode("latin-1"), d[1], d[2].decode("latin-1")] for d in record.dests],
             "links": list(record.links),
+            "folios": record.folios,
+            "boxes": [list(b) for b in record.boxes],
         },
         separators=(",", ":"),
         ensure_ascii=True,
@@ -336,6 +370,8 @@ def load_record(data: bytes) -> PartRecord:
                 (str(n).encode("latin-1"), int(p), str(r).encode("latin-1")) for n, p, r in header["dests"]
             ),
             links=tuple(str(u) for u in header["links"]),
+            folios=header["folios"] is True,
+            boxes=tuple(_box(b) for b in header["boxes"]),
         )
     except RecordError:
         raise
@@ -351,11 +387,32 @@ def load_record(data: bytes) -> PartRecord:
         )
     ):
         raise RecordError("the record points outside its objects")
+    if record.folios and len(record.boxes) != record.pages:
+        raise RecordError("the record's page boxes do not add up")
     if not all(0 <= i < len(record.ids) for i, _ in record.id_elements) or not all(
         0 <= p < record.pages for _, p, _ in record.dests
     ):
         raise RecordError("the record points outside its objects")
     return record
+
+
+def record_has_folios(data: bytes) -> bool:
+    """Whether the record ``data`` has its page numbers drawn when joining (so its bytes do not depend on
+    where it starts); reads only the header (False for bytes that are not a record)."""
+    if not data.startswith(_MAGIC):
+        return False
+    at = len(_MAGIC)
+    try:
+        size = int.from_bytes(data[at : at + 8], "little")
+        return json.loads(data[at + 8 : at + 8 + size]).get("folios") is True
+    except (ValueError, AttributeError):
+        return False
+
+
+def _box(value: Any) -> tuple[float, float, float, float]:
+    if not isinstance(value, list) or len(value) != 4 or not all(type(v) in (int, float) for v in value):
+        raise RecordError("a page box of four numbers expected")
+    return (float(value[0]), float(value[1]), float(value[2]), float(value[3]))
 
 
 def _ints(value: Any) -> tuple[int, ...]:
@@ -445,13 +502,16 @@ def join(
     links: Mapping[str, int],
     front_pages: int,
     lang: str = "ja",
+    folio: FolioFont | None = None,
 ) -> bytes:
     """The joined PDF of ``parts`` (in file order, the front matter first).
 
     ``links`` maps each link target URI (``toc:…``) to the page index it goes to; ``front_pages``: the pages
     labelled 表紙・目次 (the body pages are labelled 1, 2, …). ``metadata``: Info entries ("/Title" …).
-    Object numbers: 1 catalog, 2 page tree, 3 structure root, 4 Document element, then each part's objects
-    in part order, then the ParentTree, IDTree, destinations, bookmarks and Info.
+    ``folio``: the font the body pages' numbers are drawn in (on the pages of parts made with folios;
+    ``None``: no numbers drawn). Object numbers: 1 catalog, 2 page tree, 3 structure root, 4 Document
+    element, then each part's objects in part order, then the folios' font and streams, the ParentTree,
+    IDTree, destinations, bookmarks and Info.
     """
     total_pages = sum(p.pages for p in parts)
     bases: list[int] = []
@@ -468,6 +528,20 @@ def join(
     page_refs = [
         b"%d 0 R" % (base + d) for part, base in zip(parts, bases, strict=True) for d in part.page_objects
     ]
+    # the folios' objects: the font (FOLIO_OBJECTS), the stream opening every page, the end of a page without
+    # a number, then each numbered page's end (its folio)
+    uses_folios = any(part.folios for part in parts)
+    folio_font, opening, plain = number, number + FOLIO_OBJECTS, number + FOLIO_OBJECTS + 1
+    number += FOLIO_OBJECTS + 2 if uses_folios else 0
+    ends: dict[int, int] = {}  # page index -> its end stream's number
+    drawn: list[tuple[int, tuple[float, float, float, float]]] = []
+    for part, first in zip(parts, first_pages, strict=True):
+        if folio is not None and part.folios:
+            for local, box in enumerate(part.boxes):
+                if first + local >= front_pages:
+                    ends[first + local] = number
+                    drawn.append((first + local, box))
+                    number += 1
     out = _Out()
     kids: list[bytes] = []
     nums: list[tuple[int, bytes]] = []
@@ -492,6 +566,7 @@ def join(
             key_of: Any = key_of,
             ids: list[bytes] = ids,
             link_values: list[bytes] = link_values,
+            first: int = first,
         ) -> bytes:
             kind, argument = slot & 7, slot >> 3
             if kind == _OBJ:
@@ -504,6 +579,12 @@ def join(
                 return ids[argument]
             if kind == _LINK:
                 return link_values[argument]
+            if kind == _FOLIO:
+                if argument == 0:
+                    return b"%d 0 R" % folio_font if folio is not None else b"null"
+                if argument == 1:
+                    return b"%d 0 R" % opening
+                return b"%d 0 R" % ends.get(first + argument - 2, plain)
             return fixed[kind]
 
         try:
@@ -516,6 +597,19 @@ def join(
         for name, page_index, rest in part.dests:
             dests.setdefault(name, b"[" + page_refs[first + page_index] + b" " + rest + b"]")
 
+    if uses_folios:
+        if folio is not None:
+            for at, body in folio.objects(folio_font):
+                out.add(at, body)
+        else:  # no numbers drawn: the name in the parts' font resources stands for nothing
+            for at in range(folio_font, folio_font + FOLIO_OBJECTS):
+                out.add(at, b"null")
+        out.add(opening, _stream(b"q\n"))
+        out.add(plain, _stream(b"\nQ\n"))
+        for page_index, box in drawn:
+            assert folio is not None
+            folio_text = folio.draw(page_index - front_pages + 1, box, _FOLIO_FONT)
+            out.add(ends[page_index], _stream(b"\nQ\n" + folio_text))
     parent_tree, number = number, number + 1
     out.add(parent_tree, b"<</Nums [" + b" ".join(b"%d %b" % pair for pair in sorted(nums)) + b"]>>")
     root = b"<</Type /StructTreeRoot/K [%d 0 R]/ParentTree %d 0 R/ParentTreeNextKey %d" % (
@@ -564,6 +658,10 @@ def join(
         b"trailer\n<</Size %d/Root 1 0 R/Info %d 0 R>>\nstartxref\n%d\n%%%%EOF\n" % (size, info, xref)
     )
     return b"".join(out.chunks) + b"".join(lines)
+
+
+def _stream(data: bytes) -> bytes:
+    return b"<</Length %d>>\nstream\n%b\nendstream" % (len(data), data)
 
 
 def _string_key(token: bytes) -> bytes:

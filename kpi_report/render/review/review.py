@@ -19,6 +19,7 @@ from jinja2 import Environment
 from markupsafe import Markup
 
 from kpi_report.core.achievement import format_rate
+from kpi_report.core.diskcache import DiskCache
 from kpi_report.core.fiscal import ERAS, fy_label
 from kpi_report.core.model import NOT_EVALUABLE, UNREPORTED, GradeScheme, GradeThresholds, Measure, Progress
 from kpi_report.core.project import template_problem
@@ -37,6 +38,7 @@ from kpi_report.present.table import (
 )
 from kpi_report.render.review import charts
 from kpi_report.render.review.cache import PartCache
+from kpi_report.render.review.folio import folio_font
 from kpi_report.render.review.pdfjoin import Bookmark
 from kpi_report.render.review.weasy import (
     JapaneseFont,
@@ -47,6 +49,7 @@ from kpi_report.render.review.weasy import (
     find_japanese_font,
     finish_pdf,
     font_face_css,
+    packaged_font_file,
     render_parts,
 )
 from kpi_report.render.templating import template_environment
@@ -154,9 +157,13 @@ def render_review(
             raise _template_error(exc) from exc
 
     family = f"font-family: {css_string(font.family)}, sans-serif;"
+    # the page numbers are drawn when the parts are joined (folio.py), in the packaged font; without it (a
+    # broken install) each part numbers its pages, as a margin box
+    folio_file = packaged_font_file()
+    numbers = "" if folio_file else '@bottom-center { content: "- " counter(page) " -"; }'
     # the page's margin boxes (running header, page number) inherit from @page, not from body: without the
     # family there they fell back to the system's default (IPAMincho, DejaVu Serif), one more embedded font
-    header = f"@page {{ {family} @top-right {{ content: {css_string(header_text(report.plan_name))}; }} }}\n"
+    header = f"@page {{ {family} @top-right {{ content: {css_string(header_text(report.plan_name))}; }} {numbers}}}\n"
     body_font = f"body {{ {family} }}\n"
     dirs = [Path(d).resolve() for d in template_dirs]
     config = RenderConfig(
@@ -197,7 +204,10 @@ def render_review(
     if created:
         metadata["/CreationDate"] = metadata["/ModDate"] = created
     links = {f"toc:{entry.anchor}": entry.page + offset for entry in toc}
-    return finish_pdf(rendered, outline, metadata, links)
+    folio = None
+    if folio_file is not None:
+        folio = folio_font(folio_file, DiskCache(cache.folder) if cache is not None else None)
+    return finish_pdf(rendered, outline, metadata, links, folio)
 
 
 def _template_error(exc: BaseException) -> ReviewRenderError:

@@ -54,6 +54,7 @@ from kpi_report.core.diskcache import DiskCache, cache_key
 from kpi_report.core.errors import KpiReportError
 from kpi_report.core.model import Progress
 from kpi_report.render.review.cache import PartCache
+from kpi_report.render.review.folio import FolioFont
 from kpi_report.render.review.pdfjoin import (
     Bookmark,
     PartRecord,
@@ -62,6 +63,7 @@ from kpi_report.render.review.pdfjoin import (
     load_record,
     part_record,
     record_bytes,
+    record_has_folios,
 )
 
 PACKAGED_FONT_FAMILY = "IPAexGothic"
@@ -256,9 +258,11 @@ def _deferred_margin_boxes() -> Iterator[list[tuple[Any, Any, Any]]]:
         weasy_layout.make_margin_boxes = original
 
 
-def _make_margin_boxes(held: list[tuple[Any, Any, Any]], page_offset: int) -> None:
-    """Make the held pages' margin boxes with the page counter shifted by ``page_offset``."""
+def _make_margin_boxes(held: list[tuple[Any, Any, Any]], page_offset: int) -> bool:
+    """Make the held pages' margin boxes with the page counter shifted by ``page_offset``; whether any of
+    them shows a page number (its content has counter(page), counter(pages) or a target-counter)."""
     make = weasy_page.make_margin_boxes
+    numbered = False
     for context, page, state in held:
         counters = state[1]
         counters["page"] = [value + page_offset for value in counters.get("page", [0])]
@@ -266,6 +270,24 @@ def _make_margin_boxes(held: list[tuple[Any, Any, Any]], page_offset: int) -> No
         page.children = (*page.children, *margin_boxes)
         for box in margin_boxes:  # the rest of the page had its backgrounds laid out already
             layout_box_backgrounds(page, box, context.get_image_from_uri)
+            numbered = numbered or _shows_page_number(box.style["content"])
+    return numbered
+
+
+def _shows_page_number(content: Any) -> bool:
+    """Whether a computed ``content`` value (WeasyPrint's: a tuple of (type, value)) shows a page number."""
+    if not isinstance(content, tuple):
+        return False
+    for item in content:
+        if (
+            isinstance(item, tuple)
+            and len(item) == 2
+            and str(item[0]).startswith(("counter", "target-counter"))
+        ):
+            value = item[1]
+            if isinstance(value, tuple) and ("page" in value or "pages" in value):
+                return True
+    return False
 
 
 # A small user-agent stylesheet replacing WeasyPrint's full HTML5 one for the review's own documents: the
@@ -436,11 +458,12 @@ class PartRenderer:
         document, held = self._held.pop(key)
         self._pause_gc()
         try:
-            _make_margin_boxes(held, first_page_number - 1)
+            numbered = _make_margin_boxes(held, first_page_number - 1)
             options = {**DEFAULT_OPTIONS, "pdf_tags": True}
-            # the part as pydyf objects, made into a record (pdfjoin.py) instead of being written as a PDF
+            # the part as pydyf objects, made into a record (pdfjoin.py) instead of being written as a PDF;
+            # its page numbers are drawn when joining (folio.py) unless the stylesheet draws them itself
             generated = with_roomy_stack(partial(generate_pdf, document, None, 1, **options))
-            record = record_bytes(part_record(generated))
+            record = record_bytes(part_record(generated, folios=not numbered))
         finally:
             del document, held
             self._collect()
@@ -570,7 +593,10 @@ class _Reuse:
 
     def keep(self, key: str, layout: PartLayout, first_page: int, pdf: bytes) -> None:
         self.cache.misses.append(key)
-        self.cache.store(self.hashes[key], layout.pages, layout.anchors, first_page, pdf)
+        anywhere = record_has_folios(pdf)  # numbered when joining: the same bytes wherever it starts
+        self.cache.store(
+            self.hashes[key], layout.pages, layout.anchors, None if anywhere else first_page, pdf
+        )
 
 
 def worker_count() -> int:
@@ -872,10 +898,12 @@ def finish_pdf(
     outline: Sequence[Bookmark],
     metadata: Mapping[str, str],
     links: Mapping[str, int] | None = None,
+    folio: FolioFont | None = None,
 ) -> bytes:
     """The joined PDF's bytes, with bookmarks, page labels (front pages unnumbered, body from 1), metadata.
 
     ``links`` maps URI link targets written in the front matter (e.g. ``toc:g1``) to the page index they
-    should jump to: those annotations become internal links.
+    should jump to: those annotations become internal links. ``folio``: the font the body pages' numbers
+    are drawn in (folio.py).
     """
-    return join(rendered.parts, outline, metadata, links or {}, rendered.front_pages)
+    return join(rendered.parts, outline, metadata, links or {}, rendered.front_pages, folio=folio)
