@@ -245,6 +245,12 @@ class _Formats:
         return self._list[key]
 
 
+_LateCell = tuple[
+    int, int, Any
+]  # (col, shared string index, format) of a string cell; see _FastSheet.whole_row
+_WholeRow = tuple[int, int, str, _LateCell | None]  # (first col, last col, the <c> elements, late cell)
+
+
 class _FastSheet(Worksheet):  # type: ignore[misc]
     """A worksheet taking most of its cells as finished ``<c>`` elements: the diff's big sheets hold ~470,000
     cells, and xlsxwriter spends ~9 µs on each (argument conversion, checks, a stored tuple, then escaping every
@@ -261,6 +267,44 @@ class _FastSheet(Worksheet):  # type: ignore[misc]
         super().__init__()
         self._put: dict[int, dict[int, str]] = {}
         self._letters: dict[int, str] = {}
+        self._rows: dict[int, _WholeRow] = {}
+        self._links: dict[tuple[int, int], tuple[str, str]] = {}  # (row, col) -> internal link's (url, text)
+
+    def column(self, col: int) -> str:
+        """The letters of column ``col`` (remembered)."""
+        letters = self._letters.get(col)
+        if letters is None:
+            letters = self._letters[col] = xl_col_to_name(col)
+        return letters
+
+    def whole_row(self, row: int, first: int, last: int, cells: str, late: _LateCell | None = None) -> None:
+        """A row's finished ``<c>`` elements from column ``first`` to ``last``, and ``late``: a string cell
+        whose format's index is taken when the sheet is written, as xlsxwriter takes a cell's it holds. Nothing
+        else may be written in that row (put, write_…, merge_range)."""
+        self._rows[row] = (first, last, cells, late)
+
+    def linkable(self, row: int, col: int, url: str, fmt: Any, text: str) -> bool:
+        """True when :meth:`internal_link` can make this link (else it needs write_url)."""
+        return (
+            url.startswith("internal:")
+            and self.hlink_count < 65_530
+            and "#" not in url
+            and 2 * len(url) <= self.max_url_length
+            and not self.ignore_write_string
+            and not self.constant_memory
+            and fmt is not None
+            and len(text) <= self.xls_strmax // 2
+            and 0 <= row < self.xls_rowmax
+            and 0 <= col < self.xls_colmax
+        )
+
+    def internal_link(self, row: int, col: int, url: str, fmt: Any, text: str) -> _LateCell:
+        """``link(row, col, url, fmt, text)`` of a :meth:`linkable` link in a row written whole: the text
+        stored as write_url stores it, the ``<hyperlink>`` made when the sheet is written; returns the late
+        cell to give :meth:`whole_row`."""
+        self.hlink_count += 1
+        self._links[row, col] = (url, text)
+        return col, self.str_table._get_shared_string_index(text), fmt
 
     def put(self, row: int, col: int, value: str | float | None, fmt: Any) -> None:
         """Write a text, a number, or (None) a blank with its format, as write_string/number/blank would."""
@@ -389,23 +433,41 @@ class _FastSheet(Worksheet):  # type: ignore[misc]
             cols = [col for cells in self._put.values() for col in (min(cells), max(cells))]
             self._check_dimensions(min(rows), min(cols))
             self._check_dimensions(max(rows), max(cols))
+        if self._rows:
+            self._check_dimensions(min(self._rows), min(first for first, _, _, _ in self._rows.values()))
+            self._check_dimensions(max(self._rows), max(last for _, last, _, _ in self._rows.values()))
         super()._assemble_xml_file()
 
     def _write_sheet_data(self) -> None:
-        if not self._put:
+        if not self._put and not self._rows:
             super()._write_sheet_data()
             return
         self._xml_start_tag("sheetData")
         held = {row for row, cells in self.table.items() if cells}
-        for row in sorted(held | self._put.keys() | self.row_info.keys() | self.comments.keys()):
+        whole = self._rows
+        written = held | self._put.keys() | whole.keys() | self.row_info.keys() | self.comments.keys()
+        for row in sorted(written):
             if row < self.dim_rowmin or row > self.dim_rowmax:
+                continue
+            cells = whole.get(row)
+            if cells is not None:  # a row written whole (most rows of the big sheets)
+                self._open_row(row)
+                _, _, xml, late = cells
+                if late is None:
+                    self.fh.write(xml + "</row>")
+                else:
+                    col, index, fmt = late
+                    xf = fmt._get_xf_index()
+                    self.fh.write(
+                        f'{xml}<c r="{self.column(col)}{row + 1}" s="{xf}" t="s"><v>{index}</v></c></row>'
+                    )
                 continue
             put, table = self._put.get(row, {}), self.table.get(row, {})
             if not put and not table:
                 self._write_empty_row(row, None, self.row_info.get(row))
                 continue
-            self._write_row(row, None, self.row_info.get(row))
-            if not table:  # put cells only (most rows): written at once
+            self._open_row(row)
+            if not table:  # put cells only: written at once
                 self.fh.write("".join([put[col] for col in sorted(put)]))
                 self.fh.write("</row>")
                 continue
@@ -416,6 +478,39 @@ class _FastSheet(Worksheet):  # type: ignore[misc]
                     self._write_cell(row, col, table[col])
             self._xml_end_tag("row")
         self._xml_end_tag("sheetData")
+
+    def _open_row(self, row: int) -> None:
+        """``_write_row(row, None, row_info)``: the <row> start tag, made here for a row with a height at most."""
+        info = self.row_info.get(row)
+        if self.excel_version == 2010 or (
+            info is not None and (info.row_format or info.hidden or info.level or info.collapsed)
+        ):
+            self._write_row(row, None, info)
+            return
+        height = info.height if info is not None and info.height is not None else self.default_row_height
+        if height != self.original_row_height or height != self.default_row_height:
+            self.fh.write(f'<row r="{row + 1}" ht="{height * 0.75:.16g}" customHeight="1">')
+        else:
+            self.fh.write(f'<row r="{row + 1}">')
+
+    def _write_hyperlinks(self) -> None:
+        if not self._links:
+            super()._write_hyperlinks()
+            return
+        if any(self.hyperlinks.values()):  # links of both kinds: all of them through xlsxwriter, in order
+            for (row, col), (url, text) in self._links.items():
+                target = Url(url)
+                target.text = text
+                self.hyperlinks[row][col] = target
+            super()._write_hyperlinks()
+            return
+        escape = self._escape_attributes
+        elements = [
+            f'<hyperlink ref="{self.column(col)}{row + 1}" location="{escape(url[len("internal:") :])}"'
+            f' display="{escape(text)}"/>'
+            for (row, col), (url, text) in sorted(self._links.items())
+        ]
+        self.fh.write("<hyperlinks>" + "".join(elements) + "</hyperlinks>")
 
 
 @cache
@@ -660,9 +755,13 @@ def _changes_sheet(wb: Any, f: _Formats, result: DiffResult, heights: list[tuple
     if result.new.kpis is not None:
         target[result.new.kpis.name] = NEW_KPI_SHEET
     links = 0
-    put, text_format = ws.put, f.text
+    whole = WHOLE_ROWS and len(result.changes) < ws.xls_rowmax
+    longest = ws.xls_strmax // 2  # put writes longer texts through write_string (which may truncate them)
+    strings = ws.str_table
+    table = strings.string_table
+    single = {"delete": f.delete_cell, "insert": f.insert_cell}
+    letters = [ws.column(c) for c in range(len(CHANGE_COLUMNS))]
     for r, change in enumerate(result.changes, start=1):
-        put(r, 0, r, f.top)
         texts: tuple[str, ...] = (
             change.label,
             change.sheet,
@@ -675,21 +774,88 @@ def _changes_sheet(wb: Any, f: _Formats, result: DiffResult, heights: list[tuple
             change.old,
             change.new,
         )
-        if max(map(len, texts)) > EXCEL_CELL_MAX:
-            texts = tuple(_fit(text) for text in texts)
-        ws.put_texts(r, 1, texts, text_format)
-        _write_spans(ws, r, 11, _spans(change), f)
-        if change.detail:
-            put(r, 12, _fit(change.detail), text_format)
+        spans = _spans(change)
         cell = change.cell
-        if cell and change.sheet in target:
-            if links < MAX_LINKS:
-                ws.link(r, 13, f"internal:'{target[change.sheet]}'!{cell}", f.link, cell)
-                links += 1
-            else:
-                ws.write_string(r, 13, cell)
+        url = f"internal:'{target[change.sheet]}'!{cell}" if cell and change.sheet in target else ""
+        if (
+            not whole
+            or len(spans) > 1
+            or max(map(len, texts)) > longest
+            or (spans and len(spans[0][1]) > longest)
+            or len(change.detail) > longest
+            or (url and (links >= MAX_LINKS or not ws.linkable(r, 13, url, f.link, cell)))
+        ):  # rich text, long texts, links through write_url: cell by cell
+            links = _change_cells(ws, f, r, change, texts, spans, url, links)
+            continue
+        # the same cells, strings and format indices, in the same order, as _change_cells
+        n = r + 1
+        parts = [f'<c r="A{n}" s="{_xf(f.top)}"><v>{r}</v></c>']
+        text_xf = _xf(f.text)
+        last = 0
+        for k, text in enumerate(texts, start=1):
+            if text:
+                index = table.get(text)
+                if index is None:
+                    index = strings._get_shared_string_index(text)
+                else:
+                    strings.count += 1
+                parts.append(f'<c r="{letters[k]}{n}" s="{text_xf}" t="s"><v>{index}</v></c>')
+                last = k
+        if spans:
+            op, text = spans[0]
+            index = strings._get_shared_string_index(text)
+            parts.append(
+                f'<c r="{letters[11]}{n}" s="{_xf(single.get(op, f.text))}" t="s"><v>{index}</v></c>'
+            )
+            last = 11
+        if change.detail:
+            index = strings._get_shared_string_index(change.detail)
+            parts.append(f'<c r="{letters[12]}{n}" s="{text_xf}" t="s"><v>{index}</v></c>')
+            last = 12
+        late = None
+        if url:
+            late = ws.internal_link(r, 13, url, f.link, cell)
+            links += 1
+            last = 13
+        ws.whole_row(r, 0, last, "".join(parts), late)
     for r, height in heights:
         ws.height(r, height)
+
+
+# False: every row of the big sheets cell by cell (put), as before whole rows; the tests compare both
+WHOLE_ROWS = True
+
+
+def _xf(fmt: Any) -> int:
+    """The format's index, given on first use as xlsxwriter gives it."""
+    xf = fmt.xf_index
+    return xf if xf is not None else int(fmt._get_xf_index())
+
+
+def _change_cells(
+    ws: _FastSheet,
+    f: _Formats,
+    r: int,
+    change: Change,
+    texts: tuple[str, ...],
+    spans: list[tuple[str, str]],
+    url: str,
+    links: int,
+) -> int:
+    """Row ``r`` of 変更一覧 cell by cell; returns the links made so far."""
+    ws.put(r, 0, r, f.top)
+    if max(map(len, texts)) > EXCEL_CELL_MAX:
+        texts = tuple(_fit(text) for text in texts)
+    ws.put_texts(r, 1, texts, f.text)
+    _write_spans(ws, r, 11, spans, f)
+    if change.detail:
+        ws.put(r, 12, _fit(change.detail), f.text)
+    if url:
+        if links < MAX_LINKS:
+            ws.link(r, 13, url, f.link, change.cell)
+            return links + 1
+        ws.write_string(r, 13, change.cell)
+    return links
 
 
 def _marks(changes: Sequence[Change], sheet: ListSheet) -> dict[tuple[int, int], tuple[str, list[str]]]:
@@ -738,14 +904,23 @@ def _rewrite_sheet(
     for index, width in widths.items():
         ws.set_column(index, index, width)
     table = [i for i in widths if roles[i] != "id"]
-    marks = _marks(changes, sheet)
+    marks: dict[int, dict[int, tuple[str, list[str]]]] = {}
+    for (r, c), marked in _marks(changes, sheet).items():
+        marks.setdefault(r, {})[c] = marked
     groups = {g.row: g.level for g in sheet.groups}
     ws.freeze_panes(sheet.header_row + 1, 0)
     _print_setup(ws, sheet.header_row)
     header_row = sheet.header_row
     rate_col = next((c for c, role in roles.items() if role == "rate"), -1) if kpi else -1
-    put, list_cell = ws.put, f.list_cell
-    no_mark: tuple[str, list[str]] = ("", [])
+    whole = (
+        WHOLE_ROWS
+        and len(sheet.grid) <= ws.xls_rowmax
+        and max(map(len, sheet.grid), default=0) <= ws.xls_colmax
+    )
+    strings = ws.str_table
+    string_table = strings.string_table
+    no_marks: dict[int, tuple[str, list[str]]] = {}
+    xfs: dict[tuple[str, str], int] = {}
     for r, row in enumerate(sheet.grid):
         if r < header_row:
             style = "title"
@@ -753,30 +928,101 @@ def _rewrite_sheet(
             style = "header"
         else:
             style = groups.get(r, "text")
-        if style in ("goal", "area") and len(table) > 1:
-            fill = marks.get((r, min(table)), no_mark)[0]
-            ws.merge_range(r, min(table), r, max(table), "", list_cell(style, fill))
+        row_marks = marks.get(r, no_marks)
         measured = r > header_row
+        if (style in ("goal", "area") and len(table) > 1) or not whole or any(map(_held, row)):
+            _list_cells(ws, f, r, row, style, table, row_marks, rate_col if measured else -1)
+            continue
+        # the same cells, strings and format indices, in the same order, as _list_cells
+        n = r + 1
+        parts: list[str] = []
+        first = -1
         for c, value in enumerate(row):
-            fill, notes = marks.get((r, c), no_mark)
+            mark = row_marks.get(c) if row_marks else None
+            fill = mark[0] if mark is not None else ""
             if (value is None or value == "") and not fill:
                 continue
-            fmt = list_cell("percent" if c == rate_col and measured else style, fill)
-            if isinstance(value, bool):
-                ws.write_boolean(r, c, value, fmt)
-            elif isinstance(value, int | float | str):
-                put(r, c, value, fmt)
-            elif value is None:
-                put(r, c, None, fmt)
+            key = ("percent" if c == rate_col and measured else style, fill)
+            xf = xfs.get(key)
+            kind = type(value)
+            if kind is str or (kind is not int and kind is not float and value is not None):
+                text = value if kind is str else str(value)
+                index = string_table.get(text)
+                if index is None:
+                    index = strings._get_shared_string_index(text)
+                else:
+                    strings.count += 1
+                if xf is None:
+                    xf = xfs[key] = _xf(f.list_cell(*key))
+                parts.append(f'<c r="{ws.column(c)}{n}" s="{xf}" t="s"><v>{index}</v></c>')
             else:
-                put(r, c, str(value), fmt)
-            if notes:
-                text = "\n\n".join(notes)
-                if len(text) > COMMENT_MAX:
-                    text = text[:COMMENT_MAX] + "…（全文は変更一覧）"
-                ws.write_comment(r, c, text, {"x_scale": 3, "y_scale": 3})
+                if xf is None:
+                    xf = xfs[key] = _xf(f.list_cell(*key))
+                if value is None:
+                    parts.append(f'<c r="{ws.column(c)}{n}" s="{xf}"/>')
+                else:
+                    parts.append(f'<c r="{ws.column(c)}{n}" s="{xf}"><v>{value:.16G}</v></c>')
+            if first < 0:
+                first = c
+            last = c
+            if mark is not None and mark[1]:
+                ws.write_comment(r, c, _comment(mark[1]), {"x_scale": 3, "y_scale": 3})
+        if parts:
+            ws.whole_row(r, first, last, "".join(parts))
     for r, height in heights:
         ws.height(r, height)
+
+
+def _held(value: object) -> bool:
+    """True for a value put does not write as a finished cell (xlsxwriter holds it): a boolean, a text of more
+    than half Excel's limit, a number that is not finite, another type's long text."""
+    kind = type(value)
+    if kind is str:
+        return len(value) > EXCEL_CELL_MAX // 2  # type: ignore[arg-type]
+    if kind is float:
+        return not math.isfinite(value)  # type: ignore[arg-type]
+    if kind is int or value is None:
+        return False
+    return kind is bool or len(str(value)) > EXCEL_CELL_MAX // 2
+
+
+def _comment(notes: list[str]) -> str:
+    text = "\n\n".join(notes)
+    if len(text) > COMMENT_MAX:
+        text = text[:COMMENT_MAX] + "…（全文は変更一覧）"
+    return text
+
+
+def _list_cells(
+    ws: _FastSheet,
+    f: _Formats,
+    r: int,
+    row: Sequence[object],
+    style: str,
+    table: list[int],
+    marks: dict[int, tuple[str, list[str]]],
+    rate_col: int,
+) -> None:
+    """Row ``r`` of a re-written list sheet cell by cell (a group row's merged cells, held values)."""
+    no_mark: tuple[str, list[str]] = ("", [])
+    if style in ("goal", "area") and len(table) > 1:
+        fill = marks.get(min(table), no_mark)[0]
+        ws.merge_range(r, min(table), r, max(table), "", f.list_cell(style, fill))
+    for c, value in enumerate(row):
+        fill, notes = marks.get(c, no_mark)
+        if (value is None or value == "") and not fill:
+            continue
+        fmt = f.list_cell("percent" if c == rate_col else style, fill)
+        if isinstance(value, bool):
+            ws.write_boolean(r, c, value, fmt)
+        elif isinstance(value, int | float | str):
+            ws.put(r, c, value, fmt)
+        elif value is None:
+            ws.put(r, c, None, fmt)
+        else:
+            ws.put(r, c, str(value), fmt)
+        if notes:
+            ws.write_comment(r, c, _comment(notes), {"x_scale": 3, "y_scale": 3})
 
 
 def _list_widths(sheet: ListSheet, kpi: bool) -> dict[int, float]:
