@@ -398,34 +398,40 @@ class _FastSheet(Worksheet):  # type: ignore[misc]
             cells[k] = f'<c r="{letters}{number}" s="{xf}" t="s"><v>{index}</v></c>'
 
     def link(self, row: int, col: int, url: str, fmt: Any, text: str) -> None:
-        """``write_url(row, col, url, fmt, text)`` without its argument conversion and checks of any URL."""
-        if (
-            self.hlink_count >= 65_530
-            or "#" in url
-            or 2 * len(url) > self.max_url_length
-            or self.ignore_write_string
-            or self.constant_memory
-            or fmt is None
-            or not (0 <= row < self.xls_rowmax and 0 <= col < self.xls_colmax)
-        ):
+        """``write_url(row, col, url, fmt, text)`` of an internal link without its argument conversion and
+        checks; its ``<hyperlink>`` made when the sheet is written."""
+        if not self.linkable(row, col, url, fmt, text):
             self.write_url(row, col, url, fmt, text)
             return
-        target = Url(url)
-        target.text = text
         self.hlink_count += 1
-        self._write_string(
-            row, col, target.text, fmt
-        )  # held by xlsxwriter: its <hyperlinks> looks at the cell
-        self.hyperlinks[row][col] = target
+        self._write_string(row, col, text, fmt)  # held by xlsxwriter, as write_url holds it
+        self._links[row, col] = (url, text)
 
-    def height(self, row: int, height: float) -> None:
-        """``set_row(row, height)``: the same row information, without the options set_row takes."""
-        pixels = int(height * 4.0 / 3.0 + 0.5)
-        if pixels <= 0 or self._check_dimensions(row, self.dim_colmin if self.dim_colmin is not None else 0):
-            self.set_row(row, height)
+    def heights(self, heights: Sequence[tuple[int, float]]) -> None:
+        """``set_row(row, height)`` for each (row, height): the same row information, without set_row's
+        options."""
+        if not heights:
             return
-        self.row_info[row] = RowInfo(height=pixels, row_format=None, hidden=False, level=0, collapsed=False)
-        self.row_sizes[row] = [pixels, False]
+        rows = [row for row, _ in heights]
+        col = self.dim_colmin if self.dim_colmin is not None else 0
+        lowest = min(height for _, height in heights)
+        if min(rows) < 0 or max(rows) >= self.xls_rowmax or int(lowest * 4.0 / 3.0 + 0.5) <= 0:
+            for row, height in heights:
+                self.set_row(row, height)
+            return
+        self._check_dimensions(min(rows), col)  # what set_row would check and record for each row
+        self._check_dimensions(max(rows), col)
+        infos: dict[int, RowInfo] = {}
+        row_info, row_sizes = self.row_info, self.row_sizes
+        for row, height in heights:
+            pixels = int(height * 4.0 / 3.0 + 0.5)
+            info = infos.get(pixels)
+            if info is None:
+                info = infos[pixels] = RowInfo(
+                    height=pixels, row_format=None, hidden=False, level=0, collapsed=False
+                )
+            row_info[row] = info
+            row_sizes[row] = [pixels, False]
 
     def _assemble_xml_file(self) -> None:
         if self._put:
@@ -818,8 +824,7 @@ def _changes_sheet(wb: Any, f: _Formats, result: DiffResult, heights: list[tuple
             links += 1
             last = 13
         ws.whole_row(r, 0, last, "".join(parts), late)
-    for r, height in heights:
-        ws.height(r, height)
+    ws.heights(heights)
 
 
 # False: every row of the big sheets cell by cell (put), as before whole rows; the tests compare both
@@ -912,11 +917,10 @@ def _rewrite_sheet(
     _print_setup(ws, sheet.header_row)
     header_row = sheet.header_row
     rate_col = next((c for c, role in roles.items() if role == "rate"), -1) if kpi else -1
-    whole = (
-        WHOLE_ROWS
-        and len(sheet.grid) <= ws.xls_rowmax
-        and max(map(len, sheet.grid), default=0) <= ws.xls_colmax
-    )
+    whole = WHOLE_ROWS and len(sheet.grid) <= ws.xls_rowmax
+    width = max(map(len, sheet.grid), default=0)
+    letters = [ws.column(c) for c in range(min(width, ws.xls_colmax))]
+    longest = ws.xls_strmax // 2  # put writes longer texts through write() (which may truncate them)
     strings = ws.str_table
     string_table = strings.string_table
     no_marks: dict[int, tuple[str, list[str]]] = {}
@@ -930,23 +934,40 @@ def _rewrite_sheet(
             style = groups.get(r, "text")
         row_marks = marks.get(r, no_marks)
         measured = r > header_row
-        if (style in ("goal", "area") and len(table) > 1) or not whole or any(map(_held, row)):
-            _list_cells(ws, f, r, row, style, table, row_marks, rate_col if measured else -1)
+        rate = rate_col if measured else -1
+        if not whole or len(row) > len(letters) or (style in ("goal", "area") and len(table) > 1):
+            _list_cells(ws, f, r, row, style, table, row_marks, rate)
             continue
         # the same cells, strings and format indices, in the same order, as _list_cells
         n = r + 1
         parts: list[str] = []
-        first = -1
+        cols: list[int] = []
         for c, value in enumerate(row):
             mark = row_marks.get(c) if row_marks else None
             fill = mark[0] if mark is not None else ""
             if (value is None or value == "") and not fill:
                 continue
-            key = ("percent" if c == rate_col and measured else style, fill)
-            xf = xfs.get(key)
             kind = type(value)
-            if kind is str or (kind is not int and kind is not float and value is not None):
-                text = value if kind is str else str(value)
+            if kind is str:
+                text: Any = value
+            elif kind is int or value is None:
+                text = None
+            elif kind is float:
+                text = None if math.isfinite(value) else _HELD  # type: ignore[arg-type]
+            elif kind is bool:
+                text = _HELD
+            else:
+                text = str(value)
+            if text is _HELD or (
+                text is not None and len(text) > longest
+            ):  # xlsxwriter holds it: cell by cell
+                if parts:
+                    ws._put[r] = dict(zip(cols, parts, strict=True))
+                _list_cells(ws, f, r, row, style, table, row_marks, rate, start=c)
+                break
+            key = ("percent" if c == rate else style, fill)
+            xf = xfs.get(key)
+            if text is not None:
                 index = string_table.get(text)
                 if index is None:
                     index = strings._get_shared_string_index(text)
@@ -954,36 +975,24 @@ def _rewrite_sheet(
                     strings.count += 1
                 if xf is None:
                     xf = xfs[key] = _xf(f.list_cell(*key))
-                parts.append(f'<c r="{ws.column(c)}{n}" s="{xf}" t="s"><v>{index}</v></c>')
+                parts.append(f'<c r="{letters[c]}{n}" s="{xf}" t="s"><v>{index}</v></c>')
             else:
                 if xf is None:
                     xf = xfs[key] = _xf(f.list_cell(*key))
                 if value is None:
-                    parts.append(f'<c r="{ws.column(c)}{n}" s="{xf}"/>')
+                    parts.append(f'<c r="{letters[c]}{n}" s="{xf}"/>')
                 else:
-                    parts.append(f'<c r="{ws.column(c)}{n}" s="{xf}"><v>{value:.16G}</v></c>')
-            if first < 0:
-                first = c
-            last = c
+                    parts.append(f'<c r="{letters[c]}{n}" s="{xf}"><v>{value:.16G}</v></c>')
+            cols.append(c)
             if mark is not None and mark[1]:
                 ws.write_comment(r, c, _comment(mark[1]), {"x_scale": 3, "y_scale": 3})
-        if parts:
-            ws.whole_row(r, first, last, "".join(parts))
-    for r, height in heights:
-        ws.height(r, height)
+        else:
+            if parts:
+                ws.whole_row(r, cols[0], cols[-1], "".join(parts))
+    ws.heights(heights)
 
 
-def _held(value: object) -> bool:
-    """True for a value put does not write as a finished cell (xlsxwriter holds it): a boolean, a text of more
-    than half Excel's limit, a number that is not finite, another type's long text."""
-    kind = type(value)
-    if kind is str:
-        return len(value) > EXCEL_CELL_MAX // 2  # type: ignore[arg-type]
-    if kind is float:
-        return not math.isfinite(value)  # type: ignore[arg-type]
-    if kind is int or value is None:
-        return False
-    return kind is bool or len(str(value)) > EXCEL_CELL_MAX // 2
+_HELD = object()  # a value put leaves to xlsxwriter
 
 
 def _comment(notes: list[str]) -> str:
@@ -1002,13 +1011,16 @@ def _list_cells(
     table: list[int],
     marks: dict[int, tuple[str, list[str]]],
     rate_col: int,
+    start: int = 0,
 ) -> None:
-    """Row ``r`` of a re-written list sheet cell by cell (a group row's merged cells, held values)."""
+    """Row ``r`` of a re-written list sheet cell by cell from column ``start`` (a group row's merged cells,
+    values xlsxwriter holds)."""
     no_mark: tuple[str, list[str]] = ("", [])
-    if style in ("goal", "area") and len(table) > 1:
+    if style in ("goal", "area") and len(table) > 1 and start == 0:
         fill = marks.get(min(table), no_mark)[0]
         ws.merge_range(r, min(table), r, max(table), "", f.list_cell(style, fill))
-    for c, value in enumerate(row):
+    for c in range(start, len(row)):
+        value = row[c]
         fill, notes = marks.get(c, no_mark)
         if (value is None or value == "") and not fill:
             continue
