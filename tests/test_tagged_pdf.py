@@ -133,25 +133,37 @@ def test_every_marked_content_maps_back_to_its_element(tree: tuple[Any, list[Any
                         assert mapped[kid].objgen == e.objgen
 
 
-def test_page_numbers_are_pagination_artifacts_outside_the_tree(review: Path) -> None:
-    """Each body page's number (drawn when the parts are joined) is an artifact, so a screen reader skips it;
-    the front pages have none, and every page's marked content and graphics state stay balanced."""
+def test_page_numbers_and_running_headers_are_pagination_artifacts(review: Path) -> None:
+    """Each body page's number (drawn when the parts are joined) and its running header (the plan's name) are
+    artifacts, so a screen reader skips them; the front pages have neither; every marked content sequence
+    with an MCID belongs to the structure tree; marked content and graphics state stay balanced."""
     labels = PdfReader(review).page_labels
     with pikepdf.open(review) as pdf:
+        parent_tree = pdf.Root.StructTreeRoot.ParentTree.Nums
+        parents = {int(parent_tree[i]): parent_tree[i + 1] for i in range(0, len(parent_tree), 2)}
         for index, page in enumerate(pdf.pages):
             marks: list[Any] = []
-            saved, folios = 0, []
+            saved, folios, headers, mcids = 0, [], 0, []
             for operands, operator in pikepdf.parse_content_stream(page):
                 name = str(operator)
                 if name in ("BDC", "BMC"):
                     marks.append(operands)
+                    if name == "BDC" and "/MCID" in operands[1]:
+                        mcids.append(int(operands[1].MCID))
                 elif name == "EMC":
                     marks.pop()
                 elif name in ("q", "Q"):
                     saved += 1 if name == "q" else -1
-                elif name == "Tj" and marks and str(marks[-1][0]) == "/Artifact":
+                elif name in ("Tj", "TJ") and marks and str(marks[-1][0]) == "/Artifact":
                     kind = marks[-1][1]
-                    folios.append((bytes(operands[0]).decode(), str(kind.Type), str(kind.Subtype)))
-            assert marks == [] and saved == 0, f"page {index + 1}"
-            expected = [(f"- {labels[index]} -", "/Pagination", "/Footer")] if labels[index].isdigit() else []
-            assert folios == expected, f"page {index + 1}"
+                    assert str(kind.Type) == "/Pagination"
+                    if str(kind.Subtype) == "/Footer":
+                        folios.append(bytes(operands[0]).decode())
+                    else:
+                        headers += str(kind.Subtype) == "/Header"
+            where = f"page {index + 1}"
+            assert marks == [] and saved == 0, where
+            assert folios == ([f"- {labels[index]} -"] if labels[index].isdigit() else []), where
+            assert (headers > 0) == labels[index].isdigit(), where
+            owners = parents[int(page.StructParents)] if mcids else []
+            assert all(mcid < len(owners) and owners[mcid] is not None for mcid in mcids), where

@@ -41,10 +41,14 @@ from urllib.request import url2pathname
 from xml.etree import ElementTree
 
 import cssselect2
+import pydyf
 import tinyhtml5
+import weasyprint.draw as weasy_draw
 import weasyprint.layout as weasy_layout
 import weasyprint.layout.page as weasy_page
+import weasyprint.pdf.tags as weasy_tags
 from weasyprint import CSS, DEFAULT_OPTIONS, HTML
+from weasyprint.formatting_structure.boxes import MarginBox
 from weasyprint.layout.background import layout_box_backgrounds
 from weasyprint.pdf import generate_pdf
 from weasyprint.text.fonts import FontConfiguration
@@ -274,6 +278,44 @@ def _make_margin_boxes(held: list[tuple[Any, Any, Any]], page_offset: int) -> bo
     return numbered
 
 
+@contextmanager
+def _margin_boxes_as_artifacts() -> Iterator[None]:
+    """Draw the page's margin boxes (the running header, a stylesheet's page numbers) as pagination artifacts
+    that assistive technology skips, instead of marked content left out of the structure tree.
+
+    Relies on WeasyPrint 70.0 internals (pinned in pyproject.toml): ``draw_stacking_context`` draws each
+    margin box as a stacking context of its own, marking its text through the stream's ``_tags``;
+    ``pdf.tags._build_box_tree`` then looks those marks up (a margin box's are not linked to the tree).
+    """
+    draw, tree = weasy_draw.draw_stacking_context, weasy_tags._build_box_tree
+
+    def draw_as_artifact(stream: Any, context: Any) -> None:
+        box = context.box
+        tags = getattr(stream, "_tags", None)
+        if not isinstance(box, MarginBox) or tags is None:
+            draw(stream, context)
+            return
+        kind = {"@top": "/Header", "@bottom": "/Footer"}.get(box.at_keyword.split("-")[0])
+        properties = pydyf.Dictionary({"Type": "/Pagination"} | ({"Subtype": kind} if kind else {}))
+        stream.begin_marked_content("Artifact", properties)
+        stream._tags = None  # nothing in it is marked as content
+        try:
+            draw(stream, context)
+        finally:
+            stream._tags = tags
+        stream.end_marked_content()
+
+    def tree_without_margin_boxes(box: Any, *args: Any) -> Iterator[Any]:
+        return iter(()) if isinstance(box, MarginBox) else tree(box, *args)
+
+    weasy_draw.draw_stacking_context = draw_as_artifact
+    weasy_tags._build_box_tree = tree_without_margin_boxes
+    try:
+        yield
+    finally:
+        weasy_draw.draw_stacking_context, weasy_tags._build_box_tree = draw, tree
+
+
 def _shows_page_number(content: Any) -> bool:
     """Whether a computed ``content`` value (WeasyPrint's: a tuple of (type, value)) shows a page number."""
     if not isinstance(content, tuple):
@@ -462,7 +504,8 @@ class PartRenderer:
             options = {**DEFAULT_OPTIONS, "pdf_tags": True}
             # the part as pydyf objects, made into a record (pdfjoin.py) instead of being written as a PDF;
             # its page numbers are drawn when joining (folio.py) unless the stylesheet draws them itself
-            generated = with_roomy_stack(partial(generate_pdf, document, None, 1, **options))
+            with _margin_boxes_as_artifacts():
+                generated = with_roomy_stack(partial(generate_pdf, document, None, 1, **options))
             record = record_bytes(part_record(generated, folios=not numbered))
         finally:
             del document, held
