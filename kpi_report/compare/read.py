@@ -358,7 +358,8 @@ def _lead(owners: str) -> str:
     return ""
 
 
-def _read_progress_sheet(name: str, grid: Sequence[Sequence[object]], header_row: int) -> ListSheet:
+def _read_progress_sheet(name: str, cells: Sequence[Sequence[object]], header_row: int) -> ListSheet:
+    grid = _rows(cells)
     columns = _columns(grid[header_row], _progress_role)
     table = [c.index for c in columns if c.role != "id"]
     first = min(table) if table else 0
@@ -428,10 +429,8 @@ def _read_progress_sheet(name: str, grid: Sequence[Sequence[object]], header_row
             )
             continue
         owners = cell_str(row, owners_col)
-        items.append(
-            Item(item_id, goal, area, cell_str(row, name_col), _lead(owners), r, len(items), tuple(row))
-        )
-    return ListSheet(name, tuple(tuple(r) for r in grid), header_row, columns, tuple(items), tuple(groups))
+        items.append(Item(item_id, goal, area, cell_str(row, name_col), _lead(owners), r, len(items), row))
+    return ListSheet(name, grid, header_row, columns, tuple(items), tuple(groups))
 
 
 def _evaluation_role(header: str) -> str:
@@ -465,10 +464,11 @@ def _committee_role(header: str) -> str:
 
 def _read_kpi_sheet(
     name: str,
-    grid: Sequence[Sequence[object]],
+    cells: Sequence[Sequence[object]],
     header_row: int,
     role_of: Callable[[str], str] = _kpi_role,
 ) -> ListSheet:
+    grid = _rows(cells)
     columns = _columns(grid[header_row], role_of)
     role_index = {c.role: c.index for c in columns}
     items: list[Item] = []
@@ -485,10 +485,16 @@ def _read_kpi_sheet(
                 _lead(cell_str(row, role_index.get("owners"))),
                 r,
                 len(items),
-                tuple(row),
+                row,
             )
         )
-    return ListSheet(name, tuple(tuple(r) for r in grid), header_row, columns, tuple(items))
+    return ListSheet(name, grid, header_row, columns, tuple(items))
+
+
+def _rows(cells: Sequence[Sequence[object]]) -> tuple[tuple[object, ...], ...]:
+    """The sheet's rows as tuples: an item's values are its row of the grid (one object, sent once when a list
+    read in another process is sent back)."""
+    return tuple(map(tuple, cells))
 
 
 def _report_fy(measures: ListSheet, year_line: str) -> int | None:
