@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from pypdf import PdfReader
+from pypdf.generic import NullObject
 
 from benchmarks.synth_report import report_from_plan
 from kpi_report.core.achievement import format_rate
@@ -60,7 +61,7 @@ def _fonts(reader: PdfReader) -> list[Any]:
     for page in reader.pages:
         resources: Any = page["/Resources"]
         fonts.extend(font.get_object() for font in resources["/Font"].values())
-    return fonts
+    return [font for font in fonts if font is not None and not isinstance(font, NullObject)]
 
 
 def _front_pages(pdf: bytes) -> int:
@@ -168,6 +169,24 @@ def test_fonts_are_embedded_japanese_subsets(pdf: bytes, tmp_path: Path) -> None
         assert "/FontFile2" in descriptor or "/FontFile3" in descriptor
         assert "/ToUnicode" in font
     assert kinds == {"/Type0", "/TrueType"}
+
+
+def test_pages_are_numbered_by_a_margin_box_without_the_packaged_font(
+    monkeypatch: pytest.MonkeyPatch, report: ProgressReport
+) -> None:
+    """Without the packaged font file (a broken install) the joiner cannot draw the page numbers: each part
+    numbers its own pages in a margin box instead, the same `- n -`, still an artifact."""
+    from kpi_report.render.review import review
+
+    monkeypatch.setattr(review, "packaged_font_file", lambda: None)
+    small = replace(report, goals=report.goals[:1])
+    pdf = render_review(present(small), [PACKAGED_TEMPLATES], workers=1)
+    reader = PdfReader(io.BytesIO(pdf))
+    front = _front_pages(pdf)
+    assert len(reader.pages) > front
+    for number, page in enumerate(reader.pages[front:], start=1):
+        assert page.extract_text().rstrip().endswith(f"- {number} -")
+    assert all(not str(font["/BaseFont"]).startswith("/KPIFOL+") for font in _fonts(reader))
 
 
 def test_packaged_font_is_used_when_none_is_installed(

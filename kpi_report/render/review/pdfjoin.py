@@ -531,8 +531,9 @@ def join(
     # the folios' objects: the font (FOLIO_OBJECTS), the stream opening every page, the end of a page without
     # a number, then each numbered page's end (its folio)
     uses_folios = any(part.folios for part in parts)
-    folio_font, opening, plain = number, number + FOLIO_OBJECTS, number + FOLIO_OBJECTS + 1
-    number += FOLIO_OBJECTS + 2 if uses_folios else 0
+    font_objects = FOLIO_OBJECTS if uses_folios and folio is not None else 0
+    folio_font, opening, plain = number, number + font_objects, number + font_objects + 1
+    number += font_objects + 2 if uses_folios else 0
     ends: dict[int, int] = {}  # page index -> its end stream's number
     drawn: list[tuple[int, tuple[float, float, float, float]]] = []
     for part, first in zip(parts, first_pages, strict=True):
@@ -580,7 +581,7 @@ def join(
             if kind == _LINK:
                 return link_values[argument]
             if kind == _FOLIO:
-                if argument == 0:
+                if argument == 0:  # null: no numbers drawn, the entry is as good as absent
                     return b"%d 0 R" % folio_font if folio is not None else b"null"
                 if argument == 1:
                     return b"%d 0 R" % opening
@@ -601,9 +602,6 @@ def join(
         if folio is not None:
             for at, body in folio.objects(folio_font):
                 out.add(at, body)
-        else:  # no numbers drawn: the name in the parts' font resources stands for nothing
-            for at in range(folio_font, folio_font + FOLIO_OBJECTS):
-                out.add(at, b"null")
         out.add(opening, _stream(b"q\n"))
         out.add(plain, _stream(b"\nQ\n"))
         for page_index, box in drawn:
