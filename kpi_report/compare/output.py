@@ -749,8 +749,8 @@ def _change_heights(changes: Sequence[Change]) -> list[tuple[int, float]]:
     return heights
 
 
-def _changes_sheet(wb: Any, f: _Formats, result: DiffResult, heights: list[tuple[int, float]]) -> None:
-    ws = wb.add_worksheet(CHANGES_SHEET, worksheet_class=_FastSheet)
+def _changes_sheet(wb: Any, f: _Formats, result: DiffResult) -> _FastSheet:
+    ws: _FastSheet = wb.add_worksheet(CHANGES_SHEET, worksheet_class=_FastSheet)
     for c, (header, width) in enumerate(CHANGE_COLUMNS):
         ws.set_column(c, c, width)
         ws.write_string(0, c, header, f.header)
@@ -824,7 +824,7 @@ def _changes_sheet(wb: Any, f: _Formats, result: DiffResult, heights: list[tuple
             links += 1
             last = 13
         ws.whole_row(r, 0, last, "".join(parts), late)
-    ws.heights(heights)
+    return ws
 
 
 # False: every row of the big sheets cell by cell (put), as before whole rows; the tests compare both
@@ -900,10 +900,10 @@ def _rewrite_sheet(
     sheet: ListSheet,
     changes: Sequence[Change],
     kpi: bool,
-    heights: list[tuple[int, float]],
-) -> None:
-    """NEW's sheet as read, with changed cells filled and commented with their old values."""
-    ws = wb.add_worksheet(name, worksheet_class=_FastSheet)
+) -> _FastSheet:
+    """NEW's sheet as read, with changed cells filled and commented with their old values (row heights: the
+    caller's, :func:`_sheet_heights`)."""
+    ws: _FastSheet = wb.add_worksheet(name, worksheet_class=_FastSheet)
     roles = {c.index: c.role for c in sheet.columns}
     widths = _list_widths(sheet, kpi)
     for index, width in widths.items():
@@ -989,7 +989,7 @@ def _rewrite_sheet(
         else:
             if parts:
                 ws.whole_row(r, cols[0], cols[-1], "".join(parts))
-    ws.heights(heights)
+    return ws
 
 
 _HELD = object()  # a value put leaves to xlsxwriter
@@ -1115,10 +1115,12 @@ def _render_diff_xlsx(result: DiffResult, heights: Heights) -> bytes:
     wb.set_properties({"title": "進捗状況一覧表の比較", "created": FIXED_CREATED})
     f = _Formats(wb)
     _summary_sheet(wb, f, result)
-    _changes_sheet(wb, f, result, heights(0))
-    _rewrite_sheet(wb, f, NEW_LIST_SHEET, result.new.measures, result.changes, False, heights(1))
+    sheets = [_changes_sheet(wb, f, result)]
+    sheets.append(_rewrite_sheet(wb, f, NEW_LIST_SHEET, result.new.measures, result.changes, False))
     if result.new.kpis is not None:
-        _rewrite_sheet(wb, f, NEW_KPI_SHEET, result.new.kpis, result.changes, True, heights(2))
+        sheets.append(_rewrite_sheet(wb, f, NEW_KPI_SHEET, result.new.kpis, result.changes, True))
+    for part, ws in enumerate(sheets):  # asked for last: measured meanwhile by run_diff's second process
+        ws.heights(heights(part))
     wb.close()
     return buffer.getvalue()
 
