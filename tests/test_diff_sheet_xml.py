@@ -87,3 +87,70 @@ def test_put_texts_is_put_for_each_text() -> None:
         return buffer.getvalue()
 
     assert book(True) == book(False)
+
+
+def test_shared_strings_are_xlsxwriters() -> None:
+    """sharedStrings.xml written a run at a time: the same text as xlsxwriter's own writer, whatever the strings
+    hold (control characters, NUL, _xHHHH_, non-characters, white space at either end, rich text, markup)."""
+    import random
+    from io import StringIO
+
+    from xlsxwriter.sharedstrings import SharedStrings, SharedStringTable
+
+    from kpi_report.compare.output import _FastStrings
+
+    def written(writer: SharedStrings, strings: list[str]) -> str:
+        table = SharedStringTable()
+        for string in strings:
+            table._get_shared_string_index(string)
+        table._sort_string_data()
+        writer.string_table = table
+        out = StringIO()
+        writer._set_filehandle(out)
+        writer._assemble_xml_file()
+        return out.getvalue()
+
+    rng = random.Random(15)
+    pieces = [
+        "a",
+        "あ",
+        " ",
+        "\u3000",
+        "\n",
+        "\t",
+        "&",
+        "<",
+        ">",
+        '"',
+        "_x0041_",
+        "_x00",
+        "41_",
+        "\x00",
+        "\x01",
+        "\x1f",
+        "\ufffe",
+        "\uffff",
+        "<r>",
+        "</r>",
+        "<r><t>x</t></r>",
+        "\U0001f600",
+        "\x7f",
+        "\r",
+    ]
+    cases = [
+        [],
+        [""],
+        ["", ""],
+        ["plain"],
+        ["<r><t>x</t></r>"],
+        [" lead", "trail ", "\x00", "a\x00b", "_x0041_"],
+    ]
+    for _ in range(400):
+        cases.append(
+            [
+                "".join(rng.choice(pieces) for _ in range(rng.randrange(0, 6)))
+                for _ in range(rng.randrange(1, 12))
+            ]
+        )
+    for strings in cases:
+        assert written(_FastStrings(), strings) == written(SharedStrings(), strings), strings
