@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -57,15 +58,33 @@ def _joined(records: dict[str, bytes]) -> tuple[bytes, dict[str, int]]:
     return join(parts, marks, {"/Title": "タイトル"}, links, parts[0].pages), first
 
 
+def _cross_references(data: bytes) -> tuple[dict[str, Any], list[tuple[int, int, int]]]:
+    """The cross-reference stream's dictionary and its rows (type, field 2, field 3), read by hand."""
+    start = int(data[data.rindex(b"startxref") + 10 :].split()[0])
+    head, rest = data[start:].split(b"\nstream\n", 1)
+    fields = dict(re.findall(rb"/(\w+) ((?:\[[^\]]*\])|(?:\d+ 0 R)|(?:/?\w+))", head))
+    assert fields[b"Type"] == b"/XRef" and fields[b"W"] == b"[1 4 2]"
+    table = zlib.decompress(rest[: int(fields[b"Length"])])
+    rows = [
+        (table[i], int.from_bytes(table[i + 1 : i + 5], "big"), int.from_bytes(table[i + 5 : i + 7], "big"))
+        for i in range(0, len(table), 7)
+    ]
+    assert len(rows) == int(fields[b"Size"])
+    return {k.decode(): v.decode() for k, v in fields.items()}, rows
+
+
 def test_every_cross_reference_points_at_its_object(records: dict[str, bytes]) -> None:
     data, _ = _joined(records)
-    start = int(data[data.rindex(b"startxref") + 10 :].split()[0])
-    table = data[start:].split(b"\n")
-    assert table[0] == b"xref"
-    count = int(table[1].split()[1])
-    for number in range(1, count):
-        offset = int(table[2 + number][:10])
-        assert data[offset:].startswith(b"%d 0 obj\n" % number), number
+    _, rows = _cross_references(data)
+    assert rows[0] == (0, 0, 0xFFFF)
+    packed = 0
+    for number, (kind, where, index) in enumerate(rows[1:], start=1):
+        if kind == 1:  # written directly, at this offset
+            assert data[where:].startswith(b"%d 0 obj\n" % number), number
+        else:  # packed into object stream ``where``, which is written directly
+            assert kind == 2 and rows[where][0] == 1 and index < 500, number
+            packed += 1
+    assert packed > len(rows) / 2  # the structure elements and other dictionaries are packed
     reader = PdfReader(io.BytesIO(data), strict=True)
     assert len(reader.pages) == sum(load_record(r).pages for r in records.values())
     assert reader.metadata is not None and reader.metadata.title == "タイトル"
@@ -122,7 +141,8 @@ def test_the_same_parts_give_the_same_bytes(records: dict[str, bytes], tmp_path:
     first, _ = _joined(records)
     again, _ = _joined(dict(records))
     assert first == again
-    assert re.search(rb"/Lang \(ja\)", first) and b"/MarkInfo <</Marked true>>" in first
+    catalog: Any = PdfReader(io.BytesIO(first)).trailer["/Root"]
+    assert catalog["/Lang"] == "ja" and bool(catalog["/MarkInfo"]["/Marked"])
 
 
 def test_a_figures_text_that_looks_like_pdf_syntax_is_kept_as_text(records: dict[str, bytes]) -> None:

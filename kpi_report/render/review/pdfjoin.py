@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import json
 import re
+import struct
 import sys
+import zlib
 from array import array
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -44,7 +46,7 @@ _FOLIO = 7  # page numbers drawn when joining (folio.py): 0 the font, 1 the open
 
 _PAGES_NUMBER = 2
 _DOCUMENT_NUMBER = 4
-_MAGIC = b"KPIPART3\n"
+_MAGIC = b"KPIPART4\n"
 
 # A literal string (pydyf escapes every parenthesis and backslash in it), a hex string, a reference, or one
 # of the markers part_record puts into values: \0k<n>\0 (a key), \0i<n>\0 (an ID), \0l<n>\0 (a link target),
@@ -76,6 +78,7 @@ class PartRecord:
     id_elements: tuple[tuple[int, int], ...]  # (ID index, dense index of the element that has it)
     dests: tuple[tuple[bytes, int, bytes], ...]  # named destinations: (name token, page index, rest of array)
     links: tuple[str, ...]  # link targets (``toc:…`` URIs) by link slot argument
+    streams: tuple[int, ...] = ()  # dense indices of the objects that are streams (the others may be packed)
     folios: bool = False  # the joiner draws its pages' numbers (its pages have folio slots)
     boxes: tuple[tuple[float, float, float, float], ...] = ()  # each page's MediaBox (with folios)
 
@@ -277,6 +280,7 @@ def part_record(pdf: Any, links: frozenset[str] | None = None, folios: bool = Fa
         id_elements=tuple((i, dense[n]) for i, n in id_owners if n in dense),
         dests=tuple(dests),
         links=tuple(link_targets),
+        streams=tuple(dense[n] for n in order if n in streams),
         folios=folios,
         boxes=tuple(boxes),
     )
@@ -311,6 +315,7 @@ def record_bytes(record: PartRecord) -> bytes:
             "id_elements": [list(p) for p in record.id_elements],
             "dests": [[d[0].decode("latin-1"), d[1], d[2].decode("latin-1")] for d in record.dests],
             "links": list(record.links),
+            "streams": list(record.streams),
             "folios": record.folios,
             "boxes": [list(b) for b in record.boxes],
         },
@@ -370,6 +375,7 @@ def load_record(data: bytes) -> PartRecord:
                 (str(n).encode("latin-1"), int(p), str(r).encode("latin-1")) for n, p, r in header["dests"]
             ),
             links=tuple(str(u) for u in header["links"]),
+            streams=_ints(header["streams"]),
             folios=header["folios"] is True,
             boxes=tuple(_box(b) for b in header["boxes"]),
         )
@@ -384,6 +390,7 @@ def load_record(data: bytes) -> PartRecord:
             *record.kids,
             *(p[1] for p in record.parents),
             *(e[1] for e in record.id_elements),
+            *record.streams,
         )
     ):
         raise RecordError("the record points outside its objects")
@@ -448,12 +455,14 @@ _PLAIN = re.compile(rb"[^\\()\r\n]*")
 
 
 class _Out:
-    """The joined file as it is written: chunks and the offset of every object."""
+    """The joined file as it is written: chunks and the offset of every object written directly; the objects
+    that are not streams are kept to be packed into compressed object streams (:meth:`finish`)."""
 
     def __init__(self) -> None:
         self.chunks: list[bytes] = [b"%PDF-1.7\n%\xf0\x9f\x96\xa4\n"]
         self.size = len(self.chunks[0])
         self.offsets: dict[int, int] = {}
+        self.packed: list[tuple[int, bytes | memoryview]] = []  # (number, body) of the objects to pack
 
     def put(self, number: int, data: bytes) -> None:
         """An object already written out ("N 0 obj … endobj")."""
@@ -462,7 +471,56 @@ class _Out:
         self.size += len(data)
 
     def add(self, number: int, body: bytes) -> None:
-        self.put(number, b"%d 0 obj\n" % number + body + b"\nendobj\n")
+        """Object ``number`` with ``body``: a stream is written now, anything else packed later."""
+        if body.endswith(b"endstream"):
+            self.put(number, b"%d 0 obj\n" % number + body + b"\nendobj\n")
+        else:
+            self.packed.append((number, body))
+
+    def finish(self, size: int, root: int, info: int) -> bytes:
+        """The file: the packed objects in object streams (numbered from ``size``), then the cross-reference
+        stream. Most of a tagged review is small dictionaries (structure elements): packed and compressed
+        they take about a fifth of their plain size."""
+        where: dict[int, tuple[int, int]] = {}  # packed object -> (its object stream, index in it)
+        number = size
+        for start in range(0, len(self.packed), _PACK):
+            batch = self.packed[start : start + _PACK]
+            numbers = [packed for packed, _ in batch]
+            bodies = [body for _, body in batch]
+            starts = accumulate((len(body) + 1 for body in bodies), initial=0)
+            head = b" ".join(b"%d %d" % pair for pair in zip(numbers, starts, strict=False)) + b"\n"
+            where.update((packed, (number, index)) for index, packed in enumerate(numbers))
+            data = zlib.compress(head + b"\n".join(bodies) + b"\n", _LEVEL)
+            self.put(
+                number,
+                b"%d 0 obj\n<</Type /ObjStm/N %d/First %d/Filter /FlateDecode/Length %d>>\nstream\n"
+                % (number, len(batch), len(head), len(data))
+                + data
+                + b"\nendstream\nendobj\n",
+            )
+            number += 1
+        xref, total = number, number + 1
+        if sorted([*self.offsets, *where, xref]) != list(range(1, total)):
+            raise RecordError("the joined file's objects are not numbered 1 to N")
+        self.offsets[xref] = self.size
+        row = struct.Struct(">BIH").pack  # the /W [1 4 2] of each row: type, offset or stream, index
+        rows = [row(0, 0, 0xFFFF)]  # object 0: the head of the free list
+        for n in range(1, total):
+            found = where.get(n)
+            rows.append(row(1, self.offsets[n], 0) if found is None else row(2, found[0], found[1]))
+        table = zlib.compress(b"".join(rows), _LEVEL)
+        self.chunks.append(
+            b"%d 0 obj\n<</Type /XRef/Size %d/W [1 4 2]/Root %d 0 R/Info %d 0 R/Filter /FlateDecode/Length %d>>"
+            b"\nstream\n"
+            % (xref, total, root, info, len(table))
+            + table
+            + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % self.size
+        )
+        return b"".join(self.chunks)
+
+
+_PACK = 500  # objects per object stream
+_LEVEL = 3  # zlib level of the object and cross-reference streams (6: 0.06 s more per build for 3 % less)
 
 
 def _fill(part: PartRecord, fill: Callable[[int], bytes], out: _Out, base: int) -> None:
@@ -488,11 +546,17 @@ def _fill(part: PartRecord, fill: Callable[[int], bytes], out: _Out, base: int) 
     ]
     if sum(lengths) != len(data):
         raise RecordError("a part record whose objects do not add up")
-    if lengths:
-        for index, offset in enumerate(accumulate(lengths[:-1], initial=out.size)):
-            out.offsets[base + index] = offset
-    out.chunks.append(data)
-    out.size += len(data)
+    streams = set(part.streams)
+    view = memoryview(data)  # slices of it are not copies
+    packed = out.packed.append
+    at = 0
+    for index, length in enumerate(lengths):
+        number = base + index
+        if index in streams:
+            out.put(number, data[at : at + length])
+        else:  # "N 0 obj\n" + body + "\nendobj\n": the body is packed
+            packed((number, view[at + len(str(number)) + 7 : at + length - 8]))
+        at += length
 
 
 def join(
@@ -646,16 +710,7 @@ def join(
     out.add(1, catalog)
     info = number
     out.add(info, b"<<" + b"".join(_name(k) + b" " + pdf_string(v) for k, v in metadata.items()) + b">>")
-    size = info + 1
-    if sorted(out.offsets) != list(range(1, size)):
-        raise RecordError("the joined file's objects are not numbered 1 to N")
-    xref = out.size
-    lines = [b"xref\n0 %d\n0000000000 65535 f \n" % size]
-    lines.extend(b"%010d 00000 n \n" % out.offsets[n] for n in range(1, size))
-    lines.append(
-        b"trailer\n<</Size %d/Root 1 0 R/Info %d 0 R>>\nstartxref\n%d\n%%%%EOF\n" % (size, info, xref)
-    )
-    return b"".join(out.chunks) + b"".join(lines)
+    return out.finish(info + 1, 1, info)
 
 
 def _stream(data: bytes) -> bytes:
