@@ -454,27 +454,39 @@ class _FastSheet(Worksheet):  # type: ignore[misc]
         held = {row for row, cells in self.table.items() if cells}
         whole = self._rows
         written = held | self._put.keys() | whole.keys() | self.row_info.keys() | self.comments.keys()
+        pending: list[str] = []  # rows written whole, written out together
         for row in sorted(written):
             if row < self.dim_rowmin or row > self.dim_rowmax:
                 continue
             cells = whole.get(row)
             if cells is not None:  # a row written whole (most rows of the big sheets)
-                self._open_row(row)
+                tag = self._row_tag(row)
+                if tag is None:
+                    self.fh.write("".join(pending))
+                    pending.clear()
+                    self._write_row(row, None, self.row_info.get(row))
+                    tag = ""
                 _, _, xml, late = cells
                 if late is None:
-                    self.fh.write(xml + "</row>")
+                    pending.append(f"{tag}{xml}</row>")
                 else:
                     col, index, fmt = late
                     xf = fmt._get_xf_index()
-                    self.fh.write(
-                        f'{xml}<c r="{self.column(col)}{row + 1}" s="{xf}" t="s"><v>{index}</v></c></row>'
+                    pending.append(
+                        f'{tag}{xml}<c r="{self.column(col)}{row + 1}" s="{xf}" t="s"><v>{index}</v></c></row>'
                     )
                 continue
+            self.fh.write("".join(pending))
+            pending.clear()
             put, table = self._put.get(row, {}), self.table.get(row, {})
             if not put and not table:
                 self._write_empty_row(row, None, self.row_info.get(row))
                 continue
-            self._open_row(row)
+            tag = self._row_tag(row)
+            if tag is None:
+                self._write_row(row, None, self.row_info.get(row))
+            else:
+                self.fh.write(tag)
             if not table:  # put cells only: written at once
                 self.fh.write("".join([put[col] for col in sorted(put)]))
                 self.fh.write("</row>")
@@ -485,21 +497,21 @@ class _FastSheet(Worksheet):  # type: ignore[misc]
                 else:
                     self._write_cell(row, col, table[col])
             self._xml_end_tag("row")
+        self.fh.write("".join(pending))
         self._xml_end_tag("sheetData")
 
-    def _open_row(self, row: int) -> None:
-        """``_write_row(row, None, row_info)``: the <row> start tag, made here for a row with a height at most."""
+    def _row_tag(self, row: int) -> str | None:
+        """The <row> start tag ``_write_row(row, None, row_info)`` writes, for a row with a height at most;
+        None for any other (with a format, hidden, outlined, Excel 2010 attributes)."""
         info = self.row_info.get(row)
         if self.excel_version == 2010 or (
             info is not None and (info.row_format or info.hidden or info.level or info.collapsed)
         ):
-            self._write_row(row, None, info)
-            return
+            return None
         height = info.height if info is not None and info.height is not None else self.default_row_height
         if height != self.original_row_height or height != self.default_row_height:
-            self.fh.write(f'<row r="{row + 1}" ht="{height * 0.75:.16g}" customHeight="1">')
-        else:
-            self.fh.write(f'<row r="{row + 1}">')
+            return f'<row r="{row + 1}" ht="{height * 0.75:.16g}" customHeight="1">'
+        return f'<row r="{row + 1}">'
 
     def _write_hyperlinks(self) -> None:
         if not self._links:
@@ -790,6 +802,7 @@ def _changes_sheet(wb: Any, f: _Formats, result: DiffResult) -> _FastSheet:
     table = strings.string_table
     single = {"delete": f.delete_cell, "insert": f.insert_cell}
     letters = [ws.column(c) for c in range(len(CHANGE_COLUMNS))]
+    hits = 0  # texts found in the string table: each counts once more (added to its count at the end)
     for r, change in enumerate(result.changes, start=1):
         texts: tuple[str, ...] = (
             change.label,
@@ -804,7 +817,7 @@ def _changes_sheet(wb: Any, f: _Formats, result: DiffResult) -> _FastSheet:
             change.new,
         )
         spans = _spans(change)
-        cell = change.cell
+        cell = f"{ws.column(max(change.col, 0))}{change.row + 1}" if change.row >= 0 else ""  # change.cell
         url = f"internal:'{target[change.sheet]}'!{cell}" if cell and change.sheet in target else ""
         if (
             not whole
@@ -814,6 +827,8 @@ def _changes_sheet(wb: Any, f: _Formats, result: DiffResult) -> _FastSheet:
             or len(change.detail) > longest
             or (url and (links >= MAX_LINKS or not ws.linkable(r, 13, url, f.link, cell)))
         ):  # rich text, long texts, links through write_url: cell by cell
+            strings.count += hits
+            hits = 0
             links = _change_cells(ws, f, r, change, texts, spans, url, links)
             continue
         # the same cells, strings and format indices, in the same order, as _change_cells
@@ -827,7 +842,7 @@ def _changes_sheet(wb: Any, f: _Formats, result: DiffResult) -> _FastSheet:
                 if index is None:
                     index = strings._get_shared_string_index(text)
                 else:
-                    strings.count += 1
+                    hits += 1
                 parts.append(f'<c r="{letters[k]}{n}" s="{text_xf}" t="s"><v>{index}</v></c>')
                 last = k
         if spans:
@@ -847,6 +862,7 @@ def _changes_sheet(wb: Any, f: _Formats, result: DiffResult) -> _FastSheet:
             links += 1
             last = 13
         ws.whole_row(r, 0, last, "".join(parts), late)
+    strings.count += hits
     return ws
 
 
