@@ -100,3 +100,22 @@ def test_rows_left_to_xlsxwriter_give_the_same_bytes(
         assert openxml.validate_xlsx(path) == []
     except openxml.ValidatorUnavailable as exc:
         pytest.skip(str(exc))
+
+
+def test_parts_compressed_in_threads_give_xlsxwriters_zip(
+    result: DiffResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The big parts deflated in threads while the package is written, then zipped here: xlsxwriter's bytes."""
+    deflated: list[str] = []
+    zip_package = output._FastPackager.zip
+
+    def recorded(self: output._FastPackager, allow_zip64: bool) -> bytes:
+        deflated.extend(self.deflated)
+        return zip_package(self, allow_zip64)
+
+    monkeypatch.setattr(output._FastPackager, "zip", recorded)
+    monkeypatch.setattr(output, "DEFLATE_MIN_CHARS", 0)  # every text part, the small ones too
+    threaded = render_diff_xlsx(result)
+    assert "xl/worksheets/sheet2.xml" in deflated and "xl/sharedStrings.xml" in deflated
+    monkeypatch.setattr(output, "DEFLATE_THREADS", 0)
+    assert render_diff_xlsx(result) == threaded

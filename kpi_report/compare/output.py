@@ -14,9 +14,12 @@ import json
 import math
 import multiprocessing
 import re
+import zipfile
+import zlib
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import cache
 from itertools import accumulate
@@ -624,15 +627,92 @@ def _special(string: str) -> bool:
 
 
 class _FastPackager(Packager):  # type: ignore[misc]
-    """xlsxwriter's packager (Workbook._get_packager is its hook) with :class:`_FastStrings`."""
+    """xlsxwriter's packager (Workbook._get_packager is its hook) with :class:`_FastStrings`, and, with
+    ``deflate`` threads, the big parts compressed in them as soon as they are written (zlib lets other threads
+    run meanwhile): the package is then left out of xlsxwriter's zip (which stays empty) and made by
+    :meth:`zip`, the same bytes."""
+
+    def __init__(self, deflate: ThreadPoolExecutor | None = None) -> None:
+        super().__init__()
+        self.deflate = deflate
+        self.files: list[tuple[Any, str, bool]] = []
+        self.deflated: dict[str, Future[tuple[bytes, bytes]]] = {}
+
+    def _create_package(self) -> list[tuple[Any, str, bool]]:
+        files: list[tuple[Any, str, bool]] = super()._create_package()
+        if self.deflate is None or not self.in_memory:
+            return files
+        self.files = files
+        return []
+
+    def _write_worksheet_files(self) -> None:
+        done = len(self.filenames)
+        super()._write_worksheet_files()
+        self._deflate_from(done)
 
     def _write_shared_strings_file(self) -> None:
         sst = _FastStrings()
         sst.string_table = self.workbook.str_table
         if not self.workbook.str_table.count:
             return
+        done = len(self.filenames)
         sst._set_xml_writer(self._filename("xl/sharedStrings.xml"))
         sst._assemble_xml_file()
+        self._deflate_from(done)
+
+    def _deflate_from(self, first: int) -> None:
+        """The big parts written since ``first`` handed to the threads."""
+        if self.deflate is None or not self.in_memory:
+            return
+        for os_filename, xml_filename, is_binary in self.filenames[first:]:
+            if not is_binary and os_filename.tell() >= DEFLATE_MIN_CHARS:
+                self.deflated[xml_filename] = self.deflate.submit(_deflate, os_filename.getvalue())
+
+    def zip(self, allow_zip64: bool) -> bytes:
+        """The package as xlsxwriter's _store_workbook zips it, the parts compressed in the threads taken from
+        them."""
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(
+            buffer, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=allow_zip64
+        ) as archive:
+            for os_filename, xml_filename, is_binary in self.files:
+                info = zipfile.ZipInfo(xml_filename, (1980, 1, 1, 0, 0, 0))
+                info.compress_type = archive.compression
+                job = self.deflated.get(xml_filename)
+                if job is None:
+                    value = os_filename.getvalue()
+                    archive.writestr(info, value if is_binary else value.encode("utf-8"))
+                    continue
+                data, deflated = job.result()
+                info.file_size = len(data)  # what writestr sets before it opens the entry
+                with archive.open(info, mode="w") as entry:
+                    entry._compressor = _Deflated(deflated)  # type: ignore[attr-defined]  # zipfile's _ZipWriteFile
+                    entry.write(data)
+        return buffer.getvalue()
+
+
+DEFLATE_THREADS = 2  # 0: xlsxwriter zips the package itself (the tests compare both)
+DEFLATE_MIN_CHARS = 256 << 10
+
+
+def _deflate(text: str) -> tuple[bytes, bytes]:
+    """A part's bytes and their deflate stream, as zipfile compresses an entry (default level, raw)."""
+    data = text.encode("utf-8")
+    compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+    return data, compressor.compress(data) + compressor.flush()
+
+
+class _Deflated:
+    """Stands in for a zip entry's compressor: the stream compressed beforehand, given at the end."""
+
+    def __init__(self, deflated: bytes) -> None:
+        self.deflated = deflated
+
+    def compress(self, data: bytes) -> bytes:
+        return b""
+
+    def flush(self) -> bytes:
+        return self.deflated
 
 
 def _fit(text: str) -> str:
@@ -1148,9 +1228,24 @@ def render_diff_xlsx(result: DiffResult, heights: Heights | None = None) -> byte
 
 
 def _render_diff_xlsx(result: DiffResult, heights: Heights) -> bytes:
+    threads = ThreadPoolExecutor(DEFLATE_THREADS) if DEFLATE_THREADS else None
+    try:
+        return _workbook_bytes(result, heights, threads)
+    finally:
+        if threads is not None:
+            threads.shutdown(cancel_futures=True)
+
+
+def _workbook_bytes(result: DiffResult, heights: Heights, threads: ThreadPoolExecutor | None) -> bytes:
     buffer = io.BytesIO()
     wb = new_xlsx(buffer)
-    wb._get_packager = _FastPackager
+    packagers: list[_FastPackager] = []
+
+    def packager() -> _FastPackager:
+        packagers.append(_FastPackager(threads))
+        return packagers[-1]
+
+    wb._get_packager = packager
     wb.set_properties({"title": "進捗状況一覧表の比較", "created": FIXED_CREATED})
     f = _Formats(wb)
     _summary_sheet(wb, f, result)
@@ -1161,6 +1256,8 @@ def _render_diff_xlsx(result: DiffResult, heights: Heights) -> bytes:
     for part, ws in enumerate(sheets):  # asked for last: measured meanwhile by run_diff's second process
         ws.heights(heights(part))
     wb.close()
+    if packagers and packagers[-1].files:  # the package left out of xlsxwriter's (empty) zip
+        return packagers[-1].zip(wb.allow_zip64)
     return buffer.getvalue()
 
 
