@@ -171,6 +171,28 @@ def test_fonts_are_embedded_japanese_subsets(pdf: bytes, tmp_path: Path) -> None
     assert kinds == {"/Type0", "/TrueType"}
 
 
+def test_every_part_shares_one_program_of_the_packaged_font(
+    monkeypatch: pytest.MonkeyPatch, report: ProgressReport
+) -> None:
+    """The parts' subsets of the packaged font are replaced by one holding all their glyphs (fontshare.py):
+    every IPAexGothic descriptor points at the same program, and the text still reads."""
+    monkeypatch.setattr(weasy, "_installed_family", lambda family: False)
+    weasy.find_japanese_font.cache_clear()
+    try:
+        pdf = render_review(present(report), [PACKAGED_TEMPLATES], workers=2)
+    finally:
+        weasy.find_japanese_font.cache_clear()
+    reader = PdfReader(io.BytesIO(pdf))
+    programs = set()
+    for font in _fonts(reader):
+        if "/DescendantFonts" in font:
+            descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
+            programs.add(descriptor.raw_get("/FontFile2").idnum)
+    assert len(programs) == 1
+    assert sum(1 for font in _fonts(reader) if "/DescendantFonts" in font) > 5  # many parts, one program
+    assert report.goals[-1].title in "".join(page.extract_text() for page in reader.pages)
+
+
 def test_pages_are_numbered_by_a_margin_box_without_the_packaged_font(
     monkeypatch: pytest.MonkeyPatch, report: ProgressReport
 ) -> None:

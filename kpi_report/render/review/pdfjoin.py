@@ -34,7 +34,7 @@ from typing import Any
 from kpi_report.render.review.folio import OBJECTS as FOLIO_OBJECTS
 from kpi_report.render.review.folio import FolioFont
 
-# slot kinds (a slot is kind + 8 * argument)
+# slot kinds (a slot is kind + 16 * argument)
 _OBJ = 0  # "N 0 R" of the part's object with dense index argument
 _PAGES = 1  # "N 0 R" of the joined page tree
 _DOCUMENT = 2  # "N 0 R" of the joined Document element
@@ -43,18 +43,20 @@ _ID = 4  # a table-header ID: literal string of the part's ID argument, with the
 _LINK = 5  # "N 0 R" of the page a link of the part (argument: index into links) goes to
 _SELF = 6  # the object's own number (its "N 0 obj" line); argument: its dense index
 _FOLIO = 7  # page numbers drawn when joining (folio.py): 0 the font, 1 the opening stream, 2 + i page i's end
+_SHARED = 8  # "N 0 R" of a font program shared by every part (fontshare.py); argument: index into ``shared``
+_KINDS = 16  # slot = kind + _KINDS * argument
 
 _PAGES_NUMBER = 2
 _DOCUMENT_NUMBER = 4
-_MAGIC = b"KPIPART4\n"
+_MAGIC = b"KPIPART5\n"
 
 # A literal string (pydyf escapes every parenthesis and backslash in it), a hex string, a reference, or one
 # of the markers part_record puts into values: \0k<n>\0 (a key), \0i<n>\0 (an ID), \0l<n>\0 (a link target),
 # \0f<n>\0 (a folio object).
 _TOKENS = re.compile(
-    rb"(\((?:[^\\()]|\\.)*\)|<[0-9A-Fa-f]*>)|(?<![\w.])(\d+) 0 R|\x00([kilf])(\d+)\x00", re.S
+    rb"(\((?:[^\\()]|\\.)*\)|<[0-9A-Fa-f]*>)|(?<![\w.])(\d+) 0 R|\x00([kilfs])(\d+)\x00", re.S
 )
-_MARK_KIND = {b"k": _KEY, b"i": _ID, b"l": _LINK, b"f": _FOLIO}
+_MARK_KIND = {b"k": _KEY, b"i": _ID, b"l": _LINK, b"f": _FOLIO, b"s": _SHARED}
 _FOLIO_FONT = b"/KpiFolio"  # the folio font's name in a part's font resources
 
 
@@ -80,6 +82,9 @@ class PartRecord:
     links: tuple[str, ...]  # link targets (``toc:…`` URIs) by link slot argument
     streams: tuple[int, ...] = ()  # dense indices of the objects that are streams (the others may be packed)
     folios: bool = False  # the joiner draws its pages' numbers (its pages have folio slots)
+    shared: tuple[
+        tuple[str, tuple[int, ...]], ...
+    ] = ()  # fonts whose program the joiner embeds: family, glyphs
     boxes: tuple[tuple[float, float, float, float], ...] = ()  # each page's MediaBox (with folios)
 
 
@@ -89,13 +94,17 @@ def _ref_number(value: Any) -> int:
     return int(text.split()[0])
 
 
-def part_record(pdf: Any, links: frozenset[str] | None = None, folios: bool = False) -> PartRecord:
+def part_record(
+    pdf: Any, links: frozenset[str] | None = None, folios: bool = False, shared: Sequence[str] = ()
+) -> PartRecord:
     """The record of a part WeasyPrint generated as ``pdf`` (a pydyf.PDF, tagged, not yet written).
 
     ``links``: URIs that are links to pages of other parts (``toc:…``); each such URI link annotation
     becomes an internal link whose page is filled in when joining. ``None``: every ``toc:`` URI.
     ``folios``: the joiner is to draw the pages' numbers (folio.py): each page's contents become
     [opening stream, its own contents, its end], and the part's font resources get the folio font.
+    ``shared``: font families (TrueType, subset by WeasyPrint with their glyph IDs retained) whose program is
+    left out: the record lists the glyphs each font uses and the joiner embeds one program for every part.
     """
     import pydyf
 
@@ -113,6 +122,7 @@ def part_record(pdf: Any, links: frozenset[str] | None = None, folios: bool = Fa
         document_number,
     }
     special = {pdf.pages.number: _PAGES, document_number: _DOCUMENT}
+    shared_fonts = _leave_out_programs(objects, shared, dropped) if shared else []
 
     # the contents page's links to other parts: internal links whose page is known only when joining
     link_targets: list[str] = []
@@ -211,7 +221,7 @@ def part_record(pdf: Any, links: frozenset[str] | None = None, folios: bool = Fa
     dense = {number: index for index, number in enumerate(order)}
 
     def templated(data: bytes, own: int | None, stream: bool = False) -> tuple[bytes, tuple[int, ...]]:
-        slots: list[int] = [] if own is None else [_SELF + 8 * own]
+        slots: list[int] = [] if own is None else [_SELF + _KINDS * own]
 
         def slot(match: re.Match[bytes]) -> bytes:
             if match.group(1) is not None:
@@ -221,11 +231,11 @@ def part_record(pdf: Any, links: frozenset[str] | None = None, folios: bool = Fa
                 if number in special:
                     slots.append(special[number])
                 elif number in dense:
-                    slots.append(_OBJ + 8 * dense[number])
+                    slots.append(_OBJ + _KINDS * dense[number])
                 else:
                     raise RecordError(f"a reference to an object the part does not keep ({number})")
                 return b"%b"
-            slots.append(_MARK_KIND[match.group(3)] + 8 * int(match.group(4)))
+            slots.append(_MARK_KIND[match.group(3)] + _KINDS * int(match.group(4)))
             return b"%b"
 
         if stream:
@@ -283,7 +293,35 @@ def part_record(pdf: Any, links: frozenset[str] | None = None, folios: bool = Fa
         streams=tuple(dense[n] for n in order if n in streams),
         folios=folios,
         boxes=tuple(boxes),
+        shared=tuple(shared_fonts),
     )
+
+
+def _leave_out_programs(
+    objects: Sequence[Any], families: Sequence[str], dropped: set[int]
+) -> list[tuple[str, tuple[int, ...]]]:
+    """Replace the FontFile2 of each CID font of ``families`` by a shared-program slot (its stream goes into
+    ``dropped``); the glyph IDs each uses (the keys of its /W widths, and .notdef), in slot order."""
+    import pydyf
+
+    suffixes = {("+" + family.replace(" ", "-")).encode(): family for family in families}
+    found: list[tuple[str, tuple[int, ...]]] = []
+    for obj in objects:
+        if not isinstance(obj, pydyf.Dictionary) or obj.get("Subtype") != "/CIDFontType2":
+            continue
+        descriptor = objects[_ref_number(obj["FontDescriptor"])]
+        name = descriptor.get("FontName")
+        name = name.encode() if isinstance(name, str) else bytes(name or b"")
+        family = next((f for suffix, f in suffixes.items() if name.endswith(suffix)), None)
+        if family is None or "FontFile2" not in descriptor:
+            continue
+        glyphs, widths = {0}, list(obj.get("W", ()))
+        for start, run in zip(widths[0::2], widths[1::2], strict=False):
+            glyphs.update(range(int(start), int(start) + len(run)))
+        dropped.add(_ref_number(descriptor["FontFile2"]))
+        descriptor["FontFile2"] = b"\x00s%d\x00" % len(found)
+        found.append((family, tuple(sorted(glyphs))))
+    return found
 
 
 def _array(values: Sequence[int]) -> bytes:
@@ -317,6 +355,7 @@ def record_bytes(record: PartRecord) -> bytes:
             "links": list(record.links),
             "streams": list(record.streams),
             "folios": record.folios,
+            "shared": [[family, list(glyphs)] for family, glyphs in record.shared],
             "boxes": [list(b) for b in record.boxes],
         },
         separators=(",", ":"),
@@ -377,6 +416,7 @@ def load_record(data: bytes) -> PartRecord:
             links=tuple(str(u) for u in header["links"]),
             streams=_ints(header["streams"]),
             folios=header["folios"] is True,
+            shared=tuple((str(f), _ints(g)) for f, g in header["shared"]),
             boxes=tuple(_box(b) for b in header["boxes"]),
         )
     except RecordError:
@@ -527,11 +567,11 @@ def _fill(part: PartRecord, fill: Callable[[int], bytes], out: _Out, base: int) 
     """Write ``part``'s objects (numbers from ``base``) with their slots filled (``fill(slot)``: its bytes)."""
     table: dict[int, bytes] = {}
     for slot in set(part.slots):  # object numbers inline: most slots are references
-        kind = slot & 7
+        kind = slot % _KINDS
         if kind == _OBJ:
-            table[slot] = b"%d 0 R" % (base + (slot >> 3))
+            table[slot] = b"%d 0 R" % (base + slot // _KINDS)
         elif kind == _SELF:
-            table[slot] = b"%d" % (base + (slot >> 3))
+            table[slot] = b"%d" % (base + slot // _KINDS)
         else:
             table[slot] = fill(slot)
     values = list(map(table.__getitem__, part.slots))
@@ -567,13 +607,15 @@ def join(
     front_pages: int,
     lang: str = "ja",
     folio: FolioFont | None = None,
+    fonts: Mapping[str, Callable[[Sequence[int]], bytes]] | None = None,
 ) -> bytes:
     """The joined PDF of ``parts`` (in file order, the front matter first).
 
     ``links`` maps each link target URI (``toc:…``) to the page index it goes to; ``front_pages``: the pages
     labelled 表紙・目次 (the body pages are labelled 1, 2, …). ``metadata``: Info entries ("/Title" …).
     ``folio``: the font the body pages' numbers are drawn in (on the pages of parts made with folios;
-    ``None``: no numbers drawn). Object numbers: 1 catalog, 2 page tree, 3 structure root, 4 Document
+    ``None``: no numbers drawn). ``fonts``: by family, what makes the shared font program (a stream object's
+    body) holding the given glyphs, for the parts made with ``shared`` fonts. Object numbers: 1 catalog, 2 page tree, 3 structure root, 4 Document
     element, then each part's objects in part order, then the folios' font and streams, the ParentTree,
     IDTree, destinations, bookmarks and Info.
     """
@@ -594,6 +636,17 @@ def join(
     ]
     # the folios' objects: the font (FOLIO_OBJECTS), the stream opening every page, the end of a page without
     # a number, then each numbered page's end (its folio)
+    # one program per shared font family, holding every part's glyphs
+    glyphs: dict[str, set[int]] = {}
+    for part in parts:
+        for family, used in part.shared:
+            glyphs.setdefault(family, set()).update(used)
+    programs: dict[str, int] = {}
+    for family in sorted(glyphs):
+        if fonts is None or family not in fonts:
+            raise RecordError(f"a part leaves out the program of {family}, and none is given")
+        programs[family] = number
+        number += 1
     uses_folios = any(part.folios for part in parts)
     font_objects = FOLIO_OBJECTS if uses_folios and folio is not None else 0
     folio_font, opening, plain = number, number + font_objects, number + font_objects + 1
@@ -623,6 +676,7 @@ def join(
             return first + local if local < part.pages else start + local - part.pages
 
         ids = [pdf_string(prefix + i) for i in part.ids]
+        shared_refs = [b"%d 0 R" % programs[family] for family, _ in part.shared]
         link_values = [page_refs[links[u]] if u in links else b"null" for u in part.links]
 
         def fill(
@@ -632,8 +686,9 @@ def join(
             ids: list[bytes] = ids,
             link_values: list[bytes] = link_values,
             first: int = first,
+            shared_refs: list[bytes] = shared_refs,
         ) -> bytes:
-            kind, argument = slot & 7, slot >> 3
+            kind, argument = divmod(slot, _KINDS)[::-1]
             if kind == _OBJ:
                 return b"%d 0 R" % (base + argument)
             if kind == _SELF:
@@ -644,6 +699,8 @@ def join(
                 return ids[argument]
             if kind == _LINK:
                 return link_values[argument]
+            if kind == _SHARED:
+                return shared_refs[argument]
             if kind == _FOLIO:
                 if argument == 0:  # null: no numbers drawn, the entry is as good as absent
                     return b"%d 0 R" % folio_font if folio is not None else b"null"
@@ -662,6 +719,9 @@ def join(
         for name, page_index, rest in part.dests:
             dests.setdefault(name, b"[" + page_refs[first + page_index] + b" " + rest + b"]")
 
+    for family, at in programs.items():
+        assert fonts is not None
+        out.add(at, fonts[family](sorted(glyphs[family])))
     if uses_folios:
         if folio is not None:
             for at, body in folio.objects(folio_font):

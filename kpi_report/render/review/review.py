@@ -39,6 +39,7 @@ from kpi_report.present.table import (
 from kpi_report.render.review import charts
 from kpi_report.render.review.cache import PartCache
 from kpi_report.render.review.folio import folio_font
+from kpi_report.render.review.fontshare import shared_program
 from kpi_report.render.review.pdfjoin import Bookmark
 from kpi_report.render.review.weasy import (
     JapaneseFont,
@@ -171,6 +172,8 @@ def render_review(
         base_url=(dirs[0].as_uri() + "/") if dirs else "file:///nonexistent/",
         allowed_roots=tuple(d for d in dirs if d.is_dir()),
         allowed_files=(font.file,) if font.file else (),
+        # the packaged font's file is known: one subset of it for the whole file instead of one per part
+        shared_fonts=(font.family,) if font.file else (),
     )
     if isinstance(cache, Path):
         cache = PartCache(cache)
@@ -204,10 +207,12 @@ def render_review(
     if created:
         metadata["/CreationDate"] = metadata["/ModDate"] = created
     links = {f"toc:{entry.anchor}": entry.page + offset for entry in toc}
-    folio = None
-    if folio_file is not None:
-        folio = folio_font(folio_file, DiskCache(cache.folder) if cache is not None else None)
-    return finish_pdf(rendered, outline, metadata, links, folio)
+    stored = DiskCache(cache.folder) if cache is not None else None
+    folio = folio_font(folio_file, stored) if folio_file is not None else None
+    fonts = {}
+    if font.file is not None:
+        fonts[font.family] = partial(shared_program, font.file, cache=stored)
+    return finish_pdf(rendered, outline, metadata, links, folio, fonts)
 
 
 def _template_error(exc: BaseException) -> ReviewRenderError:

@@ -429,6 +429,7 @@ class RenderConfig:
     base_url: str
     allowed_roots: tuple[Path, ...]
     allowed_files: tuple[Path, ...] = ()
+    shared_fonts: tuple[str, ...] = ()  # families whose program the joiner embeds once (fontshare.py)
 
 
 @dataclass(frozen=True)
@@ -506,7 +507,9 @@ class PartRenderer:
             # its page numbers are drawn when joining (folio.py) unless the stylesheet draws them itself
             with _margin_boxes_as_artifacts():
                 generated = with_roomy_stack(partial(generate_pdf, document, None, 1, **options))
-            record = record_bytes(part_record(generated, folios=not numbered))
+            record = record_bytes(
+                part_record(generated, folios=not numbered, shared=self.config.shared_fonts)
+            )
         finally:
             del document, held
             self._collect()
@@ -942,11 +945,14 @@ def finish_pdf(
     metadata: Mapping[str, str],
     links: Mapping[str, int] | None = None,
     folio: FolioFont | None = None,
+    fonts: Mapping[str, Callable[[Sequence[int]], bytes]] | None = None,
 ) -> bytes:
     """The joined PDF's bytes, with bookmarks, page labels (front pages unnumbered, body from 1), metadata.
 
     ``links`` maps URI link targets written in the front matter (e.g. ``toc:g1``) to the page index they
     should jump to: those annotations become internal links. ``folio``: the font the body pages' numbers
-    are drawn in (folio.py).
+    are drawn in (folio.py). ``fonts``: the shared fonts' programs by family (fontshare.py).
     """
-    return join(rendered.parts, outline, metadata, links or {}, rendered.front_pages, folio=folio)
+    return join(
+        rendered.parts, outline, metadata, links or {}, rendered.front_pages, folio=folio, fonts=fonts
+    )

@@ -1,0 +1,71 @@
+"""One program of the review's font for every part (fontshare.py): deterministic, cached, and the glyphs each
+part uses at their own IDs."""
+
+from __future__ import annotations
+
+import io
+import zlib
+from pathlib import Path
+
+import pytest
+from fontTools.ttLib import TTFont
+
+from kpi_report.core.diskcache import DiskCache
+from kpi_report.render.review import fontshare
+from kpi_report.render.review.weasy import packaged_font_file
+
+TEXT = "清瀬市まち・ひと・しごと創生総合戦略 令和元年度 実績 123"
+
+
+@pytest.fixture(scope="module")
+def font_file() -> Path:
+    found = packaged_font_file()
+    assert found is not None
+    return found
+
+
+@pytest.fixture(scope="module")
+def glyphs(font_file: Path) -> dict[str, int]:
+    font = TTFont(str(font_file), lazy=True)
+    order = {name: index for index, name in enumerate(font.getGlyphOrder())}
+    cmap = font.getBestCmap()
+    return {c: order[cmap[ord(c)]] for c in set(TEXT)}
+
+
+def _program(body: bytes) -> TTFont:
+    head, rest = body.split(b"\nstream\n", 1)
+    length = int(head.split(b"/Length ")[1].split(b"/")[0])
+    return TTFont(io.BytesIO(zlib.decompress(rest[:length])))
+
+
+def _outlined(font: TTFont) -> set[int]:
+    glyf = font["glyf"]
+    return {i for i, name in enumerate(font.getGlyphOrder()) if glyf[name].numberOfContours != 0}
+
+
+def test_the_subset_keeps_each_glyph_at_its_own_id(font_file: Path, glyphs: dict[str, int]) -> None:
+    wanted = sorted(set(glyphs.values()) - {glyphs[" "]})
+    program = _program(fontshare.shared_program(font_file, wanted))
+    assert _outlined(program) - {0} == set(wanted)  # nothing else drawn; .notdef kept
+    assert program["maxp"].numGlyphs == max(wanted) + 1
+    assert fontshare.shared_program(font_file, reversed(wanted)) == fontshare.shared_program(font_file, wanted)
+
+
+def test_the_program_is_kept_in_the_cache(font_file: Path, glyphs: dict[str, int], tmp_path: Path) -> None:
+    cache = DiskCache(tmp_path)
+    made = fontshare.shared_program(font_file, glyphs.values(), cache)
+    again = fontshare.shared_program(font_file, glyphs.values(), cache)
+    assert again == made and cache.hits == 1
+    (entry,) = tmp_path.iterdir()
+    entry.write_bytes(entry.read_bytes()[:100])  # damaged: made again, never trusted
+    assert fontshare.shared_program(font_file, glyphs.values(), cache) == made
+
+
+def test_without_harfbuzz_fonttools_makes_the_same_glyphs(
+    font_file: Path, glyphs: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wanted = sorted(set(glyphs.values()) - {glyphs[" "]})
+    fast = _program(fontshare.shared_program(font_file, wanted))
+    monkeypatch.setattr(fontshare, "_harfbuzz_subset", lambda data, gids: None)
+    slow = _program(fontshare.shared_program(font_file, wanted))
+    assert _outlined(slow) - {0} == _outlined(fast) - {0} == set(wanted)
