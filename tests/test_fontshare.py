@@ -48,7 +48,9 @@ def test_the_subset_keeps_each_glyph_at_its_own_id(font_file: Path, glyphs: dict
     program = _program(fontshare.shared_program(font_file, wanted))
     assert _outlined(program) - {0} == set(wanted)  # nothing else drawn; .notdef kept
     assert program["maxp"].numGlyphs == max(wanted) + 1
-    assert fontshare.shared_program(font_file, reversed(wanted)) == fontshare.shared_program(font_file, wanted)
+    assert fontshare.shared_program(font_file, reversed(wanted)) == fontshare.shared_program(
+        font_file, wanted
+    )
 
 
 def test_the_program_is_kept_in_the_cache(font_file: Path, glyphs: dict[str, int], tmp_path: Path) -> None:
