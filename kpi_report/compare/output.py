@@ -196,7 +196,8 @@ def _diff_json_bytes(result: DiffResult) -> bytes:
     data = diff_json(result)
     changes = data.pop("changes")
     head = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True)
-    body = ",\n".join("    " + json.dumps(c, ensure_ascii=False, sort_keys=True) for c in changes)
+    line = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode  # json.dumps(c, …), one encoder
+    body = ",\n".join(["    " + line(c) for c in changes])
     # "changes" sorts before every other top-level key, so it goes right after the opening brace
     text = head[:1] + '\n  "changes": [' + ("\n" + body + "\n  " if body else "") + "]," + head[1:]
     return (text + "\n").encode("utf-8")
