@@ -15,6 +15,7 @@ import hashlib
 import io
 import zlib
 from collections.abc import Iterable
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -69,10 +70,13 @@ def _harfbuzz() -> tuple[Any, Any, Any] | None:
     if harfbuzz_subset is None or not harfbuzz.hb_version_atleast(4, 1, 0):
         return None
     if not _declared:
-        ffi.cdef(
-            "hb_blob_t * hb_blob_create (const char *data, unsigned int length, int mode, void *user_data,"
-            " void *destroy);\nhb_face_t * hb_face_create (hb_blob_t *blob, unsigned int index);"
-        )
+        from cffi import FFIError
+
+        with suppress(FFIError):  # a later WeasyPrint may declare them itself
+            ffi.cdef(
+                "hb_blob_t * hb_blob_create (const char *data, unsigned int length, int mode, void *user_data,"
+                " void *destroy);\nhb_face_t * hb_face_create (hb_blob_t *blob, unsigned int index);"
+            )
         _declared = True
     return ffi, harfbuzz, harfbuzz_subset
 
