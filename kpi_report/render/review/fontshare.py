@@ -70,7 +70,7 @@ def _harfbuzz() -> tuple[Any, Any, Any] | None:
     if harfbuzz_subset is None or not harfbuzz.hb_version_atleast(4, 1, 0):
         return None
     if not _declared:
-        from cffi import FFIError
+        from cffi import FFIError  # type: ignore[import-untyped]
 
         with suppress(FFIError):  # a later WeasyPrint may declare them itself
             ffi.cdef(
