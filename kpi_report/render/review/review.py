@@ -7,6 +7,8 @@ processes, joined into one PDF with continuous page numbers (see :mod:`kpi_repor
 
 from __future__ import annotations
 
+import hashlib
+import math
 import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
@@ -498,9 +500,15 @@ class _Packer:
         self.current, self.cost = [], 0.0
 
     def add_area(self, area: AreaView, anchor: str, head: float, costs: Sequence[float]) -> None:
-        """Add a 施策 (its title and KPIs cost ``head`` lines, its measures ``costs``)."""
+        """Add a 施策 (its title and KPIs cost ``head`` lines, its measures ``costs``).
+
+        A part ends before a 施策 chosen by its own content (:func:`_cuts_before`) once the part holds half
+        its lines, or before one that would make it too long: where parts end depends on the 施策 around the
+        cut, not on everything before it, so a correction that lengthens one part leaves the cuts of the
+        later ones where they were (and those parts are taken from the cache).
+        """
         total = head + sum(costs)
-        if self.cost + total > self.limit * 1.25 and self.cost > self.limit * 0.4:
+        if self.cost >= self.limit * 0.5 and (_cuts_before(area) or self.cost + total > self.limit * 1.5):
             self.close()
         if total <= self.limit * 1.5:
             self.pieces.append(AreaPiece(area, anchor, area.rows, True))
@@ -515,6 +523,16 @@ class _Packer:
                 start, first, self.cost = i, False, 2.0
             self.cost += lines
         self.pieces.append(AreaPiece(area, anchor, area.rows[start:], first))
+
+
+_CUT_ONE_IN = 3  # about one 施策 in three may start a part (once the part holds half its lines)
+
+
+def _cuts_before(area: AreaView) -> bool:
+    """Whether a part may end before ``area``: decided by its title and first measure, nothing else."""
+    first = area.rows[0].measure.id if area.rows else ""
+    digest = hashlib.sha256(f"{area.title}\0{first}".encode("utf-8", "surrogatepass")).digest()
+    return digest[0] % _CUT_ONE_IN == 0
 
 
 def _split(
@@ -552,7 +570,9 @@ def plan_parts(view: ReportView) -> list[Part]:
     """The review's parts in document order: summary, goal sections, progress-table slices."""
     section_total = sum(_section_cost(r) for g in view.goals for a in g.areas for r in a.rows)
     appendix_total = sum(_appendix_cost(r) for g in view.goals for a in g.areas for r in a.rows)
-    limit = max(PART_LINES, (section_total + appendix_total) / PLANNED_PARTS)
+    # in steps, so that a correction of a few lines leaves the size, and so every cut, as it was
+    step = PART_LINES / 4
+    limit = max(PART_LINES, step * math.ceil((section_total + appendix_total) / PLANNED_PARTS / step))
     return [
         Part("summary", "summary", first=True),
         *_split(view, _section_cost, limit, "goals", break_goals=True),
