@@ -10,6 +10,7 @@ import pytest
 from test_diff import new_list, old_list, write
 
 from kpi_report.compare import output, read
+from kpi_report.compare.diff import diff_files
 from kpi_report.compare.read import read_progress_list, read_progress_lists
 from kpi_report.core.errors import DiffError
 
@@ -49,6 +50,20 @@ def test_json_made_beside_the_workbook_is_the_same(
     output.run_diff(old, new, tmp_path / "e.xlsx", tmp_path / "e.json")
     assert (tmp_path / "e.json").read_bytes() == (tmp_path / "d.json").read_bytes()
     assert (tmp_path / "e.xlsx").read_bytes() == (tmp_path / "d.xlsx").read_bytes()
+    monkeypatch.setattr(read, "PARALLEL_MIN_BYTES", 10**9)  # one process from start to end
+    output.run_diff(old, new, tmp_path / "f.xlsx", tmp_path / "f.json")
+    assert (tmp_path / "f.json").read_bytes() == (tmp_path / "d.json").read_bytes()
+    assert (tmp_path / "f.xlsx").read_bytes() == (tmp_path / "d.xlsx").read_bytes()
+
+
+def test_the_process_reading_new_measures_its_sheets_row_heights(tmp_path: Path, forked: None) -> None:
+    old, new = write(tmp_path / "old.xlsx", old_list()), write(tmp_path / "new.xlsx", new_list())
+    _, second, later = read.read_progress_lists_and(old, new, output._list_heights)
+    assert later.pending
+    assert later.get() == output._list_heights(second)
+    assert not later.pending and later.get() is None
+    result = diff_files(old, new)
+    assert output._list_heights(second) == (output._heights(result, 1), output._heights(result, 2))
 
 
 def test_what_the_child_does_not_send_is_made_here(
@@ -57,11 +72,20 @@ def test_what_the_child_does_not_send_is_made_here(
     old, new = write(tmp_path / "old.xlsx", old_list()), write(tmp_path / "new.xlsx", new_list())
     output.run_diff(old, new, tmp_path / "d.xlsx", tmp_path / "d.json")
 
-    def first_part_only(result: object, json_wanted: bool, sending: Connection) -> None:
-        sending.send(output._heights(result, 0))  # type: ignore[arg-type]
+    def first_part_only(
+        result: object, json_wanted: bool, parts: tuple[int, ...], sending: Connection
+    ) -> None:
+        sending.send(output._heights(result, parts[0]))  # type: ignore[arg-type]
         sending.close()
+
+    def failing(doc: object) -> object:
+        raise RuntimeError("the child that read NEW fails after sending it")
 
     monkeypatch.setattr(output, "_make_and_send", first_part_only)
     output.run_diff(old, new, tmp_path / "e.xlsx", tmp_path / "e.json")
     assert (tmp_path / "e.xlsx").read_bytes() == (tmp_path / "d.xlsx").read_bytes()
     assert (tmp_path / "e.json").read_bytes() == (tmp_path / "d.json").read_bytes()
+    monkeypatch.setattr(output, "_list_heights", failing)  # 新一覧's and 新KPI's heights then made here
+    output.run_diff(old, new, tmp_path / "f.xlsx", tmp_path / "f.json")
+    assert (tmp_path / "f.xlsx").read_bytes() == (tmp_path / "d.xlsx").read_bytes()
+    assert (tmp_path / "f.json").read_bytes() == (tmp_path / "d.json").read_bytes()

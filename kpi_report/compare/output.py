@@ -33,8 +33,8 @@ from xlsxwriter.url import Url
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import RowInfo, Worksheet
 
-from kpi_report.compare.diff import KINDS, MATCHING_LABELS, Change, DiffResult, diff_files
-from kpi_report.compare.read import ListSheet, ProgressList
+from kpi_report.compare.diff import KINDS, MATCHING_LABELS, Change, DiffResult, compare
+from kpi_report.compare.read import Later, ListSheet, ProgressList, read_progress_lists_and
 from kpi_report.core.cellmetrics import char_width, line_capacity, row_height, text_width
 from kpi_report.core.errors import DiffError, UsageError
 from kpi_report.core.files import FIXED_CREATED, new_xlsx, write_atomic
@@ -1286,18 +1286,25 @@ def run_diff(
     for target in (out, json_path):
         if target is not None and target.resolve() in inputs:
             raise DiffError(f"出力先 {target} が比較する一覧と同じです。別のファイル名を指定してください。")
-    result = diff_files(old, new, progress)
-    if progress is not None:
-        progress("書き出し", 0, 2 if json_path else 1)
-    alongside = _Alongside(result, json_path is not None)
+    # diff_files, with the list sheets' row heights measured by the process reading NEW once it has sent it
+    first, second, later = read_progress_lists_and(old, new, _list_heights)
     try:
-        write_atomic(out, render_diff_xlsx(result, alongside.heights))
-        if json_path is not None:
-            if progress is not None:
-                progress("書き出し", 1, 2)
-            write_atomic(json_path, alongside.json())
+        if progress is not None:  # reported once both are read, as diff_files does
+            progress("読み込み", 2, 2)
+        result = compare(first, second, progress)
+        if progress is not None:
+            progress("書き出し", 0, 2 if json_path else 1)
+        alongside = _Alongside(result, json_path is not None, later)
+        try:
+            write_atomic(out, render_diff_xlsx(result, alongside.heights))
+            if json_path is not None:
+                if progress is not None:
+                    progress("書き出し", 1, 2)
+                write_atomic(json_path, alongside.json())
+        finally:
+            alongside.close()
     finally:
-        alongside.close()
+        later.close()
     if progress is not None:
         progress("書き出し", 2 if json_path else 1, 2 if json_path else 1)
     return result
@@ -1309,14 +1316,18 @@ PARALLEL_MIN_ROWS = 5_000
 
 
 class _Alongside:
-    """The big sheets' row heights and the JSON's bytes, from a child process or made here.
+    """The big sheets' row heights and the JSON's bytes, from child processes or made here.
 
-    The child (forked: it holds ``result`` as it is here) sends the heights of 変更一覧, 新一覧 and 新KPI, then
-    the JSON, in the order the workbook and run_diff ask for them; from the first thing not received (the child
-    failed, or was ended) everything is made here instead. The same values either way."""
+    The heights of 新一覧 and 新KPI (parts 1 and 2) come from ``later`` — the process that read NEW — when it
+    is pending. A child forked here (it holds ``result`` as it is here) sends the heights of the other parts,
+    then the JSON, in the order the workbook and run_diff ask for them; from the first thing not received (a
+    child failed, or was ended) the rest is made here instead. The same values either way."""
 
-    def __init__(self, result: DiffResult, json_wanted: bool) -> None:
+    def __init__(self, result: DiffResult, json_wanted: bool, later: Later | None = None) -> None:
         self.result = result
+        self.later = later if later is not None else Later()
+        self.listed: tuple[list[tuple[int, float]], list[tuple[int, float]]] | None = None
+        self.parts = (0,) if self.later.pending else (0, 1, 2)  # the heights the child forked here sends
         self.receiving: Connection | None = None
         self.child: Any = None
         rows = len(result.changes) + len(result.new.measures.grid)
@@ -1324,13 +1335,21 @@ class _Alongside:
             return
         context = multiprocessing.get_context("fork")
         self.receiving, sending = context.Pipe(duplex=False)
-        self.child = context.Process(target=_make_and_send, args=(result, json_wanted, sending), daemon=True)
+        self.child = context.Process(
+            target=_make_and_send, args=(result, json_wanted, self.parts, sending), daemon=True
+        )
         self.child.start()
         sending.close()
 
     def heights(self, part: int) -> list[tuple[int, float]]:
         """:func:`_heights` of ``part``."""
-        if self.receiving is not None:
+        if part not in self.parts:
+            if self.later.pending:
+                listed = self.later.get()
+                self.listed = listed if isinstance(listed, tuple) and len(listed) == 2 else None
+            if self.listed is not None:
+                return self.listed[part - 1]
+        elif self.receiving is not None:
             try:
                 received: list[tuple[int, float]] = self.receiving.recv()
                 return received
@@ -1359,11 +1378,17 @@ class _Alongside:
             self.child = None
 
 
-def _make_and_send(result: DiffResult, json_wanted: bool, sending: Connection) -> None:
-    """In the forked child: the three sheets' row heights, then (when wanted) the JSON's bytes, in order."""
+def _list_heights(doc: ProgressList) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
+    """Parts 1 and 2 of :func:`_heights` (新一覧, 新KPI): they depend on NEW alone."""
+    measures = _sheet_heights(doc.measures, kpi=False)
+    return measures, _sheet_heights(doc.kpis, kpi=True) if doc.kpis is not None else []
+
+
+def _make_and_send(result: DiffResult, json_wanted: bool, parts: Sequence[int], sending: Connection) -> None:
+    """In the forked child: the row heights of ``parts``, then (when wanted) the JSON's bytes, in order."""
     try:
         with _collector_frozen():
-            for part in range(3):
+            for part in parts:
                 sending.send(_heights(result, part))
             if json_wanted:
                 sending.send_bytes(diff_json_bytes(result))

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from python_calamine import CalamineError, CalamineSheet, CalamineWorkbook
 from xlsxwriter.utility import xl_rowcol_to_cell
@@ -557,25 +557,73 @@ def read_progress_lists(old: Path, new: Path) -> tuple[ProgressList, ProgressLis
     the child sends the list back, or nothing when it fails, and then NEW is read here as well, so every error
     is raised in this process exactly as a plain read raises it.
     """
+    first, second, later = read_progress_lists_and(old, new, None)
+    later.close()
+    return first, second
+
+
+def read_progress_lists_and(
+    old: Path, new: Path, after: Callable[[ProgressList], object] | None
+) -> tuple[ProgressList, ProgressList, Later]:
+    """:func:`read_progress_lists`, and ``after(NEW)`` made by the child that read NEW once it has sent NEW
+    back (meanwhile this process goes on): :meth:`Later.get` gives it, or None when NEW was read here or the
+    child failed (the caller then makes it itself)."""
     if not _parallel(old, new):
-        return read_progress_list(old), read_progress_list(new)
+        return read_progress_list(old), read_progress_list(new), Later()
     context = multiprocessing.get_context("fork")
     receiving, sending = context.Pipe(duplex=False)
-    child = context.Process(target=_read_and_send, args=(new, sending), daemon=True)
+    child = context.Process(target=_read_and_send, args=(new, sending, after), daemon=True)
     child.start()
     sending.close()
+    later = Later(receiving, child)
     try:
         first = read_progress_list(old)
         try:
             second: ProgressList | None = receiving.recv()
         except (EOFError, OSError):  # the child failed (or was killed): read it here
             second = None
-        return first, second if second is not None else read_progress_list(new)
-    finally:
-        receiving.close()
-        if child.is_alive():
-            child.terminate()
-        child.join()
+        if second is None or after is None:
+            later.close()
+            return first, second if second is not None else read_progress_list(new), later
+        return first, second, later
+    except BaseException:
+        later.close()
+        raise
+
+
+class Later:
+    """What the child that read NEW makes of it after sending it (see :func:`read_progress_lists_and`)."""
+
+    def __init__(self, receiving: Connection | None = None, child: Any = None) -> None:
+        self.receiving = receiving
+        self.child = child
+
+    @property
+    def pending(self) -> bool:
+        """True while something may still come."""
+        return self.receiving is not None
+
+    def get(self) -> Any:
+        """What the child made, or None (nothing pending, or the child failed); the child then ends."""
+        if self.receiving is None:
+            return None
+        try:
+            return self.receiving.recv()
+        except (EOFError, OSError):
+            return None
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """The pipe closed and the child ended (when still running)."""
+        if self.receiving is not None:
+            self.receiving.close()
+            self.receiving = None
+        if self.child is not None:
+            if self.child.is_alive():
+                self.child.terminate()
+            self.child.join()
+            self.child = None
 
 
 def _parallel(old: Path, new: Path) -> bool:
@@ -587,10 +635,13 @@ def _parallel(old: Path, new: Path) -> bool:
         return False
 
 
-def _read_and_send(path: Path, sending: Connection) -> None:
-    """In the forked child: the list read, sent back; nothing sent when it cannot be read."""
+def _read_and_send(path: Path, sending: Connection, after: Callable[[ProgressList], object] | None) -> None:
+    """In the forked child: the list read, sent back, then ``after`` of it; nothing sent when it cannot be read."""
     try:
-        sending.send(read_progress_list(path))
+        doc = read_progress_list(path)
+        sending.send(doc)
+        if after is not None:
+            sending.send(after(doc))
     except BaseException:  # the parent reads the file itself and raises what a plain read raises
         pass
     finally:
