@@ -71,3 +71,15 @@ def test_without_harfbuzz_fonttools_makes_the_same_glyphs(
     monkeypatch.setattr(fontshare, "_harfbuzz_subset", lambda data, gids: None)
     slow = _program(fontshare.shared_program(font_file, wanted))
     assert _outlined(slow) - {0} == _outlined(fast) - {0} == set(wanted)
+
+
+def test_thousands_of_glyphs_spread_over_the_font_are_subset_by_harfbuzz(font_file: Path) -> None:
+    """A long review uses a few thousand kanji: HarfBuzz must not fail on them (it did with GDEF kept), or the
+    build would fall back to fontTools, several seconds."""
+    import random
+
+    wanted = sorted(random.Random(1).sample(range(1, 12000), 3000))
+    program = fontshare._harfbuzz_subset(font_file.read_bytes(), [0, *wanted])
+    assert program is not None
+    drawn = _outlined(TTFont(str(font_file), lazy=True)) & set(wanted)  # the wanted glyphs that have outlines
+    assert drawn and drawn <= _outlined(TTFont(io.BytesIO(program)))
