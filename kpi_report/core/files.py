@@ -20,6 +20,23 @@ from openpyxl.writer.excel import ExcelWriter
 
 from kpi_report.core.errors import OutputError
 
+_DIGESTS: dict[tuple[str, int, int], str] = {}  # by path, size and modification time: once per process
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of the file at ``path`` (hex), read once per process while its size and time stay the same
+    (the review's 6 MB font is keyed by several caches in one build).
+
+    Raises:
+        OSError: the file cannot be read.
+    """
+    stat = path.stat()
+    seen = (str(path), stat.st_size, stat.st_mtime_ns)
+    found = _DIGESTS.get(seen)
+    if found is None:
+        found = _DIGESTS[seen] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return found
+
 
 def _current_umask() -> int:
     mask = os.umask(0)

@@ -25,6 +25,7 @@ from importlib import metadata
 from pathlib import Path
 
 from kpi_report.core.diskcache import DiskCache
+from kpi_report.core.files import file_sha256
 from kpi_report.core.version import __version__
 
 MAX_BYTES = 256 * 1024 * 1024  # the whole cache; beyond it the least recently used entries go
@@ -55,7 +56,7 @@ def _files_digest(roots: Iterable[Path], files: Iterable[Path]) -> str:
     for name, path in named:
         digest.update(name.encode("utf-8", "surrogateescape") + b"\0")
         try:
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
+            digest.update(bytes.fromhex(file_sha256(path)))
         except OSError:
             digest.update(b"unreadable")
     return digest.hexdigest()

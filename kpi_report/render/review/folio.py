@@ -13,7 +13,6 @@ numbers its pages itself (a margin box with ``counter(page)``) keeps them: its p
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import zlib
@@ -21,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kpi_report.core.diskcache import DiskCache, cache_key
+from kpi_report.core.files import file_sha256
 
 CHARACTERS = " -0123456789"
 SIZE = 9.0  # pt, as the body text
@@ -127,14 +127,13 @@ def folio_font(file: Path, cache: DiskCache | None = None) -> FolioFont:
         return found
     import fontTools  # WeasyPrint's own dependency
 
-    data = file.read_bytes()
-    digest = hashlib.sha256(data).hexdigest()
+    digest = file_sha256(file)
 
     key = cache_key("folio-font", digest, CHARACTERS, fontTools.version)
     stored = cache.get(key) if cache is not None else None
     made = _load(stored) if stored is not None else None
     if made is None:
-        made = _subset(data)
+        made = _subset(file.read_bytes())
         if cache is not None:
             cache.put(key, _dump(made))
     _made[seen] = made

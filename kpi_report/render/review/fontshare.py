@@ -11,7 +11,7 @@ character reuses it.
 
 from __future__ import annotations
 
-import hashlib
+import functools
 import io
 import zlib
 from collections.abc import Iterable
@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from kpi_report.core.diskcache import DiskCache, cache_key
+from kpi_report.core.files import file_sha256
 
 _LEVEL = 6  # zlib level of the font program (made once per glyph set, then read from the cache)
 
@@ -27,14 +28,12 @@ _LEVEL = 6  # zlib level of the font program (made once per glyph set, then read
 def shared_program(file: Path, gids: Iterable[int], cache: DiskCache | None = None) -> bytes:
     """The stream object's body (dictionary and compressed data, without "N 0 obj") of the subset of the
     TrueType ``file`` holding ``gids`` at their own IDs."""
-    data = file.read_bytes()
     wanted = sorted(set(gids) | {0})
-    key = cache_key(
-        "shared-font", hashlib.sha256(data).hexdigest(), ",".join(map(str, wanted)), _library_version()
-    )
+    key = cache_key("shared-font", file_sha256(file), ",".join(map(str, wanted)), _library_version())
     found = cache.get(key) if cache is not None else None
     if found is not None and found.startswith(b"<</Filter /FlateDecode"):
         return found
+    data = file.read_bytes()
     program = _harfbuzz_subset(data, wanted) or _fonttools_subset(data, wanted)
     packed = zlib.compress(program, _LEVEL)
     body = b"<</Filter /FlateDecode/Length %d/Length1 %d>>\nstream\n%b\nendstream" % (
@@ -47,6 +46,7 @@ def shared_program(file: Path, gids: Iterable[int], cache: DiskCache | None = No
     return body
 
 
+@functools.cache
 def _library_version() -> str:
     from importlib import metadata
 

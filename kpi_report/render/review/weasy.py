@@ -17,7 +17,6 @@ from __future__ import annotations
 import copy
 import ctypes
 import gc
-import hashlib
 import importlib.util
 import mimetypes
 import multiprocessing
@@ -56,6 +55,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from kpi_report.core.diskcache import DiskCache, cache_key
 from kpi_report.core.errors import KpiReportError
+from kpi_report.core.files import file_sha256
 from kpi_report.core.model import Progress
 from kpi_report.render.review.cache import PartCache
 from kpi_report.render.review.folio import FolioFont
@@ -150,7 +150,7 @@ def _covered(file: Path, cache: DiskCache | None = None) -> frozenset[int]:
     key = ""
     if cache is not None:
         try:
-            key = cache_key("font-coverage", hashlib.sha256(file.read_bytes()).hexdigest())
+            key = cache_key("font-coverage", file_sha256(file))
         except OSError:
             key = ""
         stored = cache.get_json(key) if key else None
