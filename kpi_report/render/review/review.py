@@ -502,22 +502,29 @@ class _Packer:
     def add_area(self, area: AreaView, anchor: str, head: float, costs: Sequence[float]) -> None:
         """Add a 施策 (its title and KPIs cost ``head`` lines, its measures ``costs``).
 
-        A part ends before a 施策 chosen by its own content (:func:`_cuts_before`) once the part holds half
-        its lines, or before one that would make it too long: where parts end depends on the 施策 around the
-        cut, not on everything before it, so a correction that lengthens one part leaves the cuts of the
-        later ones where they were (and those parts are taken from the cache).
+        A part ends before a 施策 chosen by its own content (:func:`_cuts_before`; inside a very long 施策,
+        before a measure chosen by its ID) once the part holds :data:`_FILLED` of its lines, or before what
+        would make it longer than :data:`_FULL`: where parts end depends on what is around the cut, not on
+        everything before it, so a correction that lengthens one part leaves the later cuts where they were
+        (and those parts are taken from the cache).
         """
         total = head + sum(costs)
-        if self.cost >= self.limit * 0.5 and (_cuts_before(area) or self.cost + total > self.limit * 1.5):
+        if self.cost >= self.limit * _FILLED and (
+            _cuts_before(area) or self.cost + total > self.limit * _FULL
+        ):
             self.close()
         if total <= self.limit * 1.5:
             self.pieces.append(AreaPiece(area, anchor, area.rows, True))
             self.cost += total
             return
-        start, first = 0, True  # a very long 施策: split between its measures
+        start, first = 0, True  # a very long 施策: split between its measures, chosen the same way
         self.cost += head
         for i, lines in enumerate(costs):
-            if self.cost + lines > self.limit and i > start:
+            if (
+                i > start
+                and self.cost >= self.limit * _FILLED
+                and (_cuts_before_row(area.rows[i]) or self.cost + lines > self.limit * _FULL)
+            ):
                 self.pieces.append(AreaPiece(area, anchor, area.rows[start:i], first))
                 self.close()
                 start, first, self.cost = i, False, 2.0
@@ -525,14 +532,25 @@ class _Packer:
         self.pieces.append(AreaPiece(area, anchor, area.rows[start:], first))
 
 
-_CUT_ONE_IN = 3  # about one 施策 in three may start a part (once the part holds half its lines)
+_FILLED = 0.6  # a part may end once it holds this share of its lines …
+_FULL = 1.3  # … and ends before what would make it longer than this share
+_CUT_ONE_IN = 2  # about one 施策 in two may start a part
+_CUT_ONE_ROW_IN = 10  # inside a very long 施策: about one measure in ten
+
+
+def _chosen(text: str, one_in: int) -> bool:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()[0] % one_in == 0
 
 
 def _cuts_before(area: AreaView) -> bool:
     """Whether a part may end before ``area``: decided by its title and first measure, nothing else."""
     first = area.rows[0].measure.id if area.rows else ""
-    digest = hashlib.sha256(f"{area.title}\0{first}".encode("utf-8", "surrogatepass")).digest()
-    return digest[0] % _CUT_ONE_IN == 0
+    return _chosen(f"{area.title}\0{first}", _CUT_ONE_IN)
+
+
+def _cuts_before_row(row: MeasureView) -> bool:
+    """Whether a part may end before ``row`` inside a long 施策: decided by the measure's ID."""
+    return _chosen(row.measure.id, _CUT_ONE_ROW_IN)
 
 
 def _split(
