@@ -1328,18 +1328,18 @@ class _Alongside:
         self.later = later if later is not None else Later()
         self.listed: tuple[list[tuple[int, float]], list[tuple[int, float]]] | None = None
         self.parts = (0,) if self.later.pending else (0, 1, 2)  # the heights the child forked here sends
-        self.receiving: Connection | None = None
-        self.child: Any = None
+        self.own = Later()  # the child forked here
         rows = len(result.changes) + len(result.new.measures.grid)
         if rows < PARALLEL_MIN_ROWS or "fork" not in multiprocessing.get_all_start_methods():
             return
         context = multiprocessing.get_context("fork")
-        self.receiving, sending = context.Pipe(duplex=False)
-        self.child = context.Process(
+        receiving, sending = context.Pipe(duplex=False)
+        child = context.Process(
             target=_make_and_send, args=(result, json_wanted, self.parts, sending), daemon=True
         )
-        self.child.start()
+        child.start()
         sending.close()
+        self.own = Later(receiving, child)
 
     def heights(self, part: int) -> list[tuple[int, float]]:
         """:func:`_heights` of ``part``."""
@@ -1349,33 +1349,20 @@ class _Alongside:
                 self.listed = listed if isinstance(listed, tuple) and len(listed) == 2 else None
             if self.listed is not None:
                 return self.listed[part - 1]
-        elif self.receiving is not None:
-            try:
-                received: list[tuple[int, float]] = self.receiving.recv()
+        else:
+            received: list[tuple[int, float]] | None = self.own.receive()
+            if received is not None:
                 return received
-            except (EOFError, OSError):
-                self.close()
         return _heights(self.result, part)
 
     def json(self) -> bytes:
         """:func:`diff_json_bytes` of the result."""
-        if self.receiving is not None:
-            try:
-                return self.receiving.recv_bytes()
-            except (EOFError, OSError):
-                self.close()
-        return diff_json_bytes(self.result)
+        received: bytes | None = self.own.receive(raw=True)
+        return received if received is not None else diff_json_bytes(self.result)
 
     def close(self) -> None:
-        """The child ended (when still running) and the pipe closed."""
-        if self.receiving is not None:
-            self.receiving.close()
-            self.receiving = None
-        if self.child is not None:
-            if self.child.is_alive():
-                self.child.terminate()
-            self.child.join()
-            self.child = None
+        """The child forked here ended (when still running) and its pipe closed."""
+        self.own.close()
 
 
 def _list_heights(doc: ProgressList) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:

@@ -603,14 +603,21 @@ class Later:
         """True while something may still come."""
         return self.receiving is not None
 
-    def get(self) -> Any:
-        """What the child made, or None (nothing pending, or the child failed); the child then ends."""
+    def receive(self, raw: bool = False) -> Any:
+        """The child's next message (``raw``: bytes sent with send_bytes), or None when nothing is pending or
+        the child failed (it is then ended)."""
         if self.receiving is None:
             return None
         try:
-            return self.receiving.recv()
+            return self.receiving.recv_bytes() if raw else self.receiving.recv()
         except (EOFError, OSError):
+            self.close()
             return None
+
+    def get(self) -> Any:
+        """What the child made, or None (nothing pending, or the child failed); the child then ends."""
+        try:
+            return self.receive()
         finally:
             self.close()
 
