@@ -5,12 +5,16 @@ A part is rendered by WeasyPrint into a :class:`pydyf.PDF` (objects in memory). 
 contents and resources, annotations, structure elements), each as a byte template in which whatever depends
 on the part's place in the joined file is a slot — the object numbers it refers to, the pages'
 /StructParents keys, the table-header IDs (made unique per part), the contents page's links to other parts'
-pages. What the joined file makes anew is left out: the part's catalog, page tree, structure root, its
-Document element, ParentTree, outlines, named destinations (kept as a list) and Info.
+pages, the page numbers the joiner draws (folio.py) and the font program shared by every part (fontshare.py:
+the record lists the glyphs it uses instead). What the joined file makes anew is left out: the part's catalog,
+page tree, structure root, its Document element, ParentTree, outlines, named destinations (kept as a list) and
+Info.
 
 :func:`join` fills the slots of every part (numbers offset by the part's place) and appends one catalog,
 page tree, structure tree (one Document element whose kids are the parts' top elements; ParentTree; IDTree),
-named destinations, bookmarks, page labels and Info, then the cross-reference table. Filling a slot is
+named destinations, bookmarks, page labels, Info, the page numbers and the shared font programs; the objects
+that are not streams are packed into compressed object streams, and a cross-reference stream ends the file.
+Filling a slot is
 formatting a number: joining a 1,000-measure review is a fraction of a second, and a part taken from the
 cache (:mod:`kpi_report.render.review.cache` keeps records) is never read with a PDF parser.
 
