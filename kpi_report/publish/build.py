@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import gc
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, fields, is_dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +45,8 @@ MANIFEST = "manifest.json"
 _YEAR_FOLDER = re.compile(r"\d{4}")
 
 Rendered = bytes | Mapping[str, bytes]  # one file, or a folder's files (name -> bytes)
-Renderer = Callable[[ReportView, Project, Progress | None], Rendered]
+Started = Callable[[], None]
+Renderer = Callable[[ReportView, Project, Progress | None, Started], Rendered]
 
 
 def renderers(cache: PartCache | None = None) -> dict[str, Renderer]:
@@ -53,15 +56,61 @@ def renderers(cache: PartCache | None = None) -> dict[str, Renderer]:
 
     A renderer returns a file's bytes, or a folder's files by name (opendata/): each is written atomically
     like any other output, and files the folder held from an earlier build and no longer made are removed.
+    A renderer whose work runs in other processes calls its ``started`` argument once that work is under
+    way: the renderers after it are then run in a thread meanwhile (:func:`_render_all`); such renderers
+    are named in RUN_FIRST.
     """
     return {
-        "progress-list.xlsx": lambda view, _project, _progress: render_progress_xlsx(view),
-        "progress-list.html": lambda view, project, _progress: render_progress_html(view, project),
-        "annual-review.pdf": lambda view, project, progress: render_review(
-            view, template_dirs(project), progress=progress, cache=cache
+        "progress-list.xlsx": lambda view, _project, _progress, _started: render_progress_xlsx(view),
+        "progress-list.html": lambda view, project, _progress, _started: render_progress_html(view, project),
+        "annual-review.pdf": lambda view, project, progress, started: render_review(
+            view, template_dirs(project), progress=progress, cache=cache, started=started
         ),
-        "opendata": lambda view, _project, _progress: render_opendata(view),
+        "opendata": lambda view, _project, _progress, _started: render_opendata(view),
     }
+
+
+RUN_FIRST = ("annual-review.pdf",)  # renderers that work in other processes: the others are made meanwhile
+
+
+def _render_all(
+    steps: Mapping[str, Renderer],
+    view: ReportView,
+    project: Project,
+    progress: Progress | None,
+    report: Callable[[str, int], None],
+) -> dict[str, Rendered]:
+    """Every step's output by name, in the steps' order.
+
+    The steps named in RUN_FIRST run first, then the others in order, in this thread; except that once a
+    step calls its ``started`` (its work now runs in worker processes and this thread mostly waits for
+    them), the steps after it run one after the other in a second thread, without progress reports, while
+    it goes on. Each step makes its own bytes from the same finished view, so the outputs do not depend on
+    how the two threads interleave. ``report(name, done)``: the progress line of step ``name``.
+    """
+    names = [n for n in steps if n in RUN_FIRST] + [n for n in steps if n not in RUN_FIRST]
+    made: dict[str, Rendered] = {}
+    later: dict[str, Future[Rendered]] = {}
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kpi-report-render") as side:
+
+        def start(after: Sequence[str]) -> None:
+            for other in after:
+                if other not in later:
+                    later[other] = side.submit(steps[other], view, project, None, _nothing)
+
+        for done, name in enumerate(names):
+            if name in later:
+                break
+            report(name, done)
+            made[name] = steps[name](view, project, progress, partial(start, names[done + 1 :]))
+        for name, future in later.items():
+            report(name, names.index(name))  # reported once its output is there
+            made[name] = future.result()
+    return {name: made[name] for name in steps}
+
+
+def _nothing() -> None:
+    """The ``started`` of a step run in the second thread: what comes after it is already under way."""
 
 
 @dataclass(frozen=True)
@@ -100,13 +149,27 @@ def _strings(value: object) -> list[str]:
     stack = [value]
     while stack:
         item = stack.pop()
-        if isinstance(item, str):
-            found.append(item)
+        kind = type(item)
+        names = _FIELDS.get(kind)
+        if names is None:
+            names = _FIELDS[kind] = _field_names(item)
+        if kind is str or isinstance(item, str):
+            found.append(item)  # type: ignore[arg-type]
+        elif names:
+            stack.extend([getattr(item, name) for name in reversed(names)])
         elif isinstance(item, tuple | list):
             stack.extend(reversed(item))
-        elif is_dataclass(item) and not isinstance(item, type):
-            stack.extend(reversed([getattr(item, f.name) for f in fields(item)]))
     return found
+
+
+def _field_names(item: object) -> tuple[str, ...]:
+    """A dataclass instance's field names; () for anything else."""
+    if is_dataclass(item) and not isinstance(item, type):
+        return tuple(f.name for f in fields(item))
+    return ()
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}  # the model's classes are few: their field names, read once
 
 
 def font_findings(report: ProgressReport, cache: DiskCache | None = None) -> tuple[Finding, ...]:
@@ -222,9 +285,14 @@ def build(
         total = len(steps) * 2 + 1
         rendered: dict[Path, bytes] = {}
         folders: list[Path] = []
-        for done, (name, render) in enumerate(steps.items()):
-            _report(progress, f"{label}の報告書を作成（{name}）", done, total)
-            output = render(view, project, progress)
+        outputs = _render_all(
+            steps,
+            view,
+            project,
+            progress,
+            lambda name, done: _report(progress, f"{label}の報告書を作成（{name}）", done, total),
+        )
+        for name, output in outputs.items():
             if isinstance(output, bytes):
                 rendered[project.outputs(fy) / name] = output
             else:

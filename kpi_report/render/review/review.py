@@ -116,10 +116,12 @@ def render_review(
     progress: Progress | None = None,
     workers: int | None = None,
     cache: Path | PartCache | None = None,
+    started: Callable[[], None] | None = None,
 ) -> bytes:
     """Render the annual review of ``view`` as PDF bytes (deterministic: same report, same bytes).
 
     ``cache``: a folder (or a PartCache) of parts rendered before; unchanged parts are taken from it.
+    ``started``: called once the parts are being rendered in worker processes (weasy.render_parts).
 
     Args:
         view: the presented report (kpi_report.present).
@@ -189,6 +191,7 @@ def render_review(
         progress=progress,
         front_after=last_in_contents(parts),
         cache=cache,
+        started=started,
     )
     toc = table_of_contents(view, parts, rendered.layouts, rendered.first_pages)
     offset = rendered.front_pages - 1

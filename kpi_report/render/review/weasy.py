@@ -663,6 +663,7 @@ def render_parts(
     label: str = "年次報告書",
     front_after: str | None = None,
     cache: PartCache | None = None,
+    started: Callable[[], None] | None = None,
 ) -> RenderedParts:
     """Render ``parts`` ((key, HTML source) in document order) and the front matter built from their layouts.
 
@@ -671,6 +672,9 @@ def render_parts(
     matter is rendered as soon as those are known, while the last parts are still being laid out.
     With a ``cache``, a part whose HTML, environment and first page are unchanged is taken from it, and
     workers render only the others (the bytes are the same either way).
+    ``started`` is called once the workers have their first parts, when this process only waits for them
+    most of the time: the caller may start other work meanwhile (in a thread). Not called when everything
+    is rendered in this process.
     """
     workers = worker_count() if workers is None else workers
     total = len(parts) + 1
@@ -679,16 +683,13 @@ def render_parts(
     needed = keys[: keys.index(front_after) + 1] if front_after in keys else keys
     reuse = _Reuse(cache) if cache is not None else None
     try:
-        if reuse is not None:
-            parts = reuse.prepare(parts)
-            missing = [k for k in keys if reuse.layout(k) is None]
-            if len(missing) < 2:  # at most one part to lay out: starting workers would cost more than it
-                workers = 1
         if workers <= 1 or len(parts) <= 1:
+            if reuse is not None:
+                parts = reuse.prepare(parts)
             result = _render_sequential(parts, make_front, config, tick, reuse)
         else:
             result = _render_parallel(
-                parts, make_front, config, min(workers, len(parts)), tick, needed, reuse
+                parts, make_front, config, min(workers, len(parts)), tick, needed, reuse, started
             )
         if cache is not None:
             cache.prune()
@@ -790,12 +791,21 @@ def _render_parallel(
     tick: Callable[[int], None],
     needed: Sequence[str],
     reuse: _Reuse | None = None,
+    started: Callable[[], None] | None = None,
 ) -> RenderedParts:
+    """Render in up to ``workers`` forked (or spawned) processes, started as parts need them.
+
+    With ``reuse``, the parts are looked up one at a time, in order (each one's HTML made and hashed), and a
+    part not in the cache goes to a worker at once: a correction's part is being laid out while the later
+    parts are still looked up, and no worker is started when every part is in the cache. Every worker is
+    started before ``started`` is called (a process must not fork while another thread runs).
+    """
     fork = "fork" in multiprocessing.get_all_start_methods()
     context: Any = multiprocessing.get_context("fork" if fork else "spawn")
     keys = [k for k, _ in parts]
     source_of: dict[str, PartSource] = dict(parts)
-    todo: deque[str] = deque(keys)
+    todo: deque[str] = deque(keys if reuse is None else ())
+    unseen: deque[str] = deque(keys if reuse is not None else ())  # parts not looked up in the cache yet
     layouts: dict[str, PartLayout] = {}
     holder: dict[str, int] = {}  # part key -> worker index holding its layout
     done: set[str] = set()
@@ -805,19 +815,31 @@ def _render_parallel(
     procs = []
     front_queued = False
     finished = False
+    told = False  # whether ``started`` was called
     cached: list[tuple[str, bytes]] = []  # parts taken from the cache, to join with the next arrivals
-    if reuse is not None:  # known layouts number the pages before any worker has laid out a part
-        for key in keys:
-            found = reuse.layout(key)
-            if found is not None:
-                layouts[key] = found
-                holder[key] = _CACHED
-                todo.remove(key)
     firsts: dict[str, int] = {}  # the first page each part was finished with (to store it in the cache)
-    if fork and len(todo) > workers:  # with a part or two per worker, each pays its own set-up in parallel
-        _warm_up(config)
-    try:
-        for _ in range(workers):
+    prepared: dict[str, str] = {}
+    joined = 0
+
+    def look_up() -> None:
+        """The next part's HTML and cache entry: a known layout numbers the pages without a worker."""
+        assert reuse is not None
+        key = unseen.popleft()
+        html = source_of[key]()
+        reuse.remember(key, html)
+        found = reuse.layout(key)
+        if found is not None:
+            layouts[key] = found
+            holder[key] = _CACHED
+        else:
+            todo.append(key)
+            prepared[key] = html
+
+    def grow() -> None:
+        """Start a worker for each part waiting for one, up to ``workers`` (never after ``started``)."""
+        while not told and len(conns) < workers and todo and all(busy.values()):
+            if not conns and fork and (reuse is None or keys[0] in todo) and len(keys) > workers:
+                _warm_up(config)  # everything to render: the workers inherit WeasyPrint's set-up
             parent_end, child_end = context.Pipe()
             inherited = [*conns, parent_end] if fork else []  # a forked child holds them: it closes them
             proc = context.Process(
@@ -828,6 +850,8 @@ def _render_parallel(
             conns.append(parent_end)
             procs.append(proc)
             busy[len(conns) - 1] = False
+
+    try:
 
         def dispatch() -> None:
             first = _first_pages(keys, layouts)
@@ -841,6 +865,7 @@ def _render_parallel(
                 else:  # laid out before, but its first page moved: lay it out again, then finish it
                     del holder[key]
                     todo.appendleft(key)
+            grow()
             for w, conn in enumerate(conns):
                 if busy[w]:
                     continue
@@ -866,9 +891,6 @@ def _render_parallel(
                 if key not in prepared:
                     prepared[key] = source_of[key]()
 
-        prepared: dict[str, str] = {}
-        joined = 0
-
         def queue_front() -> None:
             nonlocal front_queued
             if front_queued or not all(k in layouts for k in needed):
@@ -887,12 +909,24 @@ def _render_parallel(
                     return
             todo.appendleft(FRONT)
 
+        def tell() -> None:
+            """Call ``started`` once nothing is left to look up and the workers have their parts."""
+            nonlocal told
+            if started is not None and not told and not unseen and any(busy.values()):
+                if not front_queued and len(conns) < workers:
+                    return  # the front matter may still need a worker of its own: start it first
+                told = True
+                started()
+
+        if unseen:
+            look_up()
         queue_front()
         dispatch()
         while len(done) < len(keys) + 1:
             arrived: list[tuple[str, bytes]] = cached[:]
             cached.clear()
-            ready = wait(conns, timeout=0 if arrived else None) if any(busy.values()) else []
+            waiting = any(busy.values())
+            ready = wait(conns, timeout=0 if arrived or unseen else None) if waiting else []
             for conn in ready:
                 assert isinstance(conn, Connection)
                 w = conns.index(conn)
@@ -914,13 +948,17 @@ def _render_parallel(
                     arrived.append((key, payload))
                     if reuse is not None:
                         reuse.keep(key, layouts[key], firsts.get(key, 1), payload)
+            if unseen:
+                look_up()  # one part per turn: a worker that finishes meanwhile is given its next step
             queue_front()
             dispatch()  # first give the workers their next step, then join and prepare meanwhile
+            tell()
             for key, pdf in arrived:
                 joiner.add(key, pdf)
                 joined += 1
                 tick(joined)
-            prepare()
+            if not unseen:
+                prepare()
         for conn in conns:
             conn.send(("stop", "", None))
         finished = True
