@@ -556,25 +556,20 @@ def _wide_runs() -> re.Pattern[str]:
 
 def _line_count(text: str, capacity: float) -> int:
     """:func:`cellmetrics.line_count` of ``text`` in lines of ``capacity`` half-width characters, the same count:
-    a paragraph's width is measured with one regular expression (wide characters taken out, the rest counted)
-    instead of a look-up per character — the diff measures ~10 million characters."""
+    the width of each paragraph is measured with one regular expression over the whole text (its wide
+    characters taken out, the rest counted: the line breaks stay, so the paragraphs of what is left line up
+    with the text's) instead of a look-up per character — the diff measures ~10 million characters."""
     if 2 * len(text) <= capacity:
         return text.count("\n") + 1  # every line fits
-    wide = _wide_runs()
-    beyond = _ASTRAL.search(text) is not None  # the expression knows only U+0000 to U+FFFF
+    narrow = _wide_runs().sub("", text)
+    if _ASTRAL.search(narrow) is not None:  # the expression knows only U+0000 to U+FFFF (and keeps the rest)
+        return sum(max(1, math.ceil(text_width(p) / capacity)) for p in text.split("\n"))
+    if "\n" not in text:
+        return max(1, math.ceil((2 * len(text) - len(narrow)) / capacity))
     lines = 0
-    for paragraph in text.split("\n"):
-        n = len(paragraph)
-        if 2 * n <= capacity:
-            lines += 1
-            continue
-        if paragraph.isascii():
-            width = n
-        elif beyond:
-            width = text_width(paragraph)
-        else:
-            width = 2 * n - len(wide.sub("", paragraph))
-        lines += max(1, math.ceil(width / capacity))
+    for paragraph, rest in zip(text.split("\n"), narrow.split("\n"), strict=True):
+        n = 2 * len(paragraph)
+        lines += 1 if n <= capacity else max(1, math.ceil((n - len(rest)) / capacity))
     return lines
 
 
@@ -854,14 +849,30 @@ def _summary_sheet(wb: Any, f: _Formats, result: DiffResult) -> None:
 def _change_heights(changes: Sequence[Change]) -> list[tuple[int, float]]:
     """(row, height) of 変更一覧's rows taller than one line."""
     c40, c24, c22 = line_capacity(40), line_capacity(24), line_capacity(22)
+    # a goal's, an area's and a name's count measured once: most changes share them with others
+    goals: dict[str, int] = {}
+    areas: dict[str, int] = {}
+    names: dict[str, int] = {}
+    tall: dict[int, float] = {}  # lines -> row_height(lines)
     heights: list[tuple[int, float]] = []
     for r, change in enumerate(changes, start=1):
         old_lines, new_lines = _line_count(change.old, c40), _line_count(change.new, c40)
         lines = max(old_lines, new_lines, (old_lines + new_lines + 1) * 2 // 3)  # 差分 is 1.5 times as wide
-        for text, capacity in ((change.goal, c24), (change.area, c22), (change.name, c24)):
-            lines = max(lines, _line_count(text, capacity))
+        goal = goals.get(change.goal)
+        if goal is None:
+            goal = goals[change.goal] = _line_count(change.goal, c24)
+        area = areas.get(change.area)
+        if area is None:
+            area = areas[change.area] = _line_count(change.area, c22)
+        name = names.get(change.name)
+        if name is None:
+            name = names[change.name] = _line_count(change.name, c24)
+        lines = max(lines, goal, area, name)
         if lines > 1:
-            heights.append((r, row_height(lines)))
+            height = tall.get(lines)
+            if height is None:
+                height = tall[lines] = row_height(lines)
+            heights.append((r, height))
     return heights
 
 
@@ -1175,6 +1186,8 @@ def _sheet_heights(sheet: ListSheet, kpi: bool) -> list[tuple[int, float]]:
     group_capacity = line_capacity(sum(widths[i] for i in widths if roles[i] != "id"))
     groups = {g.row for g in sheet.groups}
     header_row = sheet.header_row
+    measured = sorted(capacities.items())  # the columns in order, as the cells were measured
+    tall: dict[int, float] = {}  # lines -> row_height(lines)
     heights: list[tuple[int, float]] = []
     for r, row in enumerate(sheet.grid):
         if r == header_row:
@@ -1184,13 +1197,23 @@ def _sheet_heights(sheet: ListSheet, kpi: bool) -> list[tuple[int, float]]:
             continue
         lines = 1
         grouped = r in groups
-        for c, value in enumerate(row):
-            if isinstance(value, str) and value and c in capacities:
-                count = _line_count(value, group_capacity if grouped else capacities[c])
+        width = len(row)
+        for c, capacity in measured:
+            if c >= width:
+                continue
+            value = row[c]
+            if isinstance(value, str) and value:
+                if grouped:
+                    capacity = group_capacity
+                # _line_count's first case here, without the call (most cells)
+                count = value.count("\n") + 1 if 2 * len(value) <= capacity else _line_count(value, capacity)
                 if count > lines:
                     lines = count
         if lines > 1:
-            heights.append((r, row_height(lines)))
+            height = tall.get(lines)
+            if height is None:
+                height = tall[lines] = row_height(lines)
+            heights.append((r, height))
     return heights
 
 
