@@ -4,6 +4,7 @@ The library face (see :mod:`kpi_report.api`)::
 
     from kpi_report import load_plan, make_forms, check, build, diff
     from kpi_report import make_committee_forms  # the external committee's workbooks (外部評価)
+    from kpi_report import watch  # build again after every change (a correction round)
 
 Names are loaded on first use, so ``import kpi_report`` stays light (no WeasyPrint, no pandas).
 """
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
         load_plan,
         make_committee_forms,
         make_forms,
+        watch,
     )
     from kpi_report.compare.diff import DiffResult
     from kpi_report.core.errors import KpiReportError
@@ -54,6 +56,7 @@ __all__ = [
     "load_plan",
     "make_committee_forms",
     "make_forms",
+    "watch",
 ]
 
 _HOME = {
@@ -75,6 +78,7 @@ _HOME = {
     "load_plan": "kpi_report.api",
     "make_committee_forms": "kpi_report.api",
     "make_forms": "kpi_report.api",
+    "watch": "kpi_report.api",
 }
 
 

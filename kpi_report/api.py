@@ -13,8 +13,10 @@ into exit codes. WeasyPrint and pandas are imported only by :func:`build` and :f
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,6 +30,7 @@ from kpi_report.plan.master import load_plan_and_warnings
 if TYPE_CHECKING:
     from kpi_report.compare.diff import DiffResult
     from kpi_report.publish.build import BuildResult
+    from kpi_report.publish.watch import WatchedBuild
 
 __all__ = [
     "CheckResult",
@@ -44,6 +47,7 @@ __all__ = [
     "load_plan",
     "make_committee_forms",
     "make_forms",
+    "watch",
 ]
 
 SAMPLE = (
@@ -256,6 +260,38 @@ def build(
             " build してください。"
         )
     return build_year(proj, fy, allow_errors=allow_errors, progress=progress, use_cache=use_cache)
+
+
+def watch(
+    project: ProjectLike,
+    fy: int,
+    on_build: Callable[[WatchedBuild], None],
+    allow_errors: bool = False,
+    progress: Progress | None = None,
+    use_cache: bool = True,
+    until: Callable[[], bool] = lambda: False,
+    interval: float = 0.5,
+) -> int:
+    """:func:`build` now and again after every change to inputs/ or templates/, until ``until()`` is true.
+
+    Each build's result, or the problem that stopped it (errors in a submission, a broken master …), goes to
+    ``on_build`` and watching goes on; returns the number of builds. See kpi_report.publish.watch.
+
+    Raises:
+        MasterError: the master is missing or has problems when watching starts.
+        UsageError: ``fy`` is outside the plan's period.
+    """
+    from kpi_report.publish.watch import watch as watch_project
+
+    proj = _project(project)
+    check_period(load_plan(proj), fy)
+    return watch_project(
+        proj,
+        partial(build, proj, fy, allow_errors=allow_errors, progress=progress, use_cache=use_cache),
+        on_build,
+        until=until,
+        interval=interval,
+    )
 
 
 def diff(

@@ -15,9 +15,9 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 from contextlib import suppress
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
-from typing import Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from kpi_report import api
 from kpi_report.console import (
@@ -29,6 +29,7 @@ from kpi_report.console import (
     findings_text,
     forms_text,
     plan_text,
+    watch_text,
 )
 from kpi_report.core.cellmetrics import text_width
 from kpi_report.core.errors import InputsHaveErrors, KpiReportError, MasterError, UsageError
@@ -37,6 +38,9 @@ from kpi_report.core.model import Finding
 from kpi_report.core.project import Project
 from kpi_report.core.version import __version__
 from kpi_report.plan.scaffold import write_blank_project
+
+if TYPE_CHECKING:
+    from kpi_report.publish.watch import WatchedBuild
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -244,6 +248,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 def cmd_build(args: argparse.Namespace) -> int:
     project = _project(args)
+    if args.watch:
+        return _watch(args, project)
     try:
         result = api.build(
             project,
@@ -256,6 +262,26 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(f"kpi-report: {exc}", file=sys.stderr)
         return EXIT_FINDINGS
     print(build_summary(result, project.root))
+    return EXIT_OK
+
+
+def _watch(args: argparse.Namespace, project: Project) -> int:
+    """`build --watch`: each build's summary as it is made; Ctrl+C ends watching (exit 0)."""
+
+    def show(event: WatchedBuild) -> None:
+        print(watch_text(event, project.root, datetime.now().strftime("%H:%M:%S")), flush=True)
+
+    try:
+        api.watch(
+            project,
+            args.fy,
+            show,
+            allow_errors=args.allow_errors,
+            progress=ProgressBar(),
+            use_cache=not args.no_cache,
+        )
+    except KeyboardInterrupt:
+        print("監視を終了しました。", file=sys.stderr)
     return EXIT_OK
 
 
@@ -397,6 +423,7 @@ def build_parser() -> argparse.ArgumentParser:
             " outputs/<年度>/ に作る",
             "--fy 2024",
             "--fy 2024 --allow-errors",
+            "--fy 2024 --watch",
         )
     )
     p.add_argument("--fy", type=_fy, required=True, metavar="FY", help="報告する" + FY_HELP)
@@ -409,6 +436,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-cache",
         action="store_true",
         help="前回の作成結果を使わず、年次報告書をすべて描き直す（outputs/.cache/ を使わない）",
+    )
+    p.add_argument(
+        "--watch",
+        action="store_true",
+        help="作成した後も終了せず、inputs/（マスター・提出）か templates/ が変わるたびに作り直す（修正の受付中に。"
+        "終了は Ctrl+C）",
     )
     return parser
 

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from kpi_report.compare.read import ProgressList
     from kpi_report.core.model import CheckReport
     from kpi_report.publish.build import BuildResult
+    from kpi_report.publish.watch import WatchedBuild
 
 SEVERITY_LABELS = {"error": "エラー", "warning": "警告", "info": "情報"}
 
@@ -176,8 +177,9 @@ def check_text(result: CheckResult, inputs: Path) -> str:
     return "\n".join(lines)
 
 
-def build_summary(result: BuildResult, root: Path | None = None) -> str:
-    """The console summary of a build: submissions per year, what needs attention, the files written."""
+def build_summary(result: BuildResult, root: Path | None = None, files: bool = True) -> str:
+    """The console summary of a build: submissions per year, what needs attention, the files written
+    (unless ``files`` is False)."""
     report = result.report
     lines = [f"{report.fy_label}の進捗状況一覧表を作成しました（{report.plan_name}）。"]
     for year in result.years:
@@ -211,11 +213,31 @@ def build_summary(result: BuildResult, root: Path | None = None) -> str:
             f"  年次報告書: {len(result.review_parts_rendered)} 部分を作成、"
             f"{len(result.review_parts_reused)} 部分は前回の作成結果を再利用（outputs/.cache/、--no-cache で全部作り直し）"
         )
+    if not files:
+        lines.append(f"作成したファイル: {len(result.files)} 件（一覧は最初の作成のときに表示）")
+        return "\n".join(lines)
     lines.append("作成したファイル:")
     for path in result.files:
         shown = path.relative_to(root) if root is not None and path.is_relative_to(root) else path
         lines.append(f"  {shown}")
     return "\n".join(lines)
+
+
+def watch_text(event: WatchedBuild, root: Path | None = None, at: str = "") -> str:
+    """What `build --watch` prints after each build: when, what changed, how long, then the build's summary or
+    the problem to fix, then that it waits for the next change."""
+    head = f"── {at} " if at else "── "
+    if event.changed:
+        shown = "、".join(event.changed[:3]) + (
+            f" ほか {len(event.changed) - 3} 件" if len(event.changed) > 3 else ""
+        )
+        head += f"変更: {shown} → "
+    head += f"{event.number} 回目の作成（{event.seconds:.1f} 秒）"
+    if event.result is not None:  # the files written are the same each time: listed after the first build
+        body = build_summary(event.result, root, files=event.number == 1)
+    else:
+        body = f"作成できませんでした: {event.problem}"
+    return f"{head}\n{body}\n変更を待っています（inputs/ と templates/ を監視中。終了は Ctrl+C）…"
 
 
 def _list_label(doc: ProgressList) -> str:

@@ -80,7 +80,13 @@ def progress_rows(data: bytes, column: str = "") -> dict[str, list[object]]:
 
 
 def test_build_writes_the_lists_from_the_forms(project: Project) -> None:
-    result = build(project, 2019)
+    steps: list[tuple[str, int, int]] = []
+    result = build(project, 2019, progress=lambda label, done, total: steps.append((label, done, total)))
+    saving = [(done, total) for label, done, total in steps if label.endswith("報告書を保存")]
+    assert saving and all(0 <= done <= total for done, total in saving)  # opendata/ is many files, one step
+    assert [done for done, _ in saving] == sorted(done for done, _ in saving) and saving[-1][0] == saving[-1][
+        1
+    ]
     folder = project.outputs(2019)
     assert [p for p in result.files if p.parent == folder] == [folder / name for name in REPORTS]
     assert any(p.parent == folder / "check" for p in result.files)

@@ -300,8 +300,10 @@ def build(
                 rendered.update(
                     (project.outputs(fy) / name / file, data) for file, data in sorted(output.items())
                 )
-        for done, (path, data) in enumerate(rendered.items(), start=len(steps)):
-            _report(progress, f"{label}の報告書を保存", done, total)
+        for index, (path, data) in enumerate(rendered.items()):  # opendata/ is several files: one step
+            _report(
+                progress, f"{label}の報告書を保存", len(steps) + index * len(steps) // len(rendered), total
+            )
             write_atomic(path, data)
             written.append(path)
         _remove_stale(folders, rendered)
