@@ -583,8 +583,11 @@ class _Joiner:
         self.parts[key] = found[1] if found is not None and found[0] is data else load_record(data)
 
     def ordered(self) -> tuple[PartRecord, ...]:
-        """The parts in the joined file's order: the front matter, then the body parts."""
-        return tuple(self.parts[k] for k in (FRONT, *self.keys) if k in self.parts)
+        """The parts in the joined file's order: the front matter, then the body parts (every one of them)."""
+        missing = [k for k in (FRONT, *self.keys) if k not in self.parts]
+        if missing:  # never a review without some of its pages
+            raise RuntimeError(f"parts not rendered: {', '.join(missing)}")
+        return tuple(self.parts[k] for k in (FRONT, *self.keys))
 
 
 @dataclass
@@ -959,6 +962,10 @@ def _render_parallel(
                 tick(joined)
             if not unseen:
                 prepare()
+        for key, pdf in cached:  # taken from the cache by the last dispatch
+            joiner.add(key, pdf)
+            joined += 1
+            tick(joined)
         for conn in conns:
             conn.send(("stop", "", None))
         finished = True
