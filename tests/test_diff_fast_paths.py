@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import random
+from collections import Counter
+from operator import attrgetter
 
-from kpi_report.compare.diff import Change
-from kpi_report.compare.output import _change_heights, _sheet_heights
+from xlsxwriter.utility import xl_rowcol_to_cell
+
+from kpi_report.compare.diff import Change, Span, _grouped
+from kpi_report.compare.output import (
+    _change_heights,
+    _change_json,
+    _change_line,
+    _sheet_heights,
+    _wide_runs,
+)
 from kpi_report.compare.read import Column, GroupRow, ListSheet
-from kpi_report.core.cellmetrics import line_capacity, line_count, row_height
+from kpi_report.core.cellmetrics import char_width, line_capacity, line_count, row_height
 
 _TEXTS = (
     "",
@@ -89,3 +100,87 @@ def test_change_heights_measure_titles_once_with_the_same_count() -> None:
             expected.append((r, row_height(lines)))
     assert len(expected) > 100
     assert _change_heights(changes) == expected
+
+
+def test_wide_runs_are_the_characters_char_width_counts_two() -> None:
+    pattern = _wide_runs()
+    wide = [
+        chr(code) for code in range(0x10000) if not 0xD800 <= code <= 0xDFFF and char_width(chr(code)) == 2
+    ]
+    narrow = [
+        chr(code) for code in range(0x10000) if not 0xD800 <= code <= 0xDFFF and char_width(chr(code)) == 1
+    ]
+    assert pattern.fullmatch("".join(wide))
+    assert not any(pattern.search(c) for c in narrow)
+
+
+_HOSTILE = (
+    "",
+    '"引用"と\\バックスラッシュ',
+    "制御\x00\x01\x1f\x7f文字\t\n\r",
+    "\u2028\u2029行区切り",
+    "😀𠮷",
+    "</script>&<>",
+    "\ufeff\ufffe\uffff",
+)
+
+
+class _Text(str):
+    """A str subclass: encoded as a string by both routes."""
+
+
+def test_change_lines_are_the_encoders() -> None:
+    rng = random.Random(3)
+    line = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+    kinds = ["content-changed", "new-year-notes", "kpi-actual-changed", "kpi-new-actual", "measure-removed"]
+    changes = [
+        Change(
+            rng.choice(kinds),
+            rng.choice(_HOSTILE),
+            item_id=rng.choice(_HOSTILE),
+            goal=rng.choice(_HOSTILE),
+            area=_Text(rng.choice(_HOSTILE)),
+            name=rng.choice(_HOSTILE),
+            department=rng.choice(_HOSTILE),
+            column=rng.choice(_HOSTILE),
+            old=rng.choice(_HOSTILE),
+            new=rng.choice(_HOSTILE),
+            detail=rng.choice(_HOSTILE),
+            spans=tuple(
+                Span(rng.choice(["equal", "insert", "delete"]), rng.choice(_HOSTILE)) for _ in range(3)
+            ),
+            row=rng.choice([-1, 0, 5, 1_048_575]),
+            col=rng.choice([-1, 0, 27, 16_383]),
+        )
+        for _ in range(300)
+    ]
+    # fields that are not strings: the encoder's own route
+    changes.append(Change("content-changed", "進捗状況一覧表", old=12.5, new=None))  # type: ignore[arg-type]
+    changes.append(Change("content-changed", "進捗状況一覧表", spans=(Span("insert", 7),)))  # type: ignore[arg-type]
+    for change in changes:
+        assert _change_line(change, line) == line(_change_json(change))
+
+
+def test_cell_is_xlsxwriters_reference() -> None:
+    for row, col in [(0, 0), (0, -1), (9, 25), (99, 26), (1_048_575, 16_383), (5, 701), (5, 702)]:
+        expected = xl_rowcol_to_cell(row, max(col, 0))
+        assert Change("content-changed", "s", row=row, col=col).cell == expected
+    assert Change("content-changed", "s", row=-1, col=3).cell == ""
+
+
+def test_counts_by_group_keep_the_order_changes_bring_them() -> None:
+    rng = random.Random(8)
+    changes = [
+        Change(
+            rng.choice(["content-changed", "status-changed", "measure-added"]), "s", goal=rng.choice("CABD")
+        )
+        for _ in range(200)
+    ]
+    order = ["B", "Z"]
+    expected: dict[str, Counter[str]] = {name: Counter() for name in order}
+    for c in changes:  # one change at a time, as counted before
+        expected.setdefault(c.goal, Counter())[c.kind] += 1
+    got = _grouped(changes, attrgetter("goal"), order)
+    assert [(name, list(counts.items())) for name, counts in got] == [
+        (name, list(counts.items())) for name, counts in expected.items() if counts
+    ]

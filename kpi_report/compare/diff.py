@@ -13,13 +13,15 @@ import math
 import unicodedata
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+from functools import cache
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, Literal
 
-from xlsxwriter.utility import xl_rowcol_to_cell
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from kpi_report.compare.read import (
     HEADING_LINE,
@@ -116,6 +118,9 @@ class Span:
     text: str
 
 
+_column_name = cache(xl_col_to_name)  # a column's letters (the columns of a list's sheets)
+
+
 @dataclass(frozen=True)
 class Change:
     """One reported difference. ``row``/``col`` locate it on NEW's sheet (0-based; -1 = not there / whole row)."""
@@ -145,7 +150,9 @@ class Change:
         """A1 reference of the changed cell on NEW's sheet ("" when it is not there)."""
         if self.row < 0:
             return ""
-        return str(xl_rowcol_to_cell(self.row, max(self.col, 0)))
+        return (
+            f"{_column_name(max(self.col, 0))}{self.row + 1}"  # xl_rowcol_to_cell(row, col), the letters kept
+        )
 
 
 @dataclass(frozen=True)
@@ -167,11 +174,11 @@ class DiffResult:
 
     def count_by_goal(self) -> list[tuple[str, Counter[str]]]:
         """(goal, counts by kind) in NEW's goal order, then goals only OLD had; "" = list-wide changes."""
-        return _grouped(self.changes, lambda c: c.goal, self._goal_order())
+        return _grouped(self.changes, attrgetter("goal"), self._goal_order())
 
     def count_by_department(self) -> list[tuple[str, Counter[str]]]:
         """(lead department, counts by kind), most changes first."""
-        groups = _grouped(self.changes, lambda c: c.department, [])
+        groups = _grouped(self.changes, attrgetter("department"), [])
         return sorted(groups, key=lambda g: (-g[1].total(), g[0]))
 
     def _goal_order(self) -> list[str]:
@@ -186,11 +193,14 @@ class DiffResult:
 
 
 def _grouped(
-    changes: Iterable[Change], key: Callable[[Change], str], order: Sequence[str]
+    changes: Sequence[Change], key: Callable[[Change], str], order: Sequence[str]
 ) -> list[tuple[str, Counter[str]]]:
     groups: dict[str, Counter[str]] = {name: Counter() for name in order}
-    for c in changes:
-        groups.setdefault(key(c), Counter())[c.kind] += 1
+    # (key, kind) pairs counted at once: in the order each pair first occurs, so each group and each kind in it
+    # comes in the order the changes first bring it, as when counted one change at a time
+    pairs = Counter(zip(map(key, changes), map(attrgetter("kind"), changes), strict=True))
+    for (name, kind), count in pairs.items():
+        groups.setdefault(name, Counter())[kind] += count
     return [(name, counts) for name, counts in groups.items() if counts]
 
 

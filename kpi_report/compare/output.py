@@ -124,6 +124,32 @@ def _spans(change: Change) -> list[tuple[str, str]]:
 
 def diff_json(result: DiffResult) -> dict[str, Any]:
     """The comparison as JSON-ready data (the same content as the workbook)."""
+    data = _json_head(result)
+    data["changes"] = [_change_json(c) for c in result.changes]
+    return data
+
+
+def _change_json(c: Change) -> dict[str, Any]:
+    return {
+        "kind": c.kind,
+        "label": c.label,
+        "sheet": c.sheet,
+        "id": c.item_id,
+        "goal": c.goal,
+        "area": c.area,
+        "name": c.name,
+        "department": c.department,
+        "column": c.column,
+        "old": c.old,
+        "new": c.new,
+        "detail": c.detail,
+        "cell": c.cell,
+        "spans": [{"op": op, "text": text} for op, text in _spans(c)],
+    }
+
+
+def _json_head(result: DiffResult) -> dict[str, Any]:
+    """:func:`diff_json` without its changes."""
 
     def counts(groups: Sequence[tuple[str, Counter[str]]], name: str) -> list[dict[str, Any]]:
         return [{name: key, "total": c.total(), "by_kind": dict(c)} for key, c in groups]
@@ -164,25 +190,6 @@ def diff_json(result: DiffResult) -> dict[str, Any]:
             }
             for f in result.findings
         ],
-        "changes": [
-            {
-                "kind": c.kind,
-                "label": c.label,
-                "sheet": c.sheet,
-                "id": c.item_id,
-                "goal": c.goal,
-                "area": c.area,
-                "name": c.name,
-                "department": c.department,
-                "column": c.column,
-                "old": c.old,
-                "new": c.new,
-                "detail": c.detail,
-                "cell": c.cell,
-                "spans": [{"op": op, "text": text} for op, text in _spans(c)],
-            }
-            for c in result.changes
-        ],
     }
 
 
@@ -193,14 +200,32 @@ def diff_json_bytes(result: DiffResult) -> bytes:
 
 
 def _diff_json_bytes(result: DiffResult) -> bytes:
-    data = diff_json(result)
-    changes = data.pop("changes")
-    head = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True)
+    head = json.dumps(_json_head(result), ensure_ascii=False, indent=2, sort_keys=True)
     line = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode  # json.dumps(c, …), one encoder
-    body = ",\n".join(["    " + line(c) for c in changes])
+    body = ",\n".join(["    " + _change_line(c, line) for c in result.changes])
     # "changes" sorts before every other top-level key, so it goes right after the opening brace
     text = head[:1] + '\n  "changes": [' + ("\n" + body + "\n  " if body else "") + "]," + head[1:]
     return (text + "\n").encode("utf-8")
+
+
+def _change_line(c: Change, line: Callable[[dict[str, Any]], str]) -> str:
+    """``line(_change_json(c))``: a change's JSON line as the encoder writes it (keys sorted, ", " and ": "), put
+    together from its strings each encoded as the encoder encodes a string, without a dict to make and sort;
+    a field that is not a string (the encoder's TypeError) goes through ``line``."""
+    e = _encode_string
+    try:
+        spans = ", ".join([f'{{"op": {e(op)}, "text": {e(text)}}}' for op, text in _spans(c)])
+        return (
+            f'{{"area": {e(c.area)}, "cell": {e(c.cell)}, "column": {e(c.column)}, '
+            f'"department": {e(c.department)}, "detail": {e(c.detail)}, "goal": {e(c.goal)}, '
+            f'"id": {e(c.item_id)}, "kind": {e(c.kind)}, "label": {e(c.label)}, "name": {e(c.name)}, '
+            f'"new": {e(c.new)}, "old": {e(c.old)}, "sheet": {e(c.sheet)}, "spans": [{spans}]}}'
+        )
+    except TypeError:
+        return line(_change_json(c))
+
+
+_encode_string: Callable[[str], str] = json.encoder.encode_basestring
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -539,17 +564,14 @@ class _FastSheet(Worksheet):  # type: ignore[misc]
 
 @cache
 def _wide_runs() -> re.Pattern[str]:
-    """Runs of the characters below U+10000 that :func:`cellmetrics.char_width` counts 2 wide (made once, ~30 ms)."""
-    ranges: list[tuple[int, int]] = []
-    for code in range(0x10000):
-        if 0xD800 <= code <= 0xDFFF or char_width(chr(code)) != 2:
-            continue
-        if ranges and ranges[-1][1] == code - 1:
-            ranges[-1] = (ranges[-1][0], code)
-        else:
-            ranges.append((code, code))
+    """Runs of the characters below U+10000 that :func:`cellmetrics.char_width` counts 2 wide (made once, ~20 ms)."""
+    widths = bytearray(map(char_width, map(chr, range(0x10000))))
+    widths[0xD800:0xE000] = bytes(0x800)  # no surrogate in the class
     members = "".join(
-        re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges
+        f"{re.escape(chr(run.start()))}-{re.escape(chr(run.end() - 1))}"
+        if run.end() - run.start() > 1
+        else re.escape(chr(run.start()))
+        for run in re.finditer(rb"\x02+", widths)
     )
     return re.compile(f"[{members}]+")
 
