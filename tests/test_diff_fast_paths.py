@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import random
 from collections import Counter
@@ -17,8 +18,9 @@ from kpi_report.compare.output import (
     _sheet_heights,
     _wide_runs,
 )
-from kpi_report.compare.read import Column, GroupRow, ListSheet
+from kpi_report.compare.read import Column, GroupRow, ListSheet, cell_str
 from kpi_report.core.cellmetrics import char_width, line_capacity, line_count, row_height
+from kpi_report.core.values import cell_text
 
 _TEXTS = (
     "",
@@ -184,3 +186,26 @@ def test_counts_by_group_keep_the_order_changes_bring_them() -> None:
     assert [(name, list(counts.items())) for name, counts in got] == [
         (name, list(counts.items())) for name, counts in expected.items() if counts
     ]
+
+
+def test_cell_str_is_the_stripped_cell_text() -> None:
+    values: list[object] = [
+        "",
+        " 取組 ",
+        "a\r\nb\rc ",
+        "\r",
+        _Text(" x\r "),
+        None,
+        0,
+        2.0,
+        2.5,
+        float("nan"),
+        True,
+        datetime.date(2019, 4, 1),
+        datetime.datetime(2019, 4, 1, 9, 30),
+    ]
+    row = tuple(values)
+    for index in range(len(row)):
+        expected = "" if row[index] == "" else cell_text(row[index]).strip()
+        assert cell_str(row, index) == expected, row[index]
+    assert cell_str(row, None) == cell_str(row, len(row)) == ""

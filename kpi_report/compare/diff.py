@@ -581,7 +581,13 @@ def _measure_changes(
 def _notes_changes(
     old: str, new: str, threshold: int | None, header: str, col: int, base: dict[str, Any]
 ) -> list[Change]:
-    if old and new.startswith(old + "\n") and HEADING_LINE.match(new, len(old) + 1):
+    if (
+        old
+        and len(new) > len(old)
+        and new[len(old)] == "\n"
+        and new.startswith(old)  # new.startswith(old + "\n"), without making that string
+        and HEADING_LINE.match(new, len(old) + 1)
+    ):
         # the usual yearly growth: blocks appended after an unchanged text; only the new part needs splitting
         added = split_year_blocks(new[len(old) + 1 :])
         if all(

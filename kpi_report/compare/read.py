@@ -337,6 +337,8 @@ def cell_str(row: Sequence[object], index: int | None) -> str:
     if index is None or index >= len(row):
         return ""
     value = row[index]
+    if type(value) is str:  # most cells: cell_text's own case, without the call
+        return (value if "\r" not in value else cell_text(value)).strip()
     if value == "":
         return ""
     return cell_text(value).strip()
