@@ -838,21 +838,22 @@ def _render_parallel(
             todo.append(key)
             prepared[key] = html
 
-    def grow() -> None:
-        """Start a worker for each part waiting for one, up to ``workers`` (never after ``started``)."""
-        while not told and len(conns) < workers and todo and all(busy.values()):
-            if not conns and fork and (reuse is None or keys[0] in todo) and len(keys) > workers:
-                _warm_up(config)  # everything to render: the workers inherit WeasyPrint's set-up
-            parent_end, child_end = context.Pipe()
-            inherited = [*conns, parent_end] if fork else []  # a forked child holds them: it closes them
-            proc = context.Process(
-                target=_worker, args=(child_end, config, os.getpid(), inherited), daemon=True
-            )
-            proc.start()
-            child_end.close()
-            conns.append(parent_end)
-            procs.append(proc)
-            busy[len(conns) - 1] = False
+    def grow() -> bool:
+        """Start a worker if a part waits for one and ``workers`` are not all started (never after
+        ``started``); whether one was started."""
+        if told or len(conns) >= workers or not todo or not all(busy.values()):
+            return False
+        if not conns and fork and (reuse is None or keys[0] in todo) and len(keys) > workers:
+            _warm_up(config)  # everything to render: the workers inherit WeasyPrint's set-up
+        parent_end, child_end = context.Pipe()
+        inherited = [*conns, parent_end] if fork else []  # a forked child holds them: it closes them
+        proc = context.Process(target=_worker, args=(child_end, config, os.getpid(), inherited), daemon=True)
+        proc.start()
+        child_end.close()
+        conns.append(parent_end)
+        procs.append(proc)
+        busy[len(conns) - 1] = False
+        return True
 
     try:
 
@@ -868,25 +869,29 @@ def _render_parallel(
                 else:  # laid out before, but its first page moved: lay it out again, then finish it
                     del holder[key]
                     todo.appendleft(key)
-            grow()
-            for w, conn in enumerate(conns):
-                if busy[w]:
-                    continue
-                ready = [
-                    k for k, h in holder.items() if h == w and k not in done and (k in first or k == FRONT)
-                ]
-                if ready:
-                    key = min(ready, key=lambda k: -1 if k == FRONT else keys.index(k))
-                    firsts[key] = first.get(key, 1)
-                    conn.send(("finish", key, firsts[key]))
-                    holder[key] = -1
-                elif todo:
-                    key = todo.popleft()
-                    html = prepared.pop(key, None)
-                    conn.send(("layout", key, source_of[key]() if html is None else html))
-                else:
-                    continue
-                busy[w] = True
+            while True:  # give every idle worker its next step; start one more while parts still wait
+                for w, conn in enumerate(conns):
+                    if busy[w]:
+                        continue
+                    ready = [
+                        k
+                        for k, h in holder.items()
+                        if h == w and k not in done and (k in first or k == FRONT)
+                    ]
+                    if ready:
+                        key = min(ready, key=lambda k: -1 if k == FRONT else keys.index(k))
+                        firsts[key] = first.get(key, 1)
+                        conn.send(("finish", key, firsts[key]))
+                        holder[key] = -1
+                    elif todo:
+                        key = todo.popleft()
+                        html = prepared.pop(key, None)
+                        conn.send(("layout", key, source_of[key]() if html is None else html))
+                    else:
+                        continue
+                    busy[w] = True
+                if not grow():
+                    break
 
         def prepare() -> None:
             """Make the next parts' HTML while the workers are busy, so a free worker never waits for it."""
