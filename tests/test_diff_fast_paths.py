@@ -16,6 +16,8 @@ from kpi_report.compare.output import (
     _change_json,
     _change_line,
     _sheet_heights,
+    _special,
+    _special_strings,
     _wide_runs,
 )
 from kpi_report.compare.read import Column, GroupRow, ListSheet, cell_str
@@ -209,3 +211,19 @@ def test_cell_str_is_the_stripped_cell_text() -> None:
         expected = "" if row[index] == "" else cell_text(row[index]).strip()
         assert cell_str(row, index) == expected, row[index]
     assert cell_str(row, None) == cell_str(row, len(row)) == ""
+
+
+def test_special_strings_are_those_special_one_at_a_time() -> None:
+    rng = random.Random(4)
+    pieces = ["a", "あ", " ", "\u3000", "\n", "\t", "\x0b", "\x1c", "\x85", "\xa0", "&", "<r>", "<r", "r>"]
+    pieces += ["_x0041_", "_x00", "41_", "_X0041_", "\x01", "\x1f", "\x7f", "\ufffe", "\uffff", "😀", "\x00"]
+    cases: list[list[str]] = [[], [""], ["", ""], [" "], [" ", " "], ["<r>"], ["a ", " b"], ["\x00"]]
+    for _ in range(2000):
+        cases.append(
+            [
+                "".join(rng.choice(pieces) for _ in range(rng.randrange(0, 5)))
+                for _ in range(rng.randrange(1, 9))
+            ]
+        )
+    for strings in cases:
+        assert _special_strings(strings) == [k for k, s in enumerate(strings) if _special(s)], strings

@@ -605,12 +605,7 @@ class _FastStrings(SharedStrings):  # type: ignore[misc]
 
     def _write_sst_strings(self) -> None:
         strings: list[str] = self.string_table.string_array
-        joined = "\x00".join(strings)
-        if joined.count("\x00") != max(len(strings) - 1, 0):  # a string holds the separator: one at a time
-            special = [k for k, string in enumerate(strings) if _special(string)]
-        else:
-            offsets = list(accumulate((len(string) + 1 for string in strings), initial=0))
-            special = sorted({bisect_right(offsets, m.start()) - 1 for m in _SPECIAL_JOINED.finditer(joined)})
+        special = _special_strings(strings)
         start = 0
         for k in [*special, len(strings)]:
             if k > start:
@@ -626,11 +621,27 @@ class _FastStrings(SharedStrings):  # type: ignore[misc]
             start = k + 1
 
 
-# what _write_si changes in a string (control characters, _xHHHH_, non-characters), marks (whitespace at either
-# end) or writes as it is (rich text), in the strings joined by NUL: the match starts inside the string it concerns
-_SPECIAL_JOINED = re.compile(
-    r"[\x01-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_|(?:^|(?<=\x00))(?:\s|<r>)|\s(?=\x00|$)"
-)
+def _special_strings(strings: list[str]) -> list[int]:
+    """The indexes, in order, of the strings for which :func:`_special` is true: found in the strings framed and
+    joined by NUL with four scans, each with a literal or a character class to look for (one expression with
+    every case tried at each character took ~90 ns a character)."""
+    framed = "\x00" + "\x00".join(strings) + "\x00"
+    if framed.count("\x00") != len(strings) + 1:  # a string holds the separator: one at a time
+        return [k for k, string in enumerate(strings) if _special(string)]
+    separators = list(accumulate((len(string) + 1 for string in strings), initial=0))  # before each, and last
+    inside = [m.start() for pattern in _ESCAPED_JOINED for m in pattern.finditer(framed)]
+    found = {bisect_right(separators, at) - 1 for at in inside}  # a match inside a string, or a leading one
+    found.update(bisect_right(separators, m.start()) - 1 for m in _LEADING_JOINED.finditer(framed))
+    found.update(bisect_right(separators, m.start()) - 2 for m in _TRAILING_JOINED.finditer(framed))
+    return sorted(found)
+
+
+# in the strings framed and joined by NUL: what _write_si changes in a string (control characters, _xHHHH_,
+# non-characters) — the match starts inside the string —, marks (whitespace at either end: the match starts at
+# the NUL before or after the string) or writes as it is (rich text: the NUL before)
+_ESCAPED_JOINED = (re.compile(r"[\x01-\x08\x0b-\x1f\ufffe\uffff]"), re.compile(r"_x[0-9a-fA-F]{4}_"))
+_LEADING_JOINED = re.compile(r"\x00(?:\s|<r>)")
+_TRAILING_JOINED = re.compile(r"\x00(?<=\s\x00)")
 _ESCAPED = re.compile(r"[\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
 
 
