@@ -796,7 +796,7 @@ def _render_parallel(
     reuse: _Reuse | None = None,
     started: Callable[[], None] | None = None,
 ) -> RenderedParts:
-    """Render in up to ``workers`` forked (or spawned) processes, started as parts need them.
+    """Render in ``workers`` forked (or spawned) processes, started when a part first needs one.
 
     With ``reuse``, the parts are looked up one at a time, in order (each one's HTML made and hashed), and a
     part not in the cache goes to a worker at once: a correction's part is being laid out while the later
@@ -839,20 +839,26 @@ def _render_parallel(
             prepared[key] = html
 
     def grow() -> bool:
-        """Start a worker if a part waits for one and ``workers`` are not all started (never after
-        ``started``); whether one was started."""
-        if told or len(conns) >= workers or not todo or not all(busy.values()):
+        """Start the workers once a part waits for one (never after ``started``); whether they were started.
+
+        All at once: a correction usually changes two parts (its section and the appendix slice printing the
+        note), and the second worker is set up while the first part is laid out and the parts are looked up.
+        """
+        if told or conns or not todo:
             return False
-        if not conns and fork and (reuse is None or keys[0] in todo) and len(keys) > workers:
+        if fork and (reuse is None or keys[0] in todo) and len(keys) > workers:
             _warm_up(config)  # everything to render: the workers inherit WeasyPrint's set-up
-        parent_end, child_end = context.Pipe()
-        inherited = [*conns, parent_end] if fork else []  # a forked child holds them: it closes them
-        proc = context.Process(target=_worker, args=(child_end, config, os.getpid(), inherited), daemon=True)
-        proc.start()
-        child_end.close()
-        conns.append(parent_end)
-        procs.append(proc)
-        busy[len(conns) - 1] = False
+        for _ in range(workers):
+            parent_end, child_end = context.Pipe()
+            inherited = [*conns, parent_end] if fork else []  # a forked child holds them: it closes them
+            proc = context.Process(
+                target=_worker, args=(child_end, config, os.getpid(), inherited), daemon=True
+            )
+            proc.start()
+            child_end.close()
+            conns.append(parent_end)
+            procs.append(proc)
+            busy[len(conns) - 1] = False
         return True
 
     try:
@@ -869,7 +875,7 @@ def _render_parallel(
                 else:  # laid out before, but its first page moved: lay it out again, then finish it
                     del holder[key]
                     todo.appendleft(key)
-            while True:  # give every idle worker its next step; start one more while parts still wait
+            while True:  # give every idle worker its next step; start the workers when a part first waits
                 for w, conn in enumerate(conns):
                     if busy[w]:
                         continue
@@ -921,9 +927,7 @@ def _render_parallel(
             """Call ``started`` once nothing is left to look up and the workers have their parts."""
             nonlocal told
             if started is not None and not told and not unseen and any(busy.values()):
-                if not front_queued and len(conns) < workers:
-                    return  # the front matter may still need a worker of its own: start it first
-                told = True
+                told = True  # the workers are all started (grow starts them together)
                 started()
 
         if unseen:
