@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import io
 import json
 import random
 from collections import Counter
@@ -15,6 +16,7 @@ from kpi_report.compare.output import (
     _change_heights,
     _change_json,
     _change_line,
+    _FastSheet,
     _sheet_heights,
     _special,
     _special_strings,
@@ -22,6 +24,7 @@ from kpi_report.compare.output import (
 )
 from kpi_report.compare.read import Column, GroupRow, ListSheet, cell_str
 from kpi_report.core.cellmetrics import char_width, line_capacity, line_count, row_height
+from kpi_report.core.files import new_xlsx
 from kpi_report.core.values import cell_text
 
 _TEXTS = (
@@ -227,3 +230,29 @@ def test_special_strings_are_those_special_one_at_a_time() -> None:
         )
     for strings in cases:
         assert _special_strings(strings) == [k for k, s in enumerate(strings) if _special(s)], strings
+
+
+def test_row_tags_are_xlsxwriters_start_tags() -> None:
+    wb = new_xlsx(io.BytesIO())
+    ws = wb.add_worksheet("s", worksheet_class=_FastSheet)
+    bold = wb.add_format({"bold": True})
+    ws.heights([(1, 27.75), (2, 27.75), (3, 15.5), (9, 409.0)])  # shared RowInfo per height
+    ws.set_row(4, 30)
+    ws.set_row(5, 15)  # xlsxwriter's default height, set
+    ws.set_row(6, 20, None, {"hidden": True})
+    ws.set_row(7, None, bold)
+    ws.set_row(8, None, None, {"level": 1})
+    for row in range(12):
+        ws.put(row, 0, f"r{row}", bold)
+    tags = []
+    for _ in range(2):  # the second time from what the first remembered
+        ws._row_attributes.clear()
+        tags.append([ws._row_tag(row) for row in range(12)])
+        tags.append([ws._row_tag(row) for row in range(12)])
+    for row in range(12):
+        out = io.StringIO()
+        ws.fh = out
+        ws._write_row(row, None, ws.row_info.get(row))
+        expected = out.getvalue() if row not in (6, 7, 8) else None
+        assert all(t[row] == expected for t in tags), (row, expected, [t[row] for t in tags])
+    assert tags[0][4] == '<row r="5" ht="30" customHeight="1">' and tags[0][10] == '<row r="11">'

@@ -300,6 +300,7 @@ class _FastSheet(Worksheet):  # type: ignore[misc]
         self._letters: dict[int, str] = {}
         self._rows: dict[int, _WholeRow] = {}
         self._links: dict[tuple[int, int], tuple[str, str]] = {}  # (row, col) -> internal link's (url, text)
+        self._row_attributes: dict[int, str | None] = {}  # id of a RowInfo -> see _row_tag (when written)
 
     def column(self, col: int) -> str:
         """The letters of column ``col`` (remembered)."""
@@ -480,6 +481,7 @@ class _FastSheet(Worksheet):  # type: ignore[misc]
             super()._write_sheet_data()
             return
         self._xml_start_tag("sheetData")
+        self._row_attributes.clear()
         held = {row for row, cells in self.table.items() if cells}
         whole = self._rows
         written = held | self._put.keys() | whole.keys() | self.row_info.keys() | self.comments.keys()
@@ -533,14 +535,22 @@ class _FastSheet(Worksheet):  # type: ignore[misc]
         """The <row> start tag ``_write_row(row, None, row_info)`` writes, for a row with a height at most;
         None for any other (with a format, hidden, outlined, Excel 2010 attributes)."""
         info = self.row_info.get(row)
+        # most rows share one of a few RowInfo (see heights), alive in row_info while the sheet is written
+        attributes = self._row_attributes.get(id(info), _UNSEEN)
+        if attributes is _UNSEEN:
+            attributes = self._row_attributes[id(info)] = self._attributes_of(info)
+        return None if attributes is None else f'<row r="{row + 1}"{attributes}>'
+
+    def _attributes_of(self, info: RowInfo | None) -> str | None:
+        """What a <row> start tag holds after its r attribute, for ``info``; None: see :meth:`_row_tag`."""
         if self.excel_version == 2010 or (
             info is not None and (info.row_format or info.hidden or info.level or info.collapsed)
         ):
             return None
         height = info.height if info is not None and info.height is not None else self.default_row_height
         if height != self.original_row_height or height != self.default_row_height:
-            return f'<row r="{row + 1}" ht="{height * 0.75:.16g}" customHeight="1">'
-        return f'<row r="{row + 1}">'
+            return f' ht="{height * 0.75:.16g}" customHeight="1"'
+        return ""
 
     def _write_hyperlinks(self) -> None:
         if not self._links:
@@ -1157,6 +1167,7 @@ def _rewrite_sheet(
 
 
 _HELD = object()  # a value put leaves to xlsxwriter
+_UNSEEN = object()  # a RowInfo _row_tag has not met yet
 
 
 def _comment(notes: list[str]) -> str:
