@@ -967,9 +967,9 @@ def _changes_sheet(wb: Any, f: _Formats, result: DiffResult) -> _FastSheet:
             links = _change_cells(ws, f, r, change, texts, spans, url, links)
             continue
         # the same cells, strings and format indices, in the same order, as _change_cells
-        n = r + 1
+        n = str(r + 1)  # made once for the row's cells
         parts = [f'<c r="A{n}" s="{_xf(f.top)}"><v>{r}</v></c>']
-        text_xf = _xf(f.text)
+        text_xf = str(_xf(f.text))
         last = 0
         for k, text in enumerate(texts, start=1):
             if text:
@@ -1098,7 +1098,7 @@ def _rewrite_sheet(
     strings = ws.str_table
     string_table = strings.string_table
     no_marks: dict[int, tuple[str, list[str]]] = {}
-    xfs: dict[tuple[str, str], int] = {}
+    xfs: dict[tuple[str, str], str] = {}  # (style, fill) -> the format's index as written
     for r, row in enumerate(sheet.grid):
         if r < header_row:
             style = "title"
@@ -1113,7 +1113,7 @@ def _rewrite_sheet(
             _list_cells(ws, f, r, row, style, table, row_marks, rate)
             continue
         # the same cells, strings and format indices, in the same order, as _list_cells
-        n = r + 1
+        n = str(r + 1)  # made once for the row's cells (as are the format indices' texts, in xfs)
         parts: list[str] = []
         cols: list[int] = []
         for c, value in enumerate(row):
@@ -1148,11 +1148,11 @@ def _rewrite_sheet(
                 else:
                     strings.count += 1
                 if xf is None:
-                    xf = xfs[key] = _xf(f.list_cell(*key))
+                    xf = xfs[key] = str(_xf(f.list_cell(*key)))
                 parts.append(f'<c r="{letters[c]}{n}" s="{xf}" t="s"><v>{index}</v></c>')
             else:
                 if xf is None:
-                    xf = xfs[key] = _xf(f.list_cell(*key))
+                    xf = xfs[key] = str(_xf(f.list_cell(*key)))
                 if value is None:
                     parts.append(f'<c r="{letters[c]}{n}" s="{xf}"/>')
                 else:
