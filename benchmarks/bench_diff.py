@@ -5,15 +5,16 @@ measures), about 5% of the rows edited: re-worded 内容, an edited past year's 
 removals and additions. Two cases each: the same report year (only the edits), and the next report year
 (every measure also gains a 令和2年度 block and every KPI a new actual — the yearly audit). Target: 20,000 < 5 s.
 
-Each case prints the best of ``--repeat`` end-to-end runs (wall and CPU seconds) and, from one more run, where the
-time goes: reading and comparing both lists, the workbook, the JSON. Other processes on the machine inflate both
-wall and CPU figures: compare runs made side by side.
+Each case prints the best of ``--repeat`` end-to-end runs (wall and CPU seconds, with the load average before the
+runs) and, from one more run, where the time goes: reading and comparing both lists, the workbook, the JSON. Other
+processes on the machine inflate both wall and CPU figures: compare runs made side by side.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import random
 import resource
 import tempfile
@@ -107,6 +108,7 @@ def main() -> None:
                 new.write_bytes(progress_list_bytes(edited(base, next_year)))
                 out, js = folder / "diff.xlsx", folder / "diff.json"
                 runs = []
+                load = os.getloadavg()[0]
                 for _ in range(max(args.repeat, 1)):
                     cpu, start = _cpu(), time.perf_counter()
                     result = run_diff(old, new, out, js)
@@ -117,7 +119,8 @@ def main() -> None:
                     f"diff {measures:,} measures ({label}): {seconds:.2f} s (CPU {cpu_seconds:.2f} s), "
                     f"{len(result.changes):,} changes, "
                     f"inputs {old.stat().st_size / 1e6:.1f}+{new.stat().st_size / 1e6:.1f} MB, "
-                    f"DIFF.xlsx {out.stat().st_size / 1e6:.1f} MB, JSON {js.stat().st_size / 1e6:.1f} MB"
+                    f"DIFF.xlsx {out.stat().st_size / 1e6:.1f} MB, JSON {js.stat().st_size / 1e6:.1f} MB, "
+                    f"load {load:.2f}"
                 )
                 print(f"  stages: {_phases(old, new)} s")
     print(f"peak memory: {peak_rss_mb():.0f} MB")
