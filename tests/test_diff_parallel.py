@@ -3,6 +3,7 @@ the same lists, the same bytes and the same errors as one process."""
 
 from __future__ import annotations
 
+import dataclasses
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -89,3 +90,21 @@ def test_what_the_child_does_not_send_is_made_here(
     output.run_diff(old, new, tmp_path / "f.xlsx", tmp_path / "f.json")
     assert (tmp_path / "f.xlsx").read_bytes() == (tmp_path / "d.xlsx").read_bytes()
     assert (tmp_path / "f.json").read_bytes() == (tmp_path / "d.json").read_bytes()
+
+
+def test_without_a_kpi_sheet_the_json_beside_the_workbook_is_the_json(
+    tmp_path: Path, forked: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A NEW list without a KPI sheet has no 新KPI: the child sends no heights for it, so the JSON that follows is
+    the JSON (it was the pickled heights of the sheet never asked for)."""
+    old, new = write(tmp_path / "old.xlsx", old_list()), write(tmp_path / "new.xlsx", new_list())
+    result = diff_files(old, new)
+    result = dataclasses.replace(result, new=dataclasses.replace(result.new, kpis=None))
+    alongside = output._Alongside(result, True)
+    try:
+        assert alongside.own.pending
+        workbook = output.render_diff_xlsx(result, alongside.heights)
+        assert alongside.json() == output.diff_json_bytes(result)
+    finally:
+        alongside.close()
+    assert workbook == output.render_diff_xlsx(result)

@@ -1394,7 +1394,10 @@ class _Alongside:
         self.result = result
         self.later = later if later is not None else Later()
         self.listed: tuple[list[tuple[int, float]], list[tuple[int, float]]] | None = None
-        self.parts = (0,) if self.later.pending else (0, 1, 2)  # the heights the child forked here sends
+        # the heights the child forked here sends: exactly those the workbook asks for (no 新KPI without a KPI
+        # sheet; else the JSON asked for next would be taken from the message of a part never asked for)
+        listed = (1, 2) if result.new.kpis is not None else (1,)
+        self.parts = (0,) if self.later.pending else (0, *listed)
         self.own = Later()  # the child forked here
         rows = len(result.changes) + len(result.new.measures.grid)
         if rows < PARALLEL_MIN_ROWS or "fork" not in multiprocessing.get_all_start_methods():
