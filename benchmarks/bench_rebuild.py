@@ -86,7 +86,8 @@ def one_build(root: Path, table: Path | None, profile: Path | None) -> dict[str,
 
 def watching(root: Path, repeat: int) -> list[dict[str, Any]]:
     """`build --watch`'s rebuilds: one process builds ``root`` once, then after each of ``repeat`` corrections
-    (run as a child by :func:`main`; each rebuild is timed as in :func:`one_build`)."""
+    (run as a child by :func:`main`; each rebuild is timed as in :func:`one_build`; the peak memory shown is
+    the process's over all its builds, the first included)."""
     import weasyprint  # noqa: F401
 
     from kpi_report.core.project import Project

@@ -268,8 +268,13 @@ def cmd_build(args: argparse.Namespace) -> int:
 def _watch(args: argparse.Namespace, project: Project) -> int:
     """`build --watch`: each build's summary as it is made; Ctrl+C ends watching (exit 0)."""
 
+    listed: list[bool] = []  # the files written are listed once, after the first build that made them
+
     def show(event: WatchedBuild) -> None:
-        print(watch_text(event, project.root, datetime.now().strftime("%H:%M:%S")), flush=True)
+        files = event.result is not None and not listed
+        if files:
+            listed.append(True)
+        print(watch_text(event, project.root, datetime.now().strftime("%H:%M:%S"), files), flush=True)
 
     try:
         api.watch(

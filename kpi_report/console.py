@@ -223,9 +223,9 @@ def build_summary(result: BuildResult, root: Path | None = None, files: bool = T
     return "\n".join(lines)
 
 
-def watch_text(event: WatchedBuild, root: Path | None = None, at: str = "") -> str:
-    """What `build --watch` prints after each build: when, what changed, how long, then the build's summary or
-    the problem to fix, then that it waits for the next change."""
+def watch_text(event: WatchedBuild, root: Path | None = None, at: str = "", files: bool = True) -> str:
+    """What `build --watch` prints after each build: when, what changed, how long, then the build's summary
+    (with the files written when ``files``) or the problem to fix, then that it waits for the next change."""
     head = f"── {at} " if at else "── "
     if event.changed:
         shown = "、".join(event.changed[:3]) + (
@@ -233,8 +233,8 @@ def watch_text(event: WatchedBuild, root: Path | None = None, at: str = "") -> s
         )
         head += f"変更: {shown} → "
     head += f"{event.number} 回目の作成（{event.seconds:.1f} 秒）"
-    if event.result is not None:  # the files written are the same each time: listed after the first build
-        body = build_summary(event.result, root, files=event.number == 1)
+    if event.result is not None:
+        body = build_summary(event.result, root, files=files)
     else:
         body = f"作成できませんでした: {event.problem}"
     return f"{head}\n{body}\n変更を待っています（inputs/ と templates/ を監視中。終了は Ctrl+C）…"

@@ -3,12 +3,16 @@ compiled templates are kept between runs without ever serving an edited template
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import shutil
+import tempfile
 import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
+from test_incremental import REPO, _note
 
 from kpi_report.core.project import Project
 from kpi_report.publish import build as build_module
@@ -88,25 +92,116 @@ def test_a_failure_in_an_output_made_meanwhile_is_the_builds_failure() -> None:
         _render_all(steps)
 
 
-def test_an_edited_template_is_used_even_with_its_old_compiled_form_kept(tmp_path: Path) -> None:
+@pytest.fixture
+def compiled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Compiled templates kept in a folder of this test's own (not the user's real one)."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr(templating, "_COMPILED", {})
     if templating.compiled_templates() is None:
         pytest.skip("no per-user folder for compiled templates on this machine")
+    return Path(templating.compiled_templates().directory)  # type: ignore[union-attr]
+
+
+def _render(folder: Path, name: str, newline: bool = False) -> str:
+    env = templating.template_environment([folder], keep_trailing_newline=newline)
+    return env.get_template(name).render(name="小平市")
+
+
+def test_a_compiled_template_is_kept_and_an_edited_one_compiled_again(tmp_path: Path, compiled: Path) -> None:
     folder = tmp_path / "templates"
     folder.mkdir()
     page = folder / "page.html.j2"
     page.write_text("<p>{{ name }} 第1版</p>", encoding="utf-8")
     when = page.stat().st_mtime
-    first = templating.template_environment([folder]).get_template("page.html.j2").render(name="小平市")
+    first = _render(folder, "page.html.j2")
+    kept = sorted(compiled.glob("__kpi_report_*.cache"))
+    assert len(kept) == 1 and _render(folder, "page.html.j2") == first
     page.write_text("<p>{{ name }} 第2版</p>", encoding="utf-8")
     os.utime(page, (when, when))  # same size, same time: only the text tells the versions apart
-    second = templating.template_environment([folder]).get_template("page.html.j2").render(name="小平市")
-    assert (first, second) == ("<p>小平市 第1版</p>", "<p>小平市 第2版</p>")
+    assert (first, _render(folder, "page.html.j2")) == ("<p>小平市 第1版</p>", "<p>小平市 第2版</p>")
 
 
-def test_compiled_templates_are_kept_outside_the_project(tmp_path: Path) -> None:
-    kept = templating.compiled_templates()
-    if kept is None:
-        pytest.skip("no per-user folder for compiled templates on this machine")
-    folder = Path(kept.directory)  # type: ignore[attr-defined]
-    assert folder.is_dir() and (folder.stat().st_mode & 0o077) == 0  # the user's own, open to nobody else
-    assert not folder.is_relative_to(Path.cwd()) and not folder.is_relative_to(Project(tmp_path).root)
+def test_the_compiled_code_follows_the_environments_settings(tmp_path: Path, compiled: Path) -> None:
+    """The page keeps a template's last line break, the review does not: one file serves both."""
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    (folder / "common.j2").write_text("{{ name }}\n", encoding="utf-8")
+    assert _render(folder, "common.j2") == "小平市"
+    assert _render(folder, "common.j2", newline=True) == "小平市\n"
+    assert _render(folder, "common.j2") == "小平市"
+    assert len(list(compiled.glob("__kpi_report_*.cache"))) == 2
+
+
+def test_a_compiled_template_folder_that_went_away_is_no_failure(tmp_path: Path, compiled: Path) -> None:
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    (folder / "page.html.j2").write_text("<p>{{ name }}</p>", encoding="utf-8")
+    shutil.rmtree(compiled)  # the temporary folder cleaned while `build --watch` runs
+    assert _render(folder, "page.html.j2") == "<p>小平市</p>"
+    compiled.write_text("not a folder", encoding="utf-8")
+    assert _render(folder, "page.html.j2") == "<p>小平市</p>"
+
+
+def test_compiled_templates_are_kept_outside_the_project(compiled: Path, tmp_path: Path) -> None:
+    assert compiled.is_dir() and (compiled.stat().st_mode & 0o077) == 0  # the user's own, open to nobody else
+    assert not compiled.is_relative_to(tmp_path / "project")
+    assert compiled.name.startswith("_jinja2-cache-")
+
+
+def test_a_failing_review_does_not_wait_for_the_outputs_not_begun() -> None:
+    log: list[str] = []
+    release = threading.Event()
+    steps = _steps(log)
+
+    def slow(*_args: Any) -> bytes:
+        log.append("xlsx starts")
+        release.wait(timeout=30)
+        log.append("xlsx ends")
+        return b"xlsx"
+
+    def failing(_view: Any, _project: Any, _progress: Any, started: Any) -> bytes:
+        started()
+        while "xlsx starts" not in log:  # the first of the others is under way
+            threading.Event().wait(0.01)
+        raise RuntimeError("描画プロセスが異常終了しました")
+
+    steps["progress-list.xlsx"], steps[REVIEW] = slow, failing
+    with pytest.raises(RuntimeError, match="異常終了"):
+        _render_all(steps)
+    release.set()
+    for thread in threading.enumerate():
+        if thread.name.startswith("kpi-report-render"):
+            thread.join(timeout=30)
+    assert log == ["xlsx starts", "xlsx ends"]  # the page and open data were never begun
+
+
+def test_a_real_correction_makes_the_others_meanwhile_and_never_forks_beside_a_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through the real review: the workbook is made in the second thread (render_parts called ``started``),
+    and every render worker was started while this process had one thread."""
+    root = tmp_path / "project"
+    shutil.copytree(REPO / "inputs", root / "inputs", ignore=shutil.ignore_patterns("2020", "2021"))
+    threads_at_start: list[int] = []
+    made_in: list[str] = []
+    start = multiprocessing.process.BaseProcess.start
+
+    def counted(self: Any) -> None:
+        threads_at_start.append(threading.active_count())
+        start(self)
+
+    from kpi_report.render.progress_xlsx import render_progress_xlsx as xlsx
+
+    def recorded(view: Any) -> bytes:
+        made_in.append(threading.current_thread().name)
+        return xlsx(view)
+
+    monkeypatch.setattr(multiprocessing.process.BaseProcess, "start", counted)
+    monkeypatch.setattr(build_module, "render_progress_xlsx", recorded)
+    build_module.build(Project(root), 2019)  # clean: every part rendered
+    _note(root)
+    result = build_module.build(Project(root), 2019)  # one correction: a few parts rendered
+    assert result.review_parts_rendered and result.review_parts_reused
+    assert len(made_in) == 2 and all(name.startswith("kpi-report-render") for name in made_in)
+    assert threads_at_start and set(threads_at_start) == {1}

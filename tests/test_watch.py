@@ -89,6 +89,22 @@ def test_lock_files_and_outputs_are_not_changes(tmp_path: Path) -> None:
     )
 
 
+def test_only_what_a_build_reads_is_watched(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    project = _project(tmp_path / "p")
+    archive = project.root / "inputs" / "過去分"  # an archive folder beside the years: never read by build
+    archive.mkdir()
+    for k in range(30):
+        (archive / f"{k}.xlsx").write_bytes(b"old")
+    committee = project.root / "inputs" / "2019" / "committee"
+    committee.mkdir()
+    (committee / "委員A.xlsx").write_bytes(b"opinions")
+    seen = snapshot(project)
+    assert not any("過去分" in path for path in seen)
+    assert str(committee / "委員A.xlsx") in seen and str(project.master) in seen
+    monkeypatch.setattr(watching, "MAX_WATCHED", 2)  # a bounded walk, even inside one folder
+    assert len(snapshot(project)) == 2
+
+
 def test_a_file_still_being_copied_is_built_once_it_holds_still(tmp_path: Path) -> None:
     project = _project(tmp_path / "p")
     form = project.root / "inputs" / "2019" / "健康推進課.xlsx"

@@ -91,13 +91,14 @@ def _render_all(
     names = [n for n in steps if n in RUN_FIRST] + [n for n in steps if n not in RUN_FIRST]
     made: dict[str, Rendered] = {}
     later: dict[str, Future[Rendered]] = {}
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kpi-report-render") as side:
+    side = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kpi-report-render")
 
-        def start(after: Sequence[str]) -> None:
-            for other in after:
-                if other not in later:
-                    later[other] = side.submit(steps[other], view, project, None, _nothing)
+    def start(after: Sequence[str]) -> None:
+        for other in after:
+            if other not in later:
+                later[other] = side.submit(steps[other], view, project, None, _nothing)
 
+    try:
         for done, name in enumerate(names):
             if name in later:
                 break
@@ -106,6 +107,10 @@ def _render_all(
         for name, future in later.items():
             report(name, names.index(name))  # reported once its output is there
             made[name] = future.result()
+    except BaseException:  # a failure or Ctrl+C: the outputs not begun are not made (the one under way ends)
+        side.shutdown(wait=False, cancel_futures=True)
+        raise
+    side.shutdown()
     return {name: made[name] for name in steps}
 
 

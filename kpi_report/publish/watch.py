@@ -6,8 +6,11 @@ warmed up (WeasyPrint, the fonts, the compiled templates) from one build to the 
 the build itself — about a second less than running the command again — and, like any build, takes from
 outputs/.cache/ whatever did not change. The outputs are the same bytes as a separate `build` would write.
 
-What is watched: every file under inputs/ (the master, every year's submissions, the committee's workbooks)
-and templates/, by size and modification time; outputs/ is not (a build writes there). A change is built once
+What is watched is what a build reads: the master, every file under each year's inputs/<FY>/ (the submissions,
+the committee's workbooks) and under templates/, by size and modification time (at most MAX_WATCHED files);
+outputs/ is not (a build writes there), nor anything else under inputs/ (an archive folder beside the years).
+A file saved again with the same size within the file system's time step (two seconds on some shares) is not
+seen until its next change. A change is built once
 the folders have held still for one polling interval, so a file still being copied in is not read half-way.
 Office's lock files (``~$…``, ``.~lock…#``) are not changes. The library never prints: each build's result, or
 the problem that stopped it, goes to ``on_build``.
@@ -16,9 +19,12 @@ the problem that stopped it, goes to ``on_build``.
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,7 +35,7 @@ if TYPE_CHECKING:
     from kpi_report.publish.build import BuildResult
 
 Snapshot = dict[str, tuple[int, int]]  # file path -> (size, modification time in ns)
-MAX_WATCHED = 100_000  # files looked at per poll: a folder with more (a mistake) is not walked further
+MAX_WATCHED = 20_000  # files looked at per poll (a few hundred in a real project): the rest are not watched
 
 
 @dataclass(frozen=True)
@@ -48,16 +54,25 @@ def _is_lock_file(name: str) -> bool:
 
 
 def snapshot(project: Project) -> Snapshot:
-    """Size and modification time of every file under inputs/ and templates/ (lock files left out)."""
+    """Size and modification time of what a build reads: the master, every file under each year's folder
+    inputs/<FY>/ (the committee's too) and under templates/; lock files left out, at most MAX_WATCHED files."""
     found: Snapshot = {}
-    folders = [project.root / "inputs", project.root / "templates"]
+    inputs = project.root / "inputs"
+    folders = [project.root / "templates"]
+    with suppress(OSError):  # no inputs/ (yet), or not readable: the build says what is wrong with it
+        years = [p for p in islice(inputs.iterdir(), MAX_WATCHED) if _YEAR.fullmatch(p.name)]
+        folders += sorted(years, reverse=True)
+    _look_at(project.master, found)
     while folders and len(found) < MAX_WATCHED:
         folder = folders.pop()
         try:
-            entries = list(os.scandir(folder))
-        except OSError:  # not there (yet), or not readable: the build says what is wrong with it
+            with os.scandir(folder) as entries:
+                listed = sorted(islice(entries, MAX_WATCHED - len(found) + 1), key=lambda e: e.name)
+        except OSError:  # gone, not a folder or not readable: the build says what is wrong with it
             continue
-        for entry in sorted(entries, key=lambda e: e.name):
+        for entry in listed:
+            if len(found) >= MAX_WATCHED:
+                break
             if _is_lock_file(entry.name):
                 continue
             try:
@@ -69,6 +84,17 @@ def snapshot(project: Project) -> Snapshot:
             except OSError:  # removed while looked at: the next poll sees it gone
                 continue
     return found
+
+
+def _look_at(path: Path, found: Snapshot) -> None:
+    try:
+        stat = path.stat()
+    except OSError:  # not there (yet)
+        return
+    found[str(path)] = (stat.st_size, stat.st_mtime_ns)
+
+
+_YEAR = re.compile(r"\d{4}")  # inputs/<FY>/, as build reads them
 
 
 def changes(before: Snapshot, after: Snapshot, root: Path) -> tuple[str, ...]:

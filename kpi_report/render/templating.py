@@ -10,14 +10,19 @@ never template code (it is escaped data), so it cannot do either.
 
 from __future__ import annotations
 
+import hashlib
 import types
 from collections.abc import Sequence
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
 from jinja2 import BytecodeCache, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined
+from jinja2.bccache import Bucket
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
+
+from kpi_report.core.version import __version__
 
 MAX_PRODUCT = 100_000  # items or characters a template may make with *
 MAX_INT_BITS = 10_000  # largest whole number a template may make with * or ** (about 3,000 digits)
@@ -84,33 +89,56 @@ def template_environment(dirs: Sequence[Path], keep_trailing_newline: bool = Fal
     """
     return TemplateSandbox(
         loader=FileSystemLoader([str(d) for d in dirs]),
-        bytecode_cache=compiled_templates(),
-        autoescape=True,
+        bytecode_cache=compiled_templates(keep_trailing_newline),
         undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
         keep_trailing_newline=keep_trailing_newline,
+        **_OPTIONS,
     )
 
 
-_COMPILED: list[BytecodeCache | None] = []
+_OPTIONS = {"autoescape": True, "trim_blocks": True, "lstrip_blocks": True}  # every environment's
 
 
-def compiled_templates() -> BytecodeCache | None:
+class _CompiledTemplates(FileSystemBytecodeCache):
+    """Jinja's folder cache, except that a file it cannot read or write is a miss, never a failed build
+    (a full or cleaned-up temporary folder while `build --watch` runs for days)."""
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except (OSError, EOFError, ValueError, TypeError):  # unreadable or cut short: compile again
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        with suppress(OSError):
+            super().dump_bytecode(bucket)
+
+
+_COMPILED: dict[str, BytecodeCache | None] = {}  # by what decides the compiled code (see compiled_templates)
+
+
+def compiled_templates(keep_trailing_newline: bool = False) -> BytecodeCache | None:
     """Where compiled templates are kept between runs: Jinja's own per-user folder in the temporary
     directory (``_jinja2-cache-<uid>``; Jinja makes it mode 0700 and refuses one owned by someone else or
-    open to others), files named ``__kpi_report_<key>.cache``; ``None`` where that folder cannot be had.
+    open to others), files named ``__kpi_report_<settings>_<key>.cache``; ``None`` where that folder cannot be
+    had.
 
-    Compiling the review's and the page's templates took about 0.15 s of every build. An entry is used only
-    for the same template file with the same source text (Jinja keys it by name and file and checks the
-    source's checksum, its own version and Python's), so it never changes what a template makes. It is not
-    kept under the project's outputs/: it is Python code, and whoever may write outputs/ (a shared drive)
-    must not be able to run code that templates/, which runs in the sandbox, cannot. One file per template
-    and project folder: the folder stays small.
+    Compiling the review's and the page's templates took about 0.15 s of every build. Jinja keys an entry by
+    the template's name and file and checks the source's checksum, its own version and Python's; the compiled
+    code also depends on the environment's settings and on which operators the sandbox intercepts, so those
+    and this tool's version are part of the file name: an entry never changes what a template makes, and a
+    newer sandbox never runs code compiled for an older one. It is not kept under the project's outputs/: it
+    is Python code, and whoever may write outputs/ (a shared drive) must not be able to run code that
+    templates/, which runs in the sandbox, cannot.
     """
-    if not _COMPILED:
+    settings = (
+        f"{__version__}|{TemplateSandbox.__qualname__}|{sorted(TemplateSandbox.intercepted_binops)}|"
+        f"{sorted(TemplateSandbox.intercepted_unops)}|{keep_trailing_newline}|{_OPTIONS}"
+    )
+    fingerprint = hashlib.sha256(settings.encode()).hexdigest()[:16]
+    if fingerprint not in _COMPILED:
         try:
-            _COMPILED.append(FileSystemBytecodeCache(pattern="__kpi_report_%s.cache"))
+            _COMPILED[fingerprint] = _CompiledTemplates(pattern=f"__kpi_report_{fingerprint}_%s.cache")
         except (OSError, RuntimeError):  # no temporary folder, or one another user made or can write
-            _COMPILED.append(None)
-    return _COMPILED[0]
+            _COMPILED[fingerprint] = None
+    return _COMPILED[fingerprint]

@@ -544,6 +544,9 @@ def _worker(
     """
     if parent:
         _die_with_parent(parent)
+    # Ctrl+C reaches the whole process group: the parent ends the workers, which need not each print a
+    # KeyboardInterrupt traceback
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     for other in inherited:
         other.close()
     try:
@@ -934,6 +937,7 @@ def _render_parallel(
             look_up()
         queue_front()
         dispatch()
+        tell()
         while len(done) < len(keys) + 1:
             arrived: list[tuple[str, bytes]] = cached[:]
             cached.clear()
