@@ -77,10 +77,9 @@ def _cpu() -> float:
 
 def _phases(old: Path, new: Path) -> str:
     """Seconds of each stage, run one after the other: read + match + diff, workbook, JSON. The end-to-end runs
-    (run_diff) overlap work on a second core: NEW is read in a forked process beside OLD, which then measures
-    新一覧's and 新KPI's row heights while the lists are compared; 変更一覧's row heights and the JSON are made in
-    another beside the workbook, whose big parts are compressed in threads. Here the workbook measures its own
-    row heights."""
+    (run_diff) overlap work on a second core: OLD is read in a forked process beside NEW (the longer list stays
+    here); the big sheets' row heights and the JSON are made in another beside the workbook, whose big parts are
+    compressed in threads. Here the workbook measures its own row heights."""
     marks = [time.perf_counter()]
     result = diff_files(old, new)
     marks.append(time.perf_counter())

@@ -1,5 +1,5 @@
-"""diff's two processes (issue 15): NEW read in a forked child beside OLD, the JSON made beside the workbook —
-the same lists, the same bytes and the same errors as one process."""
+"""diff's two processes (issue 15): OLD read in a forked child beside NEW, the row heights and the JSON made beside
+the workbook — the same lists, the same bytes and the same errors as one process."""
 
 from __future__ import annotations
 
@@ -57,14 +57,17 @@ def test_json_made_beside_the_workbook_is_the_same(
     assert (tmp_path / "f.xlsx").read_bytes() == (tmp_path / "d.xlsx").read_bytes()
 
 
-def test_the_process_reading_new_measures_its_sheets_row_heights(tmp_path: Path, forked: None) -> None:
+def test_the_child_beside_the_workbook_measures_every_big_sheet(tmp_path: Path, forked: None) -> None:
     old, new = write(tmp_path / "old.xlsx", old_list()), write(tmp_path / "new.xlsx", new_list())
-    _, second, later = read.read_progress_lists_and(old, new, output._list_heights)
-    assert later.pending
-    assert later.get() == output._list_heights(second)
-    assert not later.pending and later.get() is None
     result = diff_files(old, new)
-    assert output._list_heights(second) == (output._heights(result, 1), output._heights(result, 2))
+    alongside = output._Alongside(result, False)
+    try:
+        assert alongside.own.pending and alongside.parts == (0, 1, 2)
+        assert [alongside.heights(part) for part in (0, 1, 2)] == [
+            output._heights(result, p) for p in (0, 1, 2)
+        ]
+    finally:
+        alongside.close()
 
 
 def test_what_the_child_does_not_send_is_made_here(
@@ -79,14 +82,14 @@ def test_what_the_child_does_not_send_is_made_here(
         sending.send(output._heights(result, parts[0]))  # type: ignore[arg-type]
         sending.close()
 
-    def failing(doc: object) -> object:
-        raise RuntimeError("the child that read NEW fails after sending it")
+    def sends_nothing(path: Path, sending: Connection) -> None:
+        sending.close()  # the child reading OLD fails: OLD is read here
 
     monkeypatch.setattr(output, "_make_and_send", first_part_only)
     output.run_diff(old, new, tmp_path / "e.xlsx", tmp_path / "e.json")
     assert (tmp_path / "e.xlsx").read_bytes() == (tmp_path / "d.xlsx").read_bytes()
     assert (tmp_path / "e.json").read_bytes() == (tmp_path / "d.json").read_bytes()
-    monkeypatch.setattr(output, "_list_heights", failing)  # 新一覧's and 新KPI's heights then made here
+    monkeypatch.setattr(read, "_read_and_send", sends_nothing)
     output.run_diff(old, new, tmp_path / "f.xlsx", tmp_path / "f.json")
     assert (tmp_path / "f.xlsx").read_bytes() == (tmp_path / "d.xlsx").read_bytes()
     assert (tmp_path / "f.json").read_bytes() == (tmp_path / "d.json").read_bytes()

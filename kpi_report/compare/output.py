@@ -34,7 +34,7 @@ from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import RowInfo, Worksheet
 
 from kpi_report.compare.diff import KINDS, MATCHING_LABELS, Change, DiffResult, compare
-from kpi_report.compare.read import Later, ListSheet, ProgressList, read_progress_lists_and
+from kpi_report.compare.read import Later, ListSheet, ProgressList, read_progress_lists
 from kpi_report.core.cellmetrics import char_width, line_capacity, row_height, text_width
 from kpi_report.core.errors import DiffError, UsageError
 from kpi_report.core.files import FIXED_CREATED, new_xlsx, write_atomic
@@ -1353,51 +1353,43 @@ def run_diff(
     for target in (out, json_path):
         if target is not None and target.resolve() in inputs:
             raise DiffError(f"出力先 {target} が比較する一覧と同じです。別のファイル名を指定してください。")
-    # diff_files, with the list sheets' row heights measured by the process reading NEW once it has sent it
-    first, second, later = read_progress_lists_and(old, new, _list_heights)
+    first, second = read_progress_lists(old, new)  # diff_files, reading and comparing reported alike
+    if progress is not None:
+        progress("読み込み", 2, 2)
+    result = compare(first, second, progress)
+    if progress is not None:
+        progress("書き出し", 0, 2 if json_path else 1)
+    alongside = _Alongside(result, json_path is not None)
     try:
-        if progress is not None:  # reported once both are read, as diff_files does
-            progress("読み込み", 2, 2)
-        result = compare(first, second, progress)
-        if progress is not None:
-            progress("書き出し", 0, 2 if json_path else 1)
-        alongside = _Alongside(result, json_path is not None, later)
-        try:
-            write_atomic(out, render_diff_xlsx(result, alongside.heights))
-            if json_path is not None:
-                if progress is not None:
-                    progress("書き出し", 1, 2)
-                write_atomic(json_path, alongside.json())
-        finally:
-            alongside.close()
+        write_atomic(out, render_diff_xlsx(result, alongside.heights))
+        if json_path is not None:
+            if progress is not None:
+                progress("書き出し", 1, 2)
+            write_atomic(json_path, alongside.json())
     finally:
-        later.close()
+        alongside.close()
     if progress is not None:
         progress("書き出し", 2 if json_path else 1, 2 if json_path else 1)
     return result
 
 
 # from this many rows (changes, and rows of the new list) the big sheets' row heights and the JSON are made in a
-# forked process beside the workbook (the yearly audit's: ~0.8 s and ~0.6 s)
+# forked process beside the workbook (the yearly audit's: ~0.45 s and ~0.3 s)
 PARALLEL_MIN_ROWS = 5_000
 
 
 class _Alongside:
-    """The big sheets' row heights and the JSON's bytes, from child processes or made here.
+    """The big sheets' row heights and the JSON's bytes, from a child process or made here.
 
-    The heights of 新一覧 and 新KPI (parts 1 and 2) come from ``later`` — the process that read NEW — when it
-    is pending. A child forked here (it holds ``result`` as it is here) sends the heights of the other parts,
-    then the JSON, in the order the workbook and run_diff ask for them; from the first thing not received (a
-    child failed, or was ended) the rest is made here instead. The same values either way."""
+    A child forked here (it holds ``result`` as it is here) sends the heights of each big sheet the workbook
+    has, then the JSON, in the order the workbook and run_diff ask for them; from the first thing not received
+    (the child failed, or was ended) the rest is made here instead. The same values either way."""
 
-    def __init__(self, result: DiffResult, json_wanted: bool, later: Later | None = None) -> None:
+    def __init__(self, result: DiffResult, json_wanted: bool) -> None:
         self.result = result
-        self.later = later if later is not None else Later()
-        self.listed: tuple[list[tuple[int, float]], list[tuple[int, float]]] | None = None
-        # the heights the child forked here sends: exactly those the workbook asks for (no 新KPI without a KPI
-        # sheet; else the JSON asked for next would be taken from the message of a part never asked for)
-        listed = (1, 2) if result.new.kpis is not None else (1,)
-        self.parts = (0,) if self.later.pending else (0, *listed)
+        # exactly the heights the workbook asks for (no 新KPI without a KPI sheet; else the JSON asked for next
+        # would be taken from the message of a part never asked for)
+        self.parts = (0, 1, 2) if result.new.kpis is not None else (0, 1)
         self.own = Later()  # the child forked here
         rows = len(result.changes) + len(result.new.measures.grid)
         if rows < PARALLEL_MIN_ROWS or "fork" not in multiprocessing.get_all_start_methods():
@@ -1413,17 +1405,8 @@ class _Alongside:
 
     def heights(self, part: int) -> list[tuple[int, float]]:
         """:func:`_heights` of ``part``."""
-        if part not in self.parts:
-            if self.later.pending:
-                listed = self.later.get()
-                self.listed = listed if isinstance(listed, tuple) and len(listed) == 2 else None
-            if self.listed is not None:
-                return self.listed[part - 1]
-        else:
-            received: list[tuple[int, float]] | None = self.own.receive()
-            if received is not None:
-                return received
-        return _heights(self.result, part)
+        received: list[tuple[int, float]] | None = self.own.receive()
+        return received if received is not None else _heights(self.result, part)
 
     def json(self) -> bytes:
         """:func:`diff_json_bytes` of the result."""
@@ -1433,12 +1416,6 @@ class _Alongside:
     def close(self) -> None:
         """The child forked here ended (when still running) and its pipe closed."""
         self.own.close()
-
-
-def _list_heights(doc: ProgressList) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
-    """Parts 1 and 2 of :func:`_heights` (新一覧, 新KPI): they depend on NEW alone."""
-    measures = _sheet_heights(doc.measures, kpi=False)
-    return measures, _sheet_heights(doc.kpis, kpi=True) if doc.kpis is not None else []
 
 
 def _make_and_send(result: DiffResult, json_wanted: bool, parts: Sequence[int], sending: Connection) -> None:

@@ -547,54 +547,46 @@ def read_progress_list(path: Path) -> ProgressList:
     )
 
 
-# Both lists at least this large: NEW is read in a forked process while this one reads OLD (a 20,000-measure list
-# is ~0.9 MB and takes ~1.5 s to check and read; a fork and the list's way back through a pipe ~0.2 s)
+# Both lists at least this large: OLD is read in a forked process while this one reads NEW (a 20,000-measure list
+# is ~0.9 MB and takes ~0.65 s to check and read; a fork and the list's way back through a pipe ~0.3 s)
 PARALLEL_MIN_BYTES = 256 << 10
 
 
 def read_progress_lists(old: Path, new: Path) -> tuple[ProgressList, ProgressList]:
     """:func:`read_progress_list` of both files, the same lists and the same errors (OLD's first).
 
-    With two large lists and ``fork`` available, NEW is read in a child process at the same time as OLD here;
-    the child sends the list back, or nothing when it fails, and then NEW is read here as well, so every error
-    is raised in this process exactly as a plain read raises it.
+    With two large lists and ``fork`` available, OLD is read in a child process at the same time as NEW here —
+    NEW, the longer list in a yearly audit, then need not come back through the pipe, and this process waits
+    less. The child sends OLD back, or nothing when it fails, and OLD is then read here as well; NEW's error is
+    raised once OLD has been read, so every error is raised here exactly as a plain read raises it.
     """
-    first, second, later = read_progress_lists_and(old, new, None)
-    later.close()
-    return first, second
-
-
-def read_progress_lists_and(
-    old: Path, new: Path, after: Callable[[ProgressList], object] | None
-) -> tuple[ProgressList, ProgressList, Later]:
-    """:func:`read_progress_lists`, and ``after(NEW)`` made by the child that read NEW once it has sent NEW
-    back (meanwhile this process goes on): :meth:`Later.get` gives it, or None when NEW was read here or the
-    child failed (the caller then makes it itself)."""
     if not _parallel(old, new):
-        return read_progress_list(old), read_progress_list(new), Later()
+        return read_progress_list(old), read_progress_list(new)
     context = multiprocessing.get_context("fork")
     receiving, sending = context.Pipe(duplex=False)
-    child = context.Process(target=_read_and_send, args=(new, sending, after), daemon=True)
+    child = context.Process(target=_read_and_send, args=(old, sending), daemon=True)
     child.start()
     sending.close()
     later = Later(receiving, child)
     try:
-        first = read_progress_list(old)
         try:
-            second: ProgressList | None = receiving.recv()
-        except (EOFError, OSError):  # the child failed (or was killed): read it here
-            second = None
-        if second is None or after is None:
-            later.close()
-            return first, second if second is not None else read_progress_list(new), later
-        return first, second, later
-    except BaseException:
+            second = read_progress_list(new)
+        except Exception:
+            _received_or_read(later, old)  # a plain read raises OLD's error first
+            raise
+        return _received_or_read(later, old), second
+    finally:
         later.close()
-        raise
+
+
+def _received_or_read(later: Later, path: Path) -> ProgressList:
+    """The list the child sends, or (the child failed) ``path`` read here."""
+    received = later.get()
+    return received if isinstance(received, ProgressList) else read_progress_list(path)
 
 
 class Later:
-    """What the child that read NEW makes of it after sending it (see :func:`read_progress_lists_and`)."""
+    """A forked child's messages, received one at a time, and the child ended when they are over."""
 
     def __init__(self, receiving: Connection | None = None, child: Any = None) -> None:
         self.receiving = receiving
@@ -644,13 +636,10 @@ def _parallel(old: Path, new: Path) -> bool:
         return False
 
 
-def _read_and_send(path: Path, sending: Connection, after: Callable[[ProgressList], object] | None) -> None:
-    """In the forked child: the list read, sent back, then ``after`` of it; nothing sent when it cannot be read."""
+def _read_and_send(path: Path, sending: Connection) -> None:
+    """In the forked child: the list read and sent; nothing sent when it cannot be read."""
     try:
-        doc = read_progress_list(path)
-        sending.send(doc)
-        if after is not None:
-            sending.send(after(doc))
+        sending.send(read_progress_list(path))
     except BaseException:  # the parent reads the file itself and raises what a plain read raises
         pass
     finally:
