@@ -29,15 +29,21 @@ def test_lists_read_in_two_processes_are_the_plain_reads(tmp_path: Path, forked:
     assert read_progress_lists(old, new) == (read_progress_list(old), read_progress_list(new))
 
 
-def test_errors_are_the_plain_reads_old_first(tmp_path: Path, forked: None) -> None:
+@pytest.mark.parametrize("child_fails", [False, True])
+def test_errors_are_the_plain_reads_old_first(
+    tmp_path: Path, forked: None, monkeypatch: pytest.MonkeyPatch, child_fails: bool
+) -> None:
     good = write(tmp_path / "good.xlsx", old_list())
-    broken = tmp_path / "broken.xlsx"
+    broken, unreadable = tmp_path / "broken.xlsx", tmp_path / "unreadable.xlsx"  # two names, two messages
     broken.write_bytes(b"PK\x03\x04 not a zip")
-    for pair in ((good, broken), (broken, good), (broken, broken)):
+    unreadable.write_bytes(b"")
+    if child_fails:  # the child reading OLD sends nothing: OLD is read here
+        monkeypatch.setattr(read, "_read_and_send", lambda path, sending: sending.close())
+    for old, new in ((good, broken), (broken, good), (broken, unreadable), (unreadable, broken)):
         with pytest.raises(DiffError) as plain:
-            read_progress_list(pair[0]) if pair[0] == broken else read_progress_list(pair[1])
+            read_progress_list(old) if old != good else read_progress_list(new)
         with pytest.raises(DiffError) as both:
-            read_progress_lists(*pair)
+            read_progress_lists(old, new)
         assert str(both.value) == str(plain.value)
 
 
