@@ -235,8 +235,9 @@ def watch_text(event: WatchedBuild, root: Path | None = None, at: str = "", file
     head += f"{event.number} 回目の作成（{event.seconds:.1f} 秒）"
     if event.result is not None:
         body = build_summary(event.result, root, files=files)
-    else:
-        body = f"作成できませんでした: {event.problem}"
+    else:  # a master's problems come with their findings, as `build` prints them
+        found = getattr(event.problem, "findings", ())
+        body = f"作成できませんでした: {event.problem}" + (f"\n{findings_text(found)}" if found else "")
     return f"{head}\n{body}\n変更を待っています（inputs/ と templates/ を監視中。終了は Ctrl+C）…"
 
 

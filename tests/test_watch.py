@@ -174,3 +174,17 @@ def test_the_command_watches_until_interrupted(tmp_path: Path, monkeypatch: pyte
     text = out.getvalue()
     assert "1 回目の作成" in text and "outputs/2019/annual-review.pdf" in text
     assert "変更を待っています" in text and "監視を終了しました" in err.getvalue()
+
+
+def test_a_broken_master_while_watching_is_shown_with_its_findings() -> None:
+    from kpi_report.console import watch_text
+    from kpi_report.core.errors import MasterError
+    from kpi_report.core.findings import make_finding
+
+    finding = make_finding("unreadable-file", file="master.xlsx", reason="壊れています")
+    problem = MasterError("マスターを読めません。", (finding,))
+    text = watch_text(WatchedBuild(3, 0.4, problem=problem, changed=("inputs/master.xlsx",)), at="10:00:00")
+    lines = text.splitlines()
+    assert lines[0] == "── 10:00:00 変更: inputs/master.xlsx → 3 回目の作成（0.4 秒）"
+    assert lines[1] == "作成できませんでした: マスターを読めません。"
+    assert "壊れています" in lines[2] and lines[-1].startswith("変更を待っています")
