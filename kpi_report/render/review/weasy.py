@@ -827,17 +827,23 @@ def _render_parallel(
     prepared: dict[str, str] = {}
     joined = 0
 
-    def look_up() -> None:
-        """The next part's HTML and cache entry: a known layout numbers the pages without a worker."""
-        assert reuse is not None
-        key = unseen.popleft()
-        html = source_of[key]()
+    def in_cache(key: str, html: str) -> bool:
+        """Whether part ``key`` with ``html`` is in the cache: its known layout numbers the pages without a
+        worker, and dispatch takes its record once its first page is known."""
+        if reuse is None:
+            return False
         reuse.remember(key, html)
         found = reuse.layout(key)
         if found is not None:
             layouts[key] = found
             holder[key] = _CACHED
-        else:
+        return found is not None
+
+    def look_up() -> None:
+        """The next part's HTML and cache entry; a part not in the cache waits for a worker."""
+        key = unseen.popleft()
+        html = source_of[key]()
+        if not in_cache(key, html):
             todo.append(key)
             prepared[key] = html
 
@@ -917,14 +923,8 @@ def _render_parallel(
             html = make_front(given, _first_pages(needed, given))
             source_of[FRONT] = partial(str, html)
             front_queued = True
-            if reuse is not None:
-                reuse.remember(FRONT, html)
-                found = reuse.layout(FRONT)
-                if found is not None:
-                    layouts[FRONT] = found
-                    holder[FRONT] = _CACHED
-                    return
-            todo.appendleft(FRONT)
+            if not in_cache(FRONT, html):
+                todo.appendleft(FRONT)
 
         def tell() -> None:
             """Call ``started`` once nothing is left to look up and the workers have their parts."""
