@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from kpi_report.compare.diff import DiffResult
     from kpi_report.publish.build import BuildResult
     from kpi_report.publish.watch import WatchedBuild
+    from kpi_report.render.review.weasy import Workers
 
 __all__ = [
     "CheckResult",
@@ -253,9 +254,20 @@ def build(
         InputsHaveErrors: the report year still has errors and ``allow_errors`` is False.
         OutputError: an output could not be written.
     """
+    return _build(_project(project), fy, allow_errors, progress, use_cache)
+
+
+def _build(
+    proj: Project,
+    fy: int,
+    allow_errors: bool,
+    progress: Progress | None,
+    use_cache: bool,
+    keep: Workers | None = None,
+) -> BuildResult:
+    """:func:`build`; ``keep``: the review's rendering processes, kept running between builds (watch)."""
     from kpi_report.publish.build import build as build_year
 
-    proj = _project(project)
     plan = _cached_plan(proj, use_cache)
     check_period(plan, fy)
     if not proj.inputs(fy).is_dir():
@@ -265,7 +277,7 @@ def build(
             f"記入様式（kpi-report forms --fy {fy}）を所管課に送り、返ってきたファイルをこのフォルダーに置いてから"
             " build してください。"
         )
-    return build_year(proj, fy, allow_errors=allow_errors, progress=progress, use_cache=use_cache)
+    return build_year(proj, fy, allow_errors=allow_errors, progress=progress, use_cache=use_cache, keep=keep)
 
 
 def watch(
@@ -288,16 +300,21 @@ def watch(
         UsageError: ``fy`` is outside the plan's period.
     """
     from kpi_report.publish.watch import watch as watch_project
+    from kpi_report.render.review.weasy import Workers
 
     proj = _project(project)
     check_period(_cached_plan(proj, use_cache), fy)
-    return watch_project(
-        proj,
-        partial(build, proj, fy, allow_errors=allow_errors, progress=progress, use_cache=use_cache),
-        on_build,
-        until=until,
-        interval=interval,
-    )
+    # the review's rendering processes stay up between builds, ready for the next correction (warmed while
+    # nothing changes): a correction's parts are rendered without starting them again
+    with Workers() as keep:
+        return watch_project(
+            proj,
+            partial(_build, proj, fy, allow_errors, progress, use_cache, keep),
+            on_build,
+            until=until,
+            interval=interval,
+            idle=keep.prime,
+        )
 
 
 def diff(

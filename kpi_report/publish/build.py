@@ -36,7 +36,7 @@ from kpi_report.render.progress_html import render_progress_html
 from kpi_report.render.progress_xlsx import render_progress_xlsx
 from kpi_report.render.review.cache import PartCache
 from kpi_report.render.review.review import render_review
-from kpi_report.render.review.weasy import find_japanese_font, uncovered_characters
+from kpi_report.render.review.weasy import Workers, find_japanese_font, uncovered_characters
 from kpi_report.validate.cache import check_cache
 from kpi_report.validate.check import check_year
 from kpi_report.validate.outputs import write_check_outputs
@@ -49,10 +49,11 @@ Started = Callable[[], None]
 Renderer = Callable[[ReportView, Project, Progress | None, Started], Rendered]
 
 
-def renderers(cache: PartCache | None = None) -> dict[str, Renderer]:
+def renderers(cache: PartCache | None = None, keep: Workers | None = None) -> dict[str, Renderer]:
     """Every report `build` writes: output name -> renderer. The one place to add a new output.
 
     ``cache``: the review's part cache (parts unchanged since an earlier build are not rendered again).
+    ``keep``: the review's rendering processes, kept from one build to the next (``build --watch``).
 
     A renderer returns a file's bytes, or a folder's files by name (opendata/): each is written atomically
     like any other output, and files the folder held from an earlier build and no longer made are removed.
@@ -64,7 +65,7 @@ def renderers(cache: PartCache | None = None) -> dict[str, Renderer]:
         "progress-list.xlsx": lambda view, _project, _progress, _started: render_progress_xlsx(view),
         "progress-list.html": lambda view, project, _progress, _started: render_progress_html(view, project),
         "annual-review.pdf": lambda view, project, progress, started: render_review(
-            view, template_dirs(project), progress=progress, cache=cache, started=started
+            view, template_dirs(project), progress=progress, cache=cache, started=started, keep=keep
         ),
         "opendata": lambda view, _project, _progress, _started: render_opendata(view),
     }
@@ -234,12 +235,14 @@ def build(
     allow_errors: bool = False,
     progress: Progress | None = None,
     use_cache: bool = True,
+    keep: Workers | None = None,
 ) -> BuildResult:
     """Check, merge and render the reports of fiscal year ``fy``; write them under outputs/<FY>/.
 
     With ``use_cache`` (the default) work unchanged since an earlier build is taken from outputs/.cache/:
     the loaded master (plan/), each input's own check result and the check's output files (check/), the
     review's parts (review/) — the same bytes as doing it again; ``False`` does everything (``--no-cache``).
+    ``keep``: the review's rendering processes, kept running for the next build (``build --watch``).
 
     Raises:
         MasterError: the master is missing or has problems.
@@ -286,7 +289,7 @@ def build(
         if glyphs:
             merged = replace(merged, findings=(*merged.findings, *glyphs))
         cache = PartCache(cache_folder(public)) if use_cache else None
-        steps = renderers(cache)
+        steps = renderers(cache, keep)
         total = len(steps) * 2 + 1
         rendered: dict[Path, bytes] = {}
         folders: list[Path] = []

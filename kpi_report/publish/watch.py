@@ -111,8 +111,11 @@ def watch(
     interval: float = 0.5,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.perf_counter,
+    idle: Callable[[], None] = lambda: None,
 ) -> int:
     """Build with ``rebuild`` now and after every change, until ``until()`` is true; the number of builds.
+
+    ``idle`` is called after each build has been reported, before waiting for the next change.
 
     A problem the user can fix (:class:`KpiReportError`: errors in a submission, a broken master or template,
     an output that cannot be written) is passed to ``on_build`` and watching goes on; anything else is raised.
@@ -138,4 +141,5 @@ def watch(
             problem = exc
         on_build(WatchedBuild(builds, clock() - start, result, problem, changed))
         built = now
+        idle()
     return builds

@@ -48,6 +48,7 @@ from kpi_report.render.review.weasy import (
     PartLayout,
     RenderConfig,
     ReviewRenderError,
+    Workers,
     css_string,
     find_japanese_font,
     finish_pdf,
@@ -117,11 +118,13 @@ def render_review(
     workers: int | None = None,
     cache: Path | PartCache | None = None,
     started: Callable[[], None] | None = None,
+    keep: Workers | None = None,
 ) -> bytes:
     """Render the annual review of ``view`` as PDF bytes (deterministic: same report, same bytes).
 
     ``cache``: a folder (or a PartCache) of parts rendered before; unchanged parts are taken from it.
     ``started``: called once the parts are being rendered in worker processes (weasy.render_parts).
+    ``keep``: rendering processes kept between builds (weasy.Workers, ``build --watch``).
 
     Args:
         view: the presented report (kpi_report.present).
@@ -192,6 +195,7 @@ def render_review(
         front_after=last_in_contents(parts),
         cache=cache,
         started=started,
+        keep=keep,
     )
     toc = table_of_contents(view, parts, rendered.layouts, rendered.first_pages)
     offset = rendered.front_pages - 1

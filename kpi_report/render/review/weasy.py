@@ -25,6 +25,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import traceback
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -537,7 +538,8 @@ _PR_SET_PDEATHSIG = 1
 def _worker(
     conn: Connection, config: RenderConfig, parent: int = 0, inherited: Sequence[Connection] = ()
 ) -> None:
-    """Worker process loop: ('layout', key, html) → ('laid', key, PartLayout); ('finish', key, n) → ('pdf', key, bytes).
+    """Worker process loop: ('layout', key, html) → ('laid', key, PartLayout); ('finish', key, n) → ('pdf', key, bytes);
+    ('warm', …) renders a tiny document and answers nothing; anything else ends it.
 
     ``inherited``: the parent's ends of its own and earlier workers' pipes, which a forked worker holds; closed
     first, so that each pipe ends when the parent goes, and no worker waits on a sibling's pipe forever.
@@ -557,6 +559,9 @@ def _worker(
                 conn.send(("laid", message[1], renderer.layout(message[1], message[2])))
             elif message[0] == "finish":
                 conn.send(("pdf", message[1], renderer.finish(message[1], message[2])))
+            elif message[0] == "warm":  # WeasyPrint's first render in a process is slow: done while idle
+                renderer.layout("warm-up", _WARM_UP_HTML)
+                renderer.finish("warm-up", 1)
             else:
                 break
     except Exception:
@@ -564,6 +569,105 @@ def _worker(
             conn.send(("error", "", traceback.format_exc(limit=8)))
     finally:
         conn.close()
+
+
+class Workers:
+    """The review's rendering processes, kept from one build to the next (``build --watch``).
+
+    Given to :func:`render_parts`, the processes it starts are not ended with the build: the next build's
+    parts go to processes that have rendered before, without starting them again (~0.2 s) and with
+    WeasyPrint's caches warm (a part's first layout in a new process takes about twice as long). They are
+    used again only with the same :class:`RenderConfig` and the same font files (size and time of change);
+    otherwise, or when one has died, new ones are started. A failed build ends them. Use as a context
+    manager: the processes end with it.
+    """
+
+    def __init__(self) -> None:
+        self.conns: list[Connection] = []
+        self.procs: list[Any] = []
+        self.config: RenderConfig | None = None  # the configuration of the last build that used them
+        self._started_for: tuple[RenderConfig, tuple[tuple[str, int, int], ...]] | None = None
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def usable(self, config: RenderConfig, count: int) -> bool:
+        """Whether the running processes can render for ``config`` (else they are ended)."""
+        fit = (
+            len(self.conns) == count
+            and self._started_for == (config, _font_files(config))
+            and all(proc.is_alive() for proc in self.procs)
+        )
+        if not fit:
+            self.close()
+        return fit
+
+    def start(self, config: RenderConfig, count: int) -> None:
+        """Start ``count`` processes for ``config`` (forked where possible, with this process's state)."""
+        fork = "fork" in multiprocessing.get_all_start_methods()
+        context: Any = multiprocessing.get_context("fork" if fork else "spawn")
+        for _ in range(count):
+            parent_end, child_end = context.Pipe()
+            inherited = [*self.conns, parent_end] if fork else []  # a forked child holds them: it closes them
+            proc = context.Process(
+                target=_worker, args=(child_end, config, os.getpid(), inherited), daemon=True
+            )
+            proc.start()
+            child_end.close()
+            self.conns.append(parent_end)
+            self.procs.append(proc)
+        self._started_for = (config, _font_files(config))
+
+    def prime(self) -> None:
+        """Start the processes for the last build's configuration if none run, and have them render a tiny
+        document while nothing is asked of them: the next correction's parts find them ready. Only when
+        this process runs one thread (a process must not fork while another thread runs)."""
+        if self.config is None or self.conns or worker_count() < 2 or threading.active_count() > 1:
+            return  # (with one CPU the parts are rendered in this process)
+        self.start(self.config, worker_count())
+        for conn in self.conns:
+            conn.send(("warm", "", None))
+
+    def close(self) -> None:
+        """End the processes: asked to stop, then terminated if they do not within 5 s."""
+        for conn in self.conns:
+            with suppress(OSError):
+                conn.send(("stop", "", None))
+        self._end(wait_first=True)
+
+    def terminate(self) -> None:
+        """End the processes now (a failed build: they may be busy, or wait on pipes that siblings keep open)."""
+        for proc in self.procs:
+            proc.terminate()
+        self._end(wait_first=True)
+
+    def _end(self, wait_first: bool) -> None:
+        for conn in self.conns:
+            conn.close()
+        for proc in self.procs:
+            proc.join(timeout=5 if wait_first else 0)
+            if proc.is_alive():
+                proc.terminate()
+                proc.join()
+        self.conns.clear()
+        self.procs.clear()
+        self._started_for = None
+
+
+def _font_files(config: RenderConfig) -> tuple[tuple[str, int, int], ...]:
+    """The font files a renderer loads once when it starts, as (path, size, time of change)."""
+    found = []
+    for file in config.allowed_files:
+        try:
+            stat = file.stat()
+        except OSError:
+            found.append((str(file), -1, -1))
+        else:
+            found.append((str(file), stat.st_size, stat.st_mtime_ns))
+    return tuple(found)
 
 
 FrontBuilder = Callable[[Mapping[str, PartLayout], Mapping[str, int]], str]
@@ -670,6 +774,7 @@ def render_parts(
     front_after: str | None = None,
     cache: PartCache | None = None,
     started: Callable[[], None] | None = None,
+    keep: Workers | None = None,
 ) -> RenderedParts:
     """Render ``parts`` ((key, HTML source) in document order) and the front matter built from their layouts.
 
@@ -681,6 +786,7 @@ def render_parts(
     ``started`` is called once the workers have their first parts, when this process only waits for them
     most of the time: the caller may start other work meanwhile (in a thread). Not called when everything
     is rendered in this process.
+    ``keep``: processes kept between builds (:class:`Workers`): used if they fit, and left running.
     """
     workers = worker_count() if workers is None else workers
     total = len(parts) + 1
@@ -695,7 +801,7 @@ def render_parts(
             result = _render_sequential(parts, make_front, config, tick, reuse)
         else:
             result = _render_parallel(
-                parts, make_front, config, min(workers, len(parts)), tick, needed, reuse, started
+                parts, make_front, config, min(workers, len(parts)), tick, needed, reuse, started, keep
             )
         if cache is not None:
             cache.prune()
@@ -798,8 +904,10 @@ def _render_parallel(
     needed: Sequence[str],
     reuse: _Reuse | None = None,
     started: Callable[[], None] | None = None,
+    keep: Workers | None = None,
 ) -> RenderedParts:
-    """Render in ``workers`` forked (or spawned) processes, started when a part first needs one.
+    """Render in ``workers`` forked (or spawned) processes, started when a part first needs one (or kept
+    from an earlier build: ``keep``).
 
     With ``reuse``, the parts are looked up one at a time, in order (each one's HTML made and hashed), and a
     part not in the cache goes to a worker at once: a correction's part is being laid out while the later
@@ -807,7 +915,10 @@ def _render_parallel(
     started before ``started`` is called (a process must not fork while another thread runs).
     """
     fork = "fork" in multiprocessing.get_all_start_methods()
-    context: Any = multiprocessing.get_context("fork" if fork else "spawn")
+    pool = keep if keep is not None else Workers()
+    if keep is not None:
+        keep.usable(config, workers)
+        keep.config = config
     keys = [k for k, _ in parts]
     source_of: dict[str, PartSource] = dict(parts)
     todo: deque[str] = deque(keys if reuse is None else ())
@@ -816,9 +927,8 @@ def _render_parallel(
     holder: dict[str, int] = {}  # part key -> worker index holding its layout
     done: set[str] = set()
     joiner = _Joiner(keys, reuse)
-    busy: dict[int, bool] = {}
-    conns: list[Connection] = []
-    procs = []
+    conns = pool.conns  # the same list: grow() adds to it
+    busy: dict[int, bool] = dict.fromkeys(range(len(conns)), False)
     front_queued = False
     finished = False
     told = False  # whether ``started`` was called
@@ -857,17 +967,8 @@ def _render_parallel(
             return False
         if fork and (reuse is None or keys[0] in todo) and len(keys) > workers:
             _warm_up(config)  # everything to render: the workers inherit WeasyPrint's set-up
-        for _ in range(workers):
-            parent_end, child_end = context.Pipe()
-            inherited = [*conns, parent_end] if fork else []  # a forked child holds them: it closes them
-            proc = context.Process(
-                target=_worker, args=(child_end, config, os.getpid(), inherited), daemon=True
-            )
-            proc.start()
-            child_end.close()
-            conns.append(parent_end)
-            procs.append(proc)
-            busy[len(conns) - 1] = False
+        pool.start(config, workers)
+        busy.update(dict.fromkeys(range(len(conns)), False))
         return True
 
     try:
@@ -979,20 +1080,12 @@ def _render_parallel(
             joiner.add(key, pdf)
             joined += 1
             tick(joined)
-        for conn in conns:
-            conn.send(("stop", "", None))
         finished = True
     finally:
-        for conn in conns:
-            conn.close()
-        for proc in procs:
-            if (
-                not finished
-            ):  # a failure: workers wait on pipes that forked siblings keep open, so end them now
-                proc.terminate()
-            proc.join(timeout=5)
-            if proc.is_alive():
-                proc.terminate()
+        if not finished:  # a failure: workers may be busy, or wait on pipes that forked siblings keep open
+            pool.terminate()
+        elif keep is None:
+            pool.close()
     first = _first_pages(keys, layouts)
     return RenderedParts(joiner.ordered(), first, layouts, layouts[FRONT].pages)
 

@@ -1,0 +1,158 @@
+"""The review's rendering processes kept between builds (`build --watch`): a correction goes to the processes
+that rendered before, with the bytes of a clean build; a changed stylesheet or font, or a dead process, gets
+new ones; a failed build and the end of watching end them; warming up never forks beside a thread."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import shutil
+import signal
+import threading
+from pathlib import Path
+
+import pytest
+from test_incremental import FY, REPO, _note, _outputs, _template
+
+from kpi_report import api
+from kpi_report.api import build
+from kpi_report.core.project import Project
+from kpi_report.publish import build as build_module
+from kpi_report.publish.watch import WatchedBuild
+from kpi_report.render.review import weasy
+from kpi_report.render.review.weasy import RenderConfig, ReviewRenderError, Workers
+
+pytestmark = pytest.mark.skipif(weasy.worker_count() < 2, reason="one CPU: the parts are rendered in-process")
+
+
+def _sample(root: Path) -> Path:
+    shutil.copytree(REPO / "inputs", root / "inputs", ignore=shutil.ignore_patterns("2020", "2021"))
+    shutil.copytree(REPO / "templates", root / "templates")
+    return root
+
+
+def _clean_build_of(root: Path, target: Path) -> dict[str, bytes]:
+    shutil.copytree(root, target, ignore=shutil.ignore_patterns("outputs"))
+    build(target, FY, use_cache=False)
+    return _outputs(target)
+
+
+def _pids(keep: Workers) -> list[int | None]:
+    return [proc.pid for proc in keep.procs]
+
+
+def test_a_correction_goes_to_the_kept_processes_with_the_bytes_of_a_clean_build(tmp_path: Path) -> None:
+    root = _sample(tmp_path / "project")
+    with Workers() as keep:
+        build_module.build(Project(root), FY, keep=keep)  # everything rendered: the processes are started
+        first = _pids(keep)
+        assert len(first) == 2 and all(p.is_alive() for p in keep.procs)
+        _note(root)
+        again = build_module.build(Project(root), FY, keep=keep)
+        assert again.review_parts_rendered and again.review_parts_reused
+        assert _pids(keep) == first  # the same processes rendered the correction
+        procs = list(keep.procs)
+    assert not any(p.is_alive() for p in procs)  # ended with the block
+    assert _outputs(root) == _clean_build_of(root, tmp_path / "clean")
+
+
+def test_a_changed_stylesheet_gets_new_processes(tmp_path: Path) -> None:
+    root = _sample(tmp_path / "project")
+    with Workers() as keep:
+        build_module.build(Project(root), FY, keep=keep)
+        first = _pids(keep)
+        _template(root)  # the stylesheet is parsed once per process: old processes would use the old one
+        build_module.build(Project(root), FY, keep=keep)
+        assert _pids(keep) and not set(_pids(keep)) & set(first)
+    assert _outputs(root) == _clean_build_of(root, tmp_path / "clean")
+
+
+def test_a_changed_font_file_gets_new_processes(tmp_path: Path) -> None:
+    """A process loads the font files once, when it starts: another font at the same path needs new ones."""
+    font = tmp_path / "font.ttf"
+    font.write_bytes(b"one")
+    config = RenderConfig(
+        stylesheets=("",), base_url="file:///nonexistent/", allowed_roots=(), allowed_files=(font,)
+    )
+    with Workers() as keep:
+        keep.start(config, 1)
+        first = keep.procs[0]
+        assert keep.usable(config, 1) and keep.procs == [first]
+        font.write_bytes(b"three")
+        assert not keep.usable(config, 1)
+        assert keep.procs == [] and not first.is_alive()
+
+
+def test_a_dead_process_is_replaced(tmp_path: Path) -> None:
+    root = _sample(tmp_path / "project")
+    with Workers() as keep:
+        build_module.build(Project(root), FY, keep=keep)
+        first = _pids(keep)
+        victim = keep.procs[0]
+        os.kill(victim.pid, signal.SIGKILL)
+        victim.join(timeout=10)
+        _note(root)
+        result = build_module.build(Project(root), FY, keep=keep)
+        assert result.review_parts_rendered
+        assert _pids(keep) and not set(_pids(keep)) & set(first)
+    assert _outputs(root) == _clean_build_of(root, tmp_path / "clean")
+
+
+def test_a_failed_build_ends_the_kept_processes(tmp_path: Path) -> None:
+    root = _sample(tmp_path / "project")
+    with Workers() as keep:
+        build_module.build(Project(root), FY, keep=keep)
+        procs = list(keep.procs)
+        template = root / "templates" / "annual-review.html.j2"
+        # the same stylesheets (the kept processes are used), but parts WeasyPrint fails on (font-size: 1e30px
+        # made it divide by zero): the processes may hold half a build, so they are ended
+        text = template.read_text(encoding="utf-8")
+        assert "<body" in text
+        template.write_text(text.replace("<body", '<body style="font-size: 1e30px"', 1), encoding="utf-8")
+        with pytest.raises(ReviewRenderError, match="ZeroDivisionError"):
+            build_module.build(Project(root), FY, keep=keep)
+        assert keep.procs == [] and not any(p.is_alive() for p in procs)
+
+
+def test_warming_up_starts_the_processes_only_in_a_single_threaded_process(tmp_path: Path) -> None:
+    root = _sample(tmp_path / "project")
+    build(root, FY)  # the cache holds every part: the next build starts no process
+    with Workers() as keep:
+        result = build_module.build(Project(root), FY, keep=keep)
+        assert result.review_parts_rendered == () and keep.procs == []
+        stop = threading.Event()
+        other = threading.Thread(target=stop.wait)
+        other.start()
+        try:
+            keep.prime()  # another thread runs: forking now could copy a lock it holds
+            assert keep.procs == []
+        finally:
+            stop.set()
+            other.join()
+        keep.prime()
+        warm = _pids(keep)
+        assert len(warm) == 2
+        _note(root)
+        corrected = build_module.build(Project(root), FY, keep=keep)
+        assert corrected.review_parts_rendered and _pids(keep) == warm  # rendered by the warmed processes
+    assert _outputs(root) == _clean_build_of(root, tmp_path / "clean")
+
+
+def test_watching_keeps_the_processes_and_ends_them_when_it_ends(tmp_path: Path) -> None:
+    root = _sample(tmp_path / "project")
+    seen: list[WatchedBuild] = []
+    children: list[set[int]] = []
+
+    def on_build(event: WatchedBuild) -> None:
+        seen.append(event)
+        children.append({p.pid for p in multiprocessing.active_children() if p.pid is not None})
+        if len(seen) == 1:
+            _note(root)
+
+    builds = api.watch(root, FY, on_build, until=lambda: len(seen) >= 2, interval=0.05)
+    assert builds == 2 and [e.problem for e in seen] == [None, None]
+    second = seen[1].result
+    assert second is not None and second.review_parts_rendered and second.review_parts_reused
+    assert children[0] and children[0] == children[1]  # the first build's processes rendered the correction
+    assert multiprocessing.active_children() == []  # ended when watching ended
+    assert _outputs(root) == _clean_build_of(root, tmp_path / "clean")
