@@ -45,3 +45,27 @@ def test_prune_removes_the_least_recently_used_beyond_the_bound(tmp_path: Path) 
     cache.prune()
     kept = [k for k in keys if (tmp_path / "c" / k).exists()]
     assert kept == [keys[0], keys[3], keys[4]]
+
+
+def test_an_entry_is_decoded_once_per_process_yet_checked_at_every_read(tmp_path: Path) -> None:
+    """build --watch reads the same entries at every build: the same payload is decoded once, but a damaged
+    or replaced entry is still a miss (the digest is checked every time)."""
+    from kpi_report.core.codec import encode
+    from kpi_report.core.model import Finding
+
+    cache = DiskCache(tmp_path / "c")
+    key = cache_key("finding")
+    finding = Finding(severity="error", code="c", message="m", file="f.xlsx")
+    cache.put_json(key, encode(finding))
+    first = cache.get_decoded(key, Finding)
+    assert first == finding
+    assert cache.get_decoded(key, Finding) is first  # not decoded again
+    assert DiskCache(tmp_path / "c").get_decoded(key, Finding) is first  # a later build's cache object too
+    other = Finding(severity="warning", code="c", message="m", file="f.xlsx")
+    cache.put_json(key, encode(other))  # replaced: another payload
+    assert cache.get_decoded(key, Finding) == other
+    entry = tmp_path / "c" / key
+    entry.write_bytes(entry.read_bytes()[:-1] + b"!")  # damaged
+    assert cache.get_decoded(key, Finding) is None
+    cache.put_json(key, {"not": "a finding"})
+    assert cache.get_decoded(key, Finding) is None

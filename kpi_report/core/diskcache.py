@@ -16,13 +16,21 @@ import os
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from kpi_report.core.codec import CodecError, decode
 from kpi_report.core.version import __version__
+
+T = TypeVar("T")
 
 MAX_BYTES = 128 * 1024 * 1024  # default bound of one cache folder
 _MAX_ENTRY_BYTES = 64 * 1024 * 1024  # an entry larger than this is not read (not something we wrote)
 _HEX = frozenset("0123456789abcdef")
+# values decoded in this process, by (their payload's digest, type): the value decoding that payload again
+# would give (the model's classes are frozen). A long-running process (build --watch) decodes an entry once
+# instead of at every build; bounded by count.
+_DECODED: dict[tuple[bytes, type], Any] = {}
+_DECODED_KEPT = 4096
 
 
 def cache_folder(root: Path, stage: str) -> Path:
@@ -55,14 +63,15 @@ class DiskCache:
 
     def get(self, key: str) -> bytes | None:
         """The payload stored under ``key``, if present and intact."""
-        payload = self._read(key)
-        if payload is None:
+        entry = self._read(key)
+        if entry is None:
             self.misses += 1
-        else:
-            self.hits += 1
-        return payload
+            return None
+        self.hits += 1
+        return entry[1]
 
-    def _read(self, key: str) -> bytes | None:
+    def _read(self, key: str) -> tuple[bytes, bytes] | None:
+        """The entry under ``key`` as (its payload's digest, the payload), if present and intact."""
         path = self._path(key)
         if path is None:
             return None
@@ -77,7 +86,7 @@ class DiskCache:
             return None
         with suppress(OSError):
             os.utime(path)  # recently used: pruned last
-        return payload
+        return digest, payload
 
     def put(self, key: str, payload: bytes) -> None:
         """Store ``payload`` under ``key`` (atomically: a reader never sees half an entry)."""
@@ -101,6 +110,28 @@ class DiskCache:
             return json.loads(payload)
         except ValueError:
             return None
+
+    def get_decoded(self, key: str, kind: type[T]) -> T | None:
+        """The JSON value stored under ``key`` decoded as ``kind`` (:mod:`kpi_report.core.codec`), None when
+        absent, damaged or not of that shape. The entry is read and its digest checked every time; the same
+        payload is decoded once per process (the value is frozen: shared)."""
+        entry = self._read(key)
+        if entry is None:
+            self.misses += 1
+            return None
+        self.hits += 1
+        memo = (entry[0], kind)
+        found = _DECODED.get(memo)
+        if found is not None:
+            return found  # type: ignore[no-any-return]
+        try:
+            decoded = decode(kind, json.loads(entry[1]))
+        except (ValueError, CodecError):  # not JSON, or not of that shape
+            return None
+        if len(_DECODED) >= _DECODED_KEPT:
+            del _DECODED[next(iter(_DECODED))]  # the oldest
+        _DECODED[memo] = decoded
+        return decoded
 
     def put_json(self, key: str, value: Any) -> None:
         self.put(key, json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode())

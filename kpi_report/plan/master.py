@@ -17,7 +17,7 @@ import openpyxl
 from openpyxl import load_workbook
 
 from kpi_report.core import columns
-from kpi_report.core.codec import CodecError, decode, encode
+from kpi_report.core.codec import encode
 from kpi_report.core.columns import MASTER_KPIS, MASTER_MEASURES, Column
 from kpi_report.core.diskcache import DiskCache, cache_folder, cache_key
 from kpi_report.core.errors import FiscalYearError, MasterError
@@ -197,22 +197,28 @@ class _CachedPlan:
     warnings: tuple[Finding, ...]
 
 
+# the plan last taken from a cache entry in this process, by the entry's decoded value (DiskCache.get_decoded
+# decodes the same payload once): the same plan object again, so what is computed once per plan object (the
+# check's plan digest) is not redone at every build of a watching process
+_LOADED: dict[int, tuple[_CachedPlan, tuple[Plan, tuple[Finding, ...]]]] = {}
+
+
 def _plan_key(path: Path, data: bytes) -> str:
     return cache_key("plan", path.name, openpyxl.__version__, unicodedata.unidata_version, data)
 
 
 def _cached_plan(cache: DiskCache, key: str, data: bytes) -> tuple[Plan, tuple[Finding, ...]] | None:
     """The plan and warnings kept under ``key``; None when absent, damaged or not of the master's bytes."""
-    value = cache.get_json(key)
-    if value is None:
+    kept = cache.get_decoded(key, _CachedPlan)
+    if kept is None or kept.plan.sha256 != hashlib.sha256(data).hexdigest() or kept.plan.goals:
         return None
-    try:
-        kept = decode(_CachedPlan, value)
-    except CodecError:
-        return None
-    if kept.plan.sha256 != hashlib.sha256(data).hexdigest() or kept.plan.goals:
-        return None
-    return dataclasses.replace(kept.plan, goals=_group(list(kept.plan.measures))), kept.warnings
+    known = _LOADED.get(id(kept))
+    if known is not None and known[0] is kept:
+        return known[1]
+    loaded = dataclasses.replace(kept.plan, goals=_group(list(kept.plan.measures))), kept.warnings
+    _LOADED.clear()  # the last one only
+    _LOADED[id(kept)] = (kept, loaded)
+    return loaded
 
 
 def _read_master(path: Path) -> bytes:

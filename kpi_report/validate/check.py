@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from kpi_report.core.achievement import evaluate_kpi
-from kpi_report.core.codec import CodecError, decode, encode
+from kpi_report.core.codec import encode
 from kpi_report.core.columns import (
     AREA_ISSUES_COLUMN,
     BUDGET_COLUMN,
@@ -218,13 +218,7 @@ def _check_file(
 
 
 def _load_result(cache: DiskCache, key: str) -> _StoredResult | None:
-    value = cache.get_json(key)
-    if value is None:
-        return None
-    try:
-        return decode(_StoredResult, value)
-    except CodecError:
-        return None
+    return cache.get_decoded(key, _StoredResult)
 
 
 def check_year(
