@@ -30,12 +30,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -45,9 +47,18 @@ PROFILE = Path(tempfile.gettempdir()) / "kpi-report-rebuild.prof"
 CASES = ("clean", "one correction", "unchanged", "a page-moving correction", "a template change")
 
 
-def _cpu() -> float:
+def _cpu(running: Sequence[Any] = ()) -> float:
+    """CPU seconds of this process and its ended children, and of the ``running`` ones (kept workers: the
+    kernel adds a child's time to RUSAGE_CHILDREN only once it has ended)."""
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+    alive = 0.0
+    for proc in running:
+        try:
+            fields = Path(f"/proc/{proc.pid}/stat").read_text().rpartition(")")[2].split()
+            alive += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+        except (OSError, ValueError, IndexError):
+            continue
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime + alive
 
 
 def one_build(root: Path, table: Path | None, profile: Path | None) -> dict[str, Any]:
@@ -87,29 +98,48 @@ def one_build(root: Path, table: Path | None, profile: Path | None) -> dict[str,
 def watching(root: Path, repeat: int) -> list[dict[str, Any]]:
     """`build --watch`'s rebuilds: one process builds ``root`` once, then after each of ``repeat`` corrections
     (run as a child by :func:`main`; each rebuild is timed as in :func:`one_build`; the peak memory shown is
-    the process's over all its builds, the first included)."""
+    the process's over all its builds, the first included). As the command does, the review's rendering
+    processes are kept between builds and warmed after each one (api.watch), and a correction is built once
+    it has held still for the watch's interval (0.5 s)."""
     import weasyprint  # noqa: F401
 
     from kpi_report.core.project import Project
     from kpi_report.publish.build import build
+    from kpi_report.render.review.weasy import Workers
 
-    build(Project(root), FY)  # the watch's first build
     runs = []
-    for k in range(repeat):
-        correct(root, 100 + k)
-        cpu, start = _cpu(), time.perf_counter()
-        result = build(Project(root), FY)
-        runs.append(
-            {
-                "seconds": time.perf_counter() - start,
-                "cpu": _cpu() - cpu,
-                "main_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                "worker_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
-                "rendered": len(result.review_parts_rendered),
-                "reused": len(result.review_parts_reused),
-            }
-        )
+    with Workers() as keep:
+        build(Project(root), FY, keep=keep)  # the watch's first build
+        keep.prime()
+        for k in range(repeat):
+            correct(root, 100 + k)
+            time.sleep(0.5)  # the watch waits until the folders hold still
+            cpu, start = _cpu(keep.procs), time.perf_counter()
+            result = build(Project(root), FY, keep=keep)
+            seconds, cpu = time.perf_counter() - start, _cpu(keep.procs) - cpu
+            runs.append(
+                {
+                    "seconds": seconds,
+                    "cpu": cpu,
+                    "main_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                    "worker_mb": max([_peak_mb(p.pid) for p in keep.procs], default=0.0),
+                    "rendered": len(result.review_parts_rendered),
+                    "reused": len(result.review_parts_reused),
+                }
+            )
+            keep.prime()
     return runs
+
+
+def _peak_mb(pid: int | None) -> float:
+    """The peak resident memory of a running process (VmHWM), in MB; 0 where /proc does not tell."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except (OSError, ValueError):
+        pass
+    return 0.0
 
 
 def _child(root: Path, table: Path | None = None, profile: Path | None = None) -> dict[str, Any]:

@@ -18,7 +18,7 @@ import pytest
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject
 
-from kpi_report.render.review import weasy
+from kpi_report.render.review import pdfjoin, weasy
 from kpi_report.render.review.pdfjoin import Bookmark, RecordError, join, load_record, record_bytes
 
 TABLE = (
@@ -161,3 +161,30 @@ def test_a_figures_text_that_looks_like_pdf_syntax_is_kept_as_text(records: dict
             if isinstance(target, DictionaryObject) and target.get("/Type") == "/StructElem":
                 stack.append(target)
     assert "chart\nstream\n7 0 R (x" in alts
+
+
+def test_a_second_join_reuses_the_parts_placed_as_before(
+    records: dict[str, bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """build --watch joins again after each correction: a part placed as before (same record, same numbers,
+    pages and links) is not filled again, and the file is the one a first join in a new process makes."""
+    first, _ = _joined(records)
+    calls: list[int] = []
+    real = pdfjoin._fill
+
+    def counted(part: Any, fill: Any, base: int) -> Any:
+        calls.append(base)
+        return real(part, fill, base)
+
+    monkeypatch.setattr(pdfjoin, "_fill", counted)
+    assert _joined(dict(records))[0] == first
+    assert calls == []  # every part placed as before
+    monkeypatch.setattr(pdfjoin, "_FILLED", {})  # a new process
+    assert _joined(dict(records))[0] == first
+    assert len(calls) == 4
+    calls.clear()
+    swapped = {**records, "a": records["c"], "c": records["a"]}  # other records in the first places
+    other, _ = _joined(swapped)
+    assert other != first and len(calls) >= 2
+    monkeypatch.setattr(pdfjoin, "_FILLED", {})
+    assert _joined(swapped)[0] == other  # the same bytes as a first join of those parts

@@ -567,8 +567,12 @@ _PACK = 500  # objects per object stream
 _LEVEL = 3  # zlib level of the object and cross-reference streams (6: 0.06 s more per build for 3 % less)
 
 
-def _fill(part: PartRecord, fill: Callable[[int], bytes], out: _Out, base: int) -> None:
-    """Write ``part``'s objects (numbers from ``base``) with their slots filled (``fill(slot)``: its bytes)."""
+Filled = list[tuple[int, bytes | memoryview, bool]]  # a part's objects: (number, bytes, written as they are)
+
+
+def _fill(part: PartRecord, fill: Callable[[int], bytes], base: int) -> Filled:
+    """``part``'s objects (numbers from ``base``) with their slots filled (``fill(slot)``: its bytes): a stream
+    as its whole "N 0 obj … endobj", any other object as its body (to be packed into an object stream)."""
     table: dict[int, bytes] = {}
     for slot in set(part.slots):  # object numbers inline: most slots are references
         kind = slot % _KINDS
@@ -592,15 +596,23 @@ def _fill(part: PartRecord, fill: Callable[[int], bytes], out: _Out, base: int) 
         raise RecordError("a part record whose objects do not add up")
     streams = set(part.streams)
     view = memoryview(data)  # slices of it are not copies
-    packed = out.packed.append
+    filled: Filled = []
+    add = filled.append
     at = 0
     for index, length in enumerate(lengths):
         number = base + index
         if index in streams:
-            out.put(number, data[at : at + length])
+            add((number, data[at : at + length], True))
         else:  # "N 0 obj\n" + body + "\nendobj\n": the body is packed
-            packed((number, view[at + len(str(number)) + 7 : at + length - 8]))
+            add((number, view[at + len(str(number)) + 7 : at + length - 8], False))
         at += length
+    return filled
+
+
+# The parts' filled objects of the last join in this process, by everything that decides them (the record and
+# each value its slots take): a watching build joins again after a correction, and the parts before and after
+# it are placed with the same numbers when the corrected part keeps its object count. Replaced at each join.
+_FILLED: dict[tuple[Any, ...], Filled] = {}
 
 
 def join(
@@ -670,6 +682,7 @@ def join(
     id_tree: list[tuple[bytes, bytes]] = []
     dests: dict[bytes, bytes] = {}
     fixed = {_PAGES: b"%d 0 R" % _PAGES_NUMBER, _DOCUMENT: b"%d 0 R" % _DOCUMENT_NUMBER}
+    filled: dict[tuple[Any, ...], Filled] = {}
     for index, (part, base) in enumerate(zip(parts, bases, strict=True)):
         prefix = (b"p%d-" % index).decode()
         first, annotation_start = first_pages[index], annotation_keys[index]
@@ -691,6 +704,7 @@ def join(
             link_values: list[bytes] = link_values,
             first: int = first,
             shared_refs: list[bytes] = shared_refs,
+            pages: int = part.pages,
         ) -> bytes:
             kind, argument = divmod(slot, _KINDS)[::-1]
             if kind == _OBJ:
@@ -710,13 +724,48 @@ def join(
                     return b"%d 0 R" % folio_font if folio is not None else b"null"
                 if argument == 1:
                     return b"%d 0 R" % opening
+                if not 0 <= argument - 2 < pages:  # only its own pages' ends (the memo keys on them)
+                    raise ValueError("a folio slot beyond the part's pages")
                 return b"%d 0 R" % ends.get(first + argument - 2, plain)
             return fixed[kind]
 
-        try:
-            _fill(part, fill, out, base)
-        except (IndexError, KeyError, TypeError, ValueError) as error:  # a slot out of range, a count wrong
-            raise RecordError(f"a part record that does not fit ({type(error).__name__})") from error
+        folio_values = (
+            (
+                folio_font if folio is not None else None,
+                opening,
+                plain,
+                *(ends.get(first + i) for i in range(part.pages)),
+            )
+            if part.folios
+            else ()
+        )
+        memo = (
+            part,
+            index,
+            base,
+            first,
+            annotation_start,
+            tuple(link_values),
+            tuple(shared_refs),
+            folio_values,
+        )
+        pieces = _FILLED.get(memo)
+        if pieces is None:
+            try:
+                pieces = _fill(part, fill, base)
+            except (
+                IndexError,
+                KeyError,
+                TypeError,
+                ValueError,
+            ) as error:  # a slot out of range, a count wrong
+                raise RecordError(f"a part record that does not fit ({type(error).__name__})") from error
+        filled[memo] = pieces
+        for placed, data, stream in pieces:
+            if stream:
+                out.put(placed, bytes(data))
+            else:
+                out.packed.append((placed, data))
         kids.extend(b"%d 0 R" % (base + d) for d in part.kids)
         nums.extend((key_of(key), b"%d 0 R" % (base + d)) for key, d in part.parents)
         id_tree.extend((ids[i], b"%d 0 R" % (base + d)) for i, d in part.id_elements)
@@ -774,7 +823,10 @@ def join(
     out.add(1, catalog)
     info = number
     out.add(info, b"<<" + b"".join(_name(k) + b" " + pdf_string(v) for k, v in metadata.items()) + b">>")
-    return out.finish(info + 1, 1, info)
+    joined = out.finish(info + 1, 1, info)
+    _FILLED.clear()
+    _FILLED.update(filled)
+    return joined
 
 
 def _stream(data: bytes) -> bytes:
