@@ -1419,11 +1419,17 @@ class _Alongside:
 
 
 def _make_and_send(result: DiffResult, json_wanted: bool, parts: Sequence[int], sending: Connection) -> None:
-    """In the forked child: the row heights of ``parts``, then (when wanted) the JSON's bytes, in order."""
+    """In the forked child: the row heights of ``parts``, then (when wanted) the JSON's bytes, in order.
+
+    Every sheet is measured before anything is sent: a sheet's heights fill the pipe, and the workbook takes
+    them only once its sheets are made (sent one sheet at a time, the child waited there with the other sheets
+    still to measure, and the workbook then waited for them)."""
     try:
         with _collector_frozen():
-            for part in parts:
-                sending.send(_heights(result, part))
+            measured = [_heights(result, part) for part in parts]
+            for heights in measured:
+                sending.send(heights)
+            del measured
             if json_wanted:
                 sending.send_bytes(diff_json_bytes(result))
     except BaseException:  # the parent makes what it did not receive
