@@ -29,6 +29,7 @@ from kpi_report.compare.read import (
     ListSheet,
     ProgressList,
     YearBlock,
+    _heading_fy,
     cell_str,
     read_progress_lists,
     split_year_blocks,
@@ -581,14 +582,23 @@ def _measure_changes(
 def _notes_changes(
     old: str, new: str, threshold: int | None, header: str, col: int, base: dict[str, Any]
 ) -> list[Change]:
-    if (
-        old
+    first = (
+        HEADING_LINE.match(new, len(old) + 1)
+        if old
         and len(new) > len(old)
         and new[len(old)] == "\n"
         and new.startswith(old)  # new.startswith(old + "\n"), without making that string
-        and HEADING_LINE.match(new, len(old) + 1)
-    ):
+        else None
+    )
+    if first is not None:
         # the usual yearly growth: blocks appended after an unchanged text; only the new part needs splitting
+        if HEADING_LINE.search(new, first.end()) is None:
+            # one block (most often): split_year_blocks' one block, without its lists and counts
+            text = new[len(old) + 1 :]
+            heading = text.split("\n", 1)[0].strip()
+            fy = _heading_fy(heading)
+            if fy is not None and (threshold is None or fy > threshold) and heading not in old:
+                return [_new_year_change(YearBlock(str(fy), fy, heading, text), header, col, base)]
         added = split_year_blocks(new[len(old) + 1 :])
         if all(
             b.fy is not None and (threshold is None or b.fy > threshold) and b.heading not in old

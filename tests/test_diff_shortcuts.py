@@ -1,0 +1,114 @@
+"""The diff's shortcuts of issue 15's seventh session give what the plain code gives, unusual inputs included."""
+
+from __future__ import annotations
+
+import itertools
+import random
+from typing import Any
+
+from kpi_report.compare.diff import Change, Span, _new_year_change, _notes_changes, char_spans
+from kpi_report.compare.read import HEADING_LINE, split_year_blocks
+
+
+def _plain_notes_changes(
+    old: str, new: str, threshold: int | None, header: str, col: int, base: dict[str, Any]
+) -> list[Change]:
+    """_notes_changes as it was: the appended part always split into its blocks."""
+    if (
+        old
+        and len(new) > len(old)
+        and new[len(old)] == "\n"
+        and new.startswith(old)
+        and HEADING_LINE.match(new, len(old) + 1)
+    ):
+        added = split_year_blocks(new[len(old) + 1 :])
+        if all(
+            b.fy is not None and (threshold is None or b.fy > threshold) and b.heading not in old
+            for b in added
+        ):
+            return [_new_year_change(b, header, col, base) for b in added]
+    old_blocks = {b.key: b for b in split_year_blocks(old)} if old else {}
+    changes: list[Change] = []
+    for block in split_year_blocks(new) if new else []:
+        before = old_blocks.pop(block.key, None)
+        if before is not None:
+            if before.text.strip() != block.text.strip():
+                changes.append(
+                    Change(
+                        "past-notes-edited",
+                        column=header,
+                        old=before.text,
+                        new=block.text,
+                        detail=f"{block.heading or '（年度見出しの前）'}の記載を修正",
+                        spans=char_spans(before.text, block.text),
+                        col=col,
+                        **base,
+                    )
+                )
+            continue
+        if not block.text.strip():
+            continue
+        growth = block.fy is not None and (threshold is None or block.fy > threshold)
+        changes.append(_new_year_change(block, header, col, base, growth))
+    for block in old_blocks.values():
+        if block.text.strip():
+            changes.append(
+                Change(
+                    "past-notes-edited",
+                    column=header,
+                    old=block.text,
+                    detail=f"{block.heading or '（年度見出しの前）'}を削除",
+                    spans=(Span("delete", block.text),),
+                    col=col,
+                    **base,
+                )
+            )
+    return changes
+
+
+_HEADINGS = (
+    "【令和2年度】",
+    "【令和元年度】",
+    "【平成30年度】",
+    "  【令和2年度】\u3000",
+    "【2020年度】",
+    "【令和２年度】",
+    "【その他】",
+    "【】",
+    "【令和2年度】x",
+    "x【令和2年度】",
+    "【令和2年度",
+    "【令和3年度】",
+)
+_BODIES = ("", "・取組を実施しました。", "・a\n・b", "\n", "【令和2年度】の記載", "・a\n\n", " ")
+
+
+def _notes(rng: random.Random) -> str:
+    lines = []
+    for _ in range(rng.randrange(0, 4)):
+        lines.append(rng.choice(_HEADINGS))
+        lines.append(rng.choice(_BODIES))
+    return "\n".join(lines)
+
+
+def test_an_appended_year_is_what_the_plain_split_gives() -> None:
+    base = {"sheet": "s", "item_id": "1", "goal": "g", "area": "a", "name": "n", "department": "d", "row": 3}
+    rng = random.Random(15)
+    pairs = []
+    for _ in range(3000):
+        old = _notes(rng) or "・前書き"
+        pairs.append((old, old + "\n" + _notes(rng)))
+        pairs.append((old, old + "\n" + rng.choice(_HEADINGS) + "\n" + rng.choice(_BODIES)))
+    pairs += [
+        ("【平成30年度】\n・a", "【平成30年度】\n・a\n【令和元年度】\n・b\n【令和2年度】\n・c"),
+        ("【令和2年度】\n・a", "【令和2年度】\n・a\n【令和2年度】\n・b"),  # its heading already there
+        ("・a", "・a\n【令和元年度】"),
+        ("・a", "・a\n【令和元年度】\n"),
+        ("・a", "・a\n【令和元年度】\n【令和2年度】"),
+        ("a", "a\n【令和2年度】\r\n・b"),
+        ("a", "a\n【令和2年度】\n\u3000【令和3年度】\n・b"),
+    ]
+    for (old, new), threshold in itertools.product(pairs, (None, 2018, 2019, 2020)):
+        assert _notes_changes(old, new, threshold, "実施状況", 5, base) == _plain_notes_changes(
+            old, new, threshold, "実施状況", 5, base
+        ), (old, new, threshold)
