@@ -47,3 +47,28 @@ def test_the_child_measures_every_sheet_before_it_sends(
     assert [kind for kind, _ in events] == ["measure"] * 3 + ["send"] * 3 + ["send_bytes", "close"]
     assert [value for kind, value in events if kind == "send"] == [measure(result, p) for p in (0, 1, 2)]
     assert events[-2][1] == output.diff_json_bytes(result)
+
+
+def test_a_list_comes_back_through_a_pipe_as_it_was_read(tmp_path: Path) -> None:
+    """ListSheet pickles its items as tuples of their fields: the same lists (items joined from two rows, items
+    without an ID, sheets without items or groups), each item's values still its row of the grid."""
+    import pickle
+
+    from kpi_report.compare.read import Column, GroupRow, Item, ListSheet, read_progress_list
+
+    docs = [read_progress_list(write(tmp_path / "old.xlsx", old_list()))]
+    docs.append(read_progress_list(write(tmp_path / "new.xlsx", new_list(with_ids=False))))
+    grid: tuple[tuple[object, ...], ...] = (("名称", "進捗状況"), ("a", 1.5), ("", None), ("b\nc", True))
+    joined = Item("", "目標", "", "a", "課", 1, 0, ("a\nb", 1.5, "extra"))
+    odd = ListSheet(
+        "シート", grid, 0, (Column(0, "名称", "name"),), (joined,), (GroupRow(2, "goal", "", ""),)
+    )
+    empty = ListSheet("空", (), 0, (), ())
+    for original in (*docs, odd, empty):
+        for protocol in (2, pickle.DEFAULT_PROTOCOL, pickle.HIGHEST_PROTOCOL):
+            copy = pickle.loads(pickle.dumps(original, protocol))
+            assert copy == original and type(copy) is type(original)
+    before = docs[0].measures
+    after = pickle.loads(pickle.dumps(docs[0], pickle.HIGHEST_PROTOCOL)).measures
+    shared = [item.values is before.grid[item.row] for item in before.items]
+    assert any(shared) and shared == [item.values is after.grid[item.row] for item in after.items]

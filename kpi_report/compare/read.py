@@ -16,10 +16,12 @@ import re
 import stat
 import unicodedata
 import zipfile
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, fields
 from functools import lru_cache
+from itertools import starmap
 from multiprocessing.connection import Connection
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, Literal
 
@@ -102,6 +104,34 @@ class ListSheet:
     def has_ids(self) -> bool:
         """True when the sheet has an ID column with at least one ID in it."""
         return self.col("id") is not None and any(i.item_id for i in self.items)
+
+    def __reduce__(self) -> tuple[Callable[..., ListSheet], tuple[object, ...]]:
+        """Pickled with its items as tuples of their fields (a list read in another process comes back through
+        a pipe): the same sheet, made in a third of the time; pickle's own way for each of 20,000 items took
+        longer than the rest of the list."""
+        return _list_sheet, (
+            self.name,
+            self.grid,
+            self.header_row,
+            self.columns,
+            tuple(map(_ITEM_FIELDS, self.items)),
+            self.groups,
+        )
+
+
+_ITEM_FIELDS = attrgetter(*(f.name for f in fields(Item)))
+
+
+def _list_sheet(
+    name: str,
+    grid: tuple[tuple[object, ...], ...],
+    header_row: int,
+    columns: tuple[Column, ...],
+    items: Iterable[tuple[Any, ...]],
+    groups: tuple[GroupRow, ...],
+) -> ListSheet:
+    """The sheet :meth:`ListSheet.__reduce__` pickled."""
+    return ListSheet(name, grid, header_row, columns, tuple(starmap(Item, items)), groups)
 
 
 @dataclass(frozen=True)
