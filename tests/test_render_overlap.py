@@ -21,9 +21,11 @@ from kpi_report.render import templating
 REVIEW = build_module.RUN_FIRST[0]
 
 
-def _render_all(steps: dict[str, Any]) -> dict[str, Any]:
+def _render_all(steps: dict[str, Any], chores: tuple[Any, ...] = ()) -> dict[str, Any]:
     nothing: Any = None  # the fake steps read neither the view nor the project
-    return build_module._render_all(steps, nothing, nothing, None, lambda _name, _done: None)
+    made, results = build_module._render_all(steps, nothing, nothing, None, lambda _name, _done: None, chores)
+    assert len(results) == len(chores)
+    return made
 
 
 def _steps(log: list[str], review_waits_for: threading.Event | None = None) -> dict[str, Any]:
@@ -78,6 +80,72 @@ def test_a_review_made_in_this_process_leaves_the_others_for_after_it() -> None:
     made = _render_all(steps)
     assert log == ["review", "xlsx", "html", "opendata"]
     assert list(made) == ["progress-list.xlsx", "progress-list.html", REVIEW, "opendata"]
+
+
+@pytest.mark.parametrize("review_starts_workers", [True, False])
+def test_the_chores_are_done_after_the_outputs_in_the_thread_that_makes_them(
+    review_starts_workers: bool,
+) -> None:
+    """The check's outputs and the font check: made while the review's workers render, in the second thread,
+    after the other outputs; without workers, in this thread after every output. Their results in order."""
+    log: list[str] = []
+    chores_done = threading.Event()
+    steps = _steps(log)
+
+    def review(_view: Any, _project: Any, _progress: Any, started: Any) -> bytes:
+        log.append("review starts")
+        if review_starts_workers:
+            started()
+            assert chores_done.wait(timeout=30), "the chores were not done meanwhile"
+        log.append("review ends")
+        return b"pdf"
+
+    steps[REVIEW] = review
+
+    def chore(name: str) -> Any:
+        def run() -> str:
+            log.append(
+                f"{name} in {'main' if threading.current_thread() is threading.main_thread() else 'side'}"
+            )
+            if name == "font":
+                chores_done.set()
+            return name
+
+        return run
+
+    nothing: Any = None
+    made, results = build_module._render_all(
+        steps, nothing, nothing, None, lambda _name, _done: None, (chore("check"), chore("font"))
+    )
+    assert results == ["check", "font"] and list(made)[2] == REVIEW
+    if review_starts_workers:
+        assert log == [
+            "review starts",
+            "xlsx",
+            "html",
+            "opendata",
+            "check in side",
+            "font in side",
+            "review ends",
+        ]
+    else:
+        assert log == [
+            "review starts",
+            "review ends",
+            "xlsx",
+            "html",
+            "opendata",
+            "check in main",
+            "font in main",
+        ]
+
+
+def test_a_failing_chore_is_the_builds_failure() -> None:
+    def broken() -> None:
+        raise OSError("書き込めません")
+
+    with pytest.raises(OSError, match="書き込めません"):
+        _render_all(_steps([]), (broken,))
 
 
 def test_a_failure_in_an_output_made_meanwhile_is_the_builds_failure() -> None:

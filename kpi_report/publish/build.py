@@ -80,24 +80,29 @@ def _render_all(
     project: Project,
     progress: Progress | None,
     report: Callable[[str, int], None],
-) -> dict[str, Rendered]:
-    """Every step's output by name, in the steps' order.
+    chores: Sequence[Callable[[], Any]] = (),
+) -> tuple[dict[str, Rendered], list[Any]]:
+    """Every step's output by name, in the steps' order, and the results of ``chores`` in their order.
 
-    The steps named in RUN_FIRST run first, then the others in order, in this thread; except that once a
-    step calls its ``started`` (its work now runs in worker processes and this thread mostly waits for
-    them), the steps after it run one after the other in a second thread, without progress reports, while
-    it goes on. Each step makes its own bytes from the same finished view, so the outputs do not depend on
-    how the two threads interleave. ``report(name, done)``: the progress line of step ``name``.
+    The steps named in RUN_FIRST run first, then the others in order, then the chores (work that makes no
+    output of its own here and that nothing rendered depends on), in this thread; except that once a step
+    calls its ``started`` (its work now runs in worker processes and this thread mostly waits for them), the
+    steps after it and the chores run one after the other in a second thread, without progress reports,
+    while it goes on. Each step makes its own bytes from the same finished view, so the outputs do not depend
+    on how the two threads interleave. ``report(name, done)``: the progress line of step ``name``.
     """
     names = [n for n in steps if n in RUN_FIRST] + [n for n in steps if n not in RUN_FIRST]
     made: dict[str, Rendered] = {}
     later: dict[str, Future[Rendered]] = {}
+    done_chores: list[Future[Any]] = []
     side = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kpi-report-render")
 
     def start(after: Sequence[str]) -> None:
         for other in after:
             if other not in later:
                 later[other] = side.submit(steps[other], view, project, None, _nothing)
+        if not done_chores:
+            done_chores.extend(side.submit(chore) for chore in chores)
 
     try:
         for done, name in enumerate(names):
@@ -108,11 +113,14 @@ def _render_all(
         for name, future in later.items():
             report(name, names.index(name))  # reported once its output is there
             made[name] = future.result()
+        results = (
+            [future.result() for future in done_chores] if done_chores else [chore() for chore in chores]
+        )
     except BaseException:  # a failure or Ctrl+C: the outputs not begun are not made (the one under way ends)
         side.shutdown(wait=False, cancel_futures=True)
         raise
     side.shutdown()
-    return {name: made[name] for name in steps}
+    return {name: made[name] for name in steps}, results
 
 
 def _nothing() -> None:
@@ -267,11 +275,12 @@ def build(
     generation = Generation(public.outputs(fy))
     project = _Staged(public.root, fy, generation.path)
     try:
-        written: list[Path] = list(write_check_outputs(reports[fy], project, plan, cache=checked))
+        check_outputs = partial(write_check_outputs, reports[fy], project, plan, cache=checked)
         check_dir = (public.outputs(fy) / "check").relative_to(public.root).as_posix()
         try:
             refuse_unless_publishable(plan, reports[fy], allow_errors, check_dir)
         except InputsHaveErrors:
+            check_outputs()
             generation.publish()  # the departments' feedback is published; the reports stay as they were
             raise
         merged = merge(plan, fy, reports, allow_errors=allow_errors)
@@ -283,23 +292,25 @@ def build(
         # what is made so far lives until the end of the build: the collector need not walk it again and
         # again while the outputs are rendered (a full collection cost ~0.1 s each time)
         gc.freeze()
-        glyphs = font_findings(
-            merged.report, DiskCache(diskcache.cache_folder(public.root, "font")) if use_cache else None
-        )
-        if glyphs:
-            merged = replace(merged, findings=(*merged.findings, *glyphs))
+        font_cache = DiskCache(diskcache.cache_folder(public.root, "font")) if use_cache else None
         cache = PartCache(cache_folder(public)) if use_cache else None
         steps = renderers(cache, keep)
         total = len(steps) * 2 + 1
         rendered: dict[Path, bytes] = {}
         folders: list[Path] = []
-        outputs = _render_all(
+        # the check's outputs and the font check change nothing rendered: made while the review's workers
+        # render (in the second thread), not before the first part can go to them
+        outputs, (check_files, glyphs) = _render_all(
             steps,
             view,
             project,
             progress,
             lambda name, done: _report(progress, f"{label}の報告書を作成（{name}）", done, total),
+            (check_outputs, partial(font_findings, merged.report, font_cache)),
         )
+        written: list[Path] = list(check_files)
+        if glyphs:
+            merged = replace(merged, findings=(*merged.findings, *glyphs))
         for name, output in outputs.items():
             if isinstance(output, bytes):
                 rendered[project.outputs(fy) / name] = output
