@@ -9,6 +9,7 @@ import os
 import shutil
 import signal
 import threading
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -156,3 +157,30 @@ def test_watching_keeps_the_processes_and_ends_them_when_it_ends(tmp_path: Path)
     assert children[0] and children[0] == children[1]  # the first build's processes rendered the correction
     assert multiprocessing.active_children() == []  # ended when watching ended
     assert _outputs(root) == _clean_build_of(root, tmp_path / "clean")
+
+
+def test_a_changed_file_of_the_template_folders_gets_new_processes(tmp_path: Path) -> None:
+    """A stylesheet's @import (or @font-face) file is read once, when a process starts: another one at the same
+    path, the stylesheet's text unchanged, needs new processes, or the parts keep the old style."""
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    imported = folder / "city.css"
+    imported.write_text("p { font-size: 10pt }", encoding="utf-8")
+    config = RenderConfig(
+        stylesheets=('@import url("city.css");',), base_url=folder.as_uri() + "/", allowed_roots=(folder,)
+    )
+    parts = [(f"p{i}", partial(str, f"<html><body><p>part {i}</p></body></html>")) for i in range(3)]
+
+    def front(_layouts: object, _first: object) -> str:
+        return "<html><body><p>front</p></body></html>"
+
+    def joined(keep: Workers | None) -> bytes:
+        return weasy.finish_pdf(weasy.render_parts(parts, front, config, workers=2, keep=keep), [], {})
+
+    with Workers() as keep:
+        before = joined(keep)
+        first = _pids(keep)
+        imported.write_text("p { font-size: 30pt; color: red }", encoding="utf-8")
+        after = joined(keep)
+        assert _pids(keep) and not set(_pids(keep)) & set(first)
+    assert after != before and after == joined(None)  # the bytes of processes started for it

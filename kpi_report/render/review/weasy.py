@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
+from stat import S_ISDIR
 from types import FunctionType
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -577,16 +578,17 @@ class Workers:
     Given to :func:`render_parts`, the processes it starts are not ended with the build: the next build's
     parts go to processes that have rendered before, without starting them again (~0.2 s) and with
     WeasyPrint's caches warm (a part's first layout in a new process takes about twice as long). They are
-    used again only with the same :class:`RenderConfig` and the same font files (size and time of change);
-    otherwise, or when one has died, new ones are started. A failed build ends them. Use as a context
-    manager: the processes end with it.
+    used again only with the same :class:`RenderConfig` and the same files it may fetch (the font files and
+    every file of the template folders: a stylesheet's ``@import`` and ``@font-face`` files are read once,
+    when a process starts; by size and times of change); otherwise, or when one has died, new ones are
+    started. A failed build ends them. Use as a context manager: the processes end with it.
     """
 
     def __init__(self) -> None:
         self.conns: list[Connection] = []
         self.procs: list[Any] = []
         self.config: RenderConfig | None = None  # the configuration of the last build that used them
-        self._started_for: tuple[RenderConfig, tuple[tuple[str, int, int], ...]] | None = None
+        self._started_for: tuple[RenderConfig, tuple[tuple[str, int, int, int], ...]] | None = None
 
     def __enter__(self) -> Workers:
         return self
@@ -598,7 +600,7 @@ class Workers:
         """Whether the running processes can render for ``config`` (else they are ended)."""
         fit = (
             len(self.conns) == count
-            and self._started_for == (config, _font_files(config))
+            and self._started_for == (config, _fetchable_files(config))
             and all(proc.is_alive() for proc in self.procs)
         )
         if not fit:
@@ -607,6 +609,8 @@ class Workers:
 
     def start(self, config: RenderConfig, count: int) -> None:
         """Start ``count`` processes for ``config`` (forked where possible, with this process's state)."""
+        # looked at before they read them: a file changed meanwhile is seen as changed at the next build
+        files = _fetchable_files(config)
         fork = "fork" in multiprocessing.get_all_start_methods()
         context: Any = multiprocessing.get_context("fork" if fork else "spawn")
         for _ in range(count):
@@ -619,7 +623,7 @@ class Workers:
             child_end.close()
             self.conns.append(parent_end)
             self.procs.append(proc)
-        self._started_for = (config, _font_files(config))
+        self._started_for = (config, files)
 
     def prime(self) -> None:
         """Start the processes for the last build's configuration if none run, and have them render a tiny
@@ -657,16 +661,21 @@ class Workers:
         self._started_for = None
 
 
-def _font_files(config: RenderConfig) -> tuple[tuple[str, int, int], ...]:
-    """The font files a renderer loads once when it starts, as (path, size, time of change)."""
+def _fetchable_files(config: RenderConfig) -> tuple[tuple[str, int, int, int], ...]:
+    """What a renderer may read once when it starts (the font files, and any file of the template folders: a
+    stylesheet's ``@import`` or ``@font-face`` file), as (path, size, times of change and of status change)."""
     found = []
-    for file in config.allowed_files:
+    for file in (
+        *(f for root in config.allowed_roots for f in sorted(root.rglob("*"))),
+        *config.allowed_files,
+    ):
         try:
-            stat = file.stat()
+            info = file.stat()
         except OSError:
-            found.append((str(file), -1, -1))
+            found.append((str(file), -1, -1, -1))
         else:
-            found.append((str(file), stat.st_size, stat.st_mtime_ns))
+            if not S_ISDIR(info.st_mode):
+                found.append((str(file), info.st_size, info.st_mtime_ns, info.st_ctime_ns))
     return tuple(found)
 
 
