@@ -112,3 +112,38 @@ def test_an_appended_year_is_what_the_plain_split_gives() -> None:
         assert _notes_changes(old, new, threshold, "実施状況", 5, base) == _plain_notes_changes(
             old, new, threshold, "実施状況", 5, base
         ), (old, new, threshold)
+
+
+def _links_sheet_xml(fast: bool, texts: list[str]) -> str:
+    """The <hyperlinks> element of a sheet with internal links to ``texts`` (as cell text and target)."""
+    import io
+    import re
+
+    from kpi_report.compare.output import _FastSheet
+    from kpi_report.core.files import new_xlsx
+
+    buffer = io.BytesIO()
+    wb = new_xlsx(buffer)
+    wb.add_worksheet("新一覧")
+    ws = wb.add_worksheet("変更一覧", worksheet_class=_FastSheet)
+    fmt = wb.add_format({"underline": 1})
+    for r, text in enumerate(texts, start=1):
+        url = f"internal:'新一覧'!{text}"
+        if fast:
+            ws.whole_row(r, 0, 13, "", ws.internal_link(r, 13, url, fmt, text))
+        else:
+            ws.write_url(r, 13, url, fmt, text)
+    ws.put(0, 0, "x", fmt)
+    sheet = io.StringIO()
+    ws._set_xml_writer(sheet)
+    wb._prepare_format_properties()
+    ws._assemble_xml_file()
+    found = re.search("<hyperlinks>.*</hyperlinks>", sheet.getvalue())
+    assert found is not None
+    return found.group()
+
+
+def test_hyperlinks_are_xlsxwriters_escaped_or_not() -> None:
+    plain = [f"E{k}" for k in range(1, 40)]
+    for texts in (plain, [*plain, 'A1&"<>\n'], ["A&B", "C1"], ['"', "<", ">", "\n", "&amp;"]):
+        assert _links_sheet_xml(True, texts) == _links_sheet_xml(False, texts)

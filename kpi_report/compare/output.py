@@ -32,6 +32,7 @@ from xlsxwriter.sharedstrings import SharedStrings
 from xlsxwriter.url import Url
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import RowInfo, Worksheet
+from xlsxwriter.xmlwriter import xml_escapes
 
 from kpi_report.compare.diff import KINDS, MATCHING_LABELS, Change, DiffResult, compare
 from kpi_report.compare.read import Later, ListSheet, ProgressList, read_progress_lists
@@ -486,23 +487,32 @@ class _FastSheet(Worksheet):  # type: ignore[misc]
         whole = self._rows
         written = held | self._put.keys() | whole.keys() | self.row_info.keys() | self.comments.keys()
         pending: list[str] = []  # rows written whole, written out together
+        lowest, highest = self.dim_rowmin, self.dim_rowmax
+        row_info, known = self.row_info, self._row_attributes
         for row in sorted(written):
-            if row < self.dim_rowmin or row > self.dim_rowmax:
+            if row < lowest or row > highest:
                 continue
             cells = whole.get(row)
             if cells is not None:  # a row written whole (most rows of the big sheets)
-                tag = self._row_tag(row)
-                if tag is None:
+                info = row_info.get(row)  # _row_tag(row), without the call
+                attributes = known.get(id(info), _UNSEEN)
+                if attributes is _UNSEEN:
+                    attributes = known[id(info)] = self._attributes_of(info)
+                if attributes is None:
                     self.fh.write("".join(pending))
                     pending.clear()
-                    self._write_row(row, None, self.row_info.get(row))
+                    self._write_row(row, None, info)
                     tag = ""
+                else:
+                    tag = f'<row r="{row + 1}"{attributes}>'
                 _, _, xml, late = cells
                 if late is None:
                     pending.append(f"{tag}{xml}</row>")
                 else:
                     col, index, fmt = late
-                    xf = fmt._get_xf_index()
+                    xf = fmt.xf_index
+                    if xf is None:
+                        xf = fmt._get_xf_index()
                     pending.append(
                         f'{tag}{xml}<c r="{self.column(col)}{row + 1}" s="{xf}" t="s"><v>{index}</v></c></row>'
                     )
@@ -513,11 +523,11 @@ class _FastSheet(Worksheet):  # type: ignore[misc]
             if not put and not table:
                 self._write_empty_row(row, None, self.row_info.get(row))
                 continue
-            tag = self._row_tag(row)
-            if tag is None:
+            start_tag = self._row_tag(row)
+            if start_tag is None:
                 self._write_row(row, None, self.row_info.get(row))
             else:
-                self.fh.write(tag)
+                self.fh.write(start_tag)
             if not table:  # put cells only: written at once
                 self.fh.write("".join([put[col] for col in sorted(put)]))
                 self.fh.write("</row>")
@@ -563,11 +573,16 @@ class _FastSheet(Worksheet):  # type: ignore[misc]
                 self.hyperlinks[row][col] = target
             super()._write_hyperlinks()
             return
-        escape = self._escape_attributes
+        links = sorted(self._links.items())
+        start = len("internal:")
+        if _XML_ESCAPES.search("".join([url[start:] + text for _, (url, text) in links])) is None:
+            escape: Callable[[str], str] = str  # nothing for _escape_attributes to escape in any of them
+        else:
+            escape = self._escape_attributes
+        column = self.column
         elements = [
-            f'<hyperlink ref="{self.column(col)}{row + 1}" location="{escape(url[len("internal:") :])}"'
-            f' display="{escape(text)}"/>'
-            for (row, col), (url, text) in sorted(self._links.items())
+            f'<hyperlink ref="{column(col)}{row + 1}" location="{escape(url[start:])}" display="{escape(text)}"/>'
+            for (row, col), (url, text) in links
         ]
         self.fh.write("<hyperlinks>" + "".join(elements) + "</hyperlinks>")
 
@@ -638,7 +653,7 @@ def _special_strings(strings: list[str]) -> list[int]:
     framed = "\x00" + "\x00".join(strings) + "\x00"
     if framed.count("\x00") != len(strings) + 1:  # a string holds the separator: one at a time
         return [k for k, string in enumerate(strings) if _special(string)]
-    separators = list(accumulate((len(string) + 1 for string in strings), initial=0))  # before each, and last
+    separators = list(accumulate(map((1).__add__, map(len, strings)), initial=0))  # before each, and last
     inside = [m.start() for pattern in _ESCAPED_JOINED for m in pattern.finditer(framed)]
     found = {bisect_right(separators, at) - 1 for at in inside}  # a match inside a string, or a leading one
     found.update(bisect_right(separators, m.start()) - 1 for m in _LEADING_JOINED.finditer(framed))
@@ -1166,6 +1181,8 @@ def _rewrite_sheet(
     return ws
 
 
+# what xlsxwriter's _escape_attributes looks for before it escapes an attribute
+_XML_ESCAPES: re.Pattern[str] = xml_escapes
 _HELD = object()  # a value put leaves to xlsxwriter
 _UNSEEN = object()  # a RowInfo _row_tag has not met yet
 
