@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from kpi_report.core.diskcache import DiskCache, cache_key
 
 
@@ -69,3 +71,30 @@ def test_an_entry_is_decoded_once_per_process_yet_checked_at_every_read(tmp_path
     assert cache.get_decoded(key, Finding) is None
     cache.put_json(key, {"not": "a finding"})
     assert cache.get_decoded(key, Finding) is None
+
+
+def test_the_values_decoded_once_are_bounded_by_size_least_recently_used_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A watching process reads the entries of every correction: a master or a form corrected long ago gives
+    entries no build reads again, and their decoded values (a large plan: several MB) must not pile up."""
+    from kpi_report.core import diskcache
+    from kpi_report.core.codec import encode
+    from kpi_report.core.model import Finding
+
+    memo = diskcache._Decoded(3 * (1000 + 200 + diskcache._ENTRY_COST))  # room for three such values
+    monkeypatch.setattr(diskcache, "_DECODED", memo)
+    cache = DiskCache(tmp_path / "c")
+    keys = [cache_key(str(n)) for n in range(5)]
+    for n, key in enumerate(keys):
+        cache.put_json(key, encode(Finding(code=f"c{n}", severity="info", message="x" * 1000)))
+    first = [cache.get_decoded(key, Finding) for key in keys[:3]]
+    assert cache.get_decoded(keys[0], Finding) is first[0]  # kept, and now the most recently used
+    cache.get_decoded(keys[3], Finding)  # a fourth: the least recently used one goes
+    assert cache.get_decoded(keys[1], Finding) is not first[1]  # gone: decoded again
+    assert cache.get_decoded(keys[0], Finding) is first[0]
+    assert memo.size <= memo.limit and len(memo.values) <= 3
+    big = cache_key("big")
+    cache.put_json(big, encode(Finding(code="big", severity="info", message="x" * 10_000)))
+    assert cache.get_decoded(big, Finding) is not cache.get_decoded(big, Finding)  # larger than all: not kept
+    assert memo.size <= memo.limit

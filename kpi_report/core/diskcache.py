@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,11 +27,42 @@ T = TypeVar("T")
 MAX_BYTES = 128 * 1024 * 1024  # default bound of one cache folder
 _MAX_ENTRY_BYTES = 64 * 1024 * 1024  # an entry larger than this is not read (not something we wrote)
 _HEX = frozenset("0123456789abcdef")
-# values decoded in this process, by (their payload's digest, type): the value decoding that payload again
-# would give (the model's classes are frozen). A long-running process (build --watch) decodes an entry once
-# instead of at every build; bounded by count.
-_DECODED: dict[tuple[bytes, type], Any] = {}
-_DECODED_KEPT = 4096
+
+
+class _Decoded:
+    """Values decoded in this process, by (their payload's digest, type): the value decoding that payload again
+    would give (the model's classes are frozen). A long-running process (build --watch) decodes an entry once
+    instead of at every build. Bounded by the size of their payloads (a decoded value takes about three times
+    as much memory): the least recently used go first, so that the entries of masters and submissions
+    corrected long ago do not pile up."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit  # payload bytes (each entry counted with _ENTRY_COST more)
+        self.size = 0
+        self.values: dict[tuple[bytes, type], tuple[Any, int]] = {}  # least recently used first
+        self.lock = threading.Lock()
+
+    def get(self, memo: tuple[bytes, type]) -> Any | None:
+        with self.lock:
+            found = self.values.pop(memo, None)
+            if found is None:
+                return None
+            self.values[memo] = found  # the most recently used
+            return found[0]
+
+    def put(self, memo: tuple[bytes, type], value: Any, payload: int) -> None:
+        cost = payload + _ENTRY_COST
+        with self.lock:
+            if memo in self.values or cost > self.limit:
+                return
+            while self.values and self.size + cost > self.limit:
+                self.size -= self.values.pop(next(iter(self.values)))[1]
+            self.values[memo] = (value, cost)
+            self.size += cost
+
+
+_ENTRY_COST = 512  # what a memo entry costs besides its payload (its key, the dict's slot)
+_DECODED = _Decoded(64 * 1024 * 1024)
 
 
 def cache_folder(root: Path, stage: str) -> Path:
@@ -128,9 +160,7 @@ class DiskCache:
             decoded = decode(kind, json.loads(entry[1]))
         except (ValueError, CodecError):  # not JSON, or not of that shape
             return None
-        if len(_DECODED) >= _DECODED_KEPT:
-            del _DECODED[next(iter(_DECODED))]  # the oldest
-        _DECODED[memo] = decoded
+        _DECODED.put(memo, decoded, len(entry[1]))
         return decoded
 
     def put_json(self, key: str, value: Any) -> None:
