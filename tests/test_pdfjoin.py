@@ -188,3 +188,28 @@ def test_a_second_join_reuses_the_parts_placed_as_before(
     assert other != first and len(calls) >= 2
     monkeypatch.setattr(pdfjoin, "_FILLED", {})
     assert _joined(swapped)[0] == other  # the same bytes as a first join of those parts
+
+
+def test_a_part_reused_from_the_last_join_has_every_slot_value_of_this_one(
+    records: dict[str, bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever a part's slots are filled with is in the memo's key. The folio values are keyed for a part
+    numbered when joining: a record not marked so whose pages have folio slots anyway (not one part_record
+    makes) is refused, never placed with the opening and ends of another join (they move when a later part
+    has more objects)."""
+    import dataclasses
+
+    unmarked = dataclasses.replace(load_record(records["a"]), folios=False)  # its folio slots are kept
+    assert any(s % 16 == 7 for s in unmarked.slots)
+    assert load_record(records["a"]).pages == load_record(records["c"]).pages
+    assert len(load_record(records["a"]).statics) != len(load_record(records["c"]).statics)
+
+    def joined(last: str) -> bytes:
+        parts = [load_record(records[weasy.FRONT]), unmarked, load_record(records[last])]
+        return join(parts, [], {}, {}, parts[0].pages)
+
+    monkeypatch.setattr(pdfjoin, "_FILLED", {})
+    with pytest.raises(RecordError):
+        joined("a")
+    with pytest.raises(RecordError):
+        joined("c")  # the same pages after it, but more objects: the folios' objects after them move

@@ -705,6 +705,7 @@ def join(
             first: int = first,
             shared_refs: list[bytes] = shared_refs,
             pages: int = part.pages,
+            folios: bool = part.folios,
         ) -> bytes:
             kind, argument = divmod(slot, _KINDS)[::-1]
             if kind == _OBJ:
@@ -720,6 +721,8 @@ def join(
             if kind == _SHARED:
                 return shared_refs[argument]
             if kind == _FOLIO:
+                if not folios:  # the memo keys on the folio values of parts numbered when joining only
+                    raise ValueError("a folio slot in a part not numbered when joining")
                 if argument == 0:  # null: no numbers drawn, the entry is as good as absent
                     return b"%d 0 R" % folio_font if folio is not None else b"null"
                 if argument == 1:
