@@ -184,3 +184,41 @@ def test_a_changed_file_of_the_template_folders_gets_new_processes(tmp_path: Pat
         after = joined(keep)
         assert _pids(keep) and not set(_pids(keep)) & set(first)
     assert after != before and after == joined(None)  # the bytes of processes started for it
+
+
+def test_a_failed_warm_up_is_no_failed_part(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nobody waits for the warm-up: a stylesheet WeasyPrint fails on for the tiny document (not on the parts)
+    must not answer the next part with the warm-up's failure, nor end the process the part was sent to."""
+    config = RenderConfig(
+        stylesheets=("h1 { font-size: 1e30px }",), base_url="file:///nonexistent/", allowed_roots=()
+    )
+    ours, theirs = multiprocessing.Pipe()
+    monkeypatch.setattr(signal, "signal", lambda *_args: None)  # run here: Ctrl+C stays this process's
+    ours.send(("warm", "", None))
+    ours.send(("layout", "part", "<html><body><p>part</p></body></html>"))
+    ours.send(("stop", "", None))
+    weasy._worker(theirs, config)  # the worker's loop, in this process
+    kind, key, _ = ours.recv()
+    assert (kind, key) == ("laid", "part")
+
+
+def test_warming_up_a_process_that_ended_at_once_does_not_end_watching(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A process that ended before it was asked to warm up (killed, or its set-up failed) is replaced at the
+    next build; the watch's idle step must not raise (it would end watching)."""
+    config = RenderConfig(stylesheets=("",), base_url="file:///nonexistent/", allowed_roots=())
+    start = Workers.start
+
+    def start_and_end(self: Workers, config: RenderConfig, count: int) -> None:
+        start(self, config, count)
+        for proc in self.procs:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.join(timeout=10)
+
+    monkeypatch.setattr(Workers, "start", start_and_end)
+    with Workers() as keep:
+        keep.config = config
+        keep.prime()
+        assert not any(p.is_alive() for p in keep.procs)
+        assert not keep.usable(config, 2) and keep.procs == []

@@ -540,7 +540,7 @@ def _worker(
     conn: Connection, config: RenderConfig, parent: int = 0, inherited: Sequence[Connection] = ()
 ) -> None:
     """Worker process loop: ('layout', key, html) → ('laid', key, PartLayout); ('finish', key, n) → ('pdf', key, bytes);
-    ('warm', …) renders a tiny document and answers nothing; anything else ends it.
+    ('warm', …) renders a tiny document and answers nothing, not even a failure; anything else ends it.
 
     ``inherited``: the parent's ends of its own and earlier workers' pipes, which a forked worker holds; closed
     first, so that each pipe ends when the parent goes, and no worker waits on a sibling's pipe forever.
@@ -561,8 +561,11 @@ def _worker(
             elif message[0] == "finish":
                 conn.send(("pdf", message[1], renderer.finish(message[1], message[2])))
             elif message[0] == "warm":  # WeasyPrint's first render in a process is slow: done while idle
-                renderer.layout("warm-up", _WARM_UP_HTML)
-                renderer.finish("warm-up", 1)
+                # nobody waits for it: a failure (a project's stylesheet on the tiny document) is left for
+                # the parts to meet, and this process goes on as if it had not warmed up
+                with suppress(Exception):
+                    renderer.layout("warm-up", _WARM_UP_HTML)
+                    renderer.finish("warm-up", 1)
             else:
                 break
     except Exception:
@@ -633,7 +636,8 @@ class Workers:
             return  # (with one CPU the parts are rendered in this process)
         self.start(self.config, worker_count())
         for conn in self.conns:
-            conn.send(("warm", "", None))
+            with suppress(OSError):  # one that ended already is replaced at the next build (usable)
+                conn.send(("warm", "", None))
 
     def close(self) -> None:
         """End the processes: asked to stop, then terminated if they do not within 5 s."""
