@@ -72,3 +72,35 @@ def test_a_list_comes_back_through_a_pipe_as_it_was_read(tmp_path: Path) -> None
     after = pickle.loads(pickle.dumps(docs[0], pickle.HIGHEST_PROTOCOL)).measures
     shared = [item.values is before.grid[item.row] for item in before.items]
     assert any(shared) and shared == [item.values is after.grid[item.row] for item in after.items]
+
+
+def test_each_part_is_compressed_once_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A part goes to the threads as soon as the next one is begun (変更一覧 is compressed while the other sheets
+    are written), every text part once, the last ones too; the bytes are xlsxwriter's zip."""
+    import io
+    import zipfile
+
+    old, new = write(tmp_path / "old.xlsx", old_list()), write(tmp_path / "new.xlsx", new_list())
+    result = diff_files(old, new)
+    events: list[str] = []
+    begin, hand = output._FastPackager._filename, output._FastPackager._hand_written
+
+    def filename(self: output._FastPackager, name: str) -> Any:
+        events.append(f"begin {name}")
+        return begin(self, name)
+
+    def handed(self: output._FastPackager) -> None:
+        hand(self)
+        events.append(f"handed {','.join(self.deflated)}")
+
+    monkeypatch.setattr(output, "DEFLATE_MIN_CHARS", 0)
+    monkeypatch.setattr(output._FastPackager, "_filename", filename)
+    monkeypatch.setattr(output._FastPackager, "_hand_written", handed)
+    threaded = output.render_diff_xlsx(result)
+    parts = zipfile.ZipFile(io.BytesIO(threaded)).namelist()
+    assert [event.removeprefix("begin ") for event in events if event.startswith("begin ")] == parts
+    assert events[-1] == f"handed {','.join(parts)}"  # every part, once (the names of a dict)
+    sheet3 = events.index("begin xl/worksheets/sheet3.xml")
+    assert "xl/worksheets/sheet2.xml" in events[sheet3 + 1]  # handed as sheet 3 is begun
+    monkeypatch.setattr(output, "DEFLATE_THREADS", 0)
+    assert output.render_diff_xlsx(result) == threaded

@@ -691,36 +691,38 @@ class _FastPackager(Packager):  # type: ignore[misc]
         self.deflate = deflate
         self.files: list[tuple[Any, str, bool]] = []
         self.deflated: dict[str, Future[tuple[bytes, bytes]]] = {}
+        self.handed = 0  # the parts before this one are written, and the big ones handed to the threads
 
     def _create_package(self) -> list[tuple[Any, str, bool]]:
         files: list[tuple[Any, str, bool]] = super()._create_package()
         if self.deflate is None or not self.in_memory:
             return files
+        self._hand_written()  # the last parts
         self.files = files
         return []
 
-    def _write_worksheet_files(self) -> None:
-        done = len(self.filenames)
-        super()._write_worksheet_files()
-        self._deflate_from(done)
+    def _filename(self, xml_filename: str) -> Any:
+        """xlsxwriter's next part: the parts before it are written (one at a time, each whole), so the big ones
+        go to the threads now — 変更一覧 is compressed while the other sheets are written."""
+        self._hand_written()
+        return super()._filename(xml_filename)
 
     def _write_shared_strings_file(self) -> None:
         sst = _FastStrings()
         sst.string_table = self.workbook.str_table
         if not self.workbook.str_table.count:
             return
-        done = len(self.filenames)
         sst._set_xml_writer(self._filename("xl/sharedStrings.xml"))
         sst._assemble_xml_file()
-        self._deflate_from(done)
 
-    def _deflate_from(self, first: int) -> None:
-        """The big parts written since ``first`` handed to the threads."""
+    def _hand_written(self) -> None:
+        """The big parts written since the last call handed to the threads."""
         if self.deflate is None or not self.in_memory:
             return
-        for os_filename, xml_filename, is_binary in self.filenames[first:]:
+        for os_filename, xml_filename, is_binary in self.filenames[self.handed :]:
             if not is_binary and os_filename.tell() >= DEFLATE_MIN_CHARS:
                 self.deflated[xml_filename] = self.deflate.submit(_deflate, os_filename.getvalue())
+        self.handed = len(self.filenames)
 
     def zip(self, allow_zip64: bool) -> bytes:
         """The package as xlsxwriter's _store_workbook zips it, the parts compressed in the threads taken from
