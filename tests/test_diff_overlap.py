@@ -140,7 +140,7 @@ def test_the_workbook_is_freed_when_made(tmp_path: Path, monkeypatch: pytest.Mon
 
     old, new = write(tmp_path / "old.xlsx", old_list()), write(tmp_path / "new.xlsx", new_list())
     made: list[weakref.ref[Any]] = []
-    plain = output.new_xlsx
+    from kpi_report.core.files import new_xlsx as plain
 
     def recorded(buffer: Any) -> Any:
         workbook = plain(buffer)

@@ -303,6 +303,12 @@ class _FastSheet(Worksheet):  # type: ignore[misc]
         self._links: dict[tuple[int, int], tuple[str, str]] = {}  # (row, col) -> internal link's (url, text)
         self._row_attributes: dict[int, str | None] = {}  # id of a RowInfo -> see _row_tag (when written)
 
+    def release(self) -> None:
+        """Its rows let go of once the workbook is made: the workbook holds cycles, so they would otherwise wait
+        for the collector (~100,000 objects in the yearly audit's workbook, each walked by its pass)."""
+        for rows in (self._put, self._rows, self._links, self.row_info, self.row_sizes, self.table):
+            rows.clear()
+
     def column(self, col: int) -> str:
         """The letters of column ``col`` (remembered)."""
         letters = self._letters.get(col)
@@ -1352,9 +1358,13 @@ def _workbook_bytes(result: DiffResult, heights: Heights, threads: ThreadPoolExe
     for part, ws in enumerate(sheets):  # asked for last: measured meanwhile by run_diff's second process
         ws.heights(heights(part))
     wb.close()
-    if packagers and packagers[-1].files:  # the package left out of xlsxwriter's (empty) zip
-        return packagers[-1].zip(wb.allow_zip64)
-    return buffer.getvalue()
+    try:
+        if packagers and packagers[-1].files:  # the package left out of xlsxwriter's (empty) zip
+            return packagers[-1].zip(wb.allow_zip64)
+        return buffer.getvalue()
+    finally:
+        for ws in sheets:
+            ws.release()
 
 
 def run_diff(
