@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+import datetime
 import itertools
 import random
+from collections.abc import Sequence
 from typing import Any
 
 from kpi_report.compare.diff import Change, Span, _new_year_change, _notes_changes, char_spans
-from kpi_report.compare.read import HEADING_LINE, split_year_blocks
+from kpi_report.compare.read import (
+    HEADING_LINE,
+    GroupRow,
+    Item,
+    ListSheet,
+    _columns,
+    _join,
+    _lead,
+    _progress_role,
+    _read_progress_sheet,
+    _rows,
+    cell_str,
+    split_year_blocks,
+)
+from kpi_report.core.values import cell_text
 
 
 def _plain_notes_changes(
@@ -147,3 +163,119 @@ def test_hyperlinks_are_xlsxwriters_escaped_or_not() -> None:
     plain = [f"E{k}" for k in range(1, 40)]
     for texts in (plain, [*plain, 'A1&"<>\n'], ["A&B", "C1"], ['"', "<", ">", "\n", "&amp;"]):
         assert _links_sheet_xml(True, texts) == _links_sheet_xml(False, texts)
+
+
+# _read_progress_sheet as it was: each ID read twice, every owners cell through _lead
+def _plain_read_progress_sheet(name: str, cells: Sequence[Sequence[object]], header_row: int) -> ListSheet:
+    grid = _rows(cells)
+    columns = _columns(grid[header_row], _progress_role)
+    table = [c.index for c in columns if c.role != "id"]
+    first = min(table) if table else 0
+    role_index = {c.role: c.index for c in columns}
+    id_col, name_col, owners_col = role_index.get("id"), role_index.get("name"), role_index.get("owners")
+    # first pass: which rows are group rows (text in the first column only) and which are items
+    kinds: list[tuple[int, str]] = []
+    for r in range(header_row + 1, len(grid)):
+        row = grid[r]
+        if cell_str(row, id_col):
+            kinds.append((r, "item"))
+            continue
+        filled = [c for c in table if cell_str(row, c)]
+        if filled == [first]:
+            kinds.append((r, "group"))
+        elif filled:
+            kinds.append((r, "item"))
+    number_col = role_index.get("number")
+    items: list[Item] = []
+    groups: list[GroupRow] = []
+    goal = area = ""
+    previous = (-2, "")  # (row, id) of the last item row: the renderer continues a very long measure below it
+    for k, (r, kind) in enumerate(kinds):
+        row = grid[r]
+        if kind == "group":
+            title = cell_str(row, first)
+            next_is_group = k + 1 < len(kinds) and kinds[k + 1][1] == "group"
+            prev_is_group = k > 0 and kinds[k - 1][1] == "group"
+            if title.startswith("基本目標") or (next_is_group and not prev_is_group):
+                goal, area = title, ""
+                groups.append(GroupRow(r, "goal", title, title))
+            else:
+                area = title
+                groups.append(GroupRow(r, "area", title, goal))
+            continue
+        item_id = cell_str(row, id_col)
+        continues = previous[0] == r - 1 and (
+            (item_id and item_id == previous[1])
+            or (
+                not item_id
+                and not previous[1]
+                and not cell_str(row, name_col)
+                and not cell_str(row, number_col)
+            )
+        )
+        previous = (r, item_id)
+        if continues and items:
+            last = items[-1]
+            width = max(len(last.values), len(row))
+            merged = [
+                _join(
+                    last.values[c] if c < len(last.values) else "",
+                    row[c] if c < len(row) else "",
+                    c == id_col,
+                )
+                for c in range(width)
+            ]
+            items[-1] = Item(
+                last.item_id,
+                last.goal,
+                last.area,
+                last.name,
+                _lead(cell_text(merged[owners_col]).strip() if owners_col is not None else ""),
+                last.row,
+                last.position,
+                tuple(merged),
+            )
+            continue
+        owners = cell_str(row, owners_col)
+        items.append(Item(item_id, goal, area, cell_str(row, name_col), _lead(owners), r, len(items), row))
+    return ListSheet(name, grid, header_row, columns, tuple(items), tuple(groups))
+
+
+_ODD = (
+    "",
+    " ",
+    "1-1-01",
+    " 1-1-02 ",
+    "A\r\nB",
+    "\r",
+    "x\ny",
+    "(兼)総務課",
+    "（兼）総務課",
+    "総務課\n（兼）企画課",
+    "\n総務課",
+    "総務課\n",
+    " 総務課 ",
+    "\u3000総務課",
+    3,
+    2.5,
+    0.0,
+    None,
+    True,
+    False,
+    datetime.datetime(2020, 1, 1),
+)
+
+
+def test_read_progress_sheet_is_the_plain_read() -> None:
+    """IDs and owners of every odd kind (numbers, booleans, dates, carriage returns, parentheses, blank lines):
+    the same items, groups and values as the plain code."""
+    rng = random.Random(15)
+    header = ("基本目標・施策", "名称", "内容", "所管課", "進捗状況", "実施状況", "取組ID")
+    for _ in range(300):
+        grid: list[tuple[object, ...]] = [("表題", *[""] * 6), ("",) * 7, header]
+        for _ in range(rng.randrange(1, 30)):
+            if rng.random() < 0.2:  # a group row (rows are as wide as the sheet, as the reader gives them)
+                grid.append((rng.choice(("基本目標1", "施策A", "")), *[""] * 6))
+                continue
+            grid.append(tuple(rng.choice(_ODD) for _ in header))
+        assert _read_progress_sheet("一覧", grid, 2) == _plain_read_progress_sheet("一覧", grid, 2)

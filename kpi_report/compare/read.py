@@ -399,9 +399,14 @@ def _read_progress_sheet(name: str, cells: Sequence[Sequence[object]], header_ro
     id_col, name_col, owners_col = role_index.get("id"), role_index.get("name"), role_index.get("owners")
     # first pass: which rows are group rows (text in the first column only) and which are items
     kinds: list[tuple[int, str]] = []
+    ids: dict[int, str] = {}  # row -> its ID's text (cell_str), when it has one
     for r in range(header_row + 1, len(grid)):
         row = grid[r]
-        if cell_str(row, id_col):
+        value = row[id_col] if id_col is not None and id_col < len(row) else ""
+        # cell_str(row, id_col), without the call for a text without a carriage return (most IDs)
+        item_id = value.strip() if type(value) is str and "\r" not in value else cell_str(row, id_col)
+        if item_id:
+            ids[r] = item_id
             kinds.append((r, "item"))
             continue
         filled = [c for c in table if cell_str(row, c)]
@@ -427,7 +432,7 @@ def _read_progress_sheet(name: str, cells: Sequence[Sequence[object]], header_ro
                 area = title
                 groups.append(GroupRow(r, "area", title, goal))
             continue
-        item_id = cell_str(row, id_col)
+        item_id = ids.get(r, "")
         continues = previous[0] == r - 1 and (
             (item_id and item_id == previous[1])
             or (
@@ -461,7 +466,9 @@ def _read_progress_sheet(name: str, cells: Sequence[Sequence[object]], header_ro
             )
             continue
         owners = cell_str(row, owners_col)
-        items.append(Item(item_id, goal, area, cell_str(row, name_col), _lead(owners), r, len(items), row))
+        # _lead(owners) of a one-line owners cell (stripped already): itself
+        lead = owners if "\n" not in owners and not owners.startswith(("(", "（")) else _lead(owners)
+        items.append(Item(item_id, goal, area, cell_str(row, name_col), lead, r, len(items), row))
     return ListSheet(name, grid, header_row, columns, tuple(items), tuple(groups))
 
 
