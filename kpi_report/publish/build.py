@@ -258,6 +258,28 @@ def build(
             (the check outputs are written first, so the departments can be told what to fix).
         OutputError: an output could not be written.
     """
+    # the master, every year's check, the merge and the presented report live until the end of the build, and
+    # they hold next to no cycles (a build without the cache: ~4,000 objects of garbage): the cyclic collector
+    # is paused until they are made and frozen, instead of walking them again and again (~0.1-0.2 s a build)
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _build(project, fy, allow_errors, progress, use_cache, keep, collecting)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _build(
+    project: Project,
+    fy: int,
+    allow_errors: bool,
+    progress: Progress | None,
+    use_cache: bool,
+    keep: Workers | None,
+    collecting: bool,
+) -> BuildResult:
+    """:func:`build`, the collector paused; ``collecting``: whether to resume it once the report is made."""
     plan = load_plan(project.master, plan_cache(project.root) if use_cache else None)
     label = fy_label(fy, plan.settings.reiwa_for_2019)
     checked = check_cache(project.root) if use_cache else None
@@ -290,8 +312,11 @@ def build(
             )
         view = present(merged.report)  # the published text, decided once for every output
         # what is made so far lives until the end of the build: the collector need not walk it again and
-        # again while the outputs are rendered (a full collection cost ~0.1 s each time)
+        # again while the outputs are rendered (a full collection cost ~0.1 s each time); it runs again
+        # from here, over what rendering makes
         gc.freeze()
+        if collecting:
+            gc.enable()
         font_cache = DiskCache(diskcache.cache_folder(public.root, "font")) if use_cache else None
         cache = PartCache(cache_folder(public)) if use_cache else None
         steps = renderers(cache, keep)
