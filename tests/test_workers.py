@@ -4,6 +4,7 @@ new ones; a failed build and the end of watching end them; warming up never fork
 
 from __future__ import annotations
 
+import errno
 import multiprocessing
 import os
 import shutil
@@ -11,6 +12,8 @@ import signal
 import threading
 from functools import partial
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from test_incremental import FY, REPO, _note, _outputs, _template
@@ -222,3 +225,32 @@ def test_warming_up_a_process_that_ended_at_once_does_not_end_watching(
         keep.prime()
         assert not any(p.is_alive() for p in keep.procs)
         assert not keep.usable(config, 2) and keep.procs == []
+
+
+def test_warming_up_when_no_process_can_be_started_does_not_end_watching(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Starting processes while idle is an optimisation: a fork refused (a limit on processes, memory) must not
+    raise out of the watch's idle step, and the one already started is ended."""
+    config = RenderConfig(stylesheets=("",), base_url="file:///nonexistent/", allowed_roots=())
+    real = multiprocessing.get_context
+    started: list[Any] = []
+
+    def refusing(method: str) -> Any:
+        context = real(method)
+
+        class Second(context.Process):  # type: ignore[name-defined,misc]
+            def start(self) -> None:
+                if started:
+                    raise BlockingIOError(errno.EAGAIN, "Resource temporarily unavailable")
+                super().start()
+                started.append(self)
+
+        return SimpleNamespace(Pipe=context.Pipe, Process=Second)
+
+    monkeypatch.setattr(multiprocessing, "get_context", refusing)
+    with Workers() as keep:
+        keep.config = config
+        keep.prime()
+        assert keep.procs == [] and keep.conns == []
+    assert started and not started[0].is_alive()

@@ -634,7 +634,11 @@ class Workers:
         this process runs one thread (a process must not fork while another thread runs)."""
         if self.config is None or self.conns or worker_count() < 2 or threading.active_count() > 1:
             return  # (with one CPU the parts are rendered in this process)
-        self.start(self.config, worker_count())
+        try:
+            self.start(self.config, worker_count())
+        except OSError:  # no process to be had now (a limit on processes, memory): the next build tries again
+            self.terminate()
+            return
         for conn in self.conns:
             with suppress(OSError):  # one that ended already is replaced at the next build (usable)
                 conn.send(("warm", "", None))
