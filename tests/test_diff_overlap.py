@@ -150,3 +150,95 @@ def test_the_workbook_is_freed_when_made(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.setattr(output, "new_xlsx", recorded)
     output.run_diff(old, new, tmp_path / "d.xlsx", tmp_path / "d.json")
     assert len(made) == 1 and made[0]() is None
+
+
+def test_new_is_measured_from_when_it_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """新一覧's and 新KPI's heights are measured in a child forked as soon as NEW is read, before OLD comes back
+    from its own child; the same bytes when that child measures, fails at once, or stops after 新一覧."""
+    from multiprocessing.connection import Connection
+
+    from kpi_report.compare import read
+
+    monkeypatch.setattr(read, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(output, "PARALLEL_MIN_ROWS", 0)
+    old, new = write(tmp_path / "old.xlsx", old_list()), write(tmp_path / "new.xlsx", new_list())
+    events: list[str] = []
+    start, received = output._NewHeights.start, read._received_or_read
+
+    def started(self: output._NewHeights, doc: Any) -> None:
+        start(self, doc)
+        events.append(f"measuring {self.parts}")
+
+    def old_received(later: Any, path: Path) -> Any:
+        events.append("old received")
+        return received(later, path)
+
+    monkeypatch.setattr(output._NewHeights, "start", started)
+    monkeypatch.setattr(read, "_received_or_read", old_received)
+    output.run_diff(old, new, tmp_path / "d.xlsx", tmp_path / "d.json")
+    assert events == ["measuring (1, 2)", "old received"]
+    monkeypatch.setattr(output, "PARALLEL_MIN_ROWS", 10**9)  # one process from start to end
+    monkeypatch.setattr(read, "PARALLEL_MIN_BYTES", 10**9)
+    output.run_diff(old, new, tmp_path / "e.xlsx", tmp_path / "e.json")
+    expected = ((tmp_path / "e.xlsx").read_bytes(), (tmp_path / "e.json").read_bytes())
+    assert ((tmp_path / "d.xlsx").read_bytes(), (tmp_path / "d.json").read_bytes()) == expected
+    monkeypatch.setattr(output, "PARALLEL_MIN_ROWS", 0)
+
+    def first_only(doc: Any, parts: tuple[int, ...], sending: Connection) -> None:
+        sending.send(output._new_heights(doc, parts[0]))
+        sending.close()
+
+    for failing in (lambda doc, parts, sending: sending.close(), first_only):
+        monkeypatch.setattr(output, "_measure_and_send", failing)
+        output.run_diff(old, new, tmp_path / "f.xlsx", tmp_path / "f.json")
+        assert ((tmp_path / "f.xlsx").read_bytes(), (tmp_path / "f.json").read_bytes()) == expected
+
+
+def test_without_a_kpi_sheet_new_is_measured_without_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dataclasses
+
+    old, new = write(tmp_path / "old.xlsx", old_list()), write(tmp_path / "new.xlsx", new_list())
+    result = diff_files(old, new)
+    result = dataclasses.replace(result, new=dataclasses.replace(result.new, kpis=None))
+    monkeypatch.setattr(output, "PARALLEL_MIN_ROWS", 0)
+    with output._NewHeights() as measuring:
+        measuring.start(result.new)
+        alongside = output._Alongside(result, True, measuring)
+        try:
+            assert measuring.parts == (1,) and measuring.own.pending and alongside.own.pending
+            workbook = output.render_diff_xlsx(result, alongside.heights)
+            assert alongside.json() == output.diff_json_bytes(result)
+        finally:
+            alongside.close()
+    assert workbook == output.render_diff_xlsx(result)
+
+
+def test_the_json_is_made_while_the_heights_wait_in_the_pipe(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The heights fill the pipe until the workbook takes them: the child makes the JSON meanwhile."""
+    import threading
+
+    old, new = write(tmp_path / "old.xlsx", old_list()), write(tmp_path / "new.xlsx", new_list())
+    result = diff_files(old, new)
+    made = threading.Event()
+    events: list[tuple[str, Any]] = []
+    plain = output.diff_json_bytes
+
+    class Full(_Recorder):  # a pipe that takes nothing until the JSON is made
+        def send(self, value: object) -> None:
+            if made.wait(5):
+                super().send(value)
+            else:
+                raise BrokenPipeError
+
+    def json_bytes(result: DiffResult) -> bytes:
+        made.set()
+        return plain(result)
+
+    monkeypatch.setattr(output, "diff_json_bytes", json_bytes)
+    output._make_and_send(result, True, (0, 1, 2), Full(events))  # type: ignore[arg-type]
+    assert [kind for kind, _ in events] == ["send"] * 3 + ["send_bytes", "close"]
+    assert events[-2][1] == plain(result)

@@ -14,6 +14,7 @@ import json
 import math
 import multiprocessing
 import re
+import threading
 import zipfile
 import zlib
 from bisect import bisect_right
@@ -1317,9 +1318,14 @@ def _heights(result: DiffResult, part: int) -> list[tuple[int, float]]:
     """The row heights of one of the workbook's big sheets: 0 変更一覧, 1 新一覧, 2 新KPI."""
     if part == 0:
         return _change_heights(result.changes)
+    return _new_heights(result.new, part)
+
+
+def _new_heights(new: ProgressList, part: int) -> list[tuple[int, float]]:
+    """:func:`_heights` of 新一覧 (1) or 新KPI (2): NEW's sheets as read, the changes not needed."""
     if part == 1:
-        return _sheet_heights(result.new.measures, kpi=False)
-    return _sheet_heights(result.new.kpis, kpi=True) if result.new.kpis is not None else []
+        return _sheet_heights(new.measures, kpi=False)
+    return _sheet_heights(new.kpis, kpi=True) if new.kpis is not None else []
 
 
 def render_diff_xlsx(result: DiffResult, heights: Heights | None = None) -> bytes:
@@ -1391,14 +1397,15 @@ def run_diff(
     for target in (out, json_path):
         if target is not None and target.resolve() in inputs:
             raise DiffError(f"出力先 {target} が比較する一覧と同じです。別のファイル名を指定してください。")
-    with collector_paused():
-        first, second = read_progress_lists(old, new)  # diff_files, reading and comparing reported alike
+    with collector_paused(), _NewHeights() as measuring:
+        # diff_files, reading and comparing reported alike; NEW's sheets measured from when NEW is read
+        first, second = read_progress_lists(old, new, measuring.start)
         if progress is not None:
             progress("読み込み", 2, 2)
         result = compare(first, second, progress)
         if progress is not None:
             progress("書き出し", 0, 2 if json_path else 1)
-        alongside = _Alongside(result, json_path is not None)
+        alongside = _Alongside(result, json_path is not None, measuring)
         try:
             write_atomic(out, render_diff_xlsx(result, alongside.heights))
             if json_path is not None:
@@ -1417,26 +1424,73 @@ def run_diff(
 PARALLEL_MIN_ROWS = 5_000
 
 
+class _NewHeights:
+    """新一覧's and 新KPI's row heights, measured in a child forked as soon as NEW is read (they need nothing
+    else): the second core is free while OLD comes back and the lists are compared, and busy beside the
+    workbook. Used as a context: the child is ended at the end (when still running)."""
+
+    def __init__(self) -> None:
+        self.parts: tuple[int, ...] = ()  # the parts the child measures (see _heights)
+        self.own = Later()
+
+    def start(self, new: ProgressList) -> None:
+        """The child forked, for a NEW list large enough (a second call does nothing)."""
+        if (
+            self.parts
+            or len(new.measures.grid) < PARALLEL_MIN_ROWS
+            or "fork" not in multiprocessing.get_all_start_methods()
+        ):
+            return
+        parts = (1, 2) if new.kpis is not None else (1,)
+        context = multiprocessing.get_context("fork")
+        receiving, sending = context.Pipe(duplex=False)
+        child = context.Process(target=_measure_and_send, args=(new, parts, sending), daemon=True)
+        child.start()
+        sending.close()
+        self.parts, self.own = parts, Later(receiving, child)
+
+    def __enter__(self) -> _NewHeights:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.own.close()
+
+
+def _measure_and_send(new: ProgressList, parts: Sequence[int], sending: Connection) -> None:
+    """In the child forked when NEW is read: the row heights of ``parts`` (1, 2) of NEW, in order."""
+    try:
+        measured = [_new_heights(new, part) for part in parts]
+        for heights in measured:
+            sending.send(heights)
+    except BaseException:  # the parent measures what it did not receive
+        pass
+    finally:
+        sending.close()
+
+
 class _Alongside:
-    """The big sheets' row heights and the JSON's bytes, from a child process or made here.
+    """The big sheets' row heights and the JSON's bytes, from child processes or made here.
 
     A child forked here (it holds ``result`` as it is here) sends the heights of each big sheet the workbook
-    has, then the JSON, in the order the workbook and run_diff ask for them; from the first thing not received
-    (the child failed, or was ended) the rest is made here instead. The same values either way."""
+    has that ``measuring``'s child does not measure, then the JSON, in the order the workbook and run_diff ask
+    for them; from the first thing not received from a child (it failed, or was ended) the rest it was to send
+    is made here instead. The same values either way."""
 
-    def __init__(self, result: DiffResult, json_wanted: bool) -> None:
+    def __init__(self, result: DiffResult, json_wanted: bool, measuring: _NewHeights | None = None) -> None:
         self.result = result
         # exactly the heights the workbook asks for (no 新KPI without a KPI sheet; else the JSON asked for next
         # would be taken from the message of a part never asked for)
         self.parts = (0, 1, 2) if result.new.kpis is not None else (0, 1)
+        self.measuring = measuring if measuring is not None else _NewHeights()
         self.own = Later()  # the child forked here
         rows = len(result.changes) + len(result.new.measures.grid)
         if rows < PARALLEL_MIN_ROWS or "fork" not in multiprocessing.get_all_start_methods():
             return
         context = multiprocessing.get_context("fork")
         receiving, sending = context.Pipe(duplex=False)
+        parts = tuple(part for part in self.parts if part not in self.measuring.parts)
         child = context.Process(
-            target=_make_and_send, args=(result, json_wanted, self.parts, sending), daemon=True
+            target=_make_and_send, args=(result, json_wanted, parts, sending), daemon=True
         )
         child.start()
         sending.close()
@@ -1444,7 +1498,8 @@ class _Alongside:
 
     def heights(self, part: int) -> list[tuple[int, float]]:
         """:func:`_heights` of ``part``."""
-        received: list[tuple[int, float]] | None = self.own.receive()
+        child = self.measuring.own if part in self.measuring.parts else self.own
+        received: list[tuple[int, float]] | None = child.receive()
         return received if received is not None else _heights(self.result, part)
 
     def json(self) -> bytes:
@@ -1460,18 +1515,30 @@ class _Alongside:
 def _make_and_send(result: DiffResult, json_wanted: bool, parts: Sequence[int], sending: Connection) -> None:
     """In the forked child: the row heights of ``parts``, then (when wanted) the JSON's bytes, in order.
 
-    Every sheet is measured before anything is sent: a sheet's heights fill the pipe, and the workbook takes
-    them only once its sheets are made (sent one sheet at a time, the child waited there with the other sheets
-    still to measure, and the workbook then waited for them)."""
+    Every sheet is measured before anything is sent, and the heights are sent from a thread while the JSON is
+    made: they fill the pipe, and the workbook takes them only once its sheets are made (sent one sheet at a
+    time, the child waited there with the other sheets still to measure; sent before the JSON was made, it
+    waited there with the JSON still to make)."""
     try:
         with _collector_frozen():
             measured = [_heights(result, part) for part in parts]
-            for heights in measured:
-                sending.send(heights)
-            del measured
-            if json_wanted:
-                sending.send_bytes(diff_json_bytes(result))
+            sender = threading.Thread(target=_send_each, args=(sending, measured))
+            sender.start()
+            json_bytes = diff_json_bytes(result) if json_wanted else None
+            sender.join()
+            if json_bytes is not None and not measured:  # every part sent (none left on a failure)
+                sending.send_bytes(json_bytes)
     except BaseException:  # the parent makes what it did not receive
         pass
     finally:
         sending.close()
+
+
+def _send_each(sending: Connection, messages: list[Any]) -> None:
+    """Each message sent in order, taken off ``messages`` once sent (they stay there from the first failure)."""
+    try:
+        while messages:
+            sending.send(messages[0])
+            del messages[0]
+    except BaseException:  # the child sends nothing more; the parent makes the rest
+        pass

@@ -589,16 +589,23 @@ def read_progress_list(path: Path) -> ProgressList:
 PARALLEL_MIN_BYTES = 256 << 10
 
 
-def read_progress_lists(old: Path, new: Path) -> tuple[ProgressList, ProgressList]:
+def read_progress_lists(
+    old: Path, new: Path, read_new: Callable[[ProgressList], None] | None = None
+) -> tuple[ProgressList, ProgressList]:
     """:func:`read_progress_list` of both files, the same lists and the same errors (OLD's first).
 
     With two large lists and ``fork`` available, OLD is read in a child process at the same time as NEW here —
     NEW, the longer list in a yearly audit, then need not come back through the pipe, and this process waits
     less. The child sends OLD back, or nothing when it fails, and OLD is then read here as well; NEW's error is
     raised once OLD has been read, so every error is raised here exactly as a plain read raises it.
+
+    ``read_new`` is given NEW as soon as it is read here (before OLD comes back), or once both are read.
     """
     if not _parallel(old, new):
-        return read_progress_list(old), read_progress_list(new)
+        first, second = read_progress_list(old), read_progress_list(new)
+        if read_new is not None:
+            read_new(second)
+        return first, second
     context = multiprocessing.get_context("fork")
     receiving, sending = context.Pipe(duplex=False)
     child = context.Process(target=_read_and_send, args=(old, sending), daemon=True)
@@ -611,6 +618,8 @@ def read_progress_lists(old: Path, new: Path) -> tuple[ProgressList, ProgressLis
         except Exception:
             _received_or_read(later, old)  # a plain read raises OLD's error first
             raise
+        if read_new is not None:
+            read_new(second)
         return _received_or_read(later, old), second
     finally:
         later.close()
