@@ -5,10 +5,18 @@ from __future__ import annotations
 import datetime
 import itertools
 import random
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from kpi_report.compare.diff import Change, Span, _new_year_change, _notes_changes, char_spans
+from kpi_report.compare.diff import (
+    Change,
+    Span,
+    _heading_renames,
+    _new_year_change,
+    _notes_changes,
+    char_spans,
+)
 from kpi_report.compare.read import (
     HEADING_LINE,
     GroupRow,
@@ -279,3 +287,50 @@ def test_read_progress_sheet_is_the_plain_read() -> None:
                 continue
             grid.append(tuple(rng.choice(_ODD) for _ in header))
         assert _read_progress_sheet("一覧", grid, 2) == _plain_read_progress_sheet("一覧", grid, 2)
+
+
+# _heading_renames as it was: a title made by a function, four times a pair
+def _plain_heading_renames(
+    pairs: Sequence[tuple[Item, Item]], level: str, goal_map: dict[str, str]
+) -> dict[str, str]:
+    """Goal titles (or goal+area keys, old goals mapped by ``goal_map``) that were re-worded.
+
+    A title is taken as re-worded when it is gone from NEW, the new one was not in OLD, and most measures under
+    each are the same measures.
+    """
+
+    def title(item: Item, goal_map: dict[str, str]) -> str:
+        if level == "goal":
+            return item.goal
+        return f"{goal_map.get(item.goal, item.goal)}\x1f{item.area}"
+
+    old_titles = {title(o, goal_map) for o, _ in pairs}
+    new_titles = {title(n, {}) for _, n in pairs}
+    links = Counter((title(o, goal_map), title(n, {})) for o, n in pairs)
+    best_new: dict[str, tuple[int, str]] = {}
+    best_old: dict[str, tuple[int, str]] = {}
+    for (a, b), count in sorted(links.items()):
+        if count > best_new.get(a, (0, ""))[0]:
+            best_new[a] = (count, b)
+        if count > best_old.get(b, (0, ""))[0]:
+            best_old[b] = (count, a)
+    renames: dict[str, str] = {}
+    for a, (_, b) in best_new.items():
+        if a != b and a not in new_titles and b not in old_titles and best_old[b][1] == a:
+            renames[a] = b
+    return renames
+
+
+def test_heading_renames_are_the_plain_ones() -> None:
+    rng = random.Random(15)
+    goals, areas = ("目標1", "目標2", "目標A", ""), ("施策1", "施策2", "施策B", "")
+    for _ in range(400):
+        pairs = []
+        for k in range(rng.randrange(0, 25)):
+            old = Item(str(k), rng.choice(goals), rng.choice(areas), "名", "", k, k, ())
+            new = Item(str(k), rng.choice(goals), rng.choice(areas), "名", "", k, k, ())
+            pairs.append((old, new))
+        goal_map = _heading_renames(pairs, "goal", {})
+        assert goal_map == _plain_heading_renames(pairs, "goal", {})
+        for mapping in (goal_map, {"目標1": "目標A"}, {}):
+            assert _heading_renames(pairs, "area", mapping) == _plain_heading_renames(pairs, "area", mapping)

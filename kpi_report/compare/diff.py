@@ -396,14 +396,15 @@ def _heading_renames(
     each are the same measures.
     """
 
-    def title(item: Item, goal_map: dict[str, str]) -> str:
-        if level == "goal":
-            return item.goal
-        return f"{goal_map.get(item.goal, item.goal)}\x1f{item.area}"
-
-    old_titles = {title(o, goal_map) for o, _ in pairs}
-    new_titles = {title(n, {}) for _, n in pairs}
-    links = Counter((title(o, goal_map), title(n, {})) for o, n in pairs)
+    # each pair's old and new title: the goal, or the goal (an old one mapped by goal_map) and the area
+    if level == "goal":
+        old_of = [o.goal for o, _ in pairs]
+        new_of = [n.goal for _, n in pairs]
+    else:
+        old_of = [f"{goal_map.get(o.goal, o.goal)}\x1f{o.area}" for o, _ in pairs]
+        new_of = [f"{n.goal}\x1f{n.area}" for _, n in pairs]
+    old_titles, new_titles = set(old_of), set(new_of)
+    links = Counter(zip(old_of, new_of, strict=True))
     best_new: dict[str, tuple[int, str]] = {}
     best_old: dict[str, tuple[int, str]] = {}
     for (a, b), count in sorted(links.items()):
@@ -524,6 +525,9 @@ def _change_base(old: Item, new: Item, sheet: ListSheet) -> dict[str, Any]:
     }
 
 
+_TEXT_KINDS = {"name": "name-changed", "content": "content-changed", "owners": "owners-changed"}
+
+
 def _measure_changes(
     old: Item,
     new: Item,
@@ -533,7 +537,7 @@ def _measure_changes(
 ) -> list[Change]:
     changes: list[Change] = []
     base = _change_base(old, new, sheet)
-    kinds = {"name": "name-changed", "content": "content-changed", "owners": "owners-changed"}
+    kinds = _TEXT_KINDS
     for role, (oi, ni, header) in cols.pairs.items():
         if role in ("id", "number"):
             continue  # the number is the display position: a move or an insertion above changes it
