@@ -78,8 +78,9 @@ def _cpu() -> float:
 def _phases(old: Path, new: Path) -> str:
     """Seconds of each stage, run one after the other: read + match + diff, workbook, JSON. The end-to-end runs
     (run_diff) overlap work on a second core: OLD is read in a forked process beside NEW (the longer list stays
-    here); the big sheets' row heights and the JSON are made in another beside the workbook, whose big parts are
-    compressed in threads. Here the workbook measures its own row heights."""
+    here); 新一覧's and 新KPI's row heights are measured in another, forked once NEW is read, while OLD comes
+    back and the lists are compared; 変更一覧's heights and the JSON in a third beside the workbook, whose big
+    parts are compressed in threads as each is written. Here the workbook measures its own row heights."""
     marks = [time.perf_counter()]
     result = diff_files(old, new)
     marks.append(time.perf_counter())
