@@ -242,3 +242,30 @@ def test_the_json_is_made_while_the_heights_wait_in_the_pipe(
     output._make_and_send(result, True, (0, 1, 2), Full(events))  # type: ignore[arg-type]
     assert [kind for kind, _ in events] == ["send"] * 3 + ["send_bytes", "close"]
     assert events[-2][1] == plain(result)
+
+
+def test_new_is_measured_here_when_no_process_can_be_forked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import multiprocessing.process
+
+    from kpi_report.compare import read
+
+    old, new = write(tmp_path / "old.xlsx", old_list()), write(tmp_path / "new.xlsx", new_list())
+    output.run_diff(old, new, tmp_path / "d.xlsx", tmp_path / "d.json")
+    monkeypatch.setattr(read, "PARALLEL_MIN_BYTES", 10**9)
+    monkeypatch.setattr(output, "PARALLEL_MIN_ROWS", 0)
+    forked = multiprocessing.process.BaseProcess.start
+    calls: list[str] = []
+
+    def start(self: Any) -> None:
+        calls.append(self._target.__name__)
+        if self._target is output._measure_and_send:
+            raise OSError("no memory")
+        forked(self)
+
+    monkeypatch.setattr(multiprocessing.process.BaseProcess, "start", start)
+    output.run_diff(old, new, tmp_path / "e.xlsx", tmp_path / "e.json")
+    assert calls == ["_measure_and_send", "_make_and_send"]
+    assert (tmp_path / "e.xlsx").read_bytes() == (tmp_path / "d.xlsx").read_bytes()
+    assert (tmp_path / "e.json").read_bytes() == (tmp_path / "d.json").read_bytes()

@@ -1445,8 +1445,13 @@ class _NewHeights:
         context = multiprocessing.get_context("fork")
         receiving, sending = context.Pipe(duplex=False)
         child = context.Process(target=_measure_and_send, args=(new, parts, sending), daemon=True)
-        child.start()
-        sending.close()
+        try:
+            child.start()
+        except OSError:  # no process to spare: the heights are measured here, as with a failing child
+            receiving.close()
+            return
+        finally:
+            sending.close()
         self.parts, self.own = parts, Later(receiving, child)
 
     def __enter__(self) -> _NewHeights:
