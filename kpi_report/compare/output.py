@@ -962,6 +962,10 @@ def _changes_sheet(wb: Any, f: _Formats, result: DiffResult) -> _FastSheet:
     single = {"delete": f.delete_cell, "insert": f.insert_cell}
     letters = [ws.column(c) for c in range(len(CHANGE_COLUMNS))]
     hits = 0  # texts found in the string table: each counts once more (added to its count at the end)
+    top_xf = text_xf = ""
+    if result.changes:  # the first row's formats, in its order (either way below): No.'s, then the texts'
+        top_xf, text_xf = str(_xf(f.top)), str(_xf(f.text))
+    column = ws.column
     for r, change in enumerate(result.changes, start=1):
         texts: tuple[str, ...] = (
             change.label,
@@ -976,7 +980,7 @@ def _changes_sheet(wb: Any, f: _Formats, result: DiffResult) -> _FastSheet:
             change.new,
         )
         spans = _spans(change)
-        cell = f"{ws.column(max(change.col, 0))}{change.row + 1}" if change.row >= 0 else ""  # change.cell
+        cell = f"{column(max(change.col, 0))}{change.row + 1}" if change.row >= 0 else ""  # change.cell
         url = f"internal:'{target[change.sheet]}'!{cell}" if cell and change.sheet in target else ""
         if (
             not whole
@@ -992,8 +996,7 @@ def _changes_sheet(wb: Any, f: _Formats, result: DiffResult) -> _FastSheet:
             continue
         # the same cells, strings and format indices, in the same order, as _change_cells
         n = str(r + 1)  # made once for the row's cells
-        parts = [f'<c r="A{n}" s="{_xf(f.top)}"><v>{r}</v></c>']
-        text_xf = str(_xf(f.text))
+        parts = [f'<c r="A{n}" s="{top_xf}"><v>{r}</v></c>']
         last = 0
         for k, text in enumerate(texts, start=1):
             if text:
