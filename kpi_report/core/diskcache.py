@@ -62,7 +62,7 @@ class _Decoded:
 
 
 _ENTRY_COST = 512  # what a memo entry costs besides its payload (its key, the dict's slot)
-_DECODED = _Decoded(64 * 1024 * 1024)
+_DECODED = _Decoded(32 * 1024 * 1024)  # a 1,000-measure plan and its 200 forms: ~2 MB
 
 
 def cache_folder(root: Path, stage: str) -> Path:
