@@ -116,8 +116,10 @@ def _render_all(
         results = (
             [future.result() for future in done_chores] if done_chores else [chore() for chore in chores]
         )
-    except BaseException:  # a failure or Ctrl+C: the outputs not begun are not made (the one under way ends)
-        side.shutdown(wait=False, cancel_futures=True)
+    except BaseException as exc:  # a failure or Ctrl+C: the outputs not begun are not made
+        # the one under way is waited for after a failure (build --watch's next build may fork its workers, never
+        # beside a running thread), not after Ctrl+C
+        side.shutdown(wait=not isinstance(exc, KeyboardInterrupt), cancel_futures=True)
         raise
     side.shutdown()
     return {name: made[name] for name in steps}, results
