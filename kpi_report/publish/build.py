@@ -15,7 +15,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, fields, is_dataclass, replace
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kpi_report.committee.check import check_committee, with_committee
 from kpi_report.committee.report import committee_report
@@ -35,11 +35,12 @@ from kpi_report.render.opendata import render_opendata
 from kpi_report.render.progress_html import render_progress_html
 from kpi_report.render.progress_xlsx import render_progress_xlsx
 from kpi_report.render.review.cache import PartCache
-from kpi_report.render.review.review import render_review
-from kpi_report.render.review.weasy import Workers, find_japanese_font, uncovered_characters
 from kpi_report.validate.cache import check_cache
 from kpi_report.validate.check import check_year
 from kpi_report.validate.outputs import write_check_outputs
+
+if TYPE_CHECKING:
+    from kpi_report.render.review.weasy import Workers
 
 MANIFEST = "manifest.json"
 _YEAR_FOLDER = re.compile(r"\d{4}")
@@ -61,6 +62,10 @@ def renderers(cache: PartCache | None = None, keep: Workers | None = None) -> di
     way: the renderers after it are then run in a thread meanwhile (:func:`_render_all`); such renderers
     are named in RUN_FIRST.
     """
+    # WeasyPrint (about a second to import) is loaded only once a build gets this far: a build refused for
+    # the submissions' errors never loads it
+    from kpi_report.render.review.review import render_review
+
     return {
         "progress-list.xlsx": lambda view, _project, _progress, _started: render_progress_xlsx(view),
         "progress-list.html": lambda view, project, _progress, _started: render_progress_html(view, project),
@@ -190,6 +195,8 @@ _FIELDS: dict[type, tuple[str, ...]] = {}  # the model's classes are few: their 
 
 def font_findings(report: ProgressReport, cache: DiskCache | None = None) -> tuple[Finding, ...]:
     """A warning when the report holds characters the review's embedded font cannot draw (𠮷, emoji …)."""
+    from kpi_report.render.review.weasy import find_japanese_font, uncovered_characters
+
     font = find_japanese_font()
     if not uncovered_characters("".join(_strings(report)), font, cache):  # the usual case: nothing to locate
         return ()

@@ -1,0 +1,37 @@
+"""A build refused for the submissions' errors answers without loading WeasyPrint (about a second): the planning
+section runs build again and again while departments still fix their forms."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from test_incremental import REPO, _set_cell
+
+SCRIPT = """
+import sys
+from kpi_report.cli import main
+code = main(["build", "--fy", "2019", "--project", sys.argv[1]])
+print("exit", code, "weasyprint" in sys.modules)
+"""
+
+
+def _build_in_new_process(root: Path) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(root)], capture_output=True, text=True, cwd=REPO, check=False
+    )
+    return done.stdout.strip().splitlines()[-1]
+
+
+def test_a_refused_build_does_not_load_weasyprint_and_a_published_one_does(tmp_path: Path) -> None:
+    root = tmp_path / "project"
+    shutil.copytree(REPO / "inputs", root / "inputs", ignore=shutil.ignore_patterns("2020", "2021"))
+    form = root / "inputs/2019/子育て支援課.xlsx"
+    kept = form.read_bytes()
+    _set_cell(form, "進捗", "進捗状況", "1-2-01", "よくわからない")  # not a status of the scale: an error
+    assert _build_in_new_process(root) == "exit 1 False"
+    assert (root / "outputs/2019/check/findings.xlsx").is_file()  # the departments' feedback is written
+    form.write_bytes(kept)
+    assert _build_in_new_process(root) == "exit 0 True"
