@@ -1,5 +1,6 @@
-"""A build refused for the submissions' errors answers without loading WeasyPrint (about a second): the planning
-section runs build again and again while departments still fix their forms."""
+"""A build refused for the submissions' errors, or one that takes every part of the review from the cache, answers
+without loading WeasyPrint (about a second): the planning section runs build again and again while departments
+still fix their forms."""
 
 from __future__ import annotations
 
@@ -35,3 +36,16 @@ def test_a_refused_build_does_not_load_weasyprint_and_a_published_one_does(tmp_p
     assert (root / "outputs/2019/check/findings.xlsx").is_file()  # the departments' feedback is written
     form.write_bytes(kept)
     assert _build_in_new_process(root) == "exit 0 True"
+
+
+def test_a_build_with_every_part_in_the_cache_does_not_load_weasyprint(tmp_path: Path) -> None:
+    root = tmp_path / "project"
+    shutil.copytree(REPO / "inputs", root / "inputs", ignore=shutil.ignore_patterns("2020", "2021"))
+    assert _build_in_new_process(root) == "exit 0 True"  # the first build renders the review
+    review = (root / "outputs/2019/annual-review.pdf").read_bytes()
+    assert _build_in_new_process(root) == "exit 0 False"  # nothing changed: every part from the cache
+    assert (root / "outputs/2019/annual-review.pdf").read_bytes() == review
+    from test_incremental import _note
+
+    _note(root)
+    assert _build_in_new_process(root) == "exit 0 True"  # a correction: its part is rendered

@@ -18,7 +18,7 @@ import pytest
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject
 
-from kpi_report.render.review import pdfjoin, weasy
+from kpi_report.render.review import partrender, partspec, pdfjoin, weasy
 from kpi_report.render.review.pdfjoin import Bookmark, RecordError, join, load_record, record_bytes
 
 TABLE = (
@@ -31,7 +31,7 @@ TABLE = (
 def records(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     """Three body parts (each a table with header cells, one a page long and more) and a contents page."""
     templates = tmp_path_factory.mktemp("templates")
-    renderer = weasy.PartRenderer(weasy.RenderConfig(("",), templates.as_uri() + "/", (templates,)))
+    renderer = partrender.PartRenderer(partspec.RenderConfig(("",), templates.as_uri() + "/", (templates,)))
     bodies = {
         "a": f'<h1 id="a">Part A</h1>{TABLE.format(name="alpha")}',
         "b": f'<h1 id="b">Part B</h1>{TABLE.format(name="beta")}' + "<p>line (1) 2 0 R 100%</p>" * 80,

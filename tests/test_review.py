@@ -23,9 +23,11 @@ from kpi_report.core.achievement import format_rate
 from kpi_report.core.model import Plan, ProgressReport, YearNotes
 from kpi_report.core.project import PACKAGED_TEMPLATES
 from kpi_report.present.table import present, value_text
-from kpi_report.render.review import weasy
+from kpi_report.render.review import partrender, weasy
+from kpi_report.render.review.partrender import PartRenderer, SafeURLFetcher
+from kpi_report.render.review.partspec import RenderConfig
 from kpi_report.render.review.review import pdf_date, render_review, wrap_class
-from kpi_report.render.review.weasy import PartRenderer, RenderConfig, SafeURLFetcher, css_string
+from kpi_report.render.review.weasy import css_string
 
 HOSTILE = (
     '<img src="file:///etc/passwd">',
@@ -340,7 +342,7 @@ def test_fetcher_reads_files_inside_the_template_folders_only(tmp_path: Path) ->
         "https://example.org/",
         "ftp://x/",
     ):
-        with pytest.raises(weasy.RefusedURLError):
+        with pytest.raises(partrender.RefusedURLError):
             fetcher.fetch(url)
     assert fetcher.fetch("data:text/plain,ok").read() == b"ok"
     assert len(fetcher.refused) == 4
@@ -415,7 +417,7 @@ def test_a_failed_layout_gives_the_garbage_collector_back(monkeypatch: pytest.Mo
     def fail(*args: Any, **kwargs: Any) -> None:
         raise ValueError("layout failed")
 
-    monkeypatch.setattr(weasy._ReviewHTML, "render", fail)
+    monkeypatch.setattr(partrender._ReviewHTML, "render", fail)
     with pytest.raises(ValueError, match="layout failed"):
         renderer.layout("part", "<html><body><p>x</p></body></html>")
     assert gc.isenabled()
@@ -451,8 +453,8 @@ def test_deep_recursion_in_the_renderer_does_not_map_stack_memory_over_and_over(
     def dives() -> int:
         return sum(_dive(400) for _ in range(3000))
 
-    assert weasy.with_roomy_stack(dives) == 1_200_000
-    roomy = _page_faults_while(lambda: weasy.with_roomy_stack(dives))
+    assert partrender.with_roomy_stack(dives) == 1_200_000
+    roomy = _page_faults_while(lambda: partrender.with_roomy_stack(dives))
     plain = _page_faults_while(dives)  # ~30,000 on CPython 3.11: what the renderer would pay without it
     assert roomy < 300
     assert roomy * 5 < plain or plain < 300  # an interpreter that keeps its chunks needs no help

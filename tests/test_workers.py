@@ -5,6 +5,7 @@ new ones; a failed build and the end of watching end them; warming up never fork
 from __future__ import annotations
 
 import errno
+import gc
 import multiprocessing
 import os
 import shutil
@@ -23,8 +24,10 @@ from kpi_report.api import build
 from kpi_report.core.project import Project
 from kpi_report.publish import build as build_module
 from kpi_report.publish.watch import WatchedBuild
+from kpi_report.render.review import review as review_module
 from kpi_report.render.review import weasy
-from kpi_report.render.review.weasy import RenderConfig, ReviewRenderError, Workers
+from kpi_report.render.review.partspec import RenderConfig
+from kpi_report.render.review.weasy import ReviewRenderError, Workers
 
 pytestmark = pytest.mark.skipif(weasy.worker_count() < 2, reason="one CPU: the parts are rendered in-process")
 
@@ -199,10 +202,13 @@ def test_a_failed_warm_up_is_no_failed_part(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(signal, "signal", lambda *_args: None)  # run here: Ctrl+C stays this process's
     ours.send(("warm", "", None))
     ours.send(("layout", "part", "<html><body><p>part</p></body></html>"))
+    ours.send(("finish", "part", 1))  # (nothing left held: this process gets its garbage collector back)
     ours.send(("stop", "", None))
     weasy._worker(theirs, config)  # the worker's loop, in this process
     kind, key, _ = ours.recv()
     assert (kind, key) == ("laid", "part")
+    assert ours.recv()[:2] == ("pdf", "part")
+    assert gc.isenabled()
 
 
 def test_warming_up_a_process_that_ended_at_once_does_not_end_watching(
@@ -254,3 +260,39 @@ def test_warming_up_when_no_process_can_be_started_does_not_end_watching(
         keep.prime()
         assert keep.procs == [] and keep.conns == []
     assert started and not started[0].is_alive()
+
+
+def test_a_build_after_a_correction_starts_its_processes_before_the_report_is_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """They load WeasyPrint and set up on the CPU the build leaves idle while it merges and presents; the parts
+    are then rendered by them (started once); a build with nothing changed starts none; same bytes."""
+    root = _sample(tmp_path / "project")
+    build(root, FY)
+    events: list[str] = []
+    real_start, real_render = Workers.start, weasy.render_parts
+
+    def start(self: Workers, config: RenderConfig, count: int) -> None:
+        events.append("start")
+        real_start(self, config, count)
+
+    def render_parts(*args: object, **kwargs: object) -> object:
+        events.append("render")
+        return real_render(*args, **kwargs)  # type: ignore[arg-type]
+
+    def merge(*args: Any, **kwargs: Any) -> Any:
+        events.append("merge")
+        return real_merge(*args, **kwargs)
+
+    real_merge: Any = getattr(build_module, "merge")  # noqa: B009 (publish.build's own name for it)
+    monkeypatch.setattr(Workers, "start", start)
+    monkeypatch.setattr(review_module, "render_parts", render_parts)
+    monkeypatch.setattr(build_module, "merge", merge)
+    unchanged = build(root, FY)
+    assert unchanged.review_parts_rendered == () and events == ["merge", "render"]
+    events.clear()
+    _note(root)
+    corrected = build(root, FY)
+    assert corrected.review_parts_rendered and events == ["start", "merge", "render"]
+    assert multiprocessing.active_children() == []  # ended with the build
+    assert _outputs(root) == _clean_build_of(root, tmp_path / "clean")

@@ -130,6 +130,19 @@ def _render_all(
     return {name: made[name] for name in steps}, results
 
 
+def _workers() -> Workers:
+    from kpi_report.render.review.weasy import Workers  # (no WeasyPrint: the processes load it)
+
+    return Workers()
+
+
+def _start_early(workers: Workers, plan: Plan, project: Project) -> None:
+    """Start the review's rendering processes for the plan's configuration, without warming them up."""
+    from kpi_report.render.review.review import render_config
+
+    workers.prime(render_config(plan.settings.plan_name, template_dirs(project)), warm=False)
+
+
 def _nothing() -> None:
     """The ``started`` of a step run in the second thread: what comes after it is already under way."""
 
@@ -305,6 +318,8 @@ def _build(
     public = project
     generation = Generation(public.outputs(fy))
     project = _Staged(public.root, fy, generation.path)
+    own = keep is None  # the review's rendering processes: this build's own, or kept between builds (watch)
+    workers = _workers() if keep is None else keep
     try:
         check_outputs = partial(write_check_outputs, reports[fy], project, plan, cache=checked)
         check_dir = (public.outputs(fy) / "check").relative_to(public.root).as_posix()
@@ -314,6 +329,10 @@ def _build(
             check_outputs()
             generation.publish()  # the departments' feedback is published; the reports stay as they were
             raise
+        if checked is None or checked.misses:  # a submission changed (or no cache): parts will be rendered
+            # start the review's processes now: they load WeasyPrint and set up on the CPU this process leaves
+            # idle while it merges and presents, instead of when the first part waits for them
+            _start_early(workers, plan, public)
         merged = merge(plan, fy, reports, allow_errors=allow_errors)
         if committee is not None:
             merged = replace(
@@ -328,7 +347,7 @@ def _build(
             gc.enable()
         font_cache = DiskCache(diskcache.cache_folder(public.root, "font")) if use_cache else None
         cache = PartCache(cache_folder(public)) if use_cache else None
-        steps = renderers(cache, keep)
+        steps = renderers(cache, workers)
         total = len(steps) * 2 + 1
         rendered: dict[Path, bytes] = {}
         folders: list[Path] = []
@@ -378,6 +397,8 @@ def _build(
     finally:
         gc.unfreeze()
         generation.discard()
+        if own:
+            workers.close()
     written = [public.outputs(fy) / p.relative_to(generation.path) for p in written]
     _report(progress, f"{label}の報告書を保存", total, total)
     return BuildResult(

@@ -42,11 +42,10 @@ from kpi_report.render.review import charts
 from kpi_report.render.review.cache import PartCache
 from kpi_report.render.review.folio import folio_font
 from kpi_report.render.review.fontshare import shared_program
+from kpi_report.render.review.partspec import PartLayout, RenderConfig
 from kpi_report.render.review.pdfjoin import Bookmark
 from kpi_report.render.review.weasy import (
     JapaneseFont,
-    PartLayout,
-    RenderConfig,
     ReviewRenderError,
     Workers,
     css_string,
@@ -164,24 +163,8 @@ def render_review(
         except Exception as exc:  # a project's template is code: it may raise anything
             raise _template_error(exc) from exc
 
-    family = f"font-family: {css_string(font.family)}, sans-serif;"
-    # the page numbers are drawn when the parts are joined (folio.py), in the packaged font; without it (a
-    # broken install) each part numbers its pages, as a margin box
     folio_file = packaged_font_file()
-    numbers = "" if folio_file else '@bottom-center { content: "- " counter(page) " -"; }'
-    # the page's margin boxes (running header, page number) inherit from @page, not from body: without the
-    # family there they fell back to the system's default (IPAMincho, DejaVu Serif), one more embedded font
-    header = f"@page {{ {family} @top-right {{ content: {css_string(header_text(report.plan_name))}; }} {numbers}}}\n"
-    body_font = f"body {{ {family} }}\n"
-    dirs = [Path(d).resolve() for d in template_dirs]
-    config = RenderConfig(
-        stylesheets=(font_face_css(font) + header + body_font, stylesheet),
-        base_url=(dirs[0].as_uri() + "/") if dirs else "file:///nonexistent/",
-        allowed_roots=tuple(d for d in dirs if d.is_dir()),
-        allowed_files=(font.file,) if font.file else (),
-        # the packaged font's file is known: one subset of it for the whole file instead of one per part
-        shared_fonts=(font.family,) if font.file else (),
-    )
+    config = _render_config(report.plan_name, template_dirs, font, stylesheet)
     if isinstance(cache, Path):
         cache = PartCache(cache)
     if cache is not None:
@@ -222,6 +205,42 @@ def render_review(
     if font.file is not None:
         fonts[font.family] = partial(shared_program, font.file, cache=stored)
     return finish_pdf(rendered, outline, metadata, links, folio, fonts)
+
+
+def render_config(plan_name: str, template_dirs: Sequence[Path]) -> RenderConfig | None:
+    """What the review's rendering processes will be set up with for a plan named ``plan_name`` (None: the
+    stylesheet cannot be read; rendering will say why): known before the report is made, so that the
+    processes can be started while it is (weasy.Workers.prime)."""
+    env = _environment(template_dirs)
+    try:
+        stylesheet = env.loader.get_source(env, STYLESHEET)[0] if env.loader else ""
+    except Exception:  # a project's stylesheet may be missing or not text: render_review reports it
+        return None
+    return _render_config(plan_name, template_dirs, find_japanese_font(), stylesheet)
+
+
+def _render_config(
+    plan_name: str, template_dirs: Sequence[Path], font: JapaneseFont, stylesheet: str
+) -> RenderConfig:
+    family = f"font-family: {css_string(font.family)}, sans-serif;"
+    # the page numbers are drawn when the parts are joined (folio.py), in the packaged font; without it (a
+    # broken install) each part numbers its pages, as a margin box
+    numbers = "" if packaged_font_file() else '@bottom-center { content: "- " counter(page) " -"; }'
+    # the page's margin boxes (running header, page number) inherit from @page, not from body: without the
+    # family there they fell back to the system's default (IPAMincho, DejaVu Serif), one more embedded font
+    header = (
+        f"@page {{ {family} @top-right {{ content: {css_string(header_text(plan_name))}; }} {numbers}}}\n"
+    )
+    body_font = f"body {{ {family} }}\n"
+    dirs = [Path(d).resolve() for d in template_dirs]
+    return RenderConfig(
+        stylesheets=(font_face_css(font) + header + body_font, stylesheet),
+        base_url=(dirs[0].as_uri() + "/") if dirs else "file:///nonexistent/",
+        allowed_roots=tuple(d for d in dirs if d.is_dir()),
+        allowed_files=(font.file,) if font.file else (),
+        # the packaged font's file is known: one subset of it for the whole file instead of one per part
+        shared_fonts=(font.family,) if font.file else (),
+    )
 
 
 def _template_error(exc: BaseException) -> ReviewRenderError:
