@@ -12,7 +12,9 @@ form for each year (benchmarks/bench_build.write_submissions), then, in this ord
 - a template change: annual-review.css in the project's templates/ gets one more rule (a different one each
   repeat), so every part of the review is rendered again;
 - one correction, build --watch: one process (as `build --watch` keeps) builds once, then again after each
-  corrected form; the rebuilds are timed.
+  corrected form; the rebuilds are timed;
+- one correction and unchanged as the whole `kpi-report build` command: a new process, start-up and imports
+  included (WeasyPrint is loaded only when a part of the review is rendered).
 
 Each build runs in a fresh process (so its peak memory is its own) and is timed after imports: check of every
 year, merge, the review PDF, progress-list.xlsx, the page, open data and the manifest. The figures are wall
@@ -64,7 +66,7 @@ def _cpu(running: Sequence[Any] = ()) -> float:
 def one_build(root: Path, table: Path | None, profile: Path | None) -> dict[str, Any]:
     """Build ``root`` for FY in this process, timed after imports (run as a child by :func:`main`)."""
     start = time.perf_counter()
-    import weasyprint  # noqa: F401  (imported before timing, as the command has it loaded when build starts)
+    import weasyprint  # noqa: F401  (loaded before timing as in earlier sessions; the whole command is timed too)
 
     from kpi_report.core.project import Project
     from kpi_report.publish.build import build
@@ -140,6 +142,18 @@ def _peak_mb(pid: int | None) -> float:
     except (OSError, ValueError):
         pass
     return 0.0
+
+
+def command_seconds(root: Path) -> float:
+    """Wall seconds of `kpi-report build` for FY on ``root``, as the planning section runs it: a new process,
+    start-up and imports included (WeasyPrint only where a part is rendered)."""
+    command = [sys.executable, "-m", "kpi_report", "build", "--fy", str(FY), "--project", str(root)]
+    start = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, cwd=REPO, check=False)
+    seconds = time.perf_counter() - start
+    if done.returncode:
+        raise SystemExit(f"build failed:\n{done.stderr}")
+    return seconds
 
 
 def _child(root: Path, table: Path | None = None, profile: Path | None = None) -> dict[str, Any]:
@@ -299,6 +313,17 @@ def main() -> None:
         print(
             f"imports before build (not timed above; a new `kpi-report build` pays them, --watch once): {imports:.2f} s"
         )
+        for case, change in (("one correction", True), ("unchanged", False)):
+            seconds = []
+            for k in range(max(args.repeat, 1)):
+                if change:
+                    correct(root, 200 + k)
+                seconds.append(command_seconds(root))
+            print(
+                f"{case}, the whole `kpi-report build` command (start-up and imports too): best {min(seconds):.2f} s "
+                f"(runs {', '.join(f'{x:.2f}' for x in seconds)})",
+                flush=True,
+            )
         if not args.no_libreoffice:
             office = libreoffice(table, max(args.repeat, 1))
             if office is None:
