@@ -66,7 +66,9 @@ def no_pdf() -> Iterator[None]:
         mp.setattr(
             publish_build,
             "renderers",
-            lambda cache=None: {k: v for k, v in every(cache).items() if k != "annual-review.pdf"},
+            lambda cache=None, keep=None: {
+                k: v for k, v in every(cache, keep).items() if k != "annual-review.pdf"
+            },
         )
         yield
 
