@@ -330,8 +330,8 @@ def _build(
             generation.publish()  # the departments' feedback is published; the reports stay as they were
             raise
         if checked is None or checked.misses:  # a submission changed (or no cache): parts will be rendered
-            # start the review's processes now: they load WeasyPrint and set up on the CPU this process leaves
-            # idle while it merges and presents, instead of when the first part waits for them
+            # start the review's processes now (WeasyPrint loaded here, once): they set up on the CPU this
+            # process leaves idle while it merges and presents, instead of when the first part waits for them
             _start_early(workers, plan, public)
         merged = merge(plan, fy, reports, allow_errors=allow_errors)
         if committee is not None:

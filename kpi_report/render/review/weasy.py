@@ -278,9 +278,8 @@ class Workers:
         files = _fetchable_files(config)
         fork = "fork" in multiprocessing.get_all_start_methods()
         context: Any = multiprocessing.get_context("fork" if fork else "spawn")
-        if (
-            fork
-        ):  # WeasyPrint loaded here once (~0.8 s), not by each process (twice the CPU while it is short)
+        if fork:
+            # WeasyPrint loaded here once (~0.8 s), not by each process (twice the CPU while it is short)
             import kpi_report.render.review.partrender  # noqa: F401
         for _ in range(count):
             parent_end, child_end = context.Pipe()
@@ -319,19 +318,19 @@ class Workers:
         for conn in self.conns:
             with suppress(OSError):
                 conn.send(("stop", "", None))
-        self._end(wait_first=True)
+        self._end()
 
     def terminate(self) -> None:
         """End the processes now (a failed build: they may be busy, or wait on pipes that siblings keep open)."""
         for proc in self.procs:
             proc.terminate()
-        self._end(wait_first=True)
+        self._end()
 
-    def _end(self, wait_first: bool) -> None:
+    def _end(self) -> None:
         for conn in self.conns:
             conn.close()
         for proc in self.procs:
-            proc.join(timeout=5 if wait_first else 0)
+            proc.join(timeout=5)
             if proc.is_alive():
                 proc.terminate()
                 proc.join()
