@@ -179,14 +179,14 @@ def test_a_second_join_reuses_the_parts_placed_as_before(
     monkeypatch.setattr(pdfjoin, "_fill", counted)
     assert _joined(dict(records))[0] == first
     assert calls == []  # every part placed as before
-    monkeypatch.setattr(pdfjoin, "_FILLED", {})  # a new process
+    monkeypatch.setattr(pdfjoin, "_PLACED", {})  # a new process
     assert _joined(dict(records))[0] == first
     assert len(calls) == 4
     calls.clear()
     swapped = {**records, "a": records["c"], "c": records["a"]}  # other records in the first places
     other, _ = _joined(swapped)
     assert other != first and len(calls) >= 2
-    monkeypatch.setattr(pdfjoin, "_FILLED", {})
+    monkeypatch.setattr(pdfjoin, "_PLACED", {})
     assert _joined(swapped)[0] == other  # the same bytes as a first join of those parts
 
 
@@ -208,8 +208,102 @@ def test_a_part_reused_from_the_last_join_has_every_slot_value_of_this_one(
         parts = [load_record(records[weasy.FRONT]), unmarked, load_record(records[last])]
         return join(parts, [], {}, {}, parts[0].pages)
 
-    monkeypatch.setattr(pdfjoin, "_FILLED", {})
+    monkeypatch.setattr(pdfjoin, "_PLACED", {})
     with pytest.raises(RecordError):
         joined("a")
     with pytest.raises(RecordError):
         joined("c")  # the same pages after it, but more objects: the folios' objects after them move
+
+
+def _joined_with(records: dict[str, bytes], memo: Any) -> bytes:
+    parts = [load_record(records[k]) for k in (weasy.FRONT, "a", "b", "c")]
+    return join(parts, [], {"/Title": "タイトル"}, {}, parts[0].pages, memo=memo)
+
+
+def _placements(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The bases of the parts placed anew (filled and compressed), from now on."""
+    calls: list[int] = []
+    real = pdfjoin._place
+
+    def counted(part: Any, fill: Any, base: int) -> Any:
+        calls.append(base)
+        return real(part, fill, base)
+
+    monkeypatch.setattr(pdfjoin, "_place", counted)
+    return calls
+
+
+def test_a_build_in_a_new_process_takes_the_parts_placed_by_an_earlier_one_from_the_disk_memo(
+    records: dict[str, bytes], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A correction built by a new `kpi-report build` joins again: the parts whose records and places are
+    unchanged are read from the memo on disk (outputs/.cache/review/), not filled and compressed again, and
+    the file is byte for byte the one a join without the memo makes."""
+    from kpi_report.core.diskcache import DiskCache
+
+    monkeypatch.setattr(pdfjoin, "_PLACED", {})
+    plain = _joined_with(records, None)
+    memo = DiskCache(tmp_path / "memo")
+    calls = _placements(monkeypatch)
+    monkeypatch.setattr(pdfjoin, "_PLACED", {})
+    assert _joined_with(records, memo) == plain
+    assert len(calls) == 4 and len(list((tmp_path / "memo").iterdir())) == 4
+    calls.clear()
+    monkeypatch.setattr(pdfjoin, "_PLACED", {})  # a new process
+    assert _joined_with(records, memo) == plain
+    assert calls == []
+    # another record in a part's place: that part and the ones after it (their numbers moved) are placed anew
+    changed = {**records, "b": records["c"], "c": records["b"]}
+    monkeypatch.setattr(pdfjoin, "_PLACED", {})
+    other = _joined_with(changed, memo)
+    assert len(calls) == 2
+    monkeypatch.setattr(pdfjoin, "_PLACED", {})
+    assert _joined_with(changed, None) == other  # the same bytes as a join without the memo
+
+
+def test_a_memo_entry_that_does_not_place_the_part_exactly_is_not_used(
+    records: dict[str, bytes], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An intact entry (its digest checks out) whose objects are not exactly the part's numbers, or whose
+    offsets or lengths do not add up, is a miss: the part is placed anew and the file is still right."""
+    from kpi_report.core.diskcache import DiskCache
+
+    monkeypatch.setattr(pdfjoin, "_PLACED", {})
+    plain = _joined_with(records, None)
+    memo = DiskCache(tmp_path / "memo")
+    monkeypatch.setattr(pdfjoin, "_PLACED", {})
+    _joined_with(records, memo)
+    keys = sorted(p.name for p in (tmp_path / "memo").iterdir())
+    for key in keys:
+        payload = memo.get(key)
+        assert payload is not None
+        placed = pdfjoin.load_placed(payload, *_numbers_of(payload))
+        assert placed is not None
+        wrong = [
+            pdfjoin.Placed(placed.chunk, placed.written, placed.packs[:-1]),  # objects missing
+            pdfjoin.Placed(placed.chunk + b" ", placed.written, placed.packs),  # a chunk too long
+            pdfjoin.Placed(
+                placed.chunk,
+                tuple((n + 1, o) for n, o in placed.written),
+                tuple((tuple(n + 1 for n in ns), f, d) for ns, f, d in placed.packs),
+            ),  # numbered from another base
+        ]
+        memo.put(key, pdfjoin.placed_bytes(wrong[keys.index(key) % 3]))
+    truncated = memo.get(keys[0])
+    assert truncated is not None
+    memo.put(keys[0], truncated[:-3])
+    calls = _placements(monkeypatch)
+    monkeypatch.setattr(pdfjoin, "_PLACED", {})
+    assert _joined_with(records, memo) == plain
+    assert len(calls) == 4
+
+
+def _numbers_of(payload: bytes) -> tuple[int, int]:
+    """(base, count) of the objects a placed part's bytes number (read from its header)."""
+    import json
+
+    at = len(b"KPIPLACED1\n")
+    size = int.from_bytes(payload[at : at + 8], "little")
+    header = json.loads(payload[at + 8 : at + 8 + size])
+    numbers = [n for n, _ in header["written"]] + [n for ns, _, _ in header["packs"] for n in ns]
+    return min(numbers), len(numbers)

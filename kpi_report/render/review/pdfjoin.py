@@ -13,10 +13,13 @@ Info.
 :func:`join` fills the slots of every part (numbers offset by the part's place) and appends one catalog,
 page tree, structure tree (one Document element whose kids are the parts' top elements; ParentTree; IDTree),
 named destinations, bookmarks, page labels, Info, the page numbers and the shared font programs; the objects
-that are not streams are packed into compressed object streams, and a cross-reference stream ends the file.
-Filling a slot is
-formatting a number: joining a 1,000-measure review is a fraction of a second, and a part taken from the
-cache (:mod:`kpi_report.render.review.cache` keeps records) is never read with a PDF parser.
+that are not streams are packed into compressed object streams (each part's into its own), and a
+cross-reference stream ends the file. Filling a slot is formatting a number: joining a 1,000-measure review is
+a fraction of a second, and a part taken from the cache (:mod:`kpi_report.render.review.cache` keeps records)
+is never read with a PDF parser. A part placed exactly as in an earlier join (the same record, the same
+numbers, pages and links) is taken as it was placed then (:class:`Placed`: its written streams and compressed
+object streams), from this process's last join or from the memo on disk: a correction's rebuild fills and
+compresses only the parts that changed or moved.
 
 The record is bytes (:func:`record_bytes`: a JSON header and a blob; never pickle) and is checked when read
 back (:func:`load_record`): a damaged record is refused with :class:`RecordError`.
@@ -24,6 +27,7 @@ back (:func:`load_record`): a damaged record is refused with :class:`RecordError
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import struct
@@ -31,10 +35,13 @@ import sys
 import zlib
 from array import array
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import accumulate
+from pathlib import Path
 from typing import Any
 
+from kpi_report.core.diskcache import DiskCache, cache_key
 from kpi_report.render.review.folio import OBJECTS as FOLIO_OBJECTS
 from kpi_report.render.review.folio import FolioFont
 
@@ -90,6 +97,8 @@ class PartRecord:
         tuple[str, tuple[int, ...]], ...
     ] = ()  # fonts whose program the joiner embeds: family, glyphs
     boxes: tuple[tuple[float, float, float, float], ...] = ()  # each page's MediaBox (with folios)
+    # SHA-256 of the record's bytes (load_record): keys the join's memo of placed parts; b"": not memoized
+    digest: bytes = field(default=b"", compare=False, repr=False)
 
 
 def _ref_number(value: Any) -> int:
@@ -422,6 +431,7 @@ def load_record(data: bytes) -> PartRecord:
             folios=header["folios"] is True,
             shared=tuple((str(f), _ints(g)) for f, g in header["shared"]),
             boxes=tuple(_box(b) for b in header["boxes"]),
+            digest=hashlib.sha256(data).digest(),
         )
     except RecordError:
         raise
@@ -500,13 +510,15 @@ _PLAIN = re.compile(rb"[^\\()\r\n]*")
 
 class _Out:
     """The joined file as it is written: chunks and the offset of every object written directly; the objects
-    that are not streams are kept to be packed into compressed object streams (:meth:`finish`)."""
+    that are not streams are packed into compressed object streams: a part's own as it is placed (:func:`_place`),
+    the joined file's own ones (catalog, trees, bookmarks …) in :meth:`finish`."""
 
     def __init__(self) -> None:
         self.chunks: list[bytes] = [b"%PDF-1.7\n%\xf0\x9f\x96\xa4\n"]
         self.size = len(self.chunks[0])
         self.offsets: dict[int, int] = {}
         self.packed: list[tuple[int, bytes | memoryview]] = []  # (number, body) of the objects to pack
+        self.packs: list[Pack] = []  # the parts' object streams, made already
 
     def put(self, number: int, data: bytes) -> None:
         """An object already written out ("N 0 obj … endobj")."""
@@ -521,24 +533,27 @@ class _Out:
         else:
             self.packed.append((number, body))
 
+    def place(self, placed: Placed) -> None:
+        """A part's objects: its streams written now, its object streams numbered in :meth:`finish`."""
+        for number, offset in placed.written:
+            self.offsets[number] = self.size + offset
+        if placed.chunk:
+            self.chunks.append(placed.chunk)
+            self.size += len(placed.chunk)
+        self.packs.extend(placed.packs)
+
     def finish(self, size: int, root: int, info: int) -> bytes:
-        """The file: the packed objects in object streams (numbered from ``size``), then the cross-reference
-        stream. Most of a tagged review is small dictionaries (structure elements): packed and compressed
-        they take about a fifth of their plain size."""
+        """The file: the object streams (numbered from ``size``: the parts', then the joined file's own), then
+        the cross-reference stream. Most of a tagged review is small dictionaries (structure elements): packed
+        and compressed they take about a fifth of their plain size."""
         where: dict[int, tuple[int, int]] = {}  # packed object -> (its object stream, index in it)
         number = size
-        for start in range(0, len(self.packed), _PACK):
-            batch = self.packed[start : start + _PACK]
-            numbers = [packed for packed, _ in batch]
-            bodies = [body for _, body in batch]
-            starts = accumulate((len(body) + 1 for body in bodies), initial=0)
-            head = b" ".join(b"%d %d" % pair for pair in zip(numbers, starts, strict=False)) + b"\n"
+        for numbers, first, data in (*self.packs, *_packs(self.packed)):
             where.update((packed, (number, index)) for index, packed in enumerate(numbers))
-            data = zlib.compress(head + b"\n".join(bodies) + b"\n", _LEVEL)
             self.put(
                 number,
                 b"%d 0 obj\n<</Type /ObjStm/N %d/First %d/Filter /FlateDecode/Length %d>>\nstream\n"
-                % (number, len(batch), len(head), len(data))
+                % (number, len(numbers), first, len(data))
                 + data
                 + b"\nendstream\nendobj\n",
             )
@@ -561,6 +576,128 @@ class _Out:
             + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % self.size
         )
         return b"".join(self.chunks)
+
+
+Pack = tuple[tuple[int, ...], int, bytes]  # an object stream: its objects' numbers, /First, compressed data
+
+
+def _packs(objects: Sequence[tuple[int, bytes | memoryview]]) -> list[Pack]:
+    """``objects`` ((number, body), in order) packed into object streams of at most :data:`_PACK` objects."""
+    made: list[Pack] = []
+    for start in range(0, len(objects), _PACK):
+        batch = objects[start : start + _PACK]
+        numbers = tuple(packed for packed, _ in batch)
+        bodies = [body for _, body in batch]
+        starts = accumulate((len(body) + 1 for body in bodies), initial=0)
+        head = b" ".join(b"%d %d" % pair for pair in zip(numbers, starts, strict=False)) + b"\n"
+        made.append((numbers, len(head), zlib.compress(head + b"\n".join(bodies) + b"\n", _LEVEL)))
+    return made
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A part's objects as the joined file holds them at one place (numbers from its base): its streams
+    written out one after another (``chunk``; ``written``: each one's number and offset in it) and its other
+    objects packed into its own object streams (``packs``). What :func:`join` keeps of a part between joins
+    (in this process, and on disk: :func:`placed_bytes`)."""
+
+    chunk: bytes
+    written: tuple[tuple[int, int], ...]
+    packs: tuple[Pack, ...]
+
+
+def _place(part: PartRecord, fill: Callable[[int], bytes], base: int) -> Placed:
+    """``part`` placed with its objects numbered from ``base`` (its slots filled by ``fill``)."""
+    chunk: list[bytes] = []
+    written: list[tuple[int, int]] = []
+    packed: list[tuple[int, bytes | memoryview]] = []
+    at = 0
+    for number, data, stream in _fill(part, fill, base):
+        if stream:
+            written.append((number, at))
+            chunk.append(bytes(data))
+            at += len(data)
+        else:
+            packed.append((number, data))
+    return Placed(b"".join(chunk), tuple(written), tuple(_packs(packed)))
+
+
+_PLACED_MAGIC = b"KPIPLACED1\n"
+
+
+def placed_bytes(placed: Placed) -> bytes:
+    """``placed`` as bytes (never pickle): magic; the JSON header's length and the header (the written
+    objects' numbers and offsets, each object stream's numbers, /First and length); the chunk; the object
+    streams' data."""
+    header = json.dumps(
+        {
+            "written": [list(w) for w in placed.written],
+            "chunk": len(placed.chunk),
+            "packs": [[list(numbers), first, len(data)] for numbers, first, data in placed.packs],
+        },
+        separators=(",", ":"),
+    ).encode()
+    return b"".join(
+        [
+            _PLACED_MAGIC,
+            len(header).to_bytes(8, "little"),
+            header,
+            placed.chunk,
+            *(d for _, _, d in placed.packs),
+        ]
+    )
+
+
+def load_placed(data: bytes, base: int, count: int) -> Placed | None:
+    """:func:`placed_bytes`'s part back, if it is one whole and numbers exactly the objects ``base`` to
+    ``base + count - 1`` (each once; the written ones framed one after another in the chunk); else None."""
+    if not data.startswith(_PLACED_MAGIC):
+        return None
+    try:
+        at = len(_PLACED_MAGIC)
+        size = int.from_bytes(data[at : at + 8], "little")
+        header = json.loads(data[at + 8 : at + 8 + size])
+        at += 8 + size
+        written = tuple((int(n), int(o)) for n, o in header["written"])
+        chunk_size = int(header["chunk"])
+        chunk = data[at : at + chunk_size]
+        at += chunk_size
+        packs: list[Pack] = []
+        for numbers, first, length in header["packs"]:
+            if type(first) is not int or type(length) is not int or first < 0 or length <= 0:
+                return None
+            packs.append((_ints(numbers), first, data[at : at + length]))
+            at += length
+    except (ValueError, KeyError, TypeError, RecordError):
+        return None
+    offsets = [o for _, o in written]
+    numbers = [n for n, _ in written] + [n for found, _, _ in packs for n in found]
+    if (
+        at != len(data)
+        or len(chunk) != chunk_size
+        or offsets != sorted(set(offsets))
+        or (offsets and (offsets[0] != 0 or offsets[-1] >= chunk_size))
+        or (not offsets and chunk_size)
+        or any(not 0 < len(found) <= _PACK for found, _, _ in packs)
+        or sorted(numbers) != list(range(base, base + count))
+    ):
+        return None
+    ends = [*offsets[1:], chunk_size]  # each written object framed as "N 0 obj\n … endobj\n", end to end
+    if not all(
+        chunk.startswith(b"%d 0 obj\n" % number, start) and chunk.endswith(b"\nendobj\n", start, end)
+        for (number, start), end in zip(written, ends, strict=True)
+    ):
+        return None
+    return Placed(chunk, written, tuple(packs))
+
+
+@lru_cache(maxsize=1)
+def _own_code() -> str:
+    """SHA-256 of this module's source: how a part is placed (a memo made by other code is not used)."""
+    try:
+        return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+    except OSError:
+        return "unreadable"
 
 
 _PACK = 500  # objects per object stream
@@ -609,10 +746,10 @@ def _fill(part: PartRecord, fill: Callable[[int], bytes], base: int) -> Filled:
     return filled
 
 
-# The parts' filled objects of the last join in this process, by everything that decides them (the record and
-# each value its slots take): a watching build joins again after a correction, and the parts before and after
-# it are placed with the same numbers when the corrected part keeps its object count. Replaced at each join.
-_FILLED: dict[tuple[Any, ...], Filled] = {}
+# The parts placed by the last join in this process, by everything that decides them (the record and each value
+# its slots take): a watching build joins again after a correction, and the parts before and after it are
+# placed with the same numbers when the corrected part keeps its object count. Replaced at each join.
+_PLACED: dict[tuple[Any, ...], Placed] = {}
 
 
 def join(
@@ -624,6 +761,7 @@ def join(
     lang: str = "ja",
     folio: FolioFont | None = None,
     fonts: Mapping[str, Callable[[Sequence[int]], bytes]] | None = None,
+    memo: DiskCache | None = None,
 ) -> bytes:
     """The joined PDF of ``parts`` (in file order, the front matter first).
 
@@ -682,7 +820,7 @@ def join(
     id_tree: list[tuple[bytes, bytes]] = []
     dests: dict[bytes, bytes] = {}
     fixed = {_PAGES: b"%d 0 R" % _PAGES_NUMBER, _DOCUMENT: b"%d 0 R" % _DOCUMENT_NUMBER}
-    filled: dict[tuple[Any, ...], Filled] = {}
+    placed_now: dict[tuple[Any, ...], Placed] = {}
     for index, (part, base) in enumerate(zip(parts, bases, strict=True)):
         prefix = (b"p%d-" % index).decode()
         first, annotation_start = first_pages[index], annotation_keys[index]
@@ -742,7 +880,7 @@ def join(
             if part.folios
             else ()
         )
-        memo = (
+        memo_key = (
             part,
             index,
             base,
@@ -752,10 +890,16 @@ def join(
             tuple(shared_refs),
             folio_values,
         )
-        pieces = _FILLED.get(memo)
-        if pieces is None:
+        placed = _PLACED.get(memo_key)
+        stored = None  # the disk memo's key, while the part is still to be stored there
+        if placed is None and memo is not None and part.digest:
+            stored = _stored_key(memo_key)
+            found = memo.get(stored)
+            placed = load_placed(found, base, len(part.statics)) if found is not None else None
+            stored = None if placed is not None else stored
+        if placed is None:
             try:
-                pieces = _fill(part, fill, base)
+                placed = _place(part, fill, base)
             except (
                 IndexError,
                 KeyError,
@@ -763,12 +907,11 @@ def join(
                 ValueError,
             ) as error:  # a slot out of range, a count wrong
                 raise RecordError(f"a part record that does not fit ({type(error).__name__})") from error
-        filled[memo] = pieces
-        for placed, data, stream in pieces:
-            if stream:
-                out.put(placed, bytes(data))
-            else:
-                out.packed.append((placed, data))
+            if stored is not None:
+                assert memo is not None
+                memo.put(stored, placed_bytes(placed))
+        placed_now[memo_key] = placed
+        out.place(placed)
         kids.extend(b"%d 0 R" % (base + d) for d in part.kids)
         nums.extend((key_of(key), b"%d 0 R" % (base + d)) for key, d in part.parents)
         id_tree.extend((ids[i], b"%d 0 R" % (base + d)) for i, d in part.id_elements)
@@ -827,9 +970,23 @@ def join(
     info = number
     out.add(info, b"<<" + b"".join(_name(k) + b" " + pdf_string(v) for k, v in metadata.items()) + b">>")
     joined = out.finish(info + 1, 1, info)
-    _FILLED.clear()
-    _FILLED.update(filled)
+    _PLACED.clear()
+    _PLACED.update(placed_now)
     return joined
+
+
+def _stored_key(memo_key: tuple[Any, ...]) -> str:
+    """The disk memo's key of a placed part: its record's digest, every value its slots take, this code, the
+    packing settings and zlib's version (the compressed bytes are zlib's)."""
+    part = memo_key[0]
+    return cache_key(
+        "placed-part",
+        _own_code(),
+        zlib.ZLIB_RUNTIME_VERSION,
+        f"{_PACK}/{_LEVEL}",
+        part.digest,
+        repr(memo_key[1:]),
+    )
 
 
 def _stream(data: bytes) -> bytes:

@@ -204,7 +204,7 @@ def render_review(
     fonts = {}
     if font.file is not None:
         fonts[font.family] = partial(shared_program, font.file, cache=stored)
-    return finish_pdf(rendered, outline, metadata, links, folio, fonts)
+    return finish_pdf(rendered, outline, metadata, links, folio, fonts, memo=stored)
 
 
 def render_config(plan_name: str, template_dirs: Sequence[Path]) -> RenderConfig | None:

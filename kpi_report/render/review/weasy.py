@@ -782,13 +782,22 @@ def finish_pdf(
     links: Mapping[str, int] | None = None,
     folio: FolioFont | None = None,
     fonts: Mapping[str, Callable[[Sequence[int]], bytes]] | None = None,
+    memo: DiskCache | None = None,
 ) -> bytes:
     """The joined PDF's bytes, with bookmarks, page labels (front pages unnumbered, body from 1), metadata.
 
     ``links`` maps URI link targets written in the front matter (e.g. ``toc:g1``) to the page index they
     should jump to: those annotations become internal links. ``folio``: the font the body pages' numbers
-    are drawn in (folio.py). ``fonts``: the shared fonts' programs by family (fontshare.py).
+    are drawn in (folio.py). ``fonts``: the shared fonts' programs by family (fontshare.py). ``memo``:
+    parts placed by earlier builds (pdfjoin.join).
     """
     return join(
-        rendered.parts, outline, metadata, links or {}, rendered.front_pages, folio=folio, fonts=fonts
+        rendered.parts,
+        outline,
+        metadata,
+        links or {},
+        rendered.front_pages,
+        folio=folio,
+        fonts=fonts,
+        memo=memo,
     )
