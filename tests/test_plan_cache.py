@@ -7,10 +7,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import openpyxl
 import pytest
 from openpyxl import Workbook, load_workbook
 
-import kpi_report.plan.master as master
 from kpi_report.core.diskcache import DiskCache
 from kpi_report.core.errors import MasterError
 from kpi_report.plan.master import load_plan, load_plan_and_warnings, plan_cache
@@ -54,7 +54,7 @@ def _no_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*_args: object, **_kwargs: object) -> None:
         raise AssertionError("the master was parsed again")
 
-    monkeypatch.setattr(master, "load_workbook", refuse)
+    monkeypatch.setattr(openpyxl, "load_workbook", refuse)  # the master imports it where it parses
 
 
 def test_the_cached_plan_and_warnings_equal_the_loaded_ones(
@@ -147,7 +147,7 @@ def test_a_damaged_entry_is_a_miss(project: Path, damage: object) -> None:
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(master, "load_workbook", counted)
+        patch.setattr(openpyxl, "load_workbook", counted)
         assert load_plan_and_warnings(path, cache) == loaded
     assert len(calls) == 1  # parsed again
     assert _entries(cache) == [entry]  # and kept again, whole

@@ -15,9 +15,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import xlsxwriter
-from openpyxl.writer.excel import ExcelWriter
-
 from kpi_report.core.errors import OutputError
 
 _DIGESTS: dict[tuple[str, int, int], str] = {}  # by path, size and modification time: once per process
@@ -268,6 +265,8 @@ def new_xlsx(buffer: io.BytesIO) -> Any:
 
     Strings are never turned into formulas, links or numbers (docs/security.md#20).
     """
+    import xlsxwriter  # ~40 ms: only for the commands that write a workbook
+
     workbook = xlsxwriter.Workbook(
         buffer,
         {
@@ -284,6 +283,8 @@ def new_xlsx(buffer: io.BytesIO) -> Any:
 def openpyxl_bytes(wb: Any) -> bytes:
     """An openpyxl workbook saved to bytes that depend on its content only: fixed document dates (created and
     modified) and zip entry times."""
+    from openpyxl.writer.excel import ExcelWriter  # here: only what writes with openpyxl loads it (~0.35 s)
+
     wb.properties.created = FIXED_CREATED
     wb.properties.modified = FIXED_CREATED
     buffer = io.BytesIO()

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from kpi_report.core.diskcache import DiskCache, cache_folder
 from kpi_report.core.model import Plan
+from kpi_report.core.version import library_version
 
 # the packages whose modules decide what check reads and what its outputs hold (forms: its layout)
 _SOURCES = ("core", "intake", "validate", "forms")
@@ -39,20 +40,9 @@ def check_cache(root: Path) -> DiskCache:
 def code_digest() -> str:
     """SHA-256 over the source of the modules that decide a check's results and outputs, and over the
     versions of Python's Unicode tables and of the libraries that read and write the workbooks."""
-    import defusedxml  # here, not at the top: check_year without a cache imports no more than before
-    import olefile
-    import openpyxl
-    import xlsxwriter
-
     digest = hashlib.sha256()
-    versions = (
-        sys.version,
-        unicodedata.unidata_version,
-        openpyxl.__version__,
-        xlsxwriter.__version__,
-        defusedxml.__version__,
-        olefile.__version__,
-    )
+    libraries = ("openpyxl", "xlsxwriter", "defusedxml", "olefile")  # read from their metadata, not imported
+    versions = (sys.version, unicodedata.unidata_version, *(library_version(name) for name in libraries))
     digest.update("\0".join(versions).encode())
     package = Path(__file__).resolve().parents[1]
     for name in _SOURCES:

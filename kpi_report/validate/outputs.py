@@ -23,12 +23,6 @@ from pathlib import Path, PurePosixPath
 from typing import Any, cast
 
 from defusedxml import ElementTree as DefusedET
-from openpyxl import load_workbook
-from openpyxl.cell.cell import MergedCell
-from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.styles.fills import Fill
-from openpyxl.xml.functions import fromstring, tostring
 
 from kpi_report.core.cellmetrics import line_count, row_height
 from kpi_report.core.codec import encode
@@ -417,6 +411,13 @@ def feedback_copy(data: bytes, findings: Sequence[Finding]) -> bytes:
     ``findings``. What this copy adds is recorded in a very hidden sheet (FEEDBACK_RECORD_SHEET) for the next
     round. Macros are not kept. The bytes are deterministic (fixed document dates and zip entry times).
     """
+    # openpyxl (~0.35 s) only where a copy is made: a build takes the unchanged copies from its cache
+    from openpyxl import load_workbook
+    from openpyxl.cell.cell import MergedCell
+    from openpyxl.comments import Comment
+    from openpyxl.styles import PatternFill
+    from openpyxl.xml.functions import tostring
+
     wb = load_workbook(io.BytesIO(data))
     _remove_earlier_marks(wb)
     if not findings:
@@ -464,6 +465,10 @@ def _record_marks(wb: Any, findings_sheet: str, marks: Sequence[tuple[str, str, 
 def _remove_earlier_marks(wb: Any) -> None:
     """Undo an earlier feedback copy's additions, as its record lists them: its sheets go; a fill still the one
     it set gets back the fill it replaced; a comment still the one it set goes. What the clerk changed stays."""
+    from openpyxl.styles import PatternFill
+    from openpyxl.styles.fills import Fill
+    from openpyxl.xml.functions import fromstring
+
     if FEEDBACK_RECORD_SHEET not in wb.sheetnames:
         return
     record = wb[FEEDBACK_RECORD_SHEET]
@@ -492,6 +497,8 @@ def _remove_earlier_marks(wb: Any) -> None:
 
 def _findings_sheet(wb: Any, findings: Sequence[Finding]) -> str:
     """The first sheet of a feedback copy: every finding of the file, errors first; returns its name."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+
     ws = wb.create_sheet(FEEDBACK_SHEET, 0)
     ws.append(["重要度", "シート", "セル", "取組ID・KPI_ID", "内容（直し方）"])
     for f in sort_findings(findings):
