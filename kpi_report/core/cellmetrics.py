@@ -19,6 +19,7 @@ import math
 import re
 import unicodedata
 from bisect import bisect_right
+from itertools import accumulate
 
 MAX_ROW_PT = 409.0  # Excel refuses a taller row
 LINE_PT = 12.0  # one wrapped line at 10 pt (LibreOffice: 11.7 pt; Excel ＭＳ Ｐゴシック: 12 pt)
@@ -216,26 +217,19 @@ def _greedy_lines(p: str, codes: str, capacity: float) -> list[str]:
         if b - a > 1:
             starts.append(a)
             ends.append(b)
-
-    def width(a: int, b: int) -> int:
-        return 2 * (b - a) - codes.count("\x01", a, b)
+    # widths[i]: the width of p[:i], rising with i (every character is 1 or 2 wide), so the longest piece from
+    # a that fits a line ends where bisect finds width(a) + capacity (in whole columns: widths are whole)
+    widths = list(accumulate(codes.encode("ascii"), initial=0))
+    total = widths[n]
+    whole = math.floor(capacity)
 
     def fits_to(a: int, start: int) -> int:
         """The largest q >= start such that p[a:q] fits a line (start itself when p[a:start] is too wide)."""
-        if width(a, n) <= capacity:
+        room = widths[a] + whole
+        if total <= room:
             return n  # the rest fits: the paragraph's last line
-        room = capacity - width(a, start)
-        q = start
-        while q < n:
-            step = int(room // 2)  # this many characters fit even if all are full-width
-            if step < 1:
-                if room >= 1 and codes[q] == "\x01":
-                    q += 1
-                return q
-            end = min(q + step, n)
-            room -= width(q, end)
-            q = end
-        return q
+        q = bisect_right(widths, room, start) - 1
+        return q if q > start else start
 
     lines: list[str] = []
     ls = pos = 0  # the line so far is p[ls:pos]; pos is where the next token begins
@@ -249,7 +243,7 @@ def _greedy_lines(p: str, codes: str, capacity: float) -> list[str]:
             pos = starts[i] if i >= 0 and starts[i] < q < ends[i] else q
         i = bisect_right(starts, pos) - 1
         token_end = ends[i] if i >= 0 and starts[i] == pos else pos + 1
-        if width(pos, token_end) <= capacity and pos > ls:  # the token goes to the next line whole
+        if widths[token_end] - widths[pos] <= capacity and pos > ls:  # the token goes to the next line whole
             first = p[pos]
             if first in NO_LINE_START and pos - ls > 1 and p[pos - 1] not in NO_LINE_START:
                 lines.append(p[ls : pos - 1])  # the character before goes down with it

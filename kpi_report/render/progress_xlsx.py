@@ -159,15 +159,27 @@ def _chunks(text: str, width: float) -> list[tuple[str, int]]:
 class _Sheet(Worksheet):  # type: ignore[misc]
     """xlsxwriter's worksheet, with a faster way in and out for the list's and the KPI sheet's cells.
 
-    :meth:`put` stores what ``write_string``/``write_number`` store (without the A1-notation and bounds
-    checks, which these sheets never need), and a text or number cell with a format is written as the
-    ``<c>`` element xlsxwriter's own ``_write_cell`` writes for it: the same bytes, in about a third of the time.
-    Everything else is xlsxwriter's.
+    :meth:`put_row` takes a row's cells at once and makes their ``<c>`` elements then, each as xlsxwriter's
+    ``_write_cell`` writes it, only the style attribute left open: a format's index is taken when the sheet is
+    written, in the order xlsxwriter takes it, so styles.xml numbers the formats as before. The sheet writer
+    (:meth:`_write_rows`) writes those rows with the ``<row>`` start tag and ``spans`` xlsxwriter gives them and
+    every other row through xlsxwriter. :meth:`put` stores what ``write_string``/``write_number`` store without
+    their A1-notation and bounds checks, and such a cell with a format is written as ``_write_cell`` writes it.
+    The same bytes (tests/test_progress_xlsx_cells.py); everything else is xlsxwriter's.
     """
 
     def __init__(self) -> None:
         super().__init__()
         self._letters: dict[int, str] = {}
+        self._columns: list[str] = []  # the letters of columns 0, 1, … (as many as put_row has needed)
+        # row -> its <c> elements (a %s for each cell's style attribute), their formats, first and last column
+        self._made: dict[int, tuple[str, tuple[Any, ...], int, int]] = {}
+
+    def _column(self, col: int) -> str:
+        letters = self._letters.get(col)
+        if letters is None:
+            letters = self._letters[col] = xl_col_to_name(col)
+        return letters
 
     def put(self, row: int, col: int, value: str | float, fmt: Any) -> None:
         """``write_string`` (a str) or ``write_number`` (a number), storing the same cell."""
@@ -185,15 +197,68 @@ class _Sheet(Worksheet):  # type: ignore[misc]
         else:  # ints, NaN, infinities, other kinds of numbers: xlsxwriter's own way
             self.write_number(row, col, value, fmt)
 
+    def put_row(self, row: int, values: Sequence[str | float | None], formats: Sequence[Any]) -> None:
+        """Column k from 0 gets ``values[k]`` with ``formats[k]``: a str as ``write_string``, a number as
+        ``write_number``, None as ``write_blank``. Nothing else may be written in the row (its height may)."""
+        if row in self._made or not self._plain_row(row, values, formats):
+            for col, (value, fmt) in enumerate(zip(values, formats, strict=True)):
+                if value is None:
+                    self.write_blank(row, col, None, fmt)
+                elif isinstance(value, str):
+                    self.put(row, col, value, fmt)
+                else:
+                    self.write_number(row, col, value, fmt)
+            return
+        strings = self.str_table
+        indexes = strings.string_table
+        number = row + 1
+        cells = []
+        columns = self._columns
+        if len(columns) < len(values):
+            columns += [xl_col_to_name(col) for col in range(len(columns), len(values))]
+        for letters, value in zip(columns, values, strict=False):  # columns may be more
+            if value.__class__ is str:
+                index = indexes.get(value)
+                if index is None:
+                    index = strings._get_shared_string_index(value)
+                else:
+                    strings.count += 1
+                cells.append(f'<c r="{letters}{number}"%s t="s"><v>{index}</v></c>')
+            elif value is None:
+                cells.append(f'<c r="{letters}{number}"%s/>')
+            else:
+                cells.append(f'<c r="{letters}{number}"%s><v>{value:.16G}</v></c>')
+        self._check_dimensions(row, 0)
+        self._check_dimensions(row, len(values) - 1)
+        self._made[row] = ("".join(cells), tuple(formats), 0, len(values) - 1)
+
+    def _plain_row(self, row: int, values: Sequence[str | float | None], formats: Sequence[Any]) -> bool:
+        """Whether :meth:`put_row` can make the row's elements: inside the sheet, nothing held in it yet, texts
+        that need no truncating, finite floats, blanks with a format."""
+        if not (0 <= row < self.xls_rowmax and 0 < len(values) == len(formats) <= self.xls_colmax):
+            return False
+        if self.table.get(row) or self.constant_memory:
+            return False
+        longest = self.xls_strmax // 2
+        for value, fmt in zip(values, formats, strict=True):
+            kind = value.__class__
+            if kind is str:
+                if len(value) > longest:  # type: ignore[arg-type]
+                    return False
+            elif value is None:
+                if fmt is None:
+                    return False
+            elif kind is not float or not math.isfinite(value):  # type: ignore[arg-type]
+                return False
+        return True
+
     def _write_cell(self, row: int, col: int, cell: Any) -> None:
         fmt = cell.format
         kind = cell.__class__
         if fmt is None or (kind is not CellStringTuple and kind is not CellNumberTuple):
             super()._write_cell(row, col, cell)
             return
-        letters = self._letters.get(col)
-        if letters is None:
-            letters = self._letters[col] = xl_col_to_name(col)
+        letters = self._letters.get(col) or self._column(col)
         if kind is CellStringTuple:
             self.fh.write(
                 f'<c r="{letters}{row + 1}" s="{fmt._get_xf_index()}" t="s"><v>{cell.string}</v></c>'
@@ -202,6 +267,89 @@ class _Sheet(Worksheet):  # type: ignore[misc]
             self.fh.write(
                 f'<c r="{letters}{row + 1}" s="{fmt._get_xf_index()}"><v>{cell.number:.16G}</v></c>'
             )
+
+    def _write_rows(self) -> None:
+        """xlsxwriter's ``_write_rows``, the rows of :meth:`put_row` written from their elements."""
+        made = self._made
+        if not made:
+            super()._write_rows()
+            return
+        self._calculate_spans()
+        spans = self.row_spans
+        table, row_info, comments = self.table, self.row_info, self.comments
+        rows = {r for r, cells in table.items() if cells} | row_info.keys() | comments.keys() | made.keys()
+        lowest, highest = self.dim_rowmin, self.dim_rowmax
+        write = self.fh.write
+        for row in sorted(rows):
+            if row < lowest or row > highest:
+                continue
+            span = spans.get(row // 16)
+            info = row_info.get(row)
+            cells = made.get(row)
+            if cells is not None:
+                xml, formats, first, _ = cells
+                if (
+                    info is None
+                    or info.row_format
+                    or info.hidden
+                    or info.level
+                    or info.collapsed
+                    or self.excel_version == 2010
+                ):
+                    self._write_row(row, span, info)
+                    row_format = info.row_format if info is not None else None
+                else:
+                    write(self._row_tag(row, span, info.height))
+                    row_format = None
+                write(xml % self._styles(formats, first, row_format) + "</row>")
+            elif table.get(row):
+                self._write_row(row, span, info)
+                cells_of = table[row]
+                for col in sorted(cells_of):
+                    self._write_cell(row, col, cells_of[col])
+                self._xml_end_tag("row")
+            else:
+                self._write_empty_row(row, span, info)
+
+    def _calculate_spans(self) -> None:
+        """xlsxwriter's ``spans`` of each block of 16 rows, the rows of :meth:`put_row` included."""
+        super()._calculate_spans()
+        if not self._made:
+            return
+        held: dict[int, str] = self.row_spans  # type: ignore[has-type]  # xlsxwriter's: the cells it holds
+        extent = {block: tuple(int(end) - 1 for end in span.split(":")) for block, span in held.items()}
+        for row, (_, _, first, last) in self._made.items():
+            if row < self.dim_rowmin or row > self.dim_rowmax:
+                continue
+            low, high = extent.get(row // 16, (first, last))
+            extent[row // 16] = (min(low, first), max(high, last))
+        self.row_spans = {block: f"{low + 1}:{high + 1}" for block, (low, high) in extent.items()}
+
+    def _row_tag(self, row: int, span: str | None, height: float | None) -> str:
+        """The ``<row>`` start tag ``_write_row`` writes for a row of only a height (no format, not hidden,
+        not outlined, not Excel 2010's extra attribute)."""
+        tag = f'<row r="{row + 1}"' + (f' spans="{span}"' if span else "")
+        if height is None:
+            height = self.default_row_height
+        if height != self.original_row_height or height != self.default_row_height:
+            tag += f' ht="{height * 0.75:.16g}" customHeight="1"'
+        return tag + ">"
+
+    def _styles(self, formats: tuple[Any, ...], first: int, row_format: Any) -> tuple[str, ...]:
+        """Each cell's style attribute, the formats' indexes taken in column order as ``_write_cell`` takes
+        them: the cell's format, else the row's, else the column's."""
+        styles = []
+        for col, fmt in enumerate(formats, start=first):
+            if fmt is None:
+                fmt = row_format
+                if fmt is None and col in self.col_info:
+                    fmt = self.col_info[col].column_format
+                if fmt is None:
+                    styles.append("")
+                    continue
+            xf = fmt.xf_index
+            styles.append(f' s="{xf if xf is not None else fmt._get_xf_index()}"')
+        return tuple(styles)
 
 
 class _Formats:
@@ -363,25 +511,30 @@ def _measure_rows(
     measure_id = _clean(row.measure.id)
     pieces = [_chunks(_clean(c.text(row)), c.width) for c in columns]
     text_fmt, center_fmt = (f.flag_text, f.flag_center) if row.flagged else (f.text, f.center)
-    put = ws.put
     for part in range(max(len(p) for p in pieces)):
         lines = 1
+        values: list[str | float | None] = []
+        formats: list[Any] = []
         for col, column_pieces in enumerate(pieces):
             column = columns[col]
             if column.number is not None and part == 0:
                 figure = column.number(row)
                 if figure is not None:
-                    put(r, col, figure, f.thousands)
+                    values.append(figure)
+                    formats.append(f.thousands)
                     continue
                 text, count = MISSING, wrapped_lines(MISSING, column.width)
             elif part < len(column_pieces):
                 text, count = column_pieces[part]
             else:
                 text, count = "", 1
-            put(r, col, text, center_fmt if column.centered or text == MISSING else text_fmt)
+            values.append(text)
+            formats.append(center_fmt if column.centered or text == MISSING else text_fmt)
             if count > lines:
                 lines = count
-        ws.write_string(r, len(columns), measure_id)
+        values.append(measure_id)  # the hidden 取組ID, without a format
+        formats.append(None)
+        ws.put_row(r, values, formats)
         height = row_height(lines)
         ws.set_row(r, height)
         if heights is not None:
@@ -451,7 +604,6 @@ def _kpi_sheet(wb: Any, f: _Formats, view: ReportView) -> None:
     ws.set_row(2, row_height(max(wrapped_lines(h, widths[i]) for i, h in enumerate(headers))))
     rate_col = headers.index("達成率")
     centered = {col for col, header in enumerate(headers) if header in _KPI_CENTERED}
-    put = ws.put
     for r, k in enumerate(view.kpis, start=3):
         kpi = k.kpi
         cells: list[object] = [
@@ -473,19 +625,27 @@ def _kpi_sheet(wb: Any, f: _Formats, view: ReportView) -> None:
             k.remarks_text,  # blank when none
         ]
         lines = 1
+        values: list[Any] = []
+        formats: list[Any] = []
         for col, value in enumerate(cells):
             if col == rate_col and value is not None:
-                put(r, col, value, f.percent)
+                values.append(value)
+                formats.append(f.percent)
             elif isinstance(value, float):
-                put(r, col, value, f.numbers[k.decimals])
+                values.append(value)
+                formats.append(f.numbers[k.decimals])
             elif value is None:
-                put(r, col, MISSING, f.center)
+                values.append(MISSING)
+                formats.append(f.center)
             elif value == "":
-                ws.write_blank(r, col, None, f.text)
+                values.append(None)  # a blank with the text's format
+                formats.append(f.text)
             else:
                 text = _clean(str(value))
-                put(r, col, text, f.center if col in centered or text == MISSING else f.text)
+                values.append(text)
+                formats.append(f.center if col in centered or text == MISSING else f.text)
                 lines = max(lines, wrapped_lines(text, widths[col]))
+        ws.put_row(r, values, formats)
         ws.set_row(r, row_height(lines))
     _page_setup(ws, last, 2 + len(view.kpis))
 
