@@ -102,8 +102,17 @@ def test_wrap_cases(text: str, width: float) -> None:
     assert wrap(text, width) == _wrap_reference(text, width)
 
 
+# column widths whose line capacity is a hair below or above a whole number (2.0000000000000004, 10.999999999999998)
+_NEAR_WHOLE = [
+    2.047619047619048,
+    3.9523809523809526,
+    10.619047619047619,
+    13.476190476190476,
+    29.666666666666664,
+]
+
 _PIECES = [
-    *"あいうえおかきくけこ漢字施策取組、。）」ー・々ぁっャ（「ｱｲ＃\t",
+    *"あいうえおかきくけこ漢字施策取組、。）」ー・々ぁっャ（「ｱｲ＃\t①※○◎■…“”éΩ😀",
     *sorted(NO_LINE_START),
     *[
         "2019",
@@ -130,7 +139,7 @@ def test_wrapped_lines_counts_the_reference_lines(seed: int) -> None:
         if rnd.random() < 0.7:
             pool = [p for p in pool if p != " "] or ["あ"]  # most without spaces: the counted paragraphs
         text = "".join(rnd.choice(pool) for _ in range(rnd.randint(0, rnd.choice([10, 40, 100, 300]))))
-        width = rnd.choice([0.5, 1, 2, 3, 5, 8, 9, 10, 16, 20, 34, 44, 66])
+        width = rnd.choice([0.5, 1, 2, 3, 5, 8, 9, 10, 16, 20, 34, 44, 66, *_NEAR_WHOLE])
         font_size = rnd.choice([10, 11])
         cellmetrics._COUNTED.clear()
         assert wrapped_lines(text, width, font_size) == len(_wrap_reference(text, width, font_size)), (
@@ -148,3 +157,34 @@ def test_a_plain_paragraph_is_counted_without_wrapping(monkeypatch: pytest.Monke
     monkeypatch.setattr(cellmetrics, "_greedy_lines", refuse)
     cellmetrics._COUNTED.clear()
     assert wrapped_lines(text, 66) == expected == 3
+
+
+def test_near_whole_capacities_are_not_whole() -> None:
+    capacities = [line_capacity(width, 10) for width in _NEAR_WHOLE]
+    assert all(c != round(c) and abs(c - round(c)) < 1e-9 for c in capacities), capacities
+
+
+def test_the_characters_measured_by_counting_are_two_wide() -> None:
+    """A paragraph of ASCII and _SURELY_WIDE characters only is measured as 2 a character, 1 for ASCII: every
+    character of the class must be one that char_width counts 2 (a newer Unicode may change one)."""
+    pattern = cellmetrics._NOT_SURELY_WIDE
+    for code in range(0x110000):
+        char = chr(code)
+        if pattern.match(char) is None:
+            assert cellmetrics.char_width(char) == (1 if code < 0x80 else 2), hex(code)
+
+
+def test_a_paragraph_of_other_characters_is_measured_one_by_one() -> None:
+    cellmetrics._COUNTED.clear()
+    text = "ｱ" * 60 + "漢字" * 20  # half-width katakana: 1 wide, outside the counted class
+    assert cellmetrics._NOT_SURELY_WIDE.search(text) is not None
+    assert wrapped_lines(text, 20) == len(_wrap_reference(text, 20)) == 7
+
+
+def test_counts_are_forgotten_by_characters() -> None:
+    counts = cellmetrics._Counts(100)
+    counts.keep(("a" * 60, 10.0), 3, 60)
+    counts.keep(("b" * 30, 10.0), 2, 30)
+    assert len(counts) == 2 and counts.held == 90
+    counts.keep(("c" * 20, 10.0), 1, 20)  # 110 > 100: the others forgotten
+    assert list(counts) == [("c" * 20, 10.0)] and counts.held == 20

@@ -114,12 +114,14 @@ def _paragraph_lines(paragraph: str, capacity: float) -> int:
     """How many lines :func:`wrap` makes of one paragraph; counted without wrapping where the count is sure.
 
     In a paragraph without spaces whose widest token (a character, or a Latin word) is ``reach`` wide, every
-    line but the last breaks only when the next token does not fit, so it holds more than
-    ``capacity - reach``, and more than ``capacity - reach - 2`` after a 。、）… took the character before it
-    down; with ``capacity`` >= ``reach + 4`` no line is wider than ``capacity``. So a paragraph ``total`` wide
-    takes at least k = ceil(total / capacity) lines, and exactly k when
-    ``total < capacity + (k - 1) * (capacity - reach - 3)``: after k - 1 lines less than a line's width
-    remains. Otherwise (spaces, long words, narrow columns, uneven breaks) its lines are made and counted.
+    line but the last breaks only when the next token does not fit, so it is more than ``capacity - reach``
+    wide, and more than ``capacity - reach - 2`` after a 。、）… took the character before it down: at least
+    ``least = floor(capacity - reach - 2) + 1``, widths being whole. With ``capacity`` >= ``reach + 4`` no
+    line is wider than ``whole = floor(capacity)``, so a paragraph ``total`` wide takes at least
+    k = ceil(total / whole) lines, and exactly k when ``total <= whole + (k - 1) * least``: after k - 1 lines
+    what remains fits one. ``reach`` is first bounded by the paragraph's ASCII characters together (a word is
+    ASCII), and found only when that bound is not enough. Otherwise (spaces, long words, narrow columns,
+    uneven breaks) its lines are made and counted.
     """
     n = len(paragraph)
     if 2 * n <= capacity or (n <= capacity and paragraph.isascii()):
@@ -128,28 +130,46 @@ def _paragraph_lines(paragraph: str, capacity: float) -> int:
     lines = _COUNTED.get(key)
     if lines is not None:
         return lines
-    codes = paragraph.translate(_WIDTH_CODES)
-    total = 2 * n - codes.count("\x01")
+    narrow = len(paragraph.encode("ascii", "ignore"))  # its ASCII characters, each 1 wide
+    codes = None
+    if _NOT_SURELY_WIDE.search(paragraph) is None:  # the others all 2 wide: measured without a look-up each
+        total = 2 * n - narrow
+    else:
+        codes = paragraph.translate(_WIDTH_CODES)
+        total = 2 * n - codes.count("\x01")
     lines = 0
     if total <= capacity:
         lines = 1
     elif " " not in paragraph:
-        reach = max(2, max(map(len, _LATIN_WORD.findall(paragraph)), default=0))
-        if capacity >= reach + 4:
-            k = math.ceil(total / capacity)
-            while (k - 1) * capacity >= total:
-                k -= 1
-            while k * capacity < total:
-                k += 1
-            if total < capacity + (k - 1) * (capacity - reach - 3):
-                lines = k
+        whole = math.floor(capacity)
+        fewest = -(-total // whole)
+        for reach in (max(2, narrow), -1):
+            if reach < 0:
+                if narrow <= 2:
+                    break  # the bound was the widest token's width itself
+                reach = max(2, max(map(len, _LATIN_WORD.findall(paragraph)), default=0))
+            least = math.floor(capacity - reach - 2) + 1
+            if capacity >= reach + 4 and total <= whole + (fewest - 1) * least:
+                lines = fewest
+                break
     if not lines:
+        if codes is None:
+            codes = paragraph.translate(_WIDTH_CODES)
         lines = len(_greedy_lines(paragraph, codes, capacity))
     if n <= _REMEMBERED_LENGTH:
-        if len(_COUNTED) >= _REMEMBERED:
-            _COUNTED.clear()
-        _COUNTED[key] = lines
+        _COUNTED.keep(key, lines, n)
     return lines
+
+
+# ASCII and a few blocks of characters char_width counts 2 wide (CJK punctuation, kana, ideographs, full-width
+# forms, circled numbers and the marks Japanese text uses: ‐ ‘’“” ‥… ※ ■□▲△▼▽◆◇○◎●), checked by
+# tests/test_cellmetrics.py against char_width; a paragraph of only these is measured by counting its ASCII
+_SURELY_WIDE = (
+    "\u3000-\u303e\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff01-\uff60\uffe0-\uffe6\u2460-\u24e9"
+    "\u2010\u2018\u2019\u201c\u201d\u2025\u2026\u203b\u25a0\u25a1\u25b2\u25b3\u25bc\u25bd\u25c6\u25c7"
+    "\u25cb\u25ce\u25cf"
+)
+_NOT_SURELY_WIDE = re.compile(f"[^\x00-\x7f{_SURELY_WIDE}]")
 
 
 _CAPACITIES: dict[tuple[float, float], float] = {}
@@ -182,8 +202,34 @@ class _WidthCodes(dict[int, str]):
 _WIDTH_CODES = _WidthCodes()
 # the last paragraphs wrapped and counted (a row's texts are measured twice; notes repeat 'as last year')
 _WRAPPED: dict[tuple[str, float], list[str]] = {}
-_COUNTED: dict[tuple[str, float], int] = {}
 _REMEMBERED, _REMEMBERED_LENGTH = 2048, 1000  # paragraphs, and characters of one (at most ~2 M characters)
+_COUNTED_CHARACTERS = 2_000_000  # the counts remembered: of paragraphs of this many characters together
+
+
+class _Counts(dict[tuple[str, float], int]):
+    """Paragraphs' line counts, forgotten all at once when their characters would exceed a bound.
+
+    Bounded by characters, not paragraphs: a 1,000-measure list measures ~6,000 paragraphs, and a process that
+    builds again and again (``build --watch``) then counts only the paragraphs that changed."""
+
+    def __init__(self, characters: int) -> None:
+        super().__init__()
+        self.characters = characters
+        self.held = 0
+
+    def keep(self, key: tuple[str, float], lines: int, length: int) -> None:
+        """Remember ``lines`` for ``key``, a paragraph of ``length`` characters."""
+        if self.held + length > self.characters:
+            self.clear()
+        self.held += length
+        self[key] = lines
+
+    def clear(self) -> None:
+        super().clear()
+        self.held = 0
+
+
+_COUNTED = _Counts(_COUNTED_CHARACTERS)
 
 
 def _wrap_paragraph(paragraph: str, capacity: float) -> list[str]:
