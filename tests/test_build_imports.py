@@ -1,6 +1,7 @@
 """A build refused for the submissions' errors, or one that takes every part of the review from the cache, answers
-without loading WeasyPrint (about a second): the planning section runs build again and again while departments
-still fix their forms."""
+without loading WeasyPrint (about a second) or starting a rendering process: the planning section runs build
+again and again while departments still fix their forms. A build that renders has its rendering processes load
+WeasyPrint (the first one, which forks the second), never its own process: it merges and presents meanwhile."""
 
 from __future__ import annotations
 
@@ -14,8 +15,12 @@ from test_incremental import REPO, _set_cell
 SCRIPT = """
 import sys
 from kpi_report.cli import main
+from kpi_report.render.review import weasy
+started = []
+real = weasy.Workers.start
+weasy.Workers.start = lambda self, *args, **kw: started.append(1) or real(self, *args, **kw)
 code = main(["build", "--fy", "2019", "--project", sys.argv[1]])
-print("exit", code, "weasyprint" in sys.modules)
+print("exit", code, "weasyprint" in sys.modules, bool(started))
 """
 
 
@@ -32,20 +37,20 @@ def test_a_refused_build_does_not_load_weasyprint_and_a_published_one_does(tmp_p
     form = root / "inputs/2019/子育て支援課.xlsx"
     kept = form.read_bytes()
     _set_cell(form, "進捗", "進捗状況", "1-2-01", "よくわからない")  # not a status of the scale: an error
-    assert _build_in_new_process(root) == "exit 1 False"
+    assert _build_in_new_process(root) == "exit 1 False False"
     assert (root / "outputs/2019/check/findings.xlsx").is_file()  # the departments' feedback is written
     form.write_bytes(kept)
-    assert _build_in_new_process(root) == "exit 0 True"
+    assert _build_in_new_process(root) == "exit 0 False True"  # rendered by processes that loaded it
 
 
 def test_a_build_with_every_part_in_the_cache_does_not_load_weasyprint(tmp_path: Path) -> None:
     root = tmp_path / "project"
     shutil.copytree(REPO / "inputs", root / "inputs", ignore=shutil.ignore_patterns("2020", "2021"))
-    assert _build_in_new_process(root) == "exit 0 True"  # the first build renders the review
+    assert _build_in_new_process(root) == "exit 0 False True"  # the first build renders the review
     review = (root / "outputs/2019/annual-review.pdf").read_bytes()
-    assert _build_in_new_process(root) == "exit 0 False"  # nothing changed: every part from the cache
+    assert _build_in_new_process(root) == "exit 0 False False"  # nothing changed: every part from the cache
     assert (root / "outputs/2019/annual-review.pdf").read_bytes() == review
     from test_incremental import _note
 
     _note(root)
-    assert _build_in_new_process(root) == "exit 0 True"  # a correction: its part is rendered
+    assert _build_in_new_process(root) == "exit 0 False True"  # a correction: its part is rendered

@@ -219,8 +219,8 @@ def test_warming_up_a_process_that_ended_at_once_does_not_end_watching(
     config = RenderConfig(stylesheets=("",), base_url="file:///nonexistent/", allowed_roots=())
     start = Workers.start
 
-    def start_and_end(self: Workers, config: RenderConfig, count: int) -> None:
-        start(self, config, count)
+    def start_and_end(self: Workers, config: RenderConfig, count: int, load_here: bool = True) -> None:
+        start(self, config, count, load_here)
         for proc in self.procs:
             os.kill(proc.pid, signal.SIGKILL)
             proc.join(timeout=10)
@@ -272,9 +272,9 @@ def test_a_build_after_a_correction_starts_its_processes_before_the_report_is_ma
     events: list[str] = []
     real_start, real_render = Workers.start, weasy.render_parts
 
-    def start(self: Workers, config: RenderConfig, count: int) -> None:
+    def start(self: Workers, config: RenderConfig, count: int, load_here: bool = True) -> None:
         events.append("start")
-        real_start(self, config, count)
+        real_start(self, config, count, load_here)
 
     def render_parts(*args: object, **kwargs: object) -> object:
         events.append("render")
@@ -296,3 +296,104 @@ def test_a_build_after_a_correction_starts_its_processes_before_the_report_is_ma
     assert corrected.review_parts_rendered and events == ["start", "merge", "render"]
     assert multiprocessing.active_children() == []  # ended with the build
     assert _outputs(root) == _clean_build_of(root, tmp_path / "clean")
+
+
+def _descendants(pid: int) -> set[int]:
+    """The processes below ``pid`` (children, their children …), from /proc (zombies left out)."""
+    below: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            state, parent = (entry / "stat").read_text().rpartition(")")[2].split()[:2]
+        except (OSError, ValueError):
+            continue
+        if state != "Z":
+            below.setdefault(int(parent), []).append(int(entry.name))
+    found: set[int] = set()
+    stack = [pid]
+    while stack:
+        for child in below.get(stack.pop(), []):
+            if child not in found:
+                found.add(child)
+                stack.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+def test_a_builds_own_processes_load_weasyprint_themselves_and_end_with_it(tmp_path: Path) -> None:
+    """A build that renders starts its two processes before it merges: the first loads WeasyPrint and forks the
+    second from itself (this process never loads it); both render, and neither outlives the build."""
+    import sys
+
+    root = _sample(tmp_path / "project")
+    seen: list[set[int]] = []
+    real = review_module.finish_pdf  # type: ignore[attr-defined]
+
+    def finish_pdf(*args: Any, **kwargs: Any) -> Any:
+        seen.append(_descendants(os.getpid()))  # every part rendered: the processes, before they end
+        return real(*args, **kwargs)
+
+    loaded = "weasyprint" in sys.modules
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(review_module, "finish_pdf", finish_pdf)
+        result = build_module.build(Project(root), FY)
+    assert result.review_parts_rendered
+    assert len(seen[0]) == 2  # the first process and the one it forked
+    assert ("weasyprint" in sys.modules) == loaded  # not loaded by this process
+    assert not any(_alive(pid) for pid in seen[0])
+    assert _outputs(root) == _clean_build_of(root, tmp_path / "clean")
+
+
+KILLED_WHILE_RENDERING = """
+import os, signal, sys, time
+from pathlib import Path
+from kpi_report.core.project import Project
+from kpi_report.publish.build import build
+from kpi_report.render.review import weasy
+
+real = weasy.Workers.start
+def start(self, *args, **kwargs):
+    real(self, *args, **kwargs)
+    time.sleep(3)  # the first process has loaded WeasyPrint and forked the second
+    print("started", flush=True)
+    sys.stdin.readline()  # the test has seen the processes
+    os.kill(os.getpid(), signal.SIGKILL)
+weasy.Workers.start = start
+build(Project(Path(sys.argv[1])), 2019)
+"""
+
+
+def test_no_rendering_process_outlives_a_build_that_is_killed(tmp_path: Path) -> None:
+    """Killed (SIGKILL: no clean-up runs), the build's processes end too — the second, a child of the first,
+    with it."""
+    import subprocess
+    import sys
+    import time
+
+    root = _sample(tmp_path / "project")
+    child = subprocess.Popen(
+        [sys.executable, "-c", KILLED_WHILE_RENDERING, str(root)],
+        cwd=REPO,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdout is not None and child.stdin is not None
+    assert child.stdout.readline() == "started\n"
+    found = _descendants(child.pid)  # the build's processes
+    child.stdin.write("\n")
+    child.stdin.flush()
+    assert child.wait(timeout=60) == -signal.SIGKILL
+    assert len(found) == 2
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in found) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(pid) for pid in found)

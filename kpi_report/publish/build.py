@@ -136,11 +136,14 @@ def _workers() -> Workers:
     return Workers()
 
 
-def _start_early(workers: Workers, plan: Plan, project: Project) -> None:
-    """Start the review's rendering processes for the plan's configuration, without warming them up."""
+def _start_early(workers: Workers, plan: Plan, project: Project, own: bool) -> None:
+    """Start the review's rendering processes for the plan's configuration, without warming them up. The
+    build's ``own`` processes load WeasyPrint themselves (the first, then it forks the second), while this
+    process merges and presents: it never renders; kept ones (build --watch) have it loaded here, once."""
     from kpi_report.render.review.review import render_config
 
-    workers.prime(render_config(plan.settings.plan_name, template_dirs(project)), warm=False)
+    config = render_config(plan.settings.plan_name, template_dirs(project))
+    workers.prime(config, warm=False, load_here=not own)
 
 
 def _nothing() -> None:
@@ -330,9 +333,9 @@ def _build(
             generation.publish()  # the departments' feedback is published; the reports stay as they were
             raise
         if checked is None or checked.misses:  # a submission changed (or no cache): parts will be rendered
-            # start the review's processes now (WeasyPrint loaded here, once): they set up on the CPU this
-            # process leaves idle while it merges and presents, instead of when the first part waits for them
-            _start_early(workers, plan, public)
+            # start the review's processes now: they load WeasyPrint and set up on the CPU this process
+            # leaves idle while it merges and presents, instead of when the first part waits for them
+            _start_early(workers, plan, public, own)
         merged = merge(plan, fy, reports, allow_errors=allow_errors)
         if committee is not None:
             merged = replace(

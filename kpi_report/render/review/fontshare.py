@@ -56,29 +56,85 @@ def _library_version() -> str:
         return "?"
 
 
-_declared = False
+_DECLARATIONS = """
+typedef ... hb_face_t;
+typedef ... hb_blob_t;
+typedef ... hb_subset_input_t;
+typedef ... hb_set_t;
+typedef int hb_bool_t;
+typedef uint32_t hb_tag_t;
+typedef uint32_t hb_codepoint_t;
+hb_tag_t hb_tag_from_string (const char *str, int len);
+hb_blob_t * hb_blob_create (const char *data, unsigned int length, int mode, void *user_data, void *destroy);
+void hb_blob_destroy (hb_blob_t *blob);
+const char * hb_blob_get_data (hb_blob_t *blob, unsigned int *length);
+hb_face_t * hb_face_create (hb_blob_t *blob, unsigned int index);
+void hb_face_destroy (hb_face_t *face);
+hb_blob_t * hb_face_reference_blob (hb_face_t *face);
+unsigned int hb_face_get_glyph_count (const hb_face_t *face);
+hb_bool_t hb_version_atleast (unsigned int major, unsigned int minor, unsigned int micro);
+void hb_set_add_sorted_array (hb_set_t *set, const hb_codepoint_t *sorted_codepoints, unsigned int num_codepoints);
+typedef enum {
+    HB_SUBSET_FLAGS_NO_HINTING = 0x00000001u,
+    HB_SUBSET_FLAGS_RETAIN_GIDS = 0x00000002u,
+    HB_SUBSET_FLAGS_DESUBROUTINIZE = 0x00000004u,
+    HB_SUBSET_FLAGS_PASSTHROUGH_UNRECOGNIZED = 0x00000020u,
+    HB_SUBSET_FLAGS_NOTDEF_OUTLINE = 0x00000040u,
+} hb_subset_flags_t;
+typedef enum {
+    HB_SUBSET_SETS_GLYPH_INDEX = 0,
+    HB_SUBSET_SETS_UNICODE,
+    HB_SUBSET_SETS_NO_SUBSET_TABLE_TAG,
+    HB_SUBSET_SETS_DROP_TABLE_TAG,
+} hb_subset_sets_t;
+hb_subset_input_t * hb_subset_input_create_or_fail (void);
+void hb_subset_input_destroy (hb_subset_input_t *input);
+hb_set_t * hb_subset_input_glyph_set (hb_subset_input_t *input);
+hb_set_t * hb_subset_input_set (hb_subset_input_t *input, hb_subset_sets_t set_type);
+void hb_subset_input_set_flags (hb_subset_input_t *input, unsigned value);
+hb_face_t * hb_subset_or_fail (hb_face_t *source, const hb_subset_input_t *input);
+"""
+# the names WeasyPrint opens the same libraries by (weasyprint/text/ffi.py), on every platform it runs on
+_HARFBUZZ = (
+    "libharfbuzz-0",
+    "harfbuzz",
+    "harfbuzz-0.0",
+    "libharfbuzz.so.0",
+    "libharfbuzz.0.dylib",
+    "libharfbuzz-0.dll",
+)
+_SUBSET = (
+    "libharfbuzz-subset-0",
+    "harfbuzz-subset",
+    "harfbuzz-subset-0.0",
+    "libharfbuzz-subset.so.0",
+    "libharfbuzz-subset.0.dylib",
+    "libharfbuzz-subset-0.dll",
+)
 
 
+def _open(ffi: Any, names: Iterable[str]) -> Any | None:
+    for name in names:
+        with suppress(OSError):
+            return ffi.dlopen(name)
+    return None
+
+
+@functools.cache
 def _harfbuzz() -> tuple[Any, Any, Any] | None:
-    """WeasyPrint's cffi handles on HarfBuzz and HarfBuzz-subset, with the two functions it does not declare
-    (making a face from bytes); None when the subset library is missing or too old."""
-    global _declared
+    """cffi handles on HarfBuzz and HarfBuzz-subset — the libraries WeasyPrint renders with, declared here with
+    just what the subset needs, so that the process joining the parts never loads WeasyPrint (about a second);
+    None when the subset library is missing or too old."""
     try:
-        from weasyprint.text.ffi import ffi, harfbuzz, harfbuzz_subset
-    except (ImportError, OSError):
+        from cffi import FFI  # type: ignore[import-untyped]
+    except ImportError:
         return None
-    if harfbuzz_subset is None or not harfbuzz.hb_version_atleast(4, 1, 0):
+    ffi = FFI()
+    ffi.cdef(_DECLARATIONS)
+    harfbuzz, subset = _open(ffi, _HARFBUZZ), _open(ffi, _SUBSET)
+    if harfbuzz is None or subset is None or not harfbuzz.hb_version_atleast(4, 1, 0):
         return None
-    if not _declared:
-        from cffi import FFIError  # type: ignore[import-untyped]
-
-        with suppress(FFIError):  # a later WeasyPrint may declare them itself
-            ffi.cdef(
-                "hb_blob_t * hb_blob_create (const char *data, unsigned int length, int mode, void *user_data,"
-                " void *destroy);\nhb_face_t * hb_face_create (hb_blob_t *blob, unsigned int index);"
-            )
-        _declared = True
-    return ffi, harfbuzz, harfbuzz_subset
+    return ffi, harfbuzz, subset
 
 
 _DUPLICATE = 0  # HB_MEMORY_MODE_DUPLICATE: HarfBuzz keeps its own copy of the bytes

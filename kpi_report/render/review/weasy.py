@@ -197,13 +197,19 @@ _PR_SET_PDEATHSIG = 1
 
 
 def _worker(
-    conn: Connection, config: RenderConfig, parent: int = 0, inherited: Sequence[Connection] = ()
+    conn: Connection,
+    config: RenderConfig,
+    parent: int = 0,
+    inherited: Sequence[Connection] = (),
+    second: Connection | None = None,
 ) -> None:
     """Worker process loop: ('layout', key, html) → ('laid', key, PartLayout); ('finish', key, n) → ('pdf', key, bytes);
     ('warm', …) renders a tiny document and answers nothing, not even a failure; anything else ends it.
 
     ``inherited``: the parent's ends of its own and earlier workers' pipes, which a forked worker holds; closed
     first, so that each pipe ends when the parent goes, and no worker waits on a sibling's pipe forever.
+    ``second``: the pipe of a second worker that this one forks once WeasyPrint is loaded and set up here
+    (:meth:`Workers.start` when the build's process has not loaded it): loaded once, beside the build.
     """
     if parent:
         _die_with_parent(parent)
@@ -212,10 +218,47 @@ def _worker(
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     for other in inherited:
         other.close()
+    sibling = 0
     try:
-        from kpi_report.render.review.partrender import _WARM_UP_HTML, PartRenderer  # loads WeasyPrint
+        try:
+            from kpi_report.render.review.partrender import PartRenderer  # loads WeasyPrint
 
-        renderer = PartRenderer(config)
+            renderer = PartRenderer(config)
+            if second is not None:
+                me = os.getpid()
+                sibling = os.fork()
+        except Exception:  # both pipes are told: the build waits on either
+            failure = ("error", "", traceback.format_exc(limit=8))
+            for end in (conn, second):
+                with suppress(OSError, AttributeError):
+                    end.send(failure)  # type: ignore[union-attr]
+            return
+        if second is not None:
+            if sibling == 0:  # the second worker: serves its own pipe, never returns into this one's code
+                status = 1
+                try:
+                    conn.close()
+                    _die_with_parent(me)
+                    _serve(second, renderer)
+                    status = 0
+                finally:
+                    os._exit(status)
+            second.close()
+        _serve(conn, renderer)
+    finally:
+        conn.close()
+        if second is not None:
+            second.close()
+        if sibling:  # asked to stop as well (or killed with this one, by the kernel): reaped here
+            with suppress(OSError):
+                os.waitpid(sibling, 0)
+
+
+def _serve(conn: Connection, renderer: PartRenderer) -> None:
+    """Answer ``conn``'s requests with ``renderer`` until asked to stop (see :func:`_worker`)."""
+    from kpi_report.render.review.partrender import _WARM_UP_HTML
+
+    try:
         while True:
             message = conn.recv()
             if message[0] == "layout":
@@ -272,12 +315,33 @@ class Workers:
             self.close()
         return fit
 
-    def start(self, config: RenderConfig, count: int) -> None:
-        """Start ``count`` processes for ``config`` (forked where possible, with this process's state)."""
+    def start(self, config: RenderConfig, count: int, load_here: bool = True) -> None:
+        """Start ``count`` processes for ``config`` (forked where possible, with this process's state).
+
+        WeasyPrint (about a second to load) is loaded once: here before forking them, or, when ``load_here``
+        is False and it is not loaded yet (a build whose own process never renders: it goes on merging and
+        presenting meanwhile), by the first process, which then forks the second from itself.
+        """
         # looked at before they read them: a file changed meanwhile is seen as changed at the next build
         files = _fetchable_files(config)
         fork = "fork" in multiprocessing.get_all_start_methods()
         context: Any = multiprocessing.get_context("fork" if fork else "spawn")
+        loaded = "kpi_report.render.review.partrender" in sys.modules
+        if fork and not load_here and not loaded and count == 2:
+            pipes = [context.Pipe() for _ in range(count)]
+            ends = [parent_end for parent_end, _ in pipes]
+            proc = context.Process(
+                target=_worker,
+                args=(pipes[0][1], config, os.getpid(), [*self.conns, *ends], pipes[1][1]),
+                daemon=True,
+            )
+            proc.start()
+            for _, child_end in pipes:
+                child_end.close()
+            self.conns.extend(ends)
+            self.procs.append(proc)  # (the second is this one's child: it ends with it)
+            self._started_for = (config, files)
+            return
         if fork:
             # WeasyPrint loaded here once (~0.8 s), not by each process (twice the CPU while it is short)
             import kpi_report.render.review.partrender  # noqa: F401
@@ -293,11 +357,11 @@ class Workers:
             self.procs.append(proc)
         self._started_for = (config, files)
 
-    def prime(self, config: RenderConfig | None = None, warm: bool = True) -> None:
+    def prime(self, config: RenderConfig | None = None, warm: bool = True, load_here: bool = True) -> None:
         """Start the processes for ``config`` (default: the last build's) unless fitting ones run; with
         ``warm``, have them render a tiny document while nothing is asked of them, so that the next
-        correction's parts find them ready. Only when this process runs one thread (a process must not
-        fork while another thread runs)."""
+        correction's parts find them ready; ``load_here``: see :meth:`start`. Only when this process runs
+        one thread (a process must not fork while another thread runs)."""
         config = config or self.config
         count = worker_count()
         if config is None or count < 2 or threading.active_count() > 1:
@@ -305,7 +369,7 @@ class Workers:
         if self.usable(config, count):
             return
         try:
-            self.start(config, count)
+            self.start(config, count, load_here)
         except OSError:  # no process to be had now (a limit on processes, memory): the next build tries again
             self.terminate()
             return
