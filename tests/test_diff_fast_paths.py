@@ -18,14 +18,13 @@ from kpi_report.compare.output import (
     _change_line,
     _FastSheet,
     _sheet_heights,
-    _special,
-    _special_strings,
     _wide_runs,
 )
 from kpi_report.compare.read import Column, GroupRow, ListSheet, cell_str
 from kpi_report.core.cellmetrics import char_width, line_capacity, line_count, row_height
 from kpi_report.core.files import new_xlsx
 from kpi_report.core.values import cell_text
+from kpi_report.core.xlsxstrings import special, special_strings
 
 _TEXTS = (
     "",
@@ -229,7 +228,7 @@ def test_special_strings_are_those_special_one_at_a_time() -> None:
             ]
         )
     for strings in cases:
-        assert _special_strings(strings) == [k for k, s in enumerate(strings) if _special(s)], strings
+        assert special_strings(strings) == [k for k, s in enumerate(strings) if special(s)], strings
 
 
 def test_row_tags_are_xlsxwriters_start_tags() -> None:

@@ -97,7 +97,7 @@ def test_shared_strings_are_xlsxwriters() -> None:
 
     from xlsxwriter.sharedstrings import SharedStrings, SharedStringTable
 
-    from kpi_report.compare.output import _FastStrings
+    from kpi_report.core.xlsxstrings import FastStrings
 
     def written(writer: SharedStrings, strings: list[str]) -> str:
         table = SharedStringTable()
@@ -153,4 +153,4 @@ def test_shared_strings_are_xlsxwriters() -> None:
             ]
         )
     for strings in cases:
-        assert written(_FastStrings(), strings) == written(SharedStrings(), strings), strings
+        assert written(FastStrings(), strings) == written(SharedStrings(), strings), strings

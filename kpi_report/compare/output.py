@@ -17,19 +17,15 @@ import re
 import threading
 import zipfile
 import zlib
-from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import cache
-from itertools import accumulate
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from xlsxwriter.packager import Packager
-from xlsxwriter.sharedstrings import SharedStrings
 from xlsxwriter.url import Url
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import RowInfo, Worksheet
@@ -41,6 +37,7 @@ from kpi_report.core.cellmetrics import char_width, line_capacity, row_height, t
 from kpi_report.core.errors import DiffError, UsageError
 from kpi_report.core.files import FIXED_CREATED, new_xlsx, write_atomic
 from kpi_report.core.model import Progress
+from kpi_report.core.xlsxstrings import StringsPackager
 
 SUMMARY_SHEET, CHANGES_SHEET, NEW_LIST_SHEET, NEW_KPI_SHEET = "概要", "変更一覧", "新一覧", "新KPI"
 JSON_FORMAT = "kpi-report-diff"
@@ -630,65 +627,8 @@ def _line_count(text: str, capacity: float) -> int:
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 
-class _FastStrings(SharedStrings):  # type: ignore[misc]
-    """sharedStrings.xml as xlsxwriter writes it: the plain strings (no control character, no _xHHHH_ or
-    non-character to escape, no whitespace to preserve, not rich text) escaped a run at a time, joined, instead
-    of through xlsxwriter's passes per string; the yearly audit's workbook has ~70,000 strings."""
-
-    def _write_sst_strings(self) -> None:
-        strings: list[str] = self.string_table.string_array
-        special = _special_strings(strings)
-        start = 0
-        for k in [*special, len(strings)]:
-            if k > start:
-                run = (
-                    "\x00".join(strings[start:k])
-                    .replace("&", "&amp;")
-                    .replace("<", "&lt;")
-                    .replace(">", "&gt;")
-                )
-                self.fh.write("<si><t>" + run.replace("\x00", "</t></si><si><t>") + "</t></si>")
-            if k < len(strings):
-                self._write_si(strings[k])
-            start = k + 1
-
-
-def _special_strings(strings: list[str]) -> list[int]:
-    """The indexes, in order, of the strings for which :func:`_special` is true: found in the strings framed and
-    joined by NUL with four scans, each with a literal or a character class to look for (one expression with
-    every case tried at each character took ~90 ns a character)."""
-    framed = "\x00" + "\x00".join(strings) + "\x00"
-    if framed.count("\x00") != len(strings) + 1:  # a string holds the separator: one at a time
-        return [k for k, string in enumerate(strings) if _special(string)]
-    separators = list(accumulate(map((1).__add__, map(len, strings)), initial=0))  # before each, and last
-    inside = [m.start() for pattern in _ESCAPED_JOINED for m in pattern.finditer(framed)]
-    found = {bisect_right(separators, at) - 1 for at in inside}  # a match inside a string, or a leading one
-    found.update(bisect_right(separators, m.start()) - 1 for m in _LEADING_JOINED.finditer(framed))
-    found.update(bisect_right(separators, m.start()) - 2 for m in _TRAILING_JOINED.finditer(framed))
-    return sorted(found)
-
-
-# in the strings framed and joined by NUL: what _write_si changes in a string (control characters, _xHHHH_,
-# non-characters) — the match starts inside the string —, marks (whitespace at either end: the match starts at
-# the NUL before or after the string) or writes as it is (rich text: the NUL before)
-_ESCAPED_JOINED = (re.compile(r"[\x01-\x08\x0b-\x1f\ufffe\uffff]"), re.compile(r"_x[0-9a-fA-F]{4}_"))
-_LEADING_JOINED = re.compile(r"\x00(?:\s|<r>)")
-_TRAILING_JOINED = re.compile(r"\x00(?<=\s\x00)")
-_ESCAPED = re.compile(r"[\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
-
-
-def _special(string: str) -> bool:
-    """True when _write_si does more than escape ``&<>`` in ``string`` (see _SPECIAL_JOINED)."""
-    return (
-        _ESCAPED.search(string) is not None
-        or string[:1].isspace()
-        or string[-1:].isspace()
-        or string.startswith("<r>")
-    )
-
-
-class _FastPackager(Packager):  # type: ignore[misc]
-    """xlsxwriter's packager (Workbook._get_packager is its hook) with :class:`_FastStrings`, and, with
+class _FastPackager(StringsPackager):
+    """xlsxwriter's packager (Workbook._get_packager is its hook) with core.xlsxstrings' shared strings, and, with
     ``deflate`` threads, the big parts compressed in them as soon as they are written (zlib lets other threads
     run meanwhile): the package is then left out of xlsxwriter's zip (which stays empty) and made by
     :meth:`zip`, the same bytes."""
@@ -713,14 +653,6 @@ class _FastPackager(Packager):  # type: ignore[misc]
         go to the threads now — 変更一覧 is compressed while the other sheets are written."""
         self._hand_written()
         return super()._filename(xml_filename)
-
-    def _write_shared_strings_file(self) -> None:
-        sst = _FastStrings()
-        sst.string_table = self.workbook.str_table
-        if not self.workbook.str_table.count:
-            return
-        sst._set_xml_writer(self._filename("xl/sharedStrings.xml"))
-        sst._assemble_xml_file()
 
     def _hand_written(self) -> None:
         """The big parts written since the last call handed to the threads."""

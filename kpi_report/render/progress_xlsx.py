@@ -32,6 +32,7 @@ from xlsxwriter.worksheet import CellNumberTuple, CellStringTuple, Worksheet
 from kpi_report.core.cellmetrics import max_lines, row_height, wrap, wrapped_lines
 from kpi_report.core.files import FIXED_CREATED, new_xlsx
 from kpi_report.core.values import clean_text
+from kpi_report.core.xlsxstrings import StringsPackager
 from kpi_report.present.committee import CommitteeView, present_committee
 from kpi_report.present.table import MAX_DECIMALS, MISSING, OWNERS_HEADER, CountRow, MeasureView, ReportView
 
@@ -280,6 +281,9 @@ class _Sheet(Worksheet):  # type: ignore[misc]
         rows = {r for r, cells in table.items() if cells} | row_info.keys() | comments.keys() | made.keys()
         lowest, highest = self.dim_rowmin, self.dim_rowmax
         write = self.fh.write
+        # a row's style attributes by its formats (most rows share a few): taken in the first row that has
+        # them, so each format's index still is taken where xlsxwriter would first take it
+        styles_of: dict[tuple[tuple[Any, ...], int, Any], tuple[str, ...]] = {}
         for row in sorted(rows):
             if row < lowest or row > highest:
                 continue
@@ -301,7 +305,11 @@ class _Sheet(Worksheet):  # type: ignore[misc]
                 else:
                     write(self._row_tag(row, span, info.height))
                     row_format = None
-                write(xml % self._styles(formats, first, row_format) + "</row>")
+                key = (formats, first, row_format)
+                styles = styles_of.get(key)
+                if styles is None:
+                    styles = styles_of[key] = self._styles(formats, first, row_format)
+                write(xml % styles + "</row>")
             elif table.get(row):
                 self._write_row(row, span, info)
                 cells_of = table[row]
@@ -389,6 +397,7 @@ def render_progress_xlsx(view: ReportView) -> bytes:
     report = view.report
     buffer = io.BytesIO()
     wb = new_xlsx(buffer)
+    wb._get_packager = StringsPackager  # sharedStrings.xml written a run of strings at a time
     wb.set_properties({"title": _clean(f"{report.plan_name} 進捗状況一覧表"), "created": FIXED_CREATED})
     formats = _Formats(wb)
     _list_sheet(wb, formats, view)
