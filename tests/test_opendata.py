@@ -20,7 +20,7 @@ from kpi_report.merge.merge import merge
 from kpi_report.plan.master import load_plan
 from kpi_report.present.table import present
 from kpi_report.publish.build import build
-from kpi_report.render.opendata import license_record, render_opendata
+from kpi_report.render.opendata import MEASURES, license_record, measure_years, render_opendata
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -180,6 +180,27 @@ def test_flagged_rows_say_so_in_the_report_year(kodaira_report: ProgressReport, 
     measures = read(tmp_path, "measures.csv")
     row = measures[(measures["取組ID"] == flagged.measure.id) & (measures["年度"] == "2019")]
     assert list(row["要確認"]) == ["true"]
+
+
+def test_each_years_notes_are_that_years_points(kodaira_report: ProgressReport) -> None:
+    """measure_years hands each row its year's points (made once per measure): the same text as joining the
+    points of every notes entry of that year, a year twice or missing included."""
+    view = present(kodaira_report)
+    goal = view.goals[0]
+    area = goal.areas[0]
+    first = area.rows[0]
+    years = first.notes
+    assert years, "the first measure has notes"
+    doubled = dataclasses.replace(first, notes=(years[0], *years, years[-1]))  # a year twice, in order
+    unreported = dataclasses.replace(area.rows[1], notes=())
+    areas = (dataclasses.replace(area, rows=(doubled, unreported, *area.rows[2:])), *goal.areas[1:])
+    odd = dataclasses.replace(view, goals=(dataclasses.replace(goal, areas=areas), *view.goals[1:]))
+    rows = measure_years(odd)
+    column = next(c for c in MEASURES.columns if c.name == "実施状況")
+    for row in rows:
+        plain = "\n".join(p.text for y in row.view.notes if y.fy == row.fy for p in y.points) or None
+        assert column.value(row) == plain, (row.view.measure.id, row.fy)
+    assert column.value(rows[0]) is not None and column.value(rows[len(odd.report.years)]) is None
 
 
 @pytest.mark.parametrize(

@@ -25,11 +25,20 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any, Generic, Literal, TypeVar
 
 from kpi_report.core.fiscal import fy_label
 from kpi_report.core.model import CommitteeArea, CommitteeComment
-from kpi_report.present.table import AreaView, EvaluationView, GoalView, KpiView, MeasureView, ReportView
+from kpi_report.present.table import (
+    AreaView,
+    EvaluationView,
+    GoalView,
+    KpiView,
+    MeasureView,
+    NotePoint,
+    ReportView,
+)
 
 DATAPACKAGE = "datapackage.json"
 ENCODING = "utf-8-sig"  # the BOM tells Excel the file is UTF-8
@@ -116,6 +125,7 @@ class MeasureYear:
     fy: int
     fy_label: str  # 令和元年度
     report_year: bool  # the status (and 要確認) belong to the report year only
+    points: tuple[NotePoint, ...] = ()  # the year's points (view.notes of this year)
 
 
 @dataclass(frozen=True)
@@ -154,11 +164,22 @@ def measure_years(view: ReportView) -> tuple[MeasureYear, ...]:
     report = view.report
     labels = _year_labels(view)
     return tuple(
-        MeasureYear(area, row, year, labels[year], year == report.fy)
+        MeasureYear(area, row, year, labels[year], year == report.fy, points.get(year, ()))
         for area in area_rows(view)
         for row in area.area.rows
+        for points in (_points_by_year(row),)
         for year in view.report.years
     )
+
+
+def _points_by_year(row: MeasureView) -> dict[int, tuple[NotePoint, ...]]:
+    """A measure's points of each year with notes, in order."""
+    points = {year.fy: year.points for year in row.notes}
+    if len(points) < len(row.notes):  # a year twice: its points together
+        points = {}
+        for year in row.notes:
+            points[year.fy] = points.get(year.fy, ()) + year.points
+    return points
 
 
 def kpi_years(view: ReportView) -> tuple[KpiYear, ...]:
@@ -237,8 +258,8 @@ GOALS: Table[GoalRow] = Table(
     description="計画の基本目標（マスターの順）",
     rows=goal_rows,
     columns=(
-        Column(GOAL_NUMBER, "integer", "基本目標の順番（1から）", lambda r: r.number),
-        Column("基本目標", "string", "基本目標の名称", lambda r: r.goal.title),
+        Column(GOAL_NUMBER, "integer", "基本目標の順番（1から）", attrgetter("number")),
+        Column("基本目標", "string", "基本目標の名称", attrgetter("goal.title")),
     ),
     primary_key=(GOAL_NUMBER,),
 )
@@ -249,9 +270,9 @@ AREAS: Table[AreaRow] = Table(
     description="基本目標ごとの施策（マスターの順）",
     rows=area_rows,
     columns=(
-        Column(AREA_KEY, "string", "「基本目標番号-施策の順番」（例 1-2）", lambda r: r.key),
-        Column(GOAL_NUMBER, "integer", "施策が属する基本目標の番号", lambda r: r.goal.number),
-        Column("施策", "string", "施策の名称", lambda r: r.area.title),
+        Column(AREA_KEY, "string", "「基本目標番号-施策の順番」（例 1-2）", attrgetter("key")),
+        Column(GOAL_NUMBER, "integer", "施策が属する基本目標の番号", attrgetter("goal.number")),
+        Column("施策", "string", "施策の名称", attrgetter("area.title")),
     ),
     primary_key=(AREA_KEY,),
     foreign_keys=(ForeignKey((GOAL_NUMBER,), "goals", (GOAL_NUMBER,)),),
@@ -259,48 +280,43 @@ AREAS: Table[AreaRow] = Table(
 
 
 def _measure_columns() -> tuple[Column[MeasureYear], ...]:
-    def measure(get: Callable[[MeasureView], Cell]) -> Callable[[MeasureYear], Cell]:
-        return lambda r: get(r.view)
-
     return (
-        Column("取組ID", "string", "取組の識別子（マスターの取組ID）", measure(lambda v: v.measure.id)),
-        Column(FY, "integer", _FY_DESCRIPTION, lambda r: r.fy),
-        Column(FY_LABEL, "string", "年度の和暦表記（例 令和元年度）", lambda r: r.fy_label),
-        Column(GOAL_NUMBER, "integer", "基本目標の番号（goals.csv）", lambda r: r.area.goal.number),
-        Column(AREA_KEY, "string", "施策の番号（areas.csv）", lambda r: r.area.key),
-        Column("基本目標", "string", "基本目標の名称", lambda r: r.area.goal.goal.title),
-        Column("施策", "string", "施策の名称", lambda r: r.area.area.title),
-        Column("番号", "string", "施策の中での取組の番号", measure(lambda v: v.measure.number)),
-        Column("名称", "string", "取組の名称", measure(lambda v: v.measure.name)),
-        Column("内容", "string", "取組の内容", measure(lambda v: v.measure.content)),
+        Column("取組ID", "string", "取組の識別子（マスターの取組ID）", attrgetter("view.row.measure.id")),
+        Column(FY, "integer", _FY_DESCRIPTION, attrgetter("fy")),
+        Column(FY_LABEL, "string", "年度の和暦表記（例 令和元年度）", attrgetter("fy_label")),
+        Column(GOAL_NUMBER, "integer", "基本目標の番号（goals.csv）", attrgetter("area.goal.number")),
+        Column(AREA_KEY, "string", "施策の番号（areas.csv）", attrgetter("area.key")),
+        Column("基本目標", "string", "基本目標の名称", attrgetter("area.goal.goal.title")),
+        Column("施策", "string", "施策の名称", attrgetter("area.area.title")),
+        Column("番号", "string", "施策の中での取組の番号", attrgetter("view.row.measure.number")),
+        Column("名称", "string", "取組の名称", attrgetter("view.row.measure.name")),
+        Column("内容", "string", "取組の内容", attrgetter("view.row.measure.content")),
         Column(
             "所管課",
             "string",
             "所管課（複数は「、」区切り、最初が主）",
-            measure(lambda v: _lines(v.measure.owners)),
+            lambda r: _lines(r.view.measure.owners),
         ),
-        Column(
-            "関連課", "string", "関連課（複数は「、」区切り）", measure(lambda v: _lines(v.measure.related))
-        ),
+        Column("関連課", "string", "関連課（複数は「、」区切り）", lambda r: _lines(r.view.measure.related)),
         Column(
             "区分",
             "string",
             "継続・新規・拡充・検討",
-            measure(lambda v: v.measure.category),
+            attrgetter("view.row.measure.category"),
             _uses(lambda v: bool(v.measure.category)),
         ),
         Column(
             "予算事業コード",
             "string",
             "予算事業コード（複数は「、」区切り）",
-            measure(lambda v: _lines(v.measure.budget_codes)),
+            lambda r: _lines(r.view.measure.budget_codes),
             _uses(lambda v: bool(v.measure.budget_codes)),
         ),
         Column(
             "総合計画施策",
             "string",
             "総合計画の施策番号",
-            measure(lambda v: v.measure.policy_no),
+            attrgetter("view.row.measure.policy_no"),
             _uses(lambda v: bool(v.measure.policy_no)),
         ),
         Column(
@@ -313,7 +329,7 @@ def _measure_columns() -> tuple[Column[MeasureYear], ...]:
             "実施状況",
             "string",
             "その年度の実施状況。1行に1項目（《》の行は見出し）。報告のない年度は空欄",
-            lambda r: "\n".join(p.text for y in r.view.notes if y.fy == r.fy for p in y.points) or None,
+            lambda r: "\n".join([p.text for p in r.points]) or None,
         ),
         # 効果検証 (issue 12): the report year's answers, only when the plan asks for them
         Column(
@@ -368,51 +384,48 @@ MEASURES: Table[MeasureYear] = Table(
 
 
 def _kpi_columns() -> tuple[Column[KpiYear], ...]:
-    def kpi(get: Callable[[KpiView], Cell]) -> Callable[[KpiYear], Cell]:
-        return lambda r: get(r.view)
-
     def current(get: Callable[[KpiView], Cell]) -> Callable[[KpiYear], Cell]:
         return lambda r: get(r.view) if r.report_year else None
 
     return (
-        Column("KPI_ID", "string", "指標の識別子（マスターのKPI_ID）", kpi(lambda v: v.kpi.id)),
-        Column(FY, "integer", _FY_DESCRIPTION, lambda r: r.fy),
-        Column(FY_LABEL, "string", "年度の和暦表記（例 令和元年度）", lambda r: r.fy_label),
-        Column(GOAL_NUMBER, "integer", "基本目標の番号（goals.csv）", lambda r: r.goal.number),
+        Column("KPI_ID", "string", "指標の識別子（マスターのKPI_ID）", attrgetter("view.row.kpi.id")),
+        Column(FY, "integer", _FY_DESCRIPTION, attrgetter("fy")),
+        Column(FY_LABEL, "string", "年度の和暦表記（例 令和元年度）", attrgetter("fy_label")),
+        Column(GOAL_NUMBER, "integer", "基本目標の番号（goals.csv）", attrgetter("goal.number")),
         Column(
             AREA_KEY,
             "string",
             "施策の番号（areas.csv）。空欄は基本目標の数値目標",
             lambda r: r.area.key if r.area else None,
         ),
-        Column("基本目標", "string", "基本目標の名称", lambda r: r.goal.goal.title),
+        Column("基本目標", "string", "基本目標の名称", attrgetter("goal.goal.title")),
         Column(
             "施策", "string", "施策の名称（数値目標は空欄）", lambda r: r.area.area.title if r.area else None
         ),
-        Column("指標名", "string", "指標の名称", kpi(lambda v: v.kpi.name)),
-        Column("単位", "string", "値の単位", kpi(lambda v: v.kpi.unit)),
-        Column("基準値", "number", "基準値", kpi(lambda v: v.kpi.baseline)),
+        Column("指標名", "string", "指標の名称", attrgetter("view.row.kpi.name")),
+        Column("単位", "string", "値の単位", attrgetter("view.row.kpi.unit")),
+        Column("基準値", "number", "基準値", attrgetter("view.row.kpi.baseline")),
         Column(
             "基準値（原文）",
             "string",
             "マスターに書かれたとおりの基準値（注記を含む）",
-            kpi(lambda v: v.kpi.baseline_text),
+            attrgetter("view.row.kpi.baseline_text"),
             _kpis_use(lambda v: _as_written_differs(v.kpi.baseline_text, v.kpi.baseline, v.kpi.unit)),
         ),
-        Column("基準年度", "integer", "基準値の年度（西暦）", kpi(lambda v: v.kpi.baseline_fy)),
-        Column("目標値", "number", "目標値", kpi(lambda v: v.kpi.target)),
+        Column("基準年度", "integer", "基準値の年度（西暦）", attrgetter("view.row.kpi.baseline_fy")),
+        Column("目標値", "number", "目標値", attrgetter("view.row.kpi.target")),
         Column(
             "目標値（原文）",
             "string",
             "マスターに書かれたとおりの目標値（注記を含む）",
-            kpi(lambda v: v.kpi.target_text),
+            attrgetter("view.row.kpi.target_text"),
             _kpis_use(lambda v: _as_written_differs(v.kpi.target_text, v.kpi.target, v.kpi.unit)),
         ),
-        Column("目標年度", "integer", "目標値の年度（西暦）", kpi(lambda v: v.kpi.target_fy)),
-        Column("方向", "string", "目指す方向（増加・減少・維持）", kpi(lambda v: v.kpi.direction)),
-        Column("出典", "string", "値の出典", kpi(lambda v: v.kpi.source)),
-        Column("所管課", "string", "実績値を報告する課", kpi(lambda v: v.kpi.owner)),
-        Column("実績値", "number", "その年度の実績値（空欄は未報告）", lambda r: r.actual),
+        Column("目標年度", "integer", "目標値の年度（西暦）", attrgetter("view.row.kpi.target_fy")),
+        Column("方向", "string", "目指す方向（増加・減少・維持）", attrgetter("view.row.kpi.direction")),
+        Column("出典", "string", "値の出典", attrgetter("view.row.kpi.source")),
+        Column("所管課", "string", "実績値を報告する課", attrgetter("view.row.kpi.owner")),
+        Column("実績値", "number", "その年度の実績値（空欄は未報告）", attrgetter("actual")),
         Column(
             "達成率（%）",
             "number",
@@ -479,16 +492,16 @@ AREA_EVALUATIONS: Table[EvaluationRow] = Table(
     description="報告年度の施策ごとの評価: 主管課の要因分析・課題・今後の方向性・前年度の方針への対応（1行 = 1施策）",
     rows=evaluated_areas,
     columns=(
-        Column(AREA_KEY, "string", "施策の番号（areas.csv）", lambda r: r.area.key),
-        Column("施策ID", "string", "施策の識別子（マスターのシート『施策』）", lambda r: r.evaluation.id),
-        Column(FY, "integer", _FY_DESCRIPTION, lambda r: r.view.report.fy),
-        Column(FY_LABEL, "string", "年度の和暦表記", lambda r: r.view.report.fy_label),
-        Column("主管課", "string", "施策の評価を書いた課", lambda r: r.evaluation.lead),
+        Column(AREA_KEY, "string", "施策の番号（areas.csv）", attrgetter("area.key")),
+        Column("施策ID", "string", "施策の識別子（マスターのシート『施策』）", attrgetter("evaluation.id")),
+        Column(FY, "integer", _FY_DESCRIPTION, attrgetter("view.report.fy")),
+        Column(FY_LABEL, "string", "年度の和暦表記", attrgetter("view.report.fy_label")),
+        Column("主管課", "string", "施策の評価を書いた課", attrgetter("evaluation.lead")),
         Column(
             "提出",
             "boolean",
             "主管課がこの年度の施策評価を提出した（true）",
-            lambda r: r.evaluation.submitted,
+            attrgetter("evaluation.submitted"),
         ),
         Column(
             "要因分析", "string", "KPIが動いた理由の分析", lambda r: r.evaluation.evaluation.factors or None
@@ -542,17 +555,17 @@ COMMITTEE: Table[OpinionRow] = Table(
     description="報告年度の外部評価: 委員ごと・施策ごとの評価と意見、それに対する市の対応（1行 = 1委員 × 1施策）",
     rows=opinion_rows,
     columns=(
-        Column("施策ID", "string", "施策の識別子", lambda r: r.area.id),
+        Column("施策ID", "string", "施策の識別子", attrgetter("area.id")),
         Column(
             "委員",
             "string",
             "委員（設定 委員名の公表 が「しない」なら 委員A などの記号）",
-            lambda r: r.comment.member,
+            attrgetter("comment.member"),
         ),
-        Column(FY, "integer", _FY_DESCRIPTION, lambda r: r.view.report.fy),
-        Column(FY_LABEL, "string", "年度の和暦表記", lambda r: r.view.report.fy_label),
-        Column("基本目標", "string", "基本目標の名称", lambda r: r.area.goal),
-        Column("施策", "string", "施策の名称", lambda r: r.area.title),
+        Column(FY, "integer", _FY_DESCRIPTION, attrgetter("view.report.fy")),
+        Column(FY_LABEL, "string", "年度の和暦表記", attrgetter("view.report.fy_label")),
+        Column("基本目標", "string", "基本目標の名称", attrgetter("area.goal")),
+        Column("施策", "string", "施策の名称", attrgetter("area.title")),
         Column("評価", "string", "委員の評価（設定 委員評価 の段階）", lambda r: r.comment.rating or None),
         Column("意見", "string", "委員の意見", lambda r: r.comment.opinion or None),
         Column("市の対応", "string", "意見に対する市の対応", lambda r: r.comment.response or None),
@@ -577,6 +590,10 @@ def _cell(value: Cell) -> str:
     return str(value)
 
 
+# values the csv writer writes as _cell makes them: a text as it is, a whole number in digits, None empty
+_AS_WRITTEN = frozenset({str, int, type(None)})
+
+
 def table_csv(table: Table[Any], view: ReportView) -> bytes:
     """One table as CSV bytes: a header row, then one row per record; UTF-8 with BOM, LF line ends."""
     columns = table.used_columns(view)
@@ -585,7 +602,7 @@ def table_csv(table: Table[Any], view: ReportView) -> bytes:
     writer = csv.writer(buffer, lineterminator=LINE_END)
     writer.writerow([c.name for c in columns])
     writer.writerows(
-        [v if v.__class__ is str else _cell(v) for v in [value(row) for value in values]]
+        [v if (v := value(row)).__class__ in _AS_WRITTEN else _cell(v) for value in values]
         for row in table.rows(view)
     )
     return buffer.getvalue().encode(ENCODING)
