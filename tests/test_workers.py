@@ -397,3 +397,41 @@ def test_no_rendering_process_outlives_a_build_that_is_killed(tmp_path: Path) ->
     while any(_alive(pid) for pid in found) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not any(_alive(pid) for pid in found)
+
+
+def test_a_set_up_that_fails_before_the_first_part_is_sent_is_the_builds_reason(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The build's processes start before it merges: one whose set-up fails (a project's stylesheet WeasyPrint
+    refuses, WeasyPrint itself not loadable) tells its pipes why and ends, often before the first part is sent.
+    The build fails with that reason — not with the pipe found closed when the part is sent (BrokenPipeError)."""
+    import sys
+    import time
+
+    root = _sample(tmp_path / "project")
+    real_worker = weasy._worker
+
+    def failing_worker(*args: Any, **kwargs: Any) -> None:  # in the first process, before it sets up
+        import importlib
+
+        partrender = importlib.import_module("kpi_report.render.review.partrender")  # the one _worker uses
+
+        def refuse(self: Any, config: RenderConfig) -> None:
+            raise ValueError("a stylesheet the renderer refuses")
+
+        partrender.PartRenderer.__init__ = refuse  # type: ignore[method-assign]
+        real_worker(*args, **kwargs)
+
+    real_merge: Any = getattr(build_module, "merge")  # noqa: B009 (publish.build's own name for it)
+
+    def slow_merge(*args: Any, **kwargs: Any) -> Any:  # a large plan: the processes are done setting up first
+        time.sleep(3)
+        return real_merge(*args, **kwargs)
+
+    # as a new `kpi-report build`: WeasyPrint not loaded here, the first process loads it and forks the second
+    monkeypatch.delitem(sys.modules, "kpi_report.render.review.partrender", raising=False)
+    monkeypatch.setattr(weasy, "_worker", failing_worker)
+    monkeypatch.setattr(build_module, "merge", slow_merge)
+    with pytest.raises(ReviewRenderError, match="a stylesheet the renderer refuses"):
+        build_module.build(Project(root), FY, use_cache=False)
+    assert multiprocessing.active_children() == []

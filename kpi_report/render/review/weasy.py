@@ -563,6 +563,34 @@ def render_parts(
         raise _render_failure(f"{type(exc).__name__}: {exc}") from exc
 
 
+def _send(conn: Connection, message: tuple[str, str, Any]) -> None:
+    """Send a worker its next step. A worker that has ended (its set-up failed: the build's own processes start
+    before it merges, and may fail before the first part is sent) left what it said last in the pipe: the
+    build fails with that reason, not with the pipe found closed."""
+    try:
+        conn.send(message)
+    except OSError as exc:
+        try:
+            said = conn.recv() if conn.poll() else None
+        except (EOFError, OSError):
+            said = None
+        if isinstance(said, tuple) and len(said) == 3 and said[0] == "error":
+            raise _worker_failure(said[2]) from exc
+        raise _ended() from exc
+
+
+def _ended() -> ReviewRenderError:
+    return ReviewRenderError("年次報告書の描画プロセスが異常終了しました。")
+
+
+def _worker_failure(payload: object) -> ReviewRenderError:
+    """The failure a worker reported: its traceback, whose last line says what failed."""
+    lines = [line for line in str(payload).splitlines() if line.strip()]
+    failure = _render_failure(lines[-1].strip() if lines else "不明なエラー")
+    failure.add_note(str(payload))
+    return failure
+
+
 def _render_failure(reason: str) -> ReviewRenderError:
     return ReviewRenderError(
         f"年次報告書の描画に失敗しました（{reason}）。templates/ のテンプレートや CSS を変更していれば確かめてください。"
@@ -746,12 +774,12 @@ def _render_parallel(
                     if ready:
                         key = min(ready, key=lambda k: -1 if k == FRONT else keys.index(k))
                         firsts[key] = first.get(key, 1)
-                        conn.send(("finish", key, firsts[key]))
+                        _send(conn, ("finish", key, firsts[key]))
                         holder[key] = -1
                     elif todo:
                         key = todo.popleft()
                         html = prepared.pop(key, None)
-                        conn.send(("layout", key, source_of[key]() if html is None else html))
+                        _send(conn, ("layout", key, source_of[key]() if html is None else html))
                     else:
                         continue
                     busy[w] = True
@@ -799,13 +827,10 @@ def _render_parallel(
                 try:
                     kind, key, payload = conn.recv()
                 except EOFError as exc:
-                    raise ReviewRenderError("年次報告書の描画プロセスが異常終了しました。") from exc
+                    raise _ended() from exc
                 busy[w] = False
                 if kind == "error":  # the worker's traceback: its last line says what failed
-                    lines = [line for line in str(payload).splitlines() if line.strip()]
-                    failure = _render_failure(lines[-1].strip() if lines else "不明なエラー")
-                    failure.add_note(str(payload))
-                    raise failure
+                    raise _worker_failure(payload)
                 if kind == "laid":
                     layouts[key] = payload
                     holder[key] = w
