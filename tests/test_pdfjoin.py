@@ -307,3 +307,46 @@ def _numbers_of(payload: bytes) -> tuple[int, int]:
     header = json.loads(payload[at + 8 : at + 8 + size])
     numbers = [n for n, _ in header["written"]] + [n for ns, _, _ in header["packs"] for n in ns]
     return min(numbers), len(numbers)
+
+
+def test_an_intact_memo_entry_whose_objects_are_laid_out_otherwise_is_not_used(
+    records: dict[str, bytes], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An entry with the part's numbers, framed right and with a good digest, whose object streams say other
+    than it (another entry's object stream, a /First that misses the objects) or that packs one of the part's
+    streams into an object stream (no PDF reader would find it): a miss, and the file is still the right one."""
+    from kpi_report.core.diskcache import DiskCache
+
+    monkeypatch.setattr(pdfjoin, "_PLACED", {})
+    plain = _joined_with(records, None)
+    memo = DiskCache(tmp_path / "memo")
+    monkeypatch.setattr(pdfjoin, "_PLACED", {})
+    _joined_with(records, memo)
+    keys = sorted(p.name for p in (tmp_path / "memo").iterdir())
+    entries = {}
+    for key in keys:
+        payload = memo.get(key)
+        assert payload is not None
+        placed = pdfjoin.load_placed(payload, *_numbers_of(payload))
+        assert placed is not None and placed.packs and placed.written
+        entries[key] = placed
+    for index, key in enumerate(keys):
+        placed = entries[key]
+        numbers, first, data = placed.packs[0]
+        other = entries[keys[index - 1]].packs[0][2]  # another part's object stream, under these numbers
+        number, start = placed.written[-1]  # the last stream, packed instead of written
+        body = placed.chunk[start + len(b"%d 0 obj\n" % number) : -len(b"\nendobj\n")]
+        hostile = [
+            pdfjoin.Placed(placed.chunk, placed.written, ((numbers, first, other), *placed.packs[1:])),
+            pdfjoin.Placed(placed.chunk, placed.written, ((numbers, first + 1, data), *placed.packs[1:])),
+            pdfjoin.Placed(
+                placed.chunk[:start],
+                placed.written[:-1],
+                (*placed.packs, *pdfjoin._packs([(number, body)])),
+            ),
+        ]
+        memo.put(key, pdfjoin.placed_bytes(hostile[index % len(hostile)]))
+    calls = _placements(monkeypatch)
+    monkeypatch.setattr(pdfjoin, "_PLACED", {})
+    assert _joined_with(records, memo) == plain
+    assert len(calls) == 4

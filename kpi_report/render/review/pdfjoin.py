@@ -34,7 +34,7 @@ import struct
 import sys
 import zlib
 from array import array
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import accumulate
@@ -648,9 +648,11 @@ def placed_bytes(placed: Placed) -> bytes:
     )
 
 
-def load_placed(data: bytes, base: int, count: int) -> Placed | None:
+def load_placed(data: bytes, base: int, count: int, streams: Collection[int] | None = None) -> Placed | None:
     """:func:`placed_bytes`'s part back, if it is one whole and numbers exactly the objects ``base`` to
-    ``base + count - 1`` (each once; the written ones framed one after another in the chunk); else None."""
+    ``base + count - 1`` (each once; the written ones framed one after another in the chunk; with ``streams``,
+    the part's streams by their index in it, exactly those written), and each object stream's own header
+    lists its numbers, in order, ending at its /First; else None."""
     if not data.startswith(_PLACED_MAGIC):
         return None
     try:
@@ -680,6 +682,8 @@ def load_placed(data: bytes, base: int, count: int) -> Placed | None:
         or (not offsets and chunk_size)
         or any(not 0 < len(found) <= _PACK for found, _, _ in packs)
         or sorted(numbers) != list(range(base, base + count))
+        or (streams is not None and sorted(n for n, _ in written) != sorted(base + s for s in streams))
+        or not all(_pack_head_fits(found, first, packed) for found, first, packed in packs)
     ):
         return None
     ends = [*offsets[1:], chunk_size]  # each written object framed as "N 0 obj\n … endobj\n", end to end
@@ -689,6 +693,24 @@ def load_placed(data: bytes, base: int, count: int) -> Placed | None:
     ):
         return None
     return Placed(chunk, written, tuple(packs))
+
+
+def _pack_head_fits(numbers: Sequence[int], first: int, data: bytes) -> bool:
+    """Whether the object stream ``data`` begins with a header that lists ``numbers`` in order (the first at
+    offset 0) and is exactly ``first`` bytes long: where a PDF reader finds each object by the cross-reference
+    stream. Only the header is decompressed (~10 ms for every part of a 1,000-measure review)."""
+    try:
+        head = zlib.decompressobj().decompress(data, first + 1)
+    except zlib.error:
+        return False
+    fields = head[: first - 1].split(b" ")
+    return (
+        len(head) > first
+        and head[first - 1 : first] == b"\n"
+        and len(fields) == 2 * len(numbers)
+        and fields[1] == b"0"
+        and fields[0::2] == [b"%d" % n for n in numbers]
+    )
 
 
 @lru_cache(maxsize=1)
@@ -895,7 +917,7 @@ def join(
         if placed is None and memo is not None and part.digest:
             stored = _stored_key(memo_key)
             found = memo.get(stored)
-            placed = load_placed(found, base, len(part.statics)) if found is not None else None
+            placed = load_placed(found, base, len(part.statics), part.streams) if found is not None else None
             stored = None if placed is not None else stored
         if placed is None:
             try:
