@@ -102,9 +102,16 @@ def wrapped_lines(text: str, width: float, font_size: float = 10) -> int:
     capacity = _capacity(width, font_size)
     if 2 * len(text) <= capacity:
         return text.count("\n") + 1
-    if "\n" not in text:
-        return _paragraph_lines(text, capacity)
-    return sum(_paragraph_lines(paragraph, capacity) for paragraph in text.split("\n"))
+    key = (text, capacity)
+    lines = _COUNTED.get(key)
+    if lines is None:
+        if "\n" not in text:
+            lines = _paragraph_lines(text, capacity)
+        else:
+            lines = sum(_paragraph_lines(paragraph, capacity) for paragraph in text.split("\n"))
+        if len(text) <= _COUNTED_LENGTH:
+            _COUNTED.keep(key, lines, len(text))
+    return lines
 
 
 _LATIN_WORD = re.compile(r"[A-Za-z0-9.,:;%\-_/()'\"!?]+")  # in a paragraph without spaces: its words
@@ -126,10 +133,6 @@ def _paragraph_lines(paragraph: str, capacity: float) -> int:
     n = len(paragraph)
     if 2 * n <= capacity or (n <= capacity and paragraph.isascii()):
         return 1
-    key = (paragraph, capacity)
-    lines = _COUNTED.get(key)
-    if lines is not None:
-        return lines
     narrow = len(paragraph.encode("ascii", "ignore"))  # its ASCII characters, each 1 wide
     codes = None
     if _NOT_SURELY_WIDE.search(paragraph) is None:  # the others all 2 wide: measured without a look-up each
@@ -156,8 +159,6 @@ def _paragraph_lines(paragraph: str, capacity: float) -> int:
         if codes is None:
             codes = paragraph.translate(_WIDTH_CODES)
         lines = len(_greedy_lines(paragraph, codes, capacity))
-    if n <= _REMEMBERED_LENGTH:
-        _COUNTED.keep(key, lines, n)
     return lines
 
 
@@ -200,17 +201,19 @@ class _WidthCodes(dict[int, str]):
 
 
 _WIDTH_CODES = _WidthCodes()
-# the last paragraphs wrapped and counted (a row's texts are measured twice; notes repeat 'as last year')
+# the last paragraphs wrapped (a row's over-long texts are wrapped twice; notes repeat 'as last year')
 _WRAPPED: dict[tuple[str, float], list[str]] = {}
 _REMEMBERED, _REMEMBERED_LENGTH = 2048, 1000  # paragraphs, and characters of one (at most ~2 M characters)
-_COUNTED_CHARACTERS = 2_000_000  # the counts remembered: of paragraphs of this many characters together
+# the texts counted (wrapped_lines): up to this many characters together, each of at most _COUNTED_LENGTH
+_COUNTED_CHARACTERS, _COUNTED_LENGTH = 2_000_000, 20_000
 
 
 class _Counts(dict[tuple[str, float], int]):
-    """Paragraphs' line counts, forgotten all at once when their characters would exceed a bound.
+    """Texts' line counts, forgotten all at once when their characters would exceed a bound.
 
-    Bounded by characters, not paragraphs: a 1,000-measure list measures ~6,000 paragraphs, and a process that
-    builds again and again (``build --watch``) then counts only the paragraphs that changed."""
+    Bounded by characters, not texts: a 1,000-measure list measures ~9,000 texts, the same again in every
+    build, and a process that builds again and again (``build --watch``) then counts only the texts that
+    changed; in one build a text shown twice (a department's lines, 実施中, 前年度と同じ) is counted once."""
 
     def __init__(self, characters: int) -> None:
         super().__init__()
