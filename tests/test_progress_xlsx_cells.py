@@ -35,7 +35,8 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> ProgressReport:
         flagged=True,
         measure=replace(area.rows[0].measure, content="内容\r\nの説明\u00a0" * 400, name="x" * 900),
     )
-    hostile = replace(  # texts that shared strings escape, keep or mark: formula-like, _xHHHH_, spaces, astral
+    # texts that shared strings escape, keep or mark: formula-like, _xHHHH_, leading space, astral
+    hostile = replace(
         area.rows[1],
         measure=replace(
             area.rows[1].measure,
