@@ -238,16 +238,23 @@ def test_allow_errors_builds_and_writes_the_manifest_with_an_unreadable_input(
 
 
 def _children(pid: int) -> set[int]:
-    """Living processes forked by ``pid`` (same command line; from /proc; zombies count as gone)."""
-    found = set()
+    """Living processes forked by ``pid`` or by them (same command line; from /proc; zombies count as gone): a
+    build's first rendering process forks the second."""
+    parents: dict[int, int] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
             forked = (stat.parent / "cmdline").read_bytes() == Path(f"/proc/{pid}/cmdline").read_bytes()
         except OSError:
             continue
-        if fields[0] != "Z" and int(fields[1]) == pid and forked:
-            found.add(int(stat.parent.name))
+        if fields[0] != "Z" and forked:
+            parents[int(stat.parent.name)] = int(fields[1])
+    found: set[int] = set()
+    grown = True
+    while grown:
+        below = {child for child, parent in parents.items() if parent == pid or parent in found}
+        grown = below != found
+        found = below
     return found
 
 
