@@ -419,7 +419,7 @@ def test_a_set_up_that_fails_before_the_first_part_is_sent_is_the_builds_reason(
         def refuse(self: Any, config: RenderConfig) -> None:
             raise ValueError("a stylesheet the renderer refuses")
 
-        partrender.PartRenderer.__init__ = refuse  # type: ignore[method-assign]
+        partrender.PartRenderer.__init__ = refuse
         real_worker(*args, **kwargs)
 
     real_merge: Any = getattr(build_module, "merge")  # noqa: B009 (publish.build's own name for it)

@@ -16,6 +16,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from kpi_report.core.achievement import format_rate
 from kpi_report.core.fiscal import fy_label
@@ -409,9 +410,10 @@ class ReportView:
     direction_rows: tuple[CountRow, ...] = ()  # measures per direction per goal (evaluation plans)
     areas: tuple[AreaView, ...] = ()  # every 施策 in order (for the 施策評価 sheet)
 
-    @property
+    @cached_property
     def has_remarks(self) -> bool:
-        """Some KPI or 数値目標 has a 備考 for the report year (the outputs show the column or notes)."""
+        """Some KPI or 数値目標 has a 備考 for the report year (the outputs show the column or notes): worked
+        out once (the page asks it for every KPI row)."""
         return any(k.remarks_text for k in self.kpis)
 
     @property
