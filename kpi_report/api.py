@@ -266,6 +266,23 @@ def _build(
     keep: Workers | None = None,
 ) -> BuildResult:
     """:func:`build`; ``keep``: the review's rendering processes, kept running between builds (watch)."""
+    if keep is None:
+        from kpi_report.publish.early import preloaded
+
+        with preloaded(proj, fy, use_cache) as started:  # before loading the build's own modules
+            return _build_year(proj, fy, allow_errors, progress, use_cache, None, started)
+    return _build_year(proj, fy, allow_errors, progress, use_cache, keep, None)
+
+
+def _build_year(
+    proj: Project,
+    fy: int,
+    allow_errors: bool,
+    progress: Progress | None,
+    use_cache: bool,
+    keep: Workers | None,
+    started: Workers | None,
+) -> BuildResult:
     from kpi_report.publish.build import build as build_year
 
     plan = _cached_plan(proj, use_cache)
@@ -277,7 +294,15 @@ def _build(
             f"記入様式（kpi-report forms --fy {fy}）を所管課に送り、返ってきたファイルをこのフォルダーに置いてから"
             " build してください。"
         )
-    return build_year(proj, fy, allow_errors=allow_errors, progress=progress, use_cache=use_cache, keep=keep)
+    return build_year(
+        proj,
+        fy,
+        allow_errors=allow_errors,
+        progress=progress,
+        use_cache=use_cache,
+        keep=keep,
+        started=started,
+    )
 
 
 def watch(

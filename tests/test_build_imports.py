@@ -16,11 +16,18 @@ SCRIPT = """
 import sys
 from kpi_report.cli import main
 from kpi_report.render.review import weasy
-started = []
-real = weasy.Workers.start
+started, given = [], []
+real, real_usable = weasy.Workers.start, weasy.Workers.usable
 weasy.Workers.start = lambda self, *args, **kw: started.append(1) or real(self, *args, **kw)
+def usable(self, *args, **kw):  # a preloaded process is given its configuration here
+    waiting = self._waiting
+    fit = real_usable(self, *args, **kw)
+    if waiting and fit:
+        given.append(1)
+    return fit
+weasy.Workers.usable = usable
 code = main(["build", "--fy", "2019", "--project", sys.argv[1]])
-print("exit", code, "weasyprint" in sys.modules, bool(started))
+print("exit", code, "weasyprint" in sys.modules, bool(started or given))
 """
 
 

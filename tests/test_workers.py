@@ -265,16 +265,21 @@ def test_warming_up_when_no_process_can_be_started_does_not_end_watching(
 def test_a_build_after_a_correction_starts_its_processes_before_the_report_is_made(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """They load WeasyPrint and set up on the CPU the build leaves idle while it merges and presents; the parts
-    are then rendered by them (started once); a build with nothing changed starts none; same bytes."""
+    """They load WeasyPrint and set up on the CPU the build leaves idle while it merges and presents (the first
+    is started before the build even checks, as a form changed since the last build); the parts are then rendered
+    by them (started once); a build with nothing changed starts none; same bytes."""
     root = _sample(tmp_path / "project")
     build(root, FY)
     events: list[str] = []
-    real_start, real_render = Workers.start, weasy.render_parts
+    real_start, real_preload, real_render = Workers.start, Workers.preload, weasy.render_parts
 
     def start(self: Workers, config: RenderConfig, count: int, load_here: bool = True) -> None:
         events.append("start")
         real_start(self, config, count, load_here)
+
+    def preload(self: Workers) -> bool:
+        events.append("start")
+        return real_preload(self)
 
     def render_parts(*args: object, **kwargs: object) -> object:
         events.append("render")
@@ -286,6 +291,7 @@ def test_a_build_after_a_correction_starts_its_processes_before_the_report_is_ma
 
     real_merge: Any = getattr(build_module, "merge")  # noqa: B009 (publish.build's own name for it)
     monkeypatch.setattr(Workers, "start", start)
+    monkeypatch.setattr(Workers, "preload", preload)
     monkeypatch.setattr(review_module, "render_parts", render_parts)
     monkeypatch.setattr(build_module, "merge", merge)
     unchanged = build(root, FY)

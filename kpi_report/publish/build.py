@@ -269,6 +269,7 @@ def build(
     progress: Progress | None = None,
     use_cache: bool = True,
     keep: Workers | None = None,
+    started: Workers | None = None,
 ) -> BuildResult:
     """Check, merge and render the reports of fiscal year ``fy``; write them under outputs/<FY>/.
 
@@ -276,6 +277,7 @@ def build(
     the loaded master (plan/), each input's own check result and the check's output files (check/), the
     review's parts (review/) — the same bytes as doing it again; ``False`` does everything (``--no-cache``).
     ``keep``: the review's rendering processes, kept running for the next build (``build --watch``).
+    ``started``: this build's own rendering processes, started already (publish.early): ended with it.
 
     Raises:
         MasterError: the master is missing or has problems.
@@ -289,7 +291,7 @@ def build(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _build(project, fy, allow_errors, progress, use_cache, keep, collecting)
+        return _build(project, fy, allow_errors, progress, use_cache, keep, started, collecting)
     finally:
         if collecting:
             gc.enable()
@@ -302,6 +304,7 @@ def _build(
     progress: Progress | None,
     use_cache: bool,
     keep: Workers | None,
+    started: Workers | None,
     collecting: bool,
 ) -> BuildResult:
     """:func:`build`, the collector paused; ``collecting``: whether to resume it once the report is made."""
@@ -322,7 +325,7 @@ def _build(
     generation = Generation(public.outputs(fy))
     project = _Staged(public.root, fy, generation.path)
     own = keep is None  # the review's rendering processes: this build's own, or kept between builds (watch)
-    workers = _workers() if keep is None else keep
+    workers = keep if keep is not None else started if started is not None else _workers()
     try:
         check_outputs = partial(write_check_outputs, reports[fy], project, plan, cache=checked)
         check_dir = (public.outputs(fy) / "check").relative_to(public.root).as_posix()

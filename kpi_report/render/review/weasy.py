@@ -198,7 +198,7 @@ _PR_SET_PDEATHSIG = 1
 
 def _worker(
     conn: Connection,
-    config: RenderConfig,
+    config: RenderConfig | None,
     parent: int = 0,
     inherited: Sequence[Connection] = (),
     second: Connection | None = None,
@@ -210,6 +210,8 @@ def _worker(
     first, so that each pipe ends when the parent goes, and no worker waits on a sibling's pipe forever.
     ``second``: the pipe of a second worker that this one forks once WeasyPrint is loaded and set up here
     (:meth:`Workers.start` when the build's process has not loaded it): loaded once, beside the build.
+    ``config`` None: started before the build knows it (:meth:`Workers.preload`): WeasyPrint is loaded at
+    once, then the first message is ('config', _, RenderConfig) — anything else ends the process.
     """
     if parent:
         _die_with_parent(parent)
@@ -223,10 +225,17 @@ def _worker(
         try:
             from kpi_report.render.review.partrender import PartRenderer  # loads WeasyPrint
 
+            if config is None:  # preloaded: the build sends its configuration once it has read the master
+                first = conn.recv()
+                if first[0] != "config":
+                    return
+                config = first[2]
             renderer = PartRenderer(config)
             if second is not None:
                 me = os.getpid()
                 sibling = os.fork()
+        except EOFError:  # the build ended before it needed this process
+            return
         except Exception:  # both pipes are told: the build waits on either
             failure = ("error", "", traceback.format_exc(limit=8))
             for end in (conn, second):
@@ -297,6 +306,7 @@ class Workers:
         self.procs: list[Any] = []
         self.config: RenderConfig | None = None  # the configuration of the last build that used them
         self._started_for: tuple[RenderConfig, tuple[tuple[str, int, int, int], ...]] | None = None
+        self._waiting = False  # preloaded: the first process waits for its configuration (preload)
 
     def __enter__(self) -> Workers:
         return self
@@ -305,7 +315,18 @@ class Workers:
         self.close()
 
     def usable(self, config: RenderConfig, count: int) -> bool:
-        """Whether the running processes can render for ``config`` (else they are ended)."""
+        """Whether the running processes can render for ``config`` (else they are ended). Preloaded ones
+        (:meth:`preload`) are given ``config`` here, and fit."""
+        if self._waiting and len(self.conns) == count and all(proc.is_alive() for proc in self.procs):
+            files = _fetchable_files(config)  # looked at before they read them, as in start()
+            try:
+                self.conns[0].send(("config", "", config))
+            except OSError:
+                self.terminate()
+                return False
+            self._waiting = False
+            self._started_for = (config, files)
+            return True
         fit = (
             len(self.conns) == count
             and self._started_for == (config, _fetchable_files(config))
@@ -357,6 +378,38 @@ class Workers:
             self.procs.append(proc)
         self._started_for = (config, files)
 
+    def preload(self) -> bool:
+        """Start the first of the two rendering processes before the build knows its configuration (it has
+        not read the master yet): it loads WeasyPrint at once, beside the build's own start, and waits; the
+        configuration goes to it when the processes are first used (:meth:`usable`), and it then forks the
+        second. Ended at once if never used. Only with two CPUs, fork, one thread and no process running;
+        whether it was started."""
+        if (
+            self.conns
+            or worker_count() != 2
+            or "fork" not in multiprocessing.get_all_start_methods()
+            or threading.active_count() > 1
+        ):
+            return False
+        context: Any = multiprocessing.get_context("fork")
+        pipes = [context.Pipe() for _ in range(2)]
+        ends = [parent_end for parent_end, _ in pipes]
+        proc = context.Process(
+            target=_worker, args=(pipes[0][1], None, os.getpid(), ends, pipes[1][1]), daemon=True
+        )
+        try:
+            proc.start()
+        except OSError:  # no process to be had now: the build starts them as usual
+            for end in (*ends, pipes[0][1], pipes[1][1]):
+                end.close()
+            return False
+        for _, child_end in pipes:
+            child_end.close()
+        self.conns.extend(ends)
+        self.procs.append(proc)
+        self._waiting = True
+        return True
+
     def prime(self, config: RenderConfig | None = None, warm: bool = True, load_here: bool = True) -> None:
         """Start the processes for ``config`` (default: the last build's) unless fitting ones run; with
         ``warm``, have them render a tiny document while nothing is asked of them, so that the next
@@ -378,7 +431,11 @@ class Workers:
                 conn.send(("warm", "", None))
 
     def close(self) -> None:
-        """End the processes: asked to stop, then terminated if they do not within 5 s."""
+        """End the processes: asked to stop, then terminated if they do not within 5 s (at once if preloaded
+        and never used: it may still be loading WeasyPrint)."""
+        if self._waiting:
+            self.terminate()
+            return
         for conn in self.conns:
             with suppress(OSError):
                 conn.send(("stop", "", None))
@@ -401,6 +458,7 @@ class Workers:
         self.conns.clear()
         self.procs.clear()
         self._started_for = None
+        self._waiting = False
 
 
 def _fetchable_files(config: RenderConfig) -> tuple[tuple[str, int, int, int], ...]:
@@ -752,6 +810,8 @@ def _render_parallel(
 
         def dispatch() -> None:
             first = _first_pages(keys, layouts)
+            give(first)  # the workers' next steps first: reading the cached parts below takes a while
+            again = False
             for key in [k for k, h in holder.items() if h == _CACHED and (k in first or k == FRONT)]:
                 assert reuse is not None
                 pdf = reuse.pdf(key, first.get(key, 1))
@@ -762,7 +822,13 @@ def _render_parallel(
                 else:  # laid out before, but its first page moved: lay it out again, then finish it
                     del holder[key]
                     todo.appendleft(key)
-            while True:  # give every idle worker its next step; start the workers when a part first waits
+                    again = True
+            if again:
+                give(first)
+
+        def give(first: Mapping[str, int]) -> None:
+            """Give every idle worker its next step; start the workers when a part first waits for one."""
+            while True:
                 for w, conn in enumerate(conns):
                     if busy[w]:
                         continue
