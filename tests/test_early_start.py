@@ -96,3 +96,37 @@ def test_a_preloaded_process_the_build_does_not_need_is_ended_at_once(tmp_path: 
     assert not _alive(first)
     again = build(root, FY)
     assert again.review_parts_rendered == ()
+
+
+@pytest.mark.skipif(weasy.worker_count() < 2, reason="one CPU: the parts are rendered in-process")
+def test_a_wrong_guess_is_never_configured_and_ended_at_once(tmp_path: Path) -> None:
+    """A form saved again unchanged: the build starts the first process, finds every part in the cache, and ends
+    the process without giving it a configuration (it would fork the second and set up for nothing) and without
+    waiting for it to load WeasyPrint."""
+    root = _sample(tmp_path / "project")
+    build(root, FY)
+    _later(root / "inputs/2019/子育て支援課.xlsx")
+    events: list[str] = []
+    real_usable, real_terminate, real_preload = Workers.usable, Workers.terminate, Workers.preload
+
+    def preload(self: Workers) -> bool:
+        events.append("preload")
+        return real_preload(self)
+
+    def usable(self: Workers, *args: object, **kwargs: object) -> bool:
+        if self.waiting:
+            events.append("configured")
+        return real_usable(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    def terminate(self: Workers) -> None:
+        events.append("terminated")
+        real_terminate(self)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Workers, "preload", preload)
+        patch.setattr(Workers, "usable", usable)
+        patch.setattr(Workers, "terminate", terminate)
+        again = build(root, FY)
+    assert again.review_parts_rendered == ()
+    assert events == ["preload", "terminated"]
+    assert _descendants(os.getpid()) == set()

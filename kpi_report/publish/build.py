@@ -86,6 +86,7 @@ def _render_all(
     progress: Progress | None,
     report: Callable[[str, int], None],
     chores: Sequence[Callable[[], Any]] = (),
+    chores_first: bool = False,
 ) -> tuple[dict[str, Rendered], list[Any]]:
     """Every step's output by name, in the steps' order, and the results of ``chores`` in their order.
 
@@ -95,6 +96,8 @@ def _render_all(
     steps after it and the chores run one after the other in a second thread, without progress reports,
     while it goes on. Each step makes its own bytes from the same finished view, so the outputs do not depend
     on how the two threads interleave. ``report(name, done)``: the progress line of step ``name``.
+    ``chores_first``: the chores start in the second thread at once (no process is started from here any more,
+    and the review's processes are still loading WeasyPrint: the parts wait for them anyway).
     """
     names = [n for n in steps if n in RUN_FIRST] + [n for n in steps if n not in RUN_FIRST]
     made: dict[str, Rendered] = {}
@@ -110,6 +113,8 @@ def _render_all(
             done_chores.extend(side.submit(chore) for chore in chores)
 
     try:
+        if chores_first:
+            done_chores.extend(side.submit(chore) for chore in chores)
         for done, name in enumerate(names):
             if name in later:
                 break
@@ -366,6 +371,9 @@ def _build(
             progress,
             lambda name, done: _report(progress, f"{label}の報告書を作成（{name}）", done, total),
             (check_outputs, partial(font_findings, merged.report, font_cache)),
+            # the processes were started before merging and load WeasyPrint themselves (so no process is
+            # forked from here any more): the check's outputs are made meanwhile
+            chores_first=workers.loading and bool(workers.conns) and not workers.waiting,
         )
         written: list[Path] = list(check_files)
         if glyphs:

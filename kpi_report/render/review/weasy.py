@@ -307,12 +307,24 @@ class Workers:
         self.config: RenderConfig | None = None  # the configuration of the last build that used them
         self._started_for: tuple[RenderConfig, tuple[tuple[str, int, int, int], ...]] | None = None
         self._waiting = False  # preloaded: the first process waits for its configuration (preload)
+        # the processes load WeasyPrint themselves (preload, or start without loading it here): they can take
+        # no part for about a second
+        self.loading = False
+
+    @property
+    def waiting(self) -> bool:
+        """Whether the first process was preloaded and waits for its configuration (:meth:`preload`)."""
+        return self._waiting
 
     def __enter__(self) -> Workers:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def alive(self) -> bool:
+        """Whether every process started is still running."""
+        return all(proc.is_alive() for proc in self.procs)
 
     def usable(self, config: RenderConfig, count: int) -> bool:
         """Whether the running processes can render for ``config`` (else they are ended). Preloaded ones
@@ -362,6 +374,7 @@ class Workers:
             self.conns.extend(ends)
             self.procs.append(proc)  # (the second is this one's child: it ends with it)
             self._started_for = (config, files)
+            self.loading = True
             return
         if fork:
             # WeasyPrint loaded here once (~0.8 s), not by each process (twice the CPU while it is short)
@@ -407,7 +420,7 @@ class Workers:
             child_end.close()
         self.conns.extend(ends)
         self.procs.append(proc)
-        self._waiting = True
+        self._waiting = self.loading = True
         return True
 
     def prime(self, config: RenderConfig | None = None, warm: bool = True, load_here: bool = True) -> None:
@@ -458,7 +471,7 @@ class Workers:
         self.conns.clear()
         self.procs.clear()
         self._started_for = None
-        self._waiting = False
+        self._waiting = self.loading = False
 
 
 def _fetchable_files(config: RenderConfig) -> tuple[tuple[str, int, int, int], ...]:
@@ -628,13 +641,19 @@ def _send(conn: Connection, message: tuple[str, str, Any]) -> None:
     try:
         conn.send(message)
     except OSError as exc:
+        raise _last_words([conn]) from exc
+
+
+def _last_words(conns: Sequence[Connection]) -> ReviewRenderError:
+    """Why workers ended: the failure one of them reported in its pipe, else that they ended."""
+    for conn in conns:
         try:
             said = conn.recv() if conn.poll() else None
         except (EOFError, OSError):
             said = None
         if isinstance(said, tuple) and len(said) == 3 and said[0] == "error":
-            raise _worker_failure(said[2]) from exc
-        raise _ended() from exc
+            return _worker_failure(said[2])
+    return _ended()
 
 
 def _ended() -> ReviewRenderError:
@@ -752,7 +771,20 @@ def _render_parallel(
     fork = "fork" in multiprocessing.get_all_start_methods()
     pool = keep if keep is not None else Workers()
     if keep is not None:
-        keep.usable(config, workers)
+        # a preloaded process is given the configuration with its first part (give): none may be needed
+        if not keep.waiting and keep.conns and threading.active_count() > 1:
+            # started by this build (the check's outputs are being made meanwhile): no process may be forked
+            # while another thread runs, so processes that cannot be used fail the build
+            if not keep.alive():  # a set-up that failed: with their reason
+                failure = _last_words(keep.conns)
+                keep.terminate()
+                raise failure
+            if not keep.usable(config, workers):
+                raise ReviewRenderError(
+                    "年次報告書の作成中にテンプレートのファイルが変わりました。もう一度 build してください。"
+                )
+        elif not keep.waiting:
+            keep.usable(config, workers)
         keep.config = config
     keys = [k for k, _ in parts]
     source_of: dict[str, PartSource] = dict(parts)
@@ -829,6 +861,8 @@ def _render_parallel(
         def give(first: Mapping[str, int]) -> None:
             """Give every idle worker its next step; start the workers when a part first waits for one."""
             while True:
+                if todo and pool.waiting:  # preloaded (Workers.preload): configured before its first part
+                    pool.usable(config, workers)  # (ended if it cannot be: grow starts others)
                 for w, conn in enumerate(conns):
                     if busy[w]:
                         continue
