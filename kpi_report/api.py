@@ -283,6 +283,7 @@ def _build_year(
     keep: Workers | None,
     started: Workers | None,
 ) -> BuildResult:
+    """:func:`_build` once its first rendering process may be running (``started``, publish.early)."""
     from kpi_report.publish.build import build as build_year
 
     plan = _cached_plan(proj, use_cache)
