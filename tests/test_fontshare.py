@@ -83,3 +83,23 @@ def test_thousands_of_glyphs_spread_over_the_font_are_subset_by_harfbuzz(font_fi
     assert program is not None
     drawn = _outlined(TTFont(str(font_file), lazy=True)) & set(wanted)  # the wanted glyphs that have outlines
     assert drawn and drawn <= _outlined(TTFont(io.BytesIO(program)))
+
+
+def test_the_subset_is_the_same_through_weasyprints_own_handles(
+    font_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The joining process opens HarfBuzz itself (no WeasyPrint to load); where it cannot (library folders only
+    WeasyPrint knows), WeasyPrint's handles on the same library make the same bytes."""
+    wanted = list(range(1, 3000, 7))
+    fontshare._harfbuzz.cache_clear()
+    own = fontshare.shared_program(font_file, wanted)
+    monkeypatch.setattr(fontshare, "_HARFBUZZ", ("no-such-harfbuzz-library",))
+    fontshare._harfbuzz.cache_clear()
+    try:
+        handles = fontshare._harfbuzz()
+        from weasyprint.text import ffi as weasyprint_ffi
+
+        assert handles is not None and handles[0] is weasyprint_ffi.ffi  # WeasyPrint's own
+        assert fontshare.shared_program(font_file, wanted) == own
+    finally:
+        fontshare._harfbuzz.cache_clear()

@@ -125,7 +125,8 @@ def _open(ffi: Any, names: Iterable[str]) -> Any | None:
 def _harfbuzz() -> tuple[Any, Any, Any] | None:
     """cffi handles on HarfBuzz and HarfBuzz-subset — the libraries WeasyPrint renders with, declared here with
     just what the subset needs, so that the process joining the parts never loads WeasyPrint (about a second);
-    None when the subset library is missing or too old."""
+    where they cannot be opened so (WeasyPrint may add library folders first: Windows), WeasyPrint's own
+    handles; None when the subset library is missing or too old."""
     try:
         from cffi import FFI  # type: ignore[import-untyped]
     except ImportError:
@@ -133,9 +134,30 @@ def _harfbuzz() -> tuple[Any, Any, Any] | None:
     ffi = FFI()
     ffi.cdef(_DECLARATIONS)
     harfbuzz, subset = _open(ffi, _HARFBUZZ), _open(ffi, _SUBSET)
-    if harfbuzz is None or subset is None or not harfbuzz.hb_version_atleast(4, 1, 0):
+    if harfbuzz is None or subset is None:
+        return _weasyprint_harfbuzz()
+    if not harfbuzz.hb_version_atleast(4, 1, 0):
         return None
     return ffi, harfbuzz, subset
+
+
+def _weasyprint_harfbuzz() -> tuple[Any, Any, Any] | None:
+    """WeasyPrint's cffi handles on HarfBuzz and HarfBuzz-subset (loads WeasyPrint), with the two functions it
+    does not declare (making a face from bytes); None when missing or too old."""
+    try:
+        from weasyprint.text.ffi import ffi, harfbuzz, harfbuzz_subset
+    except (ImportError, OSError):
+        return None
+    if harfbuzz_subset is None or not harfbuzz.hb_version_atleast(4, 1, 0):
+        return None
+    from cffi import FFIError
+
+    with suppress(FFIError):  # declared already (an earlier call, or a later WeasyPrint)
+        ffi.cdef(
+            "hb_blob_t * hb_blob_create (const char *data, unsigned int length, int mode, void *user_data,"
+            " void *destroy);\nhb_face_t * hb_face_create (hb_blob_t *blob, unsigned int index);"
+        )
+    return ffi, harfbuzz, harfbuzz_subset
 
 
 _DUPLICATE = 0  # HB_MEMORY_MODE_DUPLICATE: HarfBuzz keeps its own copy of the bytes
