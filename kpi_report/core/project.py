@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 COMMITTEE_DIR = "committee"  # inputs/<FY>/committee/ and outputs/<FY>/committee/: the 外部評価 workbooks
+MANIFEST = "manifest.json"  # outputs/<FY>/manifest.json: written last by every build
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from kpi_report.core.files import Generation, file_record, sha256_file, write_at
 from kpi_report.core.findings import make_finding
 from kpi_report.core.fiscal import fy_label
 from kpi_report.core.model import CheckReport, Finding, Plan, Progress, ProgressReport
-from kpi_report.core.project import Project, template_dirs
+from kpi_report.core.project import MANIFEST, Project, template_dirs
 from kpi_report.core.version import __version__
 from kpi_report.merge.merge import error_departments, first_year, merge, refuse_unless_publishable
 from kpi_report.plan.master import load_plan, plan_cache
@@ -42,7 +42,6 @@ from kpi_report.validate.outputs import write_check_outputs
 if TYPE_CHECKING:
     from kpi_report.render.review.weasy import Workers
 
-MANIFEST = "manifest.json"
 _YEAR_FOLDER = re.compile(r"\d{4}")
 
 Rendered = bytes | Mapping[str, bytes]  # one file, or a folder's files (name -> bytes)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass
 from itertools import islice
@@ -54,44 +54,49 @@ def _is_lock_file(name: str) -> bool:
 
 
 def snapshot(project: Project) -> Snapshot:
-    """Size and modification time of what a build reads: the master, every file under each year's folder
+    """Size and modification time of what a build reads (:func:`build_files`)."""
+    return {path: (stat.st_size, stat.st_mtime_ns) for path, stat in build_files(project)}
+
+
+def build_files(project: Project) -> Iterator[tuple[str, os.stat_result]]:
+    """What a build reads, with each file's status: the master, every file under each year's folder
     inputs/<FY>/ (the committee's too) and under templates/; lock files left out, at most MAX_WATCHED files."""
-    found: Snapshot = {}
     inputs = project.root / "inputs"
     folders = [project.root / "templates"]
     with suppress(OSError):  # no inputs/ (yet), or not readable: the build says what is wrong with it
         years = [p for p in islice(inputs.iterdir(), MAX_WATCHED) if _YEAR.fullmatch(p.name)]
         folders += sorted(years, reverse=True)
-    _look_at(project.master, found)
-    while folders and len(found) < MAX_WATCHED:
+    seen = 0
+    try:
+        master = project.master.stat()
+    except OSError:  # not there (yet)
+        pass
+    else:
+        yield str(project.master), master
+        seen += 1
+    while folders and seen < MAX_WATCHED:
         folder = folders.pop()
         try:
             with os.scandir(folder) as entries:
-                listed = sorted(islice(entries, MAX_WATCHED - len(found) + 1), key=lambda e: e.name)
+                listed = sorted(islice(entries, MAX_WATCHED - seen + 1), key=lambda e: e.name)
         except OSError:  # gone, not a folder or not readable: the build says what is wrong with it
             continue
         for entry in listed:
-            if len(found) >= MAX_WATCHED:
-                break
+            if seen >= MAX_WATCHED:
+                return
             if _is_lock_file(entry.name):
                 continue
             try:
                 if entry.is_dir(follow_symlinks=False):
                     folders.append(Path(entry.path))
-                elif entry.is_file():
-                    stat = entry.stat()
-                    found[entry.path] = (stat.st_size, stat.st_mtime_ns)
+                    continue
+                if not entry.is_file():
+                    continue
+                stat = entry.stat()
             except OSError:  # removed while looked at: the next poll sees it gone
                 continue
-    return found
-
-
-def _look_at(path: Path, found: Snapshot) -> None:
-    try:
-        stat = path.stat()
-    except OSError:  # not there (yet)
-        return
-    found[str(path)] = (stat.st_size, stat.st_mtime_ns)
+            yield entry.path, stat
+            seen += 1
 
 
 _YEAR = re.compile(r"\d{4}")  # inputs/<FY>/, as build reads them

@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from kpi_report.core.diskcache import DiskCache, cache_key
+from kpi_report.core.files import file_sha256
 from kpi_report.render.review.folio import OBJECTS as FOLIO_OBJECTS
 from kpi_report.render.review.folio import FolioFont
 
@@ -717,7 +718,7 @@ def _pack_head_fits(numbers: Sequence[int], first: int, data: bytes) -> bool:
 def _own_code() -> str:
     """SHA-256 of this module's source: how a part is placed (a memo made by other code is not used)."""
     try:
-        return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+        return file_sha256(Path(__file__))
     except OSError:
         return "unreadable"
 

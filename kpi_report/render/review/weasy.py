@@ -329,7 +329,7 @@ class Workers:
     def usable(self, config: RenderConfig, count: int) -> bool:
         """Whether the running processes can render for ``config`` (else they are ended). Preloaded ones
         (:meth:`preload`) are given ``config`` here, and fit."""
-        if self._waiting and len(self.conns) == count and all(proc.is_alive() for proc in self.procs):
+        if self._waiting and len(self.conns) == count and self.alive():
             files = _fetchable_files(config)  # looked at before they read them, as in start()
             try:
                 self.conns[0].send(("config", "", config))
@@ -342,7 +342,7 @@ class Workers:
         fit = (
             len(self.conns) == count
             and self._started_for == (config, _fetchable_files(config))
-            and all(proc.is_alive() for proc in self.procs)
+            and self.alive()
         )
         if not fit:
             self.close()
@@ -361,20 +361,8 @@ class Workers:
         context: Any = multiprocessing.get_context("fork" if fork else "spawn")
         loaded = "kpi_report.render.review.partrender" in sys.modules
         if fork and not load_here and not loaded and count == 2:
-            pipes = [context.Pipe() for _ in range(count)]
-            ends = [parent_end for parent_end, _ in pipes]
-            proc = context.Process(
-                target=_worker,
-                args=(pipes[0][1], config, os.getpid(), [*self.conns, *ends], pipes[1][1]),
-                daemon=True,
-            )
-            proc.start()
-            for _, child_end in pipes:
-                child_end.close()
-            self.conns.extend(ends)
-            self.procs.append(proc)  # (the second is this one's child: it ends with it)
+            self._fork_first(config)
             self._started_for = (config, files)
-            self.loading = True
             return
         if fork:
             # WeasyPrint loaded here once (~0.8 s), not by each process (twice the CPU while it is short)
@@ -404,24 +392,36 @@ class Workers:
             or threading.active_count() > 1
         ):
             return False
+        try:
+            self._fork_first(None)
+        except OSError:  # no process to be had now: the build starts them as usual
+            return False
+        self._waiting = True
+        return True
+
+    def _fork_first(self, config: RenderConfig | None) -> None:
+        """Fork the first of two processes: it loads WeasyPrint, sets up for ``config`` (None: the one it is sent
+        first) and forks the second from itself (its child: it ends with it)."""
         context: Any = multiprocessing.get_context("fork")
         pipes = [context.Pipe() for _ in range(2)]
         ends = [parent_end for parent_end, _ in pipes]
         proc = context.Process(
-            target=_worker, args=(pipes[0][1], None, os.getpid(), ends, pipes[1][1]), daemon=True
+            target=_worker,
+            args=(pipes[0][1], config, os.getpid(), [*self.conns, *ends], pipes[1][1]),
+            daemon=True,
         )
         try:
             proc.start()
-        except OSError:  # no process to be had now: the build starts them as usual
-            for end in (*ends, pipes[0][1], pipes[1][1]):
+        except OSError:
+            for end in ends:
                 end.close()
-            return False
-        for _, child_end in pipes:
-            child_end.close()
+            raise
+        finally:
+            for _, child_end in pipes:
+                child_end.close()
         self.conns.extend(ends)
         self.procs.append(proc)
-        self._waiting = self.loading = True
-        return True
+        self.loading = True
 
     def prime(self, config: RenderConfig | None = None, warm: bool = True, load_here: bool = True) -> None:
         """Start the processes for ``config`` (default: the last build's) unless fitting ones run; with
