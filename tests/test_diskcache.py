@@ -38,6 +38,7 @@ def test_a_damaged_foreign_or_linked_entry_is_a_miss(tmp_path: Path) -> None:
 
 
 def test_prune_removes_the_least_recently_used_beyond_the_bound(tmp_path: Path) -> None:
+    """Beyond the bound, the least recently used entries go, down to 7/8 of it (room for the next builds)."""
     cache = DiskCache(tmp_path / "c", limit=3 * (65 + 1000))
     keys = [cache_key(str(i)) for i in range(5)]
     for age, key in enumerate(keys):
@@ -46,7 +47,73 @@ def test_prune_removes_the_least_recently_used_beyond_the_bound(tmp_path: Path) 
     assert cache.get(keys[0]) is not None  # read: now the most recently used
     cache.prune()
     kept = [k for k in keys if (tmp_path / "c" / k).exists()]
-    assert kept == [keys[0], keys[3], keys[4]]
+    assert kept == [keys[0], keys[4]]
+
+
+def _scans(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    import kpi_report.core.diskcache as diskcache
+
+    scanned: list[str] = []
+    original = diskcache.DiskCache._scan_and_prune
+
+    def counted(self: DiskCache, bound: int) -> None:
+        scanned.append(self.folder.name)
+        original(self, bound)
+
+    monkeypatch.setattr(diskcache.DiskCache, "_scan_and_prune", counted)
+    return scanned
+
+
+def test_a_prune_with_room_left_does_not_read_the_whole_folder_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A correction round's build stores a few entries in folders of thousands: its prunes count what it wrote
+    against the size recorded at the last scan instead of reading every entry's size and time again."""
+    scanned = _scans(monkeypatch)
+    cache = DiskCache(tmp_path / "c", limit=10 * (65 + 1000))
+    for i in range(3):
+        cache.put(cache_key(str(i)), b"x" * 1000)
+    cache.prune()
+    assert scanned == ["c"]  # no record yet: scanned
+    cache.put(cache_key("3"), b"x" * 1000)
+    cache.prune()
+    cache.prune()  # nothing written since
+    assert scanned == ["c"]
+    assert (tmp_path / "c" / ".size").read_text().split() == [str(4 * 1065), "1"]
+    for i in range(4, 11):  # passes the bound: scanned, pruned, and the record is the folder's size again
+        cache.put(cache_key(str(i)), b"x" * 1000)
+    cache.prune()
+    assert scanned == ["c", "c"]
+    left = sum(p.stat().st_size for p in (tmp_path / "c").iterdir() if p.name != ".size")
+    assert left <= 10 * 1065 * 7 // 8 + 1 and (tmp_path / "c" / ".size").read_text().split() == [
+        str(left),
+        "0",
+    ]
+
+
+def test_what_another_process_wrote_is_counted_at_the_latest_scan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Entries this process did not write (another build, a damaged record) are not in the record: a missing
+    or damaged record means a scan, and every RESCAN-th prune scans anyway, so the bound holds."""
+    import kpi_report.core.diskcache as diskcache
+
+    scanned = _scans(monkeypatch)
+    folder = tmp_path / "c"
+    cache = DiskCache(folder, limit=5 * 1065)
+    cache.put(cache_key("mine"), b"x" * 1000)
+    cache.prune()
+    for i in range(8):  # written by someone else: not counted by this process
+        (folder / cache_key(f"other{i}")).write_bytes(b"y" * 1065)
+    for i in range(diskcache.RESCAN):
+        cache.put(cache_key(f"small{i}"), b"")
+        cache.prune()
+    assert len(scanned) == 2  # the first prune, then the RESCAN-th since
+    assert sum(p.stat().st_size for p in folder.iterdir() if p.name != ".size") <= 5 * 1065
+    (folder / ".size").write_bytes(b"not a size")
+    cache.put(cache_key("again"), b"z")
+    cache.prune()
+    assert len(scanned) == 3
 
 
 def test_an_entry_is_decoded_once_per_process_yet_checked_at_every_read(tmp_path: Path) -> None:

@@ -64,6 +64,39 @@ class _Decoded:
 _ENTRY_COST = 512  # what a memo entry costs besides its payload (its key, the dict's slot)
 _DECODED = _Decoded(32 * 1024 * 1024)  # a 1,000-measure plan and its 200 forms: ~2 MB
 
+# Pruning reads the size and time of every entry: a folder of thousands of entries (every correction round
+# adds some) cost ~0.03 s a prune, three prunes a build. So the folder's size is recorded in LEDGER when it is
+# scanned, and a prune adds what this process wrote into it since (note_written) instead of scanning again,
+# until the record says the bound is passed. A scan that finds the bound passed removes entries down to
+# 7/8 of it, so the next builds find room without scanning; every RESCAN-th prune that wrote something scans
+# anyway (another process's writes, and two processes updating the record at once, are then counted).
+LEDGER = ".size"
+RESCAN = 64
+_WRITTEN: dict[str, int] = {}  # folder -> bytes this process wrote into it since its last prune
+_PRUNING = threading.Lock()  # a build prunes the check cache from two threads
+
+
+def note_written(folder: Path, size: int) -> None:
+    """Count ``size`` bytes written into the cache ``folder`` by this process (for :meth:`DiskCache.prune`)."""
+    with _PRUNING:
+        _WRITTEN[str(folder)] = _WRITTEN.get(str(folder), 0) + size
+
+
+def _ledger(folder: Path) -> tuple[int, int] | None:
+    """(the folder's size in bytes, prunes since it was scanned) as recorded, or None (none or damaged)."""
+    try:
+        size, since = (folder / LEDGER).read_bytes().split()
+        return int(size), int(since)
+    except (OSError, ValueError):
+        return None
+
+
+def _record(folder: Path, size: int, since: int) -> None:
+    with suppress(OSError):
+        temporary = folder / f"{LEDGER}.{os.getpid()}.tmp"
+        temporary.write_bytes(b"%d %d\n" % (size, since))
+        os.replace(temporary, folder / LEDGER)
+
 
 def cache_folder(root: Path, stage: str) -> Path:
     """Where ``stage`` keeps its rebuild cache in the project at ``root``: ``outputs/.cache/<stage>/``."""
@@ -132,6 +165,7 @@ class DiskCache:
             os.replace(temporary, path)
         except OSError:
             return
+        note_written(self.folder, 65 + len(payload))
 
     def get_json(self, key: str) -> Any | None:
         """The JSON value stored under ``key`` (None when absent, damaged or not JSON)."""
@@ -167,25 +201,41 @@ class DiskCache:
         self.put(key, json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode())
 
     def prune(self, limit: int | None = None) -> None:
-        """Remove the least recently used entries until the folder holds at most ``limit`` bytes."""
+        """Remove the least recently used entries when the folder holds more than ``limit`` bytes (down to 7/8
+        of it). The folder is scanned only when its recorded size and what this process wrote since may pass
+        the bound (see :data:`LEDGER`)."""
         bound = self.limit if limit is None else limit
+        with _PRUNING:
+            written = _WRITTEN.pop(str(self.folder), 0)
+            recorded = _ledger(self.folder)
+            if recorded is not None and written == 0:
+                return  # nothing written since the record: nothing to count
+            if recorded is not None and recorded[0] + written <= bound and recorded[1] + 1 < RESCAN:
+                _record(self.folder, recorded[0] + written, recorded[1] + 1)
+                return
+            self._scan_and_prune(bound)
+
+    def _scan_and_prune(self, bound: int) -> None:
         try:
             with os.scandir(self.folder) as found:  # one directory read; sizes and times from its entries
                 entries = [
                     (stat.st_mtime, stat.st_size, entry.path)
                     for entry in found
-                    if entry.is_file(follow_symlinks=False) and (stat := entry.stat(follow_symlinks=False))
+                    if entry.name != LEDGER
+                    and entry.is_file(follow_symlinks=False)
+                    and (stat := entry.stat(follow_symlinks=False))
                 ]
         except OSError:
             return
         total = sum(size for _, size, _ in entries)
-        if total <= bound:
-            return
-        for _, size, name in sorted(entries):
-            if total <= bound:
-                break
-            try:
-                os.unlink(name)
-                total -= size
-            except OSError:
-                continue
+        if total > bound:
+            low = bound - bound // 8
+            for _, size, name in sorted(entries):
+                if total <= low:
+                    break
+                try:
+                    os.unlink(name)
+                    total -= size
+                except OSError:
+                    continue
+        _record(self.folder, total, 0)

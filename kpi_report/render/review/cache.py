@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-from kpi_report.core.diskcache import DiskCache
+from kpi_report.core.diskcache import DiskCache, note_written
 from kpi_report.core.files import file_sha256
 from kpi_report.core.version import __version__
 
@@ -161,3 +161,4 @@ def _write(path: Path, data: bytes) -> None:
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     temporary.write_bytes(data)
     os.replace(temporary, path)
+    note_written(path.parent, len(data))
