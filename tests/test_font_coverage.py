@@ -33,6 +33,35 @@ def test_the_packaged_font_lacks_jis_x_0213_and_emoji_only() -> None:
 
 
 @pytest.mark.skipif(not PACKAGED, reason="an installed font is used")
+def test_every_character_the_font_lacks_is_found_once_in_order_of_first_appearance() -> None:
+    """The check scans with a regular expression (fast on a report's text): it finds exactly the characters
+    that are not in the font's character map, not spaces, variation selectors or control characters."""
+    import random
+
+    from kpi_report.render.review.weasy import _covered
+
+    font = find_japanese_font()
+    assert font.file is not None
+    covered = _covered(font.file)
+
+    def lacking(text: str) -> str:
+        found = (
+            ch
+            for ch in text
+            if not (ord(ch) in covered or ch.isspace() or 0xFE00 <= ord(ch) <= 0xFE0F or ord(ch) < 0x20)
+        )
+        return "".join(dict.fromkeys(found))
+
+    pool = [chr(c) for c in range(0, 0x30000, 7)] + [chr(c) for c in range(0x3000, 0xA000, 3)]
+    pool += list("\u00a0\u2028\u3000\ufe0f\ufe00\U000e0100\ud800-]^\\ \t\n\x1c\x85𠮷😀")
+    rnd = random.Random(15)
+    for _ in range(300):
+        text = "".join(rnd.choice(pool) for _ in range(rnd.randint(0, 300)))
+        assert uncovered_characters(text, font) == lacking(text), text
+    assert lacking("".join(pool))  # the sample holds characters it lacks
+
+
+@pytest.mark.skipif(not PACKAGED, reason="an installed font is used")
 def test_build_warns_with_the_characters_and_the_measures(plan: Plan) -> None:
     report = merge(plan, 2019, kodaira.check_reports()).report
     assert font_findings(report) == ()

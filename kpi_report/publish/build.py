@@ -188,19 +188,28 @@ def _strings(value: object) -> list[str]:
     """Every text inside a model object (dataclasses, tuples), depth first."""
     found: list[str] = []
     stack = [value]
+    pop, push, append = stack.pop, stack.extend, found.append
     while stack:
-        item = stack.pop()
+        item = pop()
         kind = type(item)
+        if kind is str:
+            append(item)  # type: ignore[arg-type]
+            continue
+        if kind in _SCALARS:
+            continue
         names = _FIELDS.get(kind)
         if names is None:
             names = _FIELDS[kind] = _field_names(item)
-        if kind is str or isinstance(item, str):
-            found.append(item)  # type: ignore[arg-type]
+        if isinstance(item, str):
+            append(item)
         elif names:
-            stack.extend([getattr(item, name) for name in reversed(names)])
+            push([getattr(item, name) for name in names[::-1]])
         elif isinstance(item, tuple | list):
-            stack.extend(reversed(item))
+            push(item[::-1])
     return found
+
+
+_SCALARS = frozenset({int, float, bool, type(None)})  # hold no text: most of what the walk meets besides str
 
 
 def _field_names(item: object) -> tuple[str, ...]:

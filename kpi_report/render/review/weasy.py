@@ -20,6 +20,7 @@ import ctypes
 import importlib.util
 import multiprocessing
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -157,13 +158,36 @@ def uncovered_characters(text: str, font: JapaneseFont, cache: DiskCache | None 
     if font.file is None:
         return ""
     covered = _covered(font.file, cache)
-    missing: dict[str, None] = {}
-    for ch in dict.fromkeys(text):  # each character once, in order of first appearance
-        code = ord(ch)
-        if code in covered or ch.isspace() or 0xFE00 <= code <= 0xFE0F or code < 0x20:
-            continue
-        missing.setdefault(ch, None)
+    missing = (
+        ch
+        for ch in dict.fromkeys(_maybe_uncovered(font.file, covered).findall(text))
+        if not (ord(ch) in covered or ch.isspace() or 0xFE00 <= ord(ch) <= 0xFE0F)
+    )
     return "".join(missing)
+
+
+_MAYBE_UNCOVERED: dict[Path, re.Pattern[str]] = {}
+
+
+def _maybe_uncovered(file: Path, covered: frozenset[int]) -> re.Pattern[str]:
+    """A pattern matching one character that the font ``file`` may not draw: any but the code points of the
+    Basic Multilingual Plane it covers, and control characters. The regular expression engine scans a
+    report's text (hundreds of thousands of characters) ten times faster than a loop over its characters in
+    Python; only the characters it finds are checked one by one. Its class holds BMP code points only, so that
+    it is compiled as a table (one look-up a character, however many ranges); characters beyond it are
+    always checked one by one (emoji, 𠮷: few)."""
+    found = _MAYBE_UNCOVERED.get(file)
+    if found is None:
+        codes = sorted(code for code in covered | set(range(0x20)) if code <= 0xFFFF)
+        ranges: list[str] = []
+        start = 0
+        for index, code in enumerate(codes):  # runs of consecutive code points as ranges
+            if index + 1 == len(codes) or codes[index + 1] != code + 1:
+                first = codes[start]
+                ranges.append(re.escape(chr(first)) + ("-" + re.escape(chr(code)) if code != first else ""))
+                start = index + 1
+        found = _MAYBE_UNCOVERED[file] = re.compile("[^" + "".join(ranges) + "]")
+    return found
 
 
 def font_face_css(font: JapaneseFont) -> str:
