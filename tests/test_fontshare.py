@@ -4,6 +4,7 @@ part uses at their own IDs."""
 from __future__ import annotations
 
 import io
+import re
 import zlib
 from pathlib import Path
 
@@ -93,7 +94,7 @@ def test_the_subset_is_the_same_through_weasyprints_own_handles(
     wanted = list(range(1, 3000, 7))
     fontshare._harfbuzz.cache_clear()
     own = fontshare.shared_program(font_file, wanted)
-    monkeypatch.setattr(fontshare, "_HARFBUZZ", ("no-such-harfbuzz-library",))
+    monkeypatch.setattr(fontshare, "HARFBUZZ", ("no-such-harfbuzz-library",))
     fontshare._harfbuzz.cache_clear()
     try:
         handles = fontshare._harfbuzz()
@@ -103,3 +104,29 @@ def test_the_subset_is_the_same_through_weasyprints_own_handles(
         assert fontshare.shared_program(font_file, wanted) == own
     finally:
         fontshare._harfbuzz.cache_clear()
+
+
+def test_the_native_libraries_versions_key_the_parts_and_the_font_program(
+    font_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pango and HarfBuzz are system libraries an upgrade may change under the same WeasyPrint (other line
+    breaks, other subset bytes): a part or a font program cached before is then made again."""
+    from kpi_report.render.review import cache as review_cache
+    from kpi_report.render.review import native
+
+    versions = native.native_versions()
+    assert re.fullmatch(r"pango 1\.\d+\.\d+; harfbuzz \d+\.\d+\.\d+; harfbuzz-subset", versions), versions
+
+    def keys() -> tuple[str, int]:
+        parts = review_cache.PartCache(tmp_path / "review")
+        parts.configure(["p { color: red }"], tmp_path.as_uri(), [], [font_file])
+        stored = DiskCache(tmp_path / "fonts")
+        fontshare.shared_program(font_file, [1, 2, 3], stored)
+        return parts.part_key("<p>x</p>"), len(list((tmp_path / "fonts").iterdir()))
+
+    before = keys()
+    assert keys() == before  # the same libraries: the same keys, the font program taken from the cache
+    monkeypatch.setattr(review_cache, "native_versions", lambda: versions.replace("pango 1.", "pango 2."))
+    monkeypatch.setattr(fontshare, "native_versions", lambda: versions.replace("harfbuzz 6", "harfbuzz 99"))
+    after = keys()
+    assert after[0] != before[0] and after[1] == before[1] + 1  # another part key, another font entry

@@ -2,7 +2,7 @@
 
 A part's layout (page count, anchors) depends only on its HTML and on what the renderer reads besides: the
 stylesheets, the base URL and the files it may fetch (template folders, the font), and the versions of the
-tool, WeasyPrint and pydyf. Its record (its PDF objects, ``pdfjoin.py``) does not depend on where it starts:
+tool, WeasyPrint, pydyf and the native libraries that lay text out (Pango, HarfBuzz: ``native.py``). Its record (its PDF objects, ``pdfjoin.py``) does not depend on where it starts:
 the page numbers are drawn when joining (``folio.py``), unless a project's stylesheet numbers the pages in
 its margin boxes, when the record depends on the number of its first page too. So an entry is keyed by a
 SHA-256 over all of that (:func:`part_key`): ``<key>.json`` holds the layout, ``<key>-pany.pdf`` the record
@@ -27,6 +27,7 @@ from pathlib import Path
 from kpi_report.core.diskcache import DiskCache, note_written
 from kpi_report.core.files import file_sha256
 from kpi_report.core.version import __version__
+from kpi_report.render.review.native import native_versions
 
 MAX_BYTES = 256 * 1024 * 1024  # the whole cache; beyond it the least recently used entries go
 _MAX_FILE_BYTES = 64 * 1024 * 1024  # an entry larger than this is not read (not something we wrote)
@@ -75,13 +76,15 @@ class PartCache:
     def configure(
         self, stylesheets: Iterable[str], base_url: str, roots: Iterable[Path], files: Iterable[Path]
     ) -> None:
-        """Key the cache by the stylesheets, every fetchable file, the versions and the renderer's own code (not
+        """Key the cache by the stylesheets, every fetchable file, the versions (the tool's, WeasyPrint's, pydyf's,
+        and the native libraries', native.py) and the renderer's own code (not
         by where the project is: the base URL only locates those files, whose names and contents are in the key)."""
         digest = hashlib.sha256()
         for text in (
             __version__,
             _version("weasyprint"),
             _version("pydyf"),
+            native_versions(),  # Pango lays the text out, HarfBuzz shapes it: system libraries
             *stylesheets,
             _files_digest(roots, files),
             _files_digest([], sorted(Path(__file__).parent.glob("*.py"))),  # the renderer's own code

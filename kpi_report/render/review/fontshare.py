@@ -21,6 +21,7 @@ from typing import Any
 
 from kpi_report.core.diskcache import DiskCache, cache_key
 from kpi_report.core.files import file_sha256
+from kpi_report.render.review.native import HARFBUZZ, SUBSET, native_versions, open_library
 
 _LEVEL = 6  # zlib level of the font program (made once per glyph set, then read from the cache)
 
@@ -29,7 +30,9 @@ def shared_program(file: Path, gids: Iterable[int], cache: DiskCache | None = No
     """The stream object's body (dictionary and compressed data, without "N 0 obj") of the subset of the
     TrueType ``file`` holding ``gids`` at their own IDs."""
     wanted = sorted(set(gids) | {0})
-    key = cache_key("shared-font", file_sha256(file), ",".join(map(str, wanted)), _library_version())
+    key = cache_key(
+        "shared-font", file_sha256(file), ",".join(map(str, wanted)), _library_version(), native_versions()
+    )
     found = cache.get(key) if cache is not None else None
     if found is not None and found.startswith(b"<</Filter /FlateDecode"):
         return found
@@ -94,31 +97,6 @@ hb_set_t * hb_subset_input_set (hb_subset_input_t *input, hb_subset_sets_t set_t
 void hb_subset_input_set_flags (hb_subset_input_t *input, unsigned value);
 hb_face_t * hb_subset_or_fail (hb_face_t *source, const hb_subset_input_t *input);
 """
-# the names WeasyPrint opens the same libraries by (weasyprint/text/ffi.py), on every platform it runs on; the
-# exact file names first (a bare name makes cffi search with ldconfig and a compiler: ~0.06 s)
-_HARFBUZZ = (
-    "libharfbuzz.so.0",
-    "libharfbuzz.0.dylib",
-    "libharfbuzz-0.dll",
-    "libharfbuzz-0",
-    "harfbuzz",
-    "harfbuzz-0.0",
-)
-_SUBSET = (
-    "libharfbuzz-subset.so.0",
-    "libharfbuzz-subset.0.dylib",
-    "libharfbuzz-subset-0.dll",
-    "libharfbuzz-subset-0",
-    "harfbuzz-subset",
-    "harfbuzz-subset-0.0",
-)
-
-
-def _open(ffi: Any, names: Iterable[str]) -> Any | None:
-    for name in names:
-        with suppress(OSError):
-            return ffi.dlopen(name)
-    return None
 
 
 @functools.cache
@@ -133,7 +111,7 @@ def _harfbuzz() -> tuple[Any, Any, Any] | None:
         return None
     ffi = FFI()
     ffi.cdef(_DECLARATIONS)
-    harfbuzz, subset = _open(ffi, _HARFBUZZ), _open(ffi, _SUBSET)
+    harfbuzz, subset = open_library(ffi, HARFBUZZ), open_library(ffi, SUBSET)
     if harfbuzz is None or subset is None:
         return _weasyprint_harfbuzz()
     if not harfbuzz.hb_version_atleast(4, 1, 0):
