@@ -8,6 +8,7 @@ Every label is XML-escaped; coordinates are rounded so the output never depends 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from xml.sax.saxutils import escape, quoteattr
 
@@ -26,14 +27,18 @@ _LIGHT = frozenset({"#8cc06b", "#e0a526", "#d9d9d9", "#9a9a9a", "#3fa7b5"})  # f
 
 def _n(value: float) -> str:
     """A coordinate with at most one decimal, without a trailing '.0'."""
-    text = f"{value:.1f}"
-    return text[:-2] if text.endswith(".0") else text
+    return f"{value:.1f}".removesuffix(".0")
 
 
 def year_mark(fy: int, reiwa_for_2019: bool = True) -> str:
     """Short era label of a fiscal year for an axis: 'H26', 'R1'."""
     era, number = era_of(fy, reiwa_for_2019)
     return {"平成": "H", "令和": "R", "昭和": "S"}.get(era, era) + str(number)
+
+
+# the charts' year marks (their fiscal years are the model's ints): a handful of years, each marked hundreds of
+# times per review (the template's year_mark is the plain function: it may be given anything)
+_chart_year_mark = functools.cache(year_mark)
 
 
 def _svg(width: float, height: float, body: list[str], font_family: str, label: str) -> str:
@@ -56,14 +61,16 @@ def kpi_chart_text(row: KpiRow, reiwa_for_2019: bool = True) -> str:
     kpi = row.kpi
     parts = []
     if kpi.baseline is not None:
-        year = f"（{year_mark(kpi.baseline_fy, reiwa_for_2019)}）" if kpi.baseline_fy else ""
+        year = f"（{_chart_year_mark(kpi.baseline_fy, reiwa_for_2019)}）" if kpi.baseline_fy else ""
         parts.append(f"基準値 {_value(kpi.baseline, kpi.unit)}{year}")
     actuals = [
-        f"{year_mark(fy, reiwa_for_2019)} {_value(v, kpi.unit)}" for fy, v in row.actuals if v is not None
+        f"{_chart_year_mark(fy, reiwa_for_2019)} {_value(v, kpi.unit)}"
+        for fy, v in row.actuals
+        if v is not None
     ]
     parts.append("実績 " + "、".join(actuals) if actuals else "実績なし")
     if kpi.target is not None:
-        year = f"（{year_mark(kpi.target_fy, reiwa_for_2019)}）" if kpi.target_fy else ""
+        year = f"（{_chart_year_mark(kpi.target_fy, reiwa_for_2019)}）" if kpi.target_fy else ""
         parts.append(f"目標値 {_value(kpi.target, kpi.unit)}{year}")
     return f"{kpi.name}の推移。" + "、".join(parts)
 
@@ -144,7 +151,7 @@ def kpi_chart(row: KpiRow, font_family: str, reiwa_for_2019: bool = True) -> str
     marked = [first, last] if last != first else [first]
     for fy in marked:
         anchor = "start" if fy == first and len(marked) > 1 else "end" if len(marked) > 1 else "middle"
-        body.append(_text(x(fy), bottom + 11, year_mark(fy, reiwa_for_2019), 7.5, anchor))
+        body.append(_text(x(fy), bottom + 11, _chart_year_mark(fy, reiwa_for_2019), 7.5, anchor))
     return _svg(width, height, body, font_family, label)
 
 

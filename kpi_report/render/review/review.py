@@ -23,7 +23,15 @@ from markupsafe import Markup
 from kpi_report.core.achievement import format_rate
 from kpi_report.core.diskcache import DiskCache
 from kpi_report.core.fiscal import ERAS, fy_label
-from kpi_report.core.model import NOT_EVALUABLE, UNREPORTED, GradeScheme, GradeThresholds, Measure, Progress
+from kpi_report.core.model import (
+    NOT_EVALUABLE,
+    UNREPORTED,
+    GradeScheme,
+    GradeThresholds,
+    Measure,
+    Progress,
+    YearNotes,
+)
 from kpi_report.core.project import template_problem
 from kpi_report.core.version import __version__
 from kpi_report.present.committee import CommitteeAreaView, present_committee
@@ -254,13 +262,19 @@ def _environment(template_dirs: Sequence[Path]) -> Environment:
     return template_environment(template_dirs)
 
 
-_UNBREAKABLE = re.compile(
-    r"[^\s\u3000-\u30ff\u3400-\u9fff\uff00-\uffef]{16,}"
-    # and Japanese characters no line may start with (ー 。 、 ッ 」 …), which give no break between them either
-    r"|[\u3001\u3002\u3005\u300b\u300d\u300f\u3011\u3015\u301c\u3041\u3043\u3045\u3047\u3049\u3063"
+# a letter, digit or sign: not Japanese, not a space
+_LETTER = r"[^\s\u3000-\u30ff\u3400-\u9fff\uff00-\uffef]"
+# Japanese characters no line may start with (ー 。 、 ッ 」 …), which give no break between them either
+_NO_LINE_START = (
+    r"[\u3001\u3002\u3005\u300b\u300d\u300f\u3011\u3015\u301c\u3041\u3043\u3045\u3047\u3049\u3063"
     r"\u3083\u3085\u3087\u308e\u309d\u309e\u30a1\u30a3\u30a5\u30a7\u30a9\u30c3\u30e3\u30e5\u30e7"
-    r"\u30ee\u30f5\u30f6\u30fb\u30fc\u30fd\u30fe\u2025\u2026\uff09\uff0c\uff0e\uff5e\uff70]{16,}"
+    r"\u30ee\u30f5\u30f6\u30fb\u30fc\u30fd\u30fe\u2025\u2026\uff09\uff0c\uff0e\uff5e\uff70]"
 )
+# a run of 16 of either kind, written as one character and 15 or more: a pattern that starts with one character
+# class lets the regular expression engine skip to a candidate at C speed (one alternation of both runs tried
+# the whole pattern at every position, twice as slow)
+_LONG_LETTERS = re.compile(2 * _LETTER + "{15,}")
+_LONG_NO_BREAK = re.compile(2 * _NO_LINE_START + "{15,}")
 
 
 def wrap_class(text: str) -> str:
@@ -269,7 +283,7 @@ def wrap_class(text: str) -> str:
     Only such text gets ``overflow-wrap: anywhere`` (class w): it keeps it inside its cell, and set on
     every cell it costs about 6% of the table's layout time.
     """
-    return "w" if _UNBREAKABLE.search(text) else ""
+    return "w" if _LONG_LETTERS.search(text) or _LONG_NO_BREAK.search(text) else ""
 
 
 HEADER_WIDTH = 100  # half-width characters the running header holds (its margin box is 200 mm at 7.5 pt)
@@ -455,12 +469,17 @@ def _lines(text: str, per_line: int) -> int:
     return len(text) // per_line + 1
 
 
+def _point_lines(years: Sequence[YearNotes], per_line: int) -> int:
+    """Estimated text lines of the points of ``years``' notes: each point's :func:`_lines`, written out (the
+    review's part plan and ``long_row`` count some 20,000 points per build)."""
+    return sum(len(point) // per_line + 1 for year in years for point in year.points)
+
+
 def _appendix_cost(row: MeasureView) -> float:
     """Estimated text lines of a measure in the progress table (what WeasyPrint's time follows)."""
-    notes = sum(1 + sum(_lines(p, 42) for p in y.points) for y in row.history)
-    return (
-        notes + _lines(row.measure.content, 22) + _lines(row.measure.name, 11) + len(row.measure.owners) + 3
-    )
+    history, measure = row.history, row.measure
+    notes = len(history) + _point_lines(history, 42)  # each year's heading and its points
+    return notes + _lines(measure.content, 22) + _lines(measure.name, 11) + len(measure.owners) + 3
 
 
 PAGE_LINES = 40  # text lines of the progress table that surely fit on one page (47 do, header included)
@@ -472,17 +491,16 @@ def long_row(row: MeasureView) -> bool:
     Such a row may split (break-inside: auto): kept whole, WeasyPrint would push it to a page of its own,
     leave near-empty pages and drop the repeated header while it breaks it anyway.
     """
-    notes = sum(1 + sum(_lines(p, 42) for p in y.points) for y in row.history)
-    return (
-        max(notes, _lines(row.measure.content, 22), len(row.measure.owners) + len(row.measure.related))
-        > PAGE_LINES
-    )
+    history = row.history
+    notes = len(history) + _point_lines(history, 42)
+    measure = row.measure
+    return max(notes, _lines(measure.content, 22), len(measure.owners) + len(measure.related)) > PAGE_LINES
 
 
 def _section_cost(row: MeasureView) -> float:
     """Estimated text lines of a measure in its goal section (this year's notes: the latest year)."""
-    notes = sum(sum(_lines(p, 58) for p in y.points) for y in row.history[-1:])
-    return notes + _lines(row.measure.name, 16) + len(row.measure.owners) + 3
+    measure = row.measure
+    return _point_lines(row.history[-1:], 58) + _lines(measure.name, 16) + len(measure.owners) + 3
 
 
 def _kpi_cost(rows: Sequence[KpiView]) -> float:
@@ -580,19 +598,17 @@ def _cuts_before_row(row: MeasureView) -> bool:
 
 
 def _split(
-    view: ReportView,
-    row_cost: Callable[[MeasureView], float],
-    limit: float,
-    kind: str,
-    break_goals: bool,
+    view: ReportView, costs: Sequence[Sequence[float]], limit: float, kind: str, break_goals: bool
 ) -> list[Part]:
     """Cut the goals into parts of about ``limit`` lines, at 施策 boundaries (inside a very long 施策 if needed).
 
+    ``costs``: each 施策's measures' estimated lines, 施策 after 施策 in document order (:func:`_area_costs`).
     With ``break_goals``, a part also ends where a 基本目標 ends (each goal section starts a page anyway,
     so nothing is lost, and parts stay aligned with the chapters).
     """
     packer = _Packer(kind, limit)
     sections = kind == "goals"
+    area_costs = iter(costs)
     for gi, goal in enumerate(view.goals, start=1):
         packer.start_goal(goal, f"g{gi}")
         goal_head = (_kpi_cost(goal.indicators) if sections else 0) + 2
@@ -602,7 +618,7 @@ def _split(
                 + 2
                 + (goal_head if ai == 1 else 0)
             )
-            packer.add_area(area, f"g{gi}a{ai}", head, [row_cost(r) for r in area.rows])
+            packer.add_area(area, f"g{gi}a{ai}", head, next(area_costs))
         packer.flush_goal()
         if break_goals and packer.cost > limit * 0.6:
             packer.close()
@@ -610,19 +626,24 @@ def _split(
     return packer.parts
 
 
+def _area_costs(view: ReportView, row_cost: Callable[[MeasureView], float]) -> list[list[float]]:
+    """Each 施策's measures' estimated lines, 施策 after 施策 in document order: counted once per build."""
+    return [[row_cost(row) for row in area.rows] for goal in view.goals for area in goal.areas]
+
+
 def plan_parts(view: ReportView) -> list[Part]:
     """The review's parts in document order: summary, goal sections, progress-table slices."""
-    section_total = sum(_section_cost(r) for g in view.goals for a in g.areas for r in a.rows)
-    appendix_total = sum(_appendix_cost(r) for g in view.goals for a in g.areas for r in a.rows)
+    sections, appendix = _area_costs(view, _section_cost), _area_costs(view, _appendix_cost)
+    total = sum(map(sum, sections)) + sum(map(sum, appendix))
     # in steps, so that a correction of a few lines leaves the size, and so every cut, as it was
     step = PART_LINES / 4
-    limit = max(PART_LINES, step * math.ceil((section_total + appendix_total) / PLANNED_PARTS / step))
+    limit = max(PART_LINES, step * math.ceil(total / PLANNED_PARTS / step))
     return [
         Part("summary", "summary", first=True),
-        *_split(view, _section_cost, limit, "goals", break_goals=True),
+        *_split(view, sections, limit, "goals", break_goals=True),
         *([Part("committee", "committee", first=True)] if view.report.committee is not None else []),
         # smaller parts last: the workers then run out of work at nearly the same time
-        *_split(view, _appendix_cost, limit * 0.75, "appendix", break_goals=False),
+        *_split(view, appendix, limit * 0.75, "appendix", break_goals=False),
     ]
 
 
