@@ -350,3 +350,110 @@ def test_an_intact_memo_entry_whose_objects_are_laid_out_otherwise_is_not_used(
     monkeypatch.setattr(pdfjoin, "_PLACED", {})
     assert _joined_with(records, memo) == plain
     assert len(calls) == 4
+
+
+def _pydyf_values() -> list[Any]:
+    """Values of every kind WeasyPrint puts into a part's objects, and some it does not."""
+    import pydyf
+
+    class Content(pydyf.Stream):  # type: ignore[misc]  # like WeasyPrint's: a subclass that keeps pydyf's data
+        pass
+
+    class Custom(pydyf.Dictionary):  # type: ignore[misc]  # a subclass that writes itself otherwise
+        @property
+        def data(self) -> bytes:
+            return b"<<custom 9 0 R>>"
+
+    strings = ["ascii", "a (b) c\\d", "括弧（）", "", "x)(", "\\", "1 0 R", "\x00i1\x00"]
+    numbers = [0, 7, -3, 10**30, 0.1, 1e-7, -0.0, 2.5, 1e20, -1.25, 3.0, float("inf"), True, False, None]
+    leaves: list[Any] = [
+        *(s for s in strings if s.isascii()),  # pydyf writes a str as ASCII (a name, say) or fails
+        *(pydyf.String(s) for s in strings),
+        pydyf.String(b"by(tes)"),
+        *numbers,
+        b"12 0 R",
+        b"012 0 R",
+        b"\x00k3\x00",
+        b"\x00s0\x00",
+        b"[1 0 R 2 0 R]",
+        b"x5 0 R",
+        b"0 R",
+        b"<FEFF0041>",
+        b"",
+        b"100%",
+        "/Name",
+        "5 0 R",
+        "a\nstream\nb",
+    ]
+    nested = pydyf.Array([1, pydyf.Array([b"3 0 R", pydyf.Array([])]), pydyf.Dictionary({"K": b"4 0 R"})])
+    values: list[Any] = [
+        *leaves,
+        *(pydyf.Array([leaf]) for leaf in leaves),
+        *(pydyf.Dictionary({"Key": leaf, "Type": "/StructElem"}) for leaf in leaves),
+        pydyf.Array(leaves),
+        pydyf.Array([5, 0, "R"]),
+        pydyf.Array([5, b"0 R"]),
+        pydyf.Array([b"(", b"1 0 R", b")"]),
+        pydyf.Dictionary({"12 0 R": 1, "\x00k1\x00": 2, "X": pydyf.Dictionary(), "Y": nested}),
+        pydyf.Dictionary({"A": pydyf.Dictionary({"Headers": pydyf.Array([b"\x00i0\x00", b"\x00i1\x00"])})}),
+        nested,
+        Custom({"K": b"1 0 R"}),
+        pydyf.Array([Custom(), b"2 0 R"]),
+        {"plain": "dict"},
+        (1, 2),
+    ]
+    for compress in (False, True):
+        items = [
+            b"q",
+            "/P",
+            pydyf.Dictionary({"MCID": 0}),
+            b"BDC",
+            b"1 0 0 1 0 0 cm",
+            3,
+            0.5,
+            b"(x) Tj",
+            b"Q",
+        ]
+        values.append(pydyf.Stream(list(items), {"Type": "/XObject", "Res": b"8 0 R"}, compress=compress))
+        values.append(
+            Content(list(items), pydyf.Dictionary({"Filter": "/X", "Y": b"9 0 R"}), compress=compress)
+        )
+        values.append(pydyf.Stream([b"\x00k1\x00 5 0 R (\nstream\n)"], {"A": "a\nstream\nb", "B": b"2 0 R"}))
+        values.append(pydyf.Stream([], {"C": pydyf.String("(7 0 R)")}, compress=compress))
+    return values
+
+
+def test_the_writer_writes_what_pydyf_writes() -> None:
+    """part_record writes the objects itself (pdfjoin._writer); the record holds pydyf's bytes all the same."""
+    import pydyf
+
+    write = pdfjoin._writer()
+    for value in _pydyf_values():
+        expected = pydyf._to_bytes(value)
+        assert write(value) == expected, value
+        found: list[bytes] = []
+        text = write(value, found)  # each reference and marker value as a NUL
+        if text.count(b"\x00") == len(found):  # (else a NUL of its own: _template writes it again)
+            assert text.replace(b"%", b"%%").replace(b"\x00", b"%b") % tuple(found) == expected, value
+    with pytest.raises(UnicodeEncodeError):
+        write(pydyf.Array(["括弧"]))
+
+
+def test_an_objects_slots_are_the_references_and_markers_the_pattern_finds() -> None:
+    """The writer's stand-ins become slots only where _TOKENS finds exactly them (not a reference in a string,
+    nor one written by pydyf, nor a number, 0 and R apart in an array); a stream's data is never a slot."""
+    import pydyf
+
+    for value in _pydyf_values():
+        stream = isinstance(value, pydyf.Stream)
+        data = pydyf._to_bytes(value)
+        head, content = data.split(b"\nstream\n", 1) if stream else (data, b"")
+        text, found = pdfjoin._scan(head)
+        if stream:
+            text += b"\nstream\n" + content.replace(b"%", b"%%")
+        assert pdfjoin._template(value, stream) == (text, found), value
+        assert text % tuple(found) == data.replace(b"%", b"%%") % ()
+    text, found = pdfjoin._template(pydyf.Dictionary({"A": b"1 0 R", "B": pydyf.String("2 0 R (x)")}))
+    assert (text, found) == (b"<</A %b/B (2 0 R \\(x\\))>>", [b"1 0 R"])
+    text, found = pdfjoin._template(pydyf.Array([5, 0, "R", b"\x00l2\x00"]))
+    assert (text, found) == (b"[%b %b]", [b"5 0 R", b"\x00l2\x00"])

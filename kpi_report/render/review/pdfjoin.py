@@ -64,10 +64,9 @@ _MAGIC = b"KPIPART5\n"
 
 # A literal string (pydyf escapes every parenthesis and backslash in it), a hex string, a reference, or one
 # of the markers part_record puts into values: \0k<n>\0 (a key), \0i<n>\0 (an ID), \0l<n>\0 (a link target),
-# \0f<n>\0 (a folio object).
-_TOKENS = re.compile(
-    rb"(\((?:[^\\()]|\\.)*\)|<[0-9A-Fa-f]*>)|(?<![\w.])(\d+) 0 R|\x00([kilfs])(\d+)\x00", re.S
-)
+# \0f<n>\0 (a folio object), \0s<n>\0 (a shared font program). References and markers become slots.
+_TOKENS = re.compile(rb"(\((?:[^\\()]|\\.)*\)|<[0-9A-Fa-f]*>|(?<![\w.])\d+ 0 R|\x00[kilfs]\d+\x00)", re.S)
+_SLOT = re.compile(rb"\d+ 0 R|\x00[kilfs]\d+\x00")  # a value that is a reference or a marker
 _MARK_KIND = {b"k": _KEY, b"i": _ID, b"l": _LINK, b"f": _FOLIO, b"s": _SHARED}
 _FOLIO_FONT = b"/KpiFolio"  # the folio font's name in a part's font resources
 
@@ -100,6 +99,100 @@ class PartRecord:
     boxes: tuple[tuple[float, float, float, float], ...] = ()  # each page's MediaBox (with folios)
     # SHA-256 of the record's bytes (load_record): keys the join's memo of placed parts; b"": not memoized
     digest: bytes = field(default=b"", compare=False, repr=False)
+
+
+def _template(value: Any, stream: bool = False) -> tuple[bytes, list[bytes]]:
+    """A pydyf object's bytes as a template (% as %%, each reference and marker outside its strings as a %b
+    slot; a stream's data is never looked into) and the references and markers the slots stand for, in order.
+
+    The writer (_writer) puts a NUL in place of each value that is a reference or a marker, and these are
+    the slots :data:`_TOKENS` would find as long as the object has no other NUL, no other reference (say
+    one written by pydyf inside a value of another type) and no literal string, which could hold either:
+    then the template is made by two replacements, without a pass of the pattern (about 10 µs an object).
+    Otherwise (a figure's alternative text, say: a few objects in a thousand) the object is written again
+    and :func:`_scan` decides."""
+    write = _writer()
+    found: list[bytes] = []
+    text = write(value, found)
+    head, content = text.split(b"\nstream\n", 1) if stream else (text, b"")
+    if b"(" in head or b" 0 R" in head or head.count(b"\x00") != len(found):
+        data = write(value)
+        head, content = data.split(b"\nstream\n", 1) if stream else (data, b"")
+        text, found = _scan(head)
+    else:
+        text = head.replace(b"%", b"%%").replace(b"\x00", b"%b")
+    if stream:
+        text = b"".join((text, b"\nstream\n", content.replace(b"%", b"%%")))
+    return text, found
+
+
+def _scan(data: bytes) -> tuple[bytes, list[bytes]]:
+    """``data`` as a template (% as %%, each reference and marker that :data:`_TOKENS` finds as a %b slot)
+    and the references and markers, in order."""
+    pieces = _TOKENS.split(data.replace(b"%", b"%%"))  # text, token, text, token, …, text
+    texts, found = [pieces[0]], []
+    for token, text in zip(pieces[1::2], pieces[2::2], strict=True):
+        if token[:1] in b"(<":  # a string: kept as it is
+            texts[-1] += token + text
+        else:
+            texts.append(text)
+            found.append(token)
+    return b"%b".join(texts), found
+
+
+def _references(found: list[bytes]) -> list[int]:
+    """The object numbers of the references among ``found`` (references and markers), in order."""
+    return [int(token[:-4]) for token in found if token[0]]
+
+
+@lru_cache(maxsize=1)
+def _writer() -> Callable[..., bytes]:
+    """``write(value)``: a pydyf value's bytes as pydyf writes them (its ``_to_bytes``, the objects' ``.data``),
+    byte for byte; ``write(value, found)`` writes each bytes value that is a reference or a marker as a NUL,
+    appended to ``found`` (see :func:`_template`).
+
+    A part's few hundred objects and the ~10,000 items of its content streams go through it once each; it
+    tells the types that make up nearly all of them (bytes, str, int, Dictionary, Array, WeasyPrint's
+    streams) by their class and calls itself, where pydyf calls ``_to_bytes`` and ``isinstance`` per value and
+    item. Anything else (floats, strings, other objects) is left to pydyf. tests/test_pdfjoin.py holds it to
+    pydyf's bytes."""
+    import pydyf
+
+    dictionary, array, stream_type, to_bytes = pydyf.Dictionary, pydyf.Array, pydyf.Stream, pydyf._to_bytes
+    is_slot = _SLOT.fullmatch
+
+    def items(values: Mapping[Any, Any], found: list[bytes] | None) -> bytes:
+        return b"<<" + b"".join([b"/" + write(k) + b" " + write(v, found) for k, v in values.items()]) + b">>"
+
+    def write(value: Any, found: list[bytes] | None = None) -> bytes:
+        kind = value.__class__
+        if kind is bytes:
+            leaf: bytes = value
+            if found is not None and is_slot(leaf):
+                found.append(leaf)
+                return b"\x00"
+            return leaf
+        if kind is str:
+            name: str = value
+            return name.encode("ascii")
+        if kind is int:
+            return b"%d" % value
+        if kind is dictionary:
+            return items(value, found)
+        if kind is array:
+            return b"[" + b" ".join([write(v, found) for v in value]) + b"]"
+        if isinstance(value, stream_type) and kind.data is stream_type.data:  # pydyf's Stream.data
+            data = b"\n".join([v if v.__class__ is bytes else write(v) for v in value.stream])
+            extra = dict(value.extra)
+            if value.compress:
+                extra["Filter"] = "/FlateDecode"
+                compressor = zlib.compressobj(level=9)
+                data = compressor.compress(data) + compressor.flush()
+            extra["Length"] = len(data)
+            return b"\n".join((items(extra, found), b"stream", data, b"endstream"))
+        return bytes(to_bytes(value))
+
+    return write
 
 
 def _ref_number(value: Any) -> int:
@@ -183,101 +276,83 @@ def part_record(
 
     # ParentTree: its per-page arrays become objects of the part; annotation keys point at an element
     nums = list(parent_tree["Nums"])
-    parent_entries: list[tuple[int, Any]] = []  # (key, object number or a new array's bytes)
-    annotation_keys: dict[int, int] = {}
+    parent_entries: list[tuple[int, int | tuple[bytes, list[bytes]]]] = []  # (key, number or a new array)
     for index in range(0, len(nums) - 1, 2):
         key, value = int(nums[index]), nums[index + 1]
         if isinstance(value, pydyf.Array):
-            parent_entries.append((key, value.data))
+            parent_entries.append((key, _template(value)))
         else:
             parent_entries.append((key, _ref_number(value)))
-            annotation_keys[key] = _ref_number(value)
 
-    # what the joined file keeps: everything reachable from the pages, the top elements and the ParentTree
-    bodies: dict[int, bytes] = {}
+    # what the joined file keeps: everything reachable from the pages, the top elements and the ParentTree;
+    # each object written once (_template), in the order the walk reaches it (the order of the IDs)
+    scanned: dict[int, tuple[bytes, list[bytes]]] = {}  # object number -> its template, its slots' values
+    streams: set[int] = set()
 
-    def body(number: int) -> bytes:
-        found = bodies.get(number)
-        if found is None:
-            obj = objects[number]
-            if isinstance(obj, pydyf.Dictionary) and obj.get("Type") == "/StructElem":
+    def keep(number: int) -> list[bytes]:
+        obj = objects[number]
+        if isinstance(obj, pydyf.Dictionary):
+            kind = obj.get("Type")
+            if kind == "/StructElem":
                 if "ID" in obj:
                     obj["ID"] = id_mark(obj["ID"])
                     id_owners.append((len(ids) - 1, number))
                 attributes = obj.get("A")
                 if isinstance(attributes, pydyf.Dictionary) and "Headers" in attributes:
                     attributes["Headers"] = pydyf.Array([id_mark(h) for h in attributes["Headers"]])
-            if isinstance(obj, pydyf.Dictionary) and obj.get("Type") == "/Annot" and "StructParent" in obj:
+            elif kind == "/Annot" and "StructParent" in obj:
                 obj["StructParent"] = b"\x00k%d\x00" % int(obj["StructParent"])
-            found = bodies[number] = obj.data
-            if isinstance(obj, pydyf.Stream):  # its dictionary, then "\nstream\n" and the data (never parsed)
-                streams.add(number)
+        if isinstance(obj, pydyf.Stream):  # its dictionary, then "\nstream\n" and the data (never parsed)
+            streams.add(number)
+        text, found = _template(obj, number in streams)
+        scanned[number] = b"%b 0 obj\n" + text + b"\nendobj\n", found
         return found
-
-    streams: set[int] = set()
-
-    def refs_of(data: bytes, stream: bool = False) -> list[int]:
-        head = data.split(b"\nstream\n", 1)[0] if stream else data
-        return [int(m.group(2)) for m in _TOKENS.finditer(head) if m.group(2) is not None]
 
     roots = [*page_numbers, *(_ref_number(k) for k in document["K"])]
     roots += [n for _, n in parent_entries if isinstance(n, int)]
-    roots += [n for _, value in parent_entries if isinstance(value, bytes) for n in refs_of(value)]
-    kept: set[int] = set()
+    roots += [n for _, value in parent_entries if isinstance(value, tuple) for n in _references(value[1])]
     stack = list(reversed(roots))
     while stack:
         number = stack.pop()
-        if number in kept or number in dropped:
+        if number in scanned or number in dropped:
             continue
-        kept.add(number)
-        stack.extend(reversed(refs_of(body(number), number in streams)))
-    order = sorted(kept)
+        stack.extend(reversed(_references(keep(number))))
+    order = sorted(scanned)
     dense = {number: index for index, number in enumerate(order)}
+    # the slot of a reference, by the number it refers to
+    slot_of = {number: _OBJ + _KINDS * index for number, index in dense.items()}
+    slot_of.update(special)
 
-    def templated(data: bytes, own: int | None, stream: bool = False) -> tuple[bytes, tuple[int, ...]]:
-        slots: list[int] = [] if own is None else [_SELF + _KINDS * own]
-
-        def slot(match: re.Match[bytes]) -> bytes:
-            if match.group(1) is not None:
-                return match.group(1)
-            if match.group(2) is not None:
-                number = int(match.group(2))
-                if number in special:
-                    slots.append(special[number])
-                elif number in dense:
-                    slots.append(_OBJ + _KINDS * dense[number])
-                else:
-                    raise RecordError(f"a reference to an object the part does not keep ({number})")
-                return b"%b"
-            slots.append(_MARK_KIND[match.group(3)] + _KINDS * int(match.group(4)))
-            return b"%b"
-
-        if stream:
-            head, content = data.split(b"\nstream\n", 1)
-            text = _TOKENS.sub(slot, head.replace(b"%", b"%%")) + b"\nstream\n" + content.replace(b"%", b"%%")
-        else:
-            text = _TOKENS.sub(slot, data.replace(b"%", b"%%"))
-        if own is not None:
-            text = b"%b 0 obj\n" + text + b"\nendobj\n"
-        return text, tuple(slots)
+    def slots_of(found: list[bytes], own: int) -> tuple[int, ...]:
+        slots = [_SELF + _KINDS * own]
+        for token in found:
+            if not token[0]:  # a marker
+                slots.append(_MARK_KIND[token[1:2]] + _KINDS * int(token[2:-1]))
+                continue
+            slot = slot_of.get(int(token[:-4]))
+            if slot is None:
+                raise RecordError(f"a reference to an object the part does not keep ({int(token[:-4])})")
+            slots.append(slot)
+        return tuple(slots)
 
     templates: list[bytes] = []
     slots: list[tuple[int, ...]] = []
     for index, number in enumerate(order):
-        text, own_slots = templated(bodies[number], index, number in streams)
+        text, found = scanned[number]
         templates.append(text)
-        slots.append(own_slots)
+        slots.append(slots_of(found, index))
     parents: list[tuple[int, int]] = []
     for key, value in parent_entries:
-        if isinstance(value, bytes):  # a page's MCID array: a new object of the part
-            text, own_slots = templated(value, len(templates))
+        if isinstance(value, tuple):  # a page's MCID array: a new object of the part
+            text, found = value
             parents.append((key, len(templates)))
-            templates.append(text)
-            slots.append(own_slots)
+            slots.append(slots_of(found, len(templates)))
+            templates.append(b"%b 0 obj\n" + text + b"\nendobj\n")
         elif value in dense:
             parents.append((key, dense[value]))
 
     dests: list[tuple[bytes, int, bytes]] = []
+    write = _writer()
     names = pdf.catalog.get("Names")
     found_dests = names.get("Dests") if isinstance(names, dict) else None
     if isinstance(found_dests, dict):
@@ -285,11 +360,11 @@ def part_record(
         page_index = {number: i for i, number in enumerate(page_numbers)}
         for index in range(0, len(entries) - 1, 2):
             name, target = entries[index], entries[index + 1]
-            token = pydyf.String(name).data if not isinstance(name, pydyf.String) else name.data
+            token = write(name if isinstance(name, pydyf.String) else pydyf.String(name))
             page = page_index.get(_ref_number(target[0]))
             if page is None:
                 continue
-            rest = pydyf.Array(target[1:]).data[1:-1]
+            rest = write(pydyf.Array(target[1:]))[1:-1]
             dests.append((token, page, rest))
     return PartRecord(
         pages=len(page_numbers),
