@@ -212,7 +212,10 @@ def render_review(
     fonts = {}
     if font.file is not None:
         fonts[font.family] = partial(shared_program, font.file, cache=stored)
-    return finish_pdf(rendered, outline, metadata, links, folio, fonts, memo=stored)
+    pdf = finish_pdf(rendered, outline, metadata, links, folio, fonts, memo=stored)
+    if cache is not None:  # once the join has written into it too (its memo, the shared and folio fonts)
+        cache.prune()
+    return pdf
 
 
 def render_config(plan_name: str, template_dirs: Sequence[Path]) -> RenderConfig | None:

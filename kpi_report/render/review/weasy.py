@@ -649,8 +649,6 @@ def render_parts(
             result = _render_parallel(
                 parts, make_front, config, min(workers, len(parts)), tick, needed, reuse, started, keep
             )
-        if cache is not None:
-            cache.prune()
         return result
     except KpiReportError:
         raise
