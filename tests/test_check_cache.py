@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 
 import kpi_report.validate.check as check_module
 import kpi_report.validate.outputs as outputs_module
-from kpi_report.core.diskcache import DiskCache
+from kpi_report.core.diskcache import LEDGER, DiskCache
 from kpi_report.core.model import CheckReport, Plan
 from kpi_report.core.project import Project
 from kpi_report.forms.layout import NOTES_COLUMN, PROGRESS_SHEET
@@ -87,7 +87,8 @@ class Reads:
 
 
 def entries(cache: DiskCache) -> Iterator[Path]:
-    return (p for p in sorted(cache.folder.iterdir()) if p.is_file())
+    """The cache's entries (not its size record, diskcache.LEDGER)."""
+    return (p for p in sorted(cache.folder.iterdir()) if p.is_file() and p.name != LEDGER)
 
 
 def correct(path: Path, notes: str) -> None:

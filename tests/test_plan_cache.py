@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from kpi_report.core.diskcache import DiskCache
+from kpi_report.core.diskcache import LEDGER, DiskCache
 from kpi_report.core.errors import MasterError
 from kpi_report.plan.master import load_plan, load_plan_and_warnings, plan_cache
 
@@ -45,7 +45,8 @@ def project(tmp_path: Path) -> Path:
 
 
 def _entries(cache: DiskCache) -> list[Path]:
-    return sorted(cache.folder.iterdir()) if cache.folder.is_dir() else []
+    """The cache's entries (not its size record, diskcache.LEDGER)."""
+    return sorted(p for p in cache.folder.iterdir() if p.name != LEDGER) if cache.folder.is_dir() else []
 
 
 def _no_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
