@@ -84,7 +84,7 @@ class PartCache:
             __version__,
             _version("weasyprint"),
             _version("pydyf"),
-            native_versions(),  # Pango lays the text out, HarfBuzz shapes it: system libraries
+            native_versions(),  # system libraries: Pango lays the text out, HarfBuzz shapes it, zlib compresses
             *stylesheets,
             _files_digest(roots, files),
             _files_digest([], sorted(Path(__file__).parent.glob("*.py"))),  # the renderer's own code

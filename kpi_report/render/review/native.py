@@ -2,9 +2,10 @@
 
 WeasyPrint lays text out with Pango and HarfBuzz, system libraries a package manager may upgrade under an
 unchanged WeasyPrint: a newer Pango may break a line elsewhere, a newer HarfBuzz subset a font into other
-bytes. Their versions are therefore part of the review cache's keys (:func:`native_versions`), so that a part
-or a font program made before such an upgrade is made again — the cache never gives other bytes than a clean
-build. fontshare.py subsets the shared font with the same HarfBuzz, through :func:`open_library`.
+bytes; and zlib (the system's, or zlib-ng in its place) compresses every stream a part's record and the
+shared font program hold. Their versions are therefore part of the review cache's keys
+(:func:`native_versions`), so that a part or a font program made before such an upgrade is made again — the
+cache never gives other bytes than a clean build. fontshare.py subsets the shared font with the same HarfBuzz, through :func:`open_library`.
 """
 
 from __future__ import annotations
@@ -53,10 +54,12 @@ def open_library(ffi: Any, names: Iterable[str]) -> Any | None:
 
 @functools.cache
 def native_versions() -> str:
-    """'pango 1.50.12; harfbuzz 6.0.0; harfbuzz-subset' — the versions of the libraries the parts are laid out
-    and the font subset with (UNKNOWN for one that cannot be opened by name; the subset library named when
-    present: without it the font is subset by fontTools), read once per process. By ctypes: cffi's first
-    declarations cost ~0.09 s, this ~5 ms."""
+    """'pango 1.50.12; harfbuzz 6.0.0; harfbuzz-subset; zlib 1.2.13' — the versions of the libraries the parts
+    are laid out, the font subset and the streams compressed with (UNKNOWN for one that cannot be opened by
+    name; the subset library named when present: without it the font is subset by fontTools), read once per
+    process. By ctypes: cffi's first declarations cost ~0.09 s, this ~5 ms."""
+    import zlib
+
     pango, harfbuzz, subset = _loaded(PANGO), _loaded(HARFBUZZ), _loaded(SUBSET)
     found = [
         f"pango {_version(pango, 'pango_version_string')}",
@@ -64,6 +67,7 @@ def native_versions() -> str:
     ]
     if subset is not None:
         found.append("harfbuzz-subset")
+    found.append(f"zlib {zlib.ZLIB_RUNTIME_VERSION}")  # pydyf's and the joiner's compressed streams
     return "; ".join(found)
 
 
