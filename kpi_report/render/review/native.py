@@ -11,8 +11,12 @@ cache never gives other bytes than a clean build. fontshare.py subsets the share
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
-from contextlib import suppress
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
 from typing import Any
 
 # the names WeasyPrint opens the same libraries by (weasyprint/text/ffi.py), on every platform it runs on; the
@@ -92,3 +96,68 @@ def _version(library: Any | None, function: str) -> str:
     call.restype, call.argtypes = ctypes.c_char_p, []
     found = call()
     return found.decode("ascii", "replace") if isinstance(found, bytes) else UNKNOWN
+
+
+@contextmanager
+def quick_library_search() -> Iterator[None]:
+    """While WeasyPrint is loaded (``import weasyprint``): ``ctypes.util.find_library`` answers from one reading
+    of the dynamic loader's cache (``ldconfig -p``), instead of running ldconfig, then gcc and ld, for each name.
+
+    WeasyPrint opens each of its seven libraries by the first of up to six names that loads, and cffi looks a
+    name up with ``find_library``: 22 look-ups, 16 of which fail only after gcc and ld have searched (about
+    20 ms each): ~0.35 s of the ~1 s WeasyPrint takes to load, in every rendering process a build starts. On
+    Linux ``find_library`` asks the loader's cache first, as here; gcc and ld only find a library's own
+    name (its soname), which the loader must then open by that name — and WeasyPrint tries each library's
+    soname itself after those look-ups — so the same libraries are opened. Elsewhere (another platform or
+    Python) nothing changes.
+    """
+    import ctypes.util
+
+    if not sys.platform.startswith("linux") or not hasattr(ctypes.util, "_findSoname_ldconfig"):
+        yield
+        return
+    original = ctypes.util.find_library
+    listing: list[bytes] = []
+
+    def find_library(name: str) -> str | None:
+        if not listing:
+            listing.append(_loader_cache())
+        found = re.search(_soname_pattern(name), listing[0])
+        return os.fsdecode(found.group(1)) if found else None
+
+    ctypes.util.find_library = find_library
+    try:
+        yield
+    finally:
+        ctypes.util.find_library = original
+
+
+def _loader_cache() -> bytes:
+    """``ldconfig -p``, run as ctypes.util runs it (b"" where it cannot be)."""
+    try:
+        return subprocess.run(
+            ["/sbin/ldconfig", "-p"],
+            stdin=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            env={"LC_ALL": "C", "LANG": "C"},
+            check=False,
+        ).stdout
+    except OSError:
+        return b""
+
+
+def _soname_pattern(name: str) -> bytes:
+    """The pattern ctypes.util (CPython 3.8–3.13, ``_findSoname_ldconfig``) finds a library's soname with in
+    ``ldconfig -p``'s listing, for this machine's word size and C library ABI."""
+    import struct
+
+    machine = os.uname().machine + ("-32" if struct.calcsize("l") == 4 else "-64")
+    abi = {
+        "x86_64-64": "libc6,x86-64",
+        "ppc64-64": "libc6,64bit",
+        "sparc64-64": "libc6,64bit",
+        "s390x-64": "libc6,64bit",
+        "ia64-64": "libc6,IA-64",
+    }.get(machine, "libc6")
+    return os.fsencode(rf"\s+(lib{re.escape(name)}\.[^\s]+)\s+\({abi}")
