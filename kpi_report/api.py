@@ -162,9 +162,15 @@ class CheckResult:
     committee: CommitteeCheck | None = None  # inputs/<FY>/committee/, when the plan has members or the folder
 
 
-def check(project: ProjectLike, fy: int, progress: Progress | None = None) -> CheckResult:
+def check(
+    project: ProjectLike, fy: int, progress: Progress | None = None, use_cache: bool = True
+) -> CheckResult:
     """Validate inputs/<FY>/ (and the committee's workbooks in inputs/<FY>/committee/) against the master and
     write outputs/<FY>/check/ (inputs are only read).
+
+    As build does, it takes from outputs/.cache/ the master loaded before, each unchanged submission's own
+    check result and the feedback copies made from the same findings (the checks across files are made
+    again); the results and files are the same as without it. ``use_cache=False``: none is used or kept.
 
     Raises:
         MasterError: the master is missing or has problems.
@@ -172,18 +178,20 @@ def check(project: ProjectLike, fy: int, progress: Progress | None = None) -> Ch
         OutputError: an output could not be written.
     """
     from kpi_report.committee.check import check_committee, with_committee
+    from kpi_report.validate.cache import check_cache
     from kpi_report.validate.check import check_year
     from kpi_report.validate.outputs import write_check_outputs
 
     proj = _project(project)
-    plan = load_plan(proj)
+    plan = _cached_plan(proj, use_cache)
     check_period(plan, fy)
-    report = check_year(proj, plan, fy, progress=progress)
+    cache = check_cache(proj.root) if use_cache else None
+    report = check_year(proj, plan, fy, progress=progress, cache=cache)
     committee = None
     if plan.members or proj.committee_inputs(fy).is_dir():
         committee = check_committee(proj, plan, fy)
         report = with_committee(report, committee)
-    files = write_check_outputs(report, proj, plan)
+    files = write_check_outputs(report, proj, plan, cache=cache)
     return CheckResult(plan, report, tuple(files), proj.inputs(fy).is_dir(), committee)
 
 

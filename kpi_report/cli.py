@@ -217,7 +217,7 @@ def cmd_forms(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     project = _project(args)
-    result = api.check(project, args.fy, progress=ProgressBar())
+    result = api.check(project, args.fy, progress=ProgressBar(), use_cache=not args.no_cache)
     print(check_text(result, project.inputs(args.fy)))
     return EXIT_FINDINGS if result.report.errors else EXIT_OK
 
@@ -383,6 +383,11 @@ def build_parser() -> argparse.ArgumentParser:
         )
     )
     p.add_argument("--fy", type=_fy, required=True, metavar="FY", help=FY_HELP)
+    p.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="前回の検証結果を使わず、マスターとすべての提出を読み直す（outputs/.cache/ を使わない）",
+    )
     p = with_project(
         add(
             "committee",

@@ -287,3 +287,32 @@ def test_build_says_how_many_submissions_it_took_from_the_cache(tmp_path: Path) 
     assert "前回の確認結果を再利用" in build_summary(again, root)
     uncached = build(project, 2019, allow_errors=True, use_cache=False)
     assert uncached.inputs_reused == uncached.inputs_read == 0
+
+
+def test_the_check_command_reuses_the_master_and_unchanged_forms_and_writes_the_same_files(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`kpi-report check`, run again after one clerk's correction, parses neither the master nor the unchanged
+    forms again (as build), and prints and writes exactly what a check without the cache does."""
+    import openpyxl
+
+    from kpi_report import api
+
+    uncached = api.check(project, FY, use_cache=False)
+    assert not (project.root / "outputs" / ".cache").exists()  # --no-cache: nothing kept
+    plain = written(project)
+    api.check(project, FY)  # the first check with the cache keeps the master and every form's result
+    assert written(project) == plain
+    correct(project.inputs(FY) / CHANGED, "訂正した実施状況です。")
+    expected_report = api.check(project, FY, use_cache=False).report
+    expected = written(project)
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the master was parsed again")
+
+    monkeypatch.setattr(openpyxl, "load_workbook", refuse)  # the master imports it where it parses
+    reads = Reads(monkeypatch, check_module)
+    again = api.check(project, FY)
+    assert reads.take() == [CHANGED]  # only the corrected form is read for its check
+    assert again.report == expected_report and written(project) == expected
+    assert uncached.report.findings != () and again.plan == uncached.plan
