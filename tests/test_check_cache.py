@@ -316,3 +316,22 @@ def test_the_check_command_reuses_the_master_and_unchanged_forms_and_writes_the_
     assert reads.take() == [CHANGED]  # only the corrected form is read for its check
     assert again.report == expected_report and written(project) == expected
     assert uncached.report.findings != () and again.plan == uncached.plan
+
+
+def test_the_zlib_that_compresses_the_kept_workbooks_keys_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    """findings.xlsx and the feedback copies are zip files compressed by zlib, a system library an upgrade may
+    change under the same packages: another zlib, other keys (the kept bytes are never a clean check's)."""
+    import zlib
+
+    from kpi_report.validate import cache as check_cache_module
+
+    check_cache_module.code_digest.cache_clear()
+    before = check_cache_module.code_digest()
+    monkeypatch.setattr(zlib, "ZLIB_RUNTIME_VERSION", zlib.ZLIB_RUNTIME_VERSION + ".zlib-ng")
+    check_cache_module.code_digest.cache_clear()
+    try:
+        assert check_cache_module.code_digest() != before
+    finally:
+        monkeypatch.undo()
+        check_cache_module.code_digest.cache_clear()
+    assert check_cache_module.code_digest() == before

@@ -17,6 +17,7 @@ import hashlib
 import sys
 import unicodedata
 import weakref
+import zlib
 from functools import cache
 from pathlib import Path
 
@@ -39,10 +40,17 @@ def check_cache(root: Path) -> DiskCache:
 @cache
 def code_digest() -> str:
     """SHA-256 over the source of the modules that decide a check's results and outputs, and over the
-    versions of Python's Unicode tables and of the libraries that read and write the workbooks."""
+    versions of Python's Unicode tables, of the libraries that read and write the workbooks and of the zlib
+    that compresses them (a system library an upgrade may change: a kept findings.xlsx or feedback copy must
+    be the bytes a check without the cache writes)."""
     digest = hashlib.sha256()
     libraries = ("openpyxl", "xlsxwriter", "defusedxml", "olefile")  # read from their metadata, not imported
-    versions = (sys.version, unicodedata.unidata_version, *(library_version(name) for name in libraries))
+    versions = (
+        sys.version,
+        unicodedata.unidata_version,
+        zlib.ZLIB_RUNTIME_VERSION,
+        *(library_version(name) for name in libraries),
+    )
     digest.update("\0".join(versions).encode())
     package = Path(__file__).resolve().parents[1]
     for name in _SOURCES:
