@@ -160,6 +160,8 @@ class CheckResult:
     files: tuple[Path, ...]
     inputs_found: bool
     committee: CommitteeCheck | None = None  # inputs/<FY>/committee/, when the plan has members or the folder
+    inputs_reused: int = 0  # submissions whose own check result came from the cache
+    inputs_read: int = 0  # submissions read and checked again, with a cache
 
 
 def check(
@@ -187,12 +189,13 @@ def check(
     check_period(plan, fy)
     cache = check_cache(proj.root) if use_cache else None
     report = check_year(proj, plan, fy, progress=progress, cache=cache)
+    reused, read = (cache.hits, cache.misses) if cache is not None else (0, 0)
     committee = None
     if plan.members or proj.committee_inputs(fy).is_dir():
         committee = check_committee(proj, plan, fy)
         report = with_committee(report, committee)
     files = write_check_outputs(report, proj, plan, cache=cache)
-    return CheckResult(plan, report, tuple(files), proj.inputs(fy).is_dir(), committee)
+    return CheckResult(plan, report, tuple(files), proj.inputs(fy).is_dir(), committee, reused, read)
 
 
 @dataclass(frozen=True)

@@ -297,6 +297,7 @@ def test_the_check_command_reuses_the_master_and_unchanged_forms_and_writes_the_
     import openpyxl
 
     from kpi_report import api
+    from kpi_report.console import check_text
 
     uncached = api.check(project, FY, use_cache=False)
     assert not (project.root / "outputs" / ".cache").exists()  # --no-cache: nothing kept
@@ -316,6 +317,12 @@ def test_the_check_command_reuses_the_master_and_unchanged_forms_and_writes_the_
     assert reads.take() == [CHANGED]  # only the corrected form is read for its check
     assert again.report == expected_report and written(project) == expected
     assert uncached.report.findings != () and again.plan == uncached.plan
+    submitted = len(again.report.submissions)
+    assert (again.inputs_read, again.inputs_reused) == (1, submitted - 1)  # what the console then says:
+    assert f"提出の確認: 1 件を読み直し、{submitted - 1} 件は前回の確認結果を再利用" in check_text(
+        again, project.inputs(FY)
+    )
+    assert "前回の確認結果" not in check_text(uncached, project.inputs(FY))
 
 
 def test_the_zlib_that_compresses_the_kept_workbooks_keys_them(monkeypatch: pytest.MonkeyPatch) -> None:
