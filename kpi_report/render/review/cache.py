@@ -2,9 +2,10 @@
 
 A part's layout (page count, anchors) depends only on its HTML and on what the renderer reads besides: the
 stylesheets, the base URL and the files it may fetch (template folders, the font), and the versions of the
-tool, WeasyPrint, pydyf and the native libraries that lay text out (Pango, HarfBuzz: ``native.py``). Its record (its PDF objects, ``pdfjoin.py``) does not depend on where it starts:
-the page numbers are drawn when joining (``folio.py``), unless a project's stylesheet numbers the pages in
-its margin boxes, when the record depends on the number of its first page too. So an entry is keyed by a
+tool, WeasyPrint, pydyf and the system libraries that lay the text out and compress the streams (Pango,
+HarfBuzz, zlib: ``native.py``). Its record (its PDF objects, ``pdfjoin.py``) does not depend on where it
+starts: the page numbers are drawn when joining (``folio.py``), unless a project's stylesheet numbers the
+pages in its margin boxes, when the record depends on the number of its first page too. So an entry is keyed by a
 SHA-256 over all of that (:func:`part_key`): ``<key>.json`` holds the layout, ``<key>-pany.pdf`` the record
 (``<key>-p<first page>.pdf`` for a part numbered by its stylesheet). The PDF's own SHA-256 is kept in the JSON and checked on every read: a damaged, truncated or foreign
 file is a miss, never trusted. Nothing is executed or unpickled: entries are JSON and PDF bytes.
@@ -76,9 +77,9 @@ class PartCache:
     def configure(
         self, stylesheets: Iterable[str], base_url: str, roots: Iterable[Path], files: Iterable[Path]
     ) -> None:
-        """Key the cache by the stylesheets, every fetchable file, the versions (the tool's, WeasyPrint's, pydyf's,
-        and the native libraries', native.py) and the renderer's own code (not
-        by where the project is: the base URL only locates those files, whose names and contents are in the key)."""
+        """Key the cache by the stylesheets, every fetchable file, the versions (the tool's, WeasyPrint's,
+        pydyf's and the system libraries', native.py) and the renderer's own code (not by where the project is:
+        the base URL only locates those files, whose names and contents are in the key)."""
         digest = hashlib.sha256()
         for text in (
             __version__,

@@ -5,7 +5,8 @@ unchanged WeasyPrint: a newer Pango may break a line elsewhere, a newer HarfBuzz
 bytes; and zlib (the system's, or zlib-ng in its place) compresses every stream a part's record and the
 shared font program hold. Their versions are therefore part of the review cache's keys
 (:func:`native_versions`), so that a part or a font program made before such an upgrade is made again — the
-cache never gives other bytes than a clean build. fontshare.py subsets the shared font with the same HarfBuzz, through :func:`open_library`.
+cache never gives other bytes than a clean build. fontshare.py subsets the shared font with the same
+HarfBuzz, through :func:`open_library`.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from typing import Any
 
@@ -50,9 +51,13 @@ UNKNOWN = "?"  # a library that cannot be opened by these names (WeasyPrint may 
 
 def open_library(ffi: Any, names: Iterable[str]) -> Any | None:
     """The first of ``names`` cffi can open, or None."""
+    return _first(ffi.dlopen, names)
+
+
+def _first(opener: Callable[[str], Any], names: Iterable[str]) -> Any | None:
     for name in names:
         with suppress(OSError):
-            return ffi.dlopen(name)
+            return opener(name)
     return None
 
 
@@ -62,9 +67,10 @@ def native_versions() -> str:
     are laid out, the font subset and the streams compressed with (UNKNOWN for one that cannot be opened by
     name; the subset library named when present: without it the font is subset by fontTools), read once per
     process. By ctypes: cffi's first declarations cost ~0.09 s, this ~5 ms."""
+    import ctypes
     import zlib
 
-    pango, harfbuzz, subset = _loaded(PANGO), _loaded(HARFBUZZ), _loaded(SUBSET)
+    pango, harfbuzz, subset = (_first(ctypes.CDLL, names) for names in (PANGO, HARFBUZZ, SUBSET))
     found = [
         f"pango {_version(pango, 'pango_version_string')}",
         f"harfbuzz {_version(harfbuzz, 'hb_version_string')}",
@@ -73,15 +79,6 @@ def native_versions() -> str:
         found.append("harfbuzz-subset")
     found.append(f"zlib {zlib.ZLIB_RUNTIME_VERSION}")  # pydyf's and the joiner's compressed streams
     return "; ".join(found)
-
-
-def _loaded(names: Iterable[str]) -> Any | None:
-    import ctypes
-
-    for name in names:
-        with suppress(OSError):
-            return ctypes.CDLL(name)
-    return None
 
 
 def _version(library: Any | None, function: str) -> str:
@@ -150,14 +147,18 @@ def _loader_cache() -> bytes:
 def _soname_pattern(name: str) -> bytes:
     """The pattern ctypes.util (CPython 3.8–3.13, ``_findSoname_ldconfig``) finds a library's soname with in
     ``ldconfig -p``'s listing, for this machine's word size and C library ABI."""
+    return os.fsencode(rf"\s+(lib{re.escape(name)}\.[^\s]+)\s+\({_abi()}")
+
+
+@functools.cache
+def _abi() -> str:
     import struct
 
     machine = os.uname().machine + ("-32" if struct.calcsize("l") == 4 else "-64")
-    abi = {
+    return {
         "x86_64-64": "libc6,x86-64",
         "ppc64-64": "libc6,64bit",
         "sparc64-64": "libc6,64bit",
         "s390x-64": "libc6,64bit",
         "ia64-64": "libc6,IA-64",
     }.get(machine, "libc6")
-    return os.fsencode(rf"\s+(lib{re.escape(name)}\.[^\s]+)\s+\({abi}")
