@@ -38,6 +38,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from kpi_report.render.review.partspec import PartLayout, RenderConfig
 from kpi_report.render.review.pdfjoin import part_record, record_bytes
+from kpi_report.render.review.weasyfast import shortcuts
 
 
 class RefusedURLError(ValueError):
@@ -308,7 +309,7 @@ class PartRenderer:
         """Lay out part ``key``; keep it until :meth:`finish`."""
         self._pause_gc()
         try:
-            with _deferred_margin_boxes() as held:
+            with _deferred_margin_boxes() as held, shortcuts(self.config.shared_fonts):
                 document = with_roomy_stack(
                     lambda: _ReviewHTML(html, self.config.base_url, self.fetcher).render(
                         stylesheets=self.stylesheets, font_config=self.font_config
@@ -333,7 +334,7 @@ class PartRenderer:
             options = {**DEFAULT_OPTIONS, "pdf_tags": True}
             # the part as pydyf objects, made into a record (pdfjoin.py) instead of being written as a PDF;
             # its page numbers are drawn when joining (folio.py) unless the stylesheet draws them itself
-            with _margin_boxes_as_artifacts():
+            with _margin_boxes_as_artifacts(), shortcuts(self.config.shared_fonts):
                 generated = with_roomy_stack(partial(generate_pdf, document, None, 1, **options))
             record = record_bytes(
                 part_record(generated, folios=not numbered, shared=self.config.shared_fonts)
