@@ -6,7 +6,14 @@ in the volume of Kodaira's published table (benchmarks/synth_report.py), then re
 rendering process. Where LibreOffice is installed, the same rows written to an .xlsx and printed to PDF by
 ``soffice --headless --convert-to pdf`` are timed for comparison (the peer a planning section would use).
 
+With ``--against PATH`` (another checkout, e.g. ``git worktree add /tmp/before c809f8a``) each size is rendered
+by that checkout's code and this one's in turn, ``--repeat`` rounds, each render in a fresh process, each round
+beside LibreOffice, and the medians are printed: this machine's speed drifts by tens of per cent within an hour
+and more between weeks (c809f8a's review, 6.3 s when its figure was written down, took 14–18 s a week later), so
+only figures taken side by side compare. Both checkouts run with this interpreter and its packages.
+
 Usage: .venv/bin/python -m benchmarks.bench_review [--sizes 60,300,1000] [--repeat 3] [--workers N]
+                                                   [--against PATH]
 """
 
 from __future__ import annotations
@@ -14,13 +21,16 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from pypdf import PdfReader
 
@@ -32,7 +42,8 @@ from kpi_report.plan.master import load_plan
 from kpi_report.present.table import present
 from kpi_report.render.review.review import render_review
 
-SAMPLE = Path(__file__).resolve().parents[1] / "inputs" / "master.xlsx"
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE = REPO / "inputs" / "master.xlsx"
 HEADERS = ("施策番号", "名称", "内容", "所管課（関連課）", "進捗状況", "実施等状況")
 
 
@@ -164,6 +175,9 @@ def main() -> None:
         action="store_true",
         help="keep tools/synth.py's 184-character 内容 instead of the sample plan's texts (61 on average)",
     )
+    parser.add_argument(
+        "--against", type=Path, help="another checkout: rendered in turn with this one, --repeat rounds"
+    )
     args = parser.parse_args()
     if args.one:
         print(json.dumps(one(args.one, args.repeat, args.workers, args.long_content, args.years)))
@@ -174,23 +188,11 @@ def main() -> None:
     print(
         f"annual review PDF (render_review, after imports; {args.years} years of notes per measure; {content})"
     )
+    if args.against is not None:
+        against(args, args.against.resolve())
+        return
     for size in (int(s) for s in args.sizes.split(",")):
-        command = [
-            sys.executable,
-            "-m",
-            "benchmarks.bench_review",
-            "--one",
-            str(size),
-            "--repeat",
-            str(args.repeat),
-            "--years",
-            str(args.years),
-        ]
-        if args.workers:
-            command += ["--workers", str(args.workers)]
-        if args.long_content:
-            command.append("--long-content")
-        result = json.loads(subprocess.run(command, capture_output=True, text=True, check=True).stdout)
+        result = run_one(REPO, size, args.repeat, args)
         line = (
             f"{result['measures']:5d} measures, {result['kpis']:3d} KPIs, {result['chars'] / 1000:5.0f}k chars: "
             f"best {result['best']:5.2f} s, first {result['first']:5.2f} s (CPU {result['cpu']:5.2f} s), "
@@ -204,6 +206,55 @@ def main() -> None:
                 f"{office:.2f} s" if office else "not installed"
             )
         print(line, flush=True)
+
+
+def run_one(tree: Path, size: int, repeat: int, args: argparse.Namespace) -> dict[str, Any]:
+    """:func:`one` for ``size`` measures in a fresh process running the code of the checkout ``tree``."""
+    command = [sys.executable, "-m", "benchmarks.bench_review", "--one", str(size), "--repeat", str(repeat)]
+    command += ["--years", str(args.years)]
+    if args.workers:
+        command += ["--workers", str(args.workers)]
+    if args.long_content:
+        command.append("--long-content")
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    done = subprocess.run(command, cwd=tree, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"{tree}: bench_review --one {size} failed:\n{done.stderr[-2000:]}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def against(args: argparse.Namespace, other: Path) -> None:
+    """Each size rendered by ``other``'s code and this checkout's in turn, ``--repeat`` rounds (see the module's
+    docstring), with the medians and their ratio."""
+    label = other.name
+    for size in (int(s) for s in args.sizes.split(",")):
+        times: dict[str, list[float]] = {"this": [], label: [], "LibreOffice": []}
+        cpus: dict[str, list[float]] = {"this": [], label: []}
+        print(f"{size} measures: this checkout and {other} in turn, {args.repeat} rounds", flush=True)
+        for round_ in range(args.repeat):
+            order = [("this", REPO), (label, other)]
+            for name, tree in order if round_ % 2 == 0 else order[::-1]:  # neither always goes first
+                result = run_one(tree, size, 1, args)
+                times[name].append(result["best"])
+                cpus[name].append(result["cpu"])
+                print(
+                    f"  {name:<12} {result['best']:6.2f} s  CPU {result['cpu']:6.2f} s  {result['pages']:4d} pages"
+                    f"  {result['mb']:4.1f} MB  peak main {result['main_peak_mb']:.0f} MB, "
+                    f"worker {result['worker_peak_mb']:.0f} MB",
+                    flush=True,
+                )
+            office = None if args.no_libreoffice else libreoffice(size, 1, args.long_content, args.years)
+            if office is not None:
+                times["LibreOffice"].append(office)
+                print(f"  {'LibreOffice':<12} {office:6.2f} s  (the table alone, xlsx → pdf)", flush=True)
+        for name, values in times.items():
+            if values:
+                cpu = f", CPU {statistics.median(cpus[name]):.2f} s" if name in cpus else ""
+                runs = ", ".join(f"{v:.2f}" for v in values)
+                print(f"  median {name:<12} {statistics.median(values):6.2f} s{cpu}  (runs: {runs})")
+        ratio = statistics.median(times["this"]) / statistics.median(times[label])
+        print(f"  this / {label}: {ratio:.2f} (below 1: faster)", flush=True)
 
 
 if __name__ == "__main__":

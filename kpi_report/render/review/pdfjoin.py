@@ -386,6 +386,12 @@ def part_record(
     )
 
 
+def font_name_suffix(family: str) -> bytes:
+    """How the PDF name of a font of ``family`` ends (b"+IPAexGothic"): what ties a part's font to a shared
+    program (WeasyPrint names a font ``/<hash>+<family, blanks as dashes>``)."""
+    return ("+" + family.replace(" ", "-")).encode()
+
+
 def _leave_out_programs(
     objects: Sequence[Any], families: Sequence[str], dropped: set[int]
 ) -> list[tuple[str, tuple[int, ...]]]:
@@ -393,7 +399,7 @@ def _leave_out_programs(
     ``dropped``); the glyph IDs each uses (the keys of its /W widths, and .notdef), in slot order."""
     import pydyf
 
-    suffixes = {("+" + family.replace(" ", "-")).encode(): family for family in families}
+    suffixes = {font_name_suffix(family): family for family in families}
     found: list[tuple[str, tuple[int, ...]]] = []
     for obj in objects:
         if not isinstance(obj, pydyf.Dictionary) or obj.get("Subtype") != "/CIDFontType2":

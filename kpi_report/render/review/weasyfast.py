@@ -6,7 +6,7 @@ are work whose result is thrown away or made twice:
 - **The shared font program subset in every part.** Each part's PDF embeds a subset of the Japanese font,
   which :func:`pdfjoin.part_record` then drops: the joiner embeds one program for all parts (fontshare.py).
   HarfBuzz subset it twice per part (~8 ms). For a family the record will drop — the same test as
-  ``pdfjoin._leave_out_programs``: a TrueType program (FontFile2) whose font name ends with ``+<family>`` —
+  ``pdfjoin._leave_out_programs``: a TrueType program (FontFile2) whose name ends with ``font_name_suffix`` —
   the program is left whole; nothing else in the part depends on it (its widths and Unicode map come from
   the glyphs used, not from the program).
 - **Each text box's Pango layout made twice.** WeasyPrint frees a text box's layout once the box is laid
@@ -40,6 +40,8 @@ from weasyprint.css.functions import check_math
 from weasyprint.formatting_structure import boxes
 from weasyprint.text.ffi import pango
 
+from kpi_report.render.review.pdfjoin import font_name_suffix
+
 _CLEAN = weasy_fonts.Font.clean
 _DEACTIVATE = weasy_line_break.Layout.deactivate
 _REACTIVATE = weasy_line_break.Layout.reactivate
@@ -64,7 +66,7 @@ _RESOLVE_USERS: list[Any] = []  # found at the first use, once WeasyPrint's layo
 @contextmanager
 def shortcuts(shared_families: Sequence[str] = ()) -> Iterator[None]:
     """The shortcuts on for the block; ``shared_families``: the fonts whose program the part record drops."""
-    suffixes = tuple(("+" + family.replace(" ", "-")).encode() for family in shared_families)
+    suffixes = tuple(font_name_suffix(family) for family in shared_families)
 
     def clean(font: Any, to_unicode: Any, hinting: Any) -> None:
         if suffixes and _dropped_by_record(font, suffixes):
@@ -114,7 +116,6 @@ def _reuse(layout: Any, style: Any) -> None:
     ):
         pango.pango_layout_set_width(layout.layout, -1)
         return
-    layout._kept = False
     _REACTIVATE(layout, style)
 
 
