@@ -53,6 +53,7 @@ def test_a_build_from_the_cache_and_diff_do_not_load_openpyxl(tmp_path: Path) ->
     first = _in_new_process(*build)
     assert first[0] == "imported -"
     assert first[1].startswith("exit 0 ") and "openpyxl" in first[1].split()  # the master is parsed
+    assert "numpy" not in first[1].split()  # openpyxl loaded without it (core.files.load_openpyxl)
     # nothing changed: the master, each submission's check and the feedback copies come from the cache
     assert _in_new_process(*build)[1] == "exit 0 xlsxwriter"  # progress-list.xlsx is written again
     listed = str(root / "outputs/2019/progress-list.xlsx")
@@ -77,3 +78,31 @@ def test_the_plan_key_names_openpyxl_version_as_before(tmp_path: Path) -> None:
     master = tmp_path / "master.xlsx"
     expected = cache_key("plan", master.name, openpyxl.__version__, unicodedata.unidata_version, b"PK")
     assert _plan_key(master, b"PK") == expected
+
+
+NUMPY_SCRIPT = """
+import sys
+{before}
+from kpi_report.core.files import load_openpyxl
+load_openpyxl()
+from openpyxl.compat.numbers import NUMERIC_TYPES
+print(" ".join(name for name in ("openpyxl", "numpy") if sys.modules.get(name)), len(NUMERIC_TYPES) > 6)
+import numpy  # noqa: F401  (loads afterwards as usual)
+print("numpy" in sys.modules)
+"""
+
+
+@pytest.mark.parametrize(
+    ("before", "expected"),
+    [("", ["openpyxl False", "True"]), ("import numpy", ["openpyxl numpy True", "True"])],
+    ids=["numpy not loaded: left out", "numpy already loaded: openpyxl takes its types"],
+)
+def test_openpyxl_is_loaded_without_numpy_unless_the_caller_has_it(before: str, expected: list[str]) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", NUMPY_SCRIPT.format(before=before)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=True,
+    )
+    assert done.stdout.splitlines() == expected

@@ -28,7 +28,7 @@ from kpi_report.core.cellmetrics import line_count, row_height
 from kpi_report.core.codec import encode
 from kpi_report.core.diskcache import DiskCache, cache_key
 from kpi_report.core.errors import OutputError
-from kpi_report.core.files import FIXED_CREATED, new_xlsx, openpyxl_bytes, write_atomic
+from kpi_report.core.files import FIXED_CREATED, load_openpyxl, new_xlsx, openpyxl_bytes, write_atomic
 from kpi_report.core.fiscal import fy_label
 from kpi_report.core.model import CheckReport, Finding, Plan, Submission
 from kpi_report.core.project import Project
@@ -411,7 +411,8 @@ def feedback_copy(data: bytes, findings: Sequence[Finding]) -> bytes:
     ``findings``. What this copy adds is recorded in a very hidden sheet (FEEDBACK_RECORD_SHEET) for the next
     round. Macros are not kept. The bytes are deterministic (fixed document dates and zip entry times).
     """
-    # openpyxl (~0.35 s) only where a copy is made: a build takes the unchanged copies from its cache
+    # openpyxl (~0.2 s) only where a copy is made: a build takes the unchanged copies from its cache
+    load_openpyxl()
     from openpyxl import load_workbook
     from openpyxl.cell.cell import MergedCell
     from openpyxl.comments import Comment
