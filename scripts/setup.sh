@@ -48,4 +48,4 @@ fi
 # compile the tool's ~60 modules again at every command (~0.3 s of a build on a 2-core machine). compileall
 # writes only what is missing or older than its source; a module edited later is compiled in memory until the
 # next setup, as before.
-.venv/bin/python -m compileall -q kpi_report >/dev/null
+.venv/bin/python -m compileall -q kpi_report
