@@ -934,7 +934,7 @@ def join(
         ) -> int:
             return first + local if local < part.pages else start + local - part.pages
 
-        ids = [pdf_string(prefix + i) for i in part.ids]
+        ids = _Ids(prefix, part.ids)
         shared_refs = [b"%d 0 R" % programs[family] for family, _ in part.shared]
         link_values = [page_refs[links[u]] if u in links else b"null" for u in part.links]
 
@@ -942,7 +942,7 @@ def join(
             slot: int,
             base: int = base,
             key_of: Any = key_of,
-            ids: list[bytes] = ids,
+            ids: _Ids = ids,
             link_values: list[bytes] = link_values,
             first: int = first,
             shared_refs: list[bytes] = shared_refs,
@@ -1077,6 +1077,22 @@ def join(
     _PLACED.clear()
     _PLACED.update(placed_now)
     return joined
+
+
+class _Ids:
+    """A part's element IDs as PDF strings (``p<index>-`` + the ID), each made when first asked for: a part
+    taken from the memo needs only those of its elements in the IDTree (3,000 of 17,600 in a 1,000-measure
+    review)."""
+
+    def __init__(self, prefix: str, ids: Sequence[str]) -> None:
+        self.prefix, self.ids = prefix, ids
+        self.made: dict[int, bytes] = {}
+
+    def __getitem__(self, index: int) -> bytes:
+        made = self.made.get(index)
+        if made is None:
+            made = self.made[index] = pdf_string(self.prefix + self.ids[index])
+        return made
 
 
 def _stored_key(memo_key: tuple[Any, ...]) -> str:
