@@ -10,13 +10,10 @@ corrected form, with the cache in outputs/.cache/ (as a correction round runs it
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
-from benchmarks.common import peak_rss_mb, timed
+from benchmarks.common import REPO, command_seconds, peak_rss_mb, timed
 from kpi_report.core.model import Plan
 from kpi_report.core.project import Project
 from kpi_report.forms.writer import write_forms
@@ -26,7 +23,6 @@ from kpi_report.validate.outputs import write_check_outputs
 from tools.fill_forms import fill_form
 from tools.synth import NOTE, write_synthetic_master
 
-REPO = Path(__file__).resolve().parents[1]
 FY = 2019
 
 
@@ -57,11 +53,8 @@ def command(root: Path, repeat: int = 3) -> None:
     """The `kpi-report check` command after one department's correction: with the cache, and --no-cache."""
     from benchmarks.bench_rebuild import correct
 
-    def run(*extra: str) -> float:
-        start = time.perf_counter()
-        argv = [sys.executable, "-m", "kpi_report", "check", "--fy", str(FY), "--project", str(root), *extra]
-        subprocess.run(argv, cwd=REPO, check=False, capture_output=True)
-        return time.perf_counter() - start
+    def run(*extra: str) -> float:  # exit 1: the check has findings
+        return command_seconds("check", "--fy", str(FY), "--project", str(root), *extra, exits=(0, 1))
 
     run()  # the first check keeps the master and every form's result
     times: dict[str, list[float]] = {"the command, one form corrected": [], "the same, --no-cache": []}

@@ -43,7 +43,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]
+from benchmarks.common import REPO, command_seconds
+
 FY = 2019
 PROFILE = Path(tempfile.gettempdir()) / "kpi-report-rebuild.prof"
 CASES = ("clean", "one correction", "unchanged", "a page-moving correction", "a template change")
@@ -142,18 +143,6 @@ def _peak_mb(pid: int | None) -> float:
     except (OSError, ValueError):
         pass
     return 0.0
-
-
-def command_seconds(root: Path) -> float:
-    """Wall seconds of `kpi-report build` for FY on ``root``, as the planning section runs it: a new process,
-    start-up and imports included (WeasyPrint only where a part is rendered)."""
-    command = [sys.executable, "-m", "kpi_report", "build", "--fy", str(FY), "--project", str(root)]
-    start = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, cwd=REPO, check=False)
-    seconds = time.perf_counter() - start
-    if done.returncode:
-        raise SystemExit(f"build failed:\n{done.stderr}")
-    return seconds
 
 
 def _child(root: Path, table: Path | None = None, profile: Path | None = None) -> dict[str, Any]:
@@ -318,7 +307,7 @@ def main() -> None:
             for k in range(max(args.repeat, 1)):
                 if change:
                     correct(root, 200 + k)
-                seconds.append(command_seconds(root))
+                seconds.append(command_seconds("build", "--fy", str(FY), "--project", str(root)))
             print(
                 f"{case}, the whole `kpi-report build` command (start-up and imports too): best {min(seconds):.2f} s "
                 f"(runs {', '.join(f'{x:.2f}' for x in seconds)})",

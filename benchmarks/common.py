@@ -1,11 +1,16 @@
-"""Helpers shared by the benchmark scripts: timing and peak memory."""
+"""Helpers shared by the benchmark scripts: timing, peak memory and the tool's commands as a user runs them."""
 
 from __future__ import annotations
 
 import resource
+import subprocess
+import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def peak_rss_mb() -> float:
@@ -21,3 +26,16 @@ def timed(label: str, report: Callable[[str], None] = print) -> Iterator[None]:
     start = time.perf_counter()
     yield
     report(f"{label}: {time.perf_counter() - start:.2f} s")
+
+
+def command_seconds(*args: str, exits: Collection[int] = (0,)) -> float:
+    """Wall seconds of ``kpi-report <args>`` as a user runs it: a new process, start-up and imports included.
+    An exit code outside ``exits`` stops the benchmark with the command's error output."""
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "kpi_report", *args], capture_output=True, text=True, cwd=REPO, check=False
+    )
+    seconds = time.perf_counter() - start
+    if done.returncode not in exits:
+        raise SystemExit(f"kpi-report {' '.join(args)} failed (exit {done.returncode}):\n{done.stderr}")
+    return seconds

@@ -171,7 +171,7 @@ def check_text(result: CheckResult, inputs: Path) -> str:
         lines.append(f"{inputs} がありません。提出された記入様式をこのフォルダーに置いてください。")
     lines.append(check_summary(result.report, result.plan))
     if result.inputs_reused:
-        lines.append(reuse_line(result.inputs_read, result.inputs_reused).strip())
+        lines.append(reuse_line(result.inputs_read, result.inputs_reused))
     lines.append("出力:")
     lines += [f"  {path}" for path in result.files[:2]]
     if len(result.files) > 2:
@@ -181,7 +181,7 @@ def check_text(result: CheckResult, inputs: Path) -> str:
 
 def reuse_line(read: int, reused: int) -> str:
     """How many submissions were read and checked again, and how many checks came from outputs/.cache/."""
-    return f"  提出の確認: {read} 件を読み直し、{reused} 件は前回の確認結果を再利用（内容が同じファイル）"
+    return f"提出の確認: {read} 件を読み直し、{reused} 件は前回の確認結果を再利用（内容が同じファイル）"
 
 
 def build_summary(result: BuildResult, root: Path | None = None, files: bool = True) -> str:
@@ -211,7 +211,7 @@ def build_summary(result: BuildResult, root: Path | None = None, files: bool = T
         if finding.code != "status-conflict":  # check reports it (counted above, listed in findings.xlsx)
             lines.append(f"  {finding_line(finding)}")
     if result.inputs_reused:
-        lines.append(reuse_line(result.inputs_read, result.inputs_reused))
+        lines.append("  " + reuse_line(result.inputs_read, result.inputs_reused))
     if result.review_parts_reused or result.review_parts_rendered:
         lines.append(
             f"  年次報告書: {len(result.review_parts_rendered)} 部分を作成、"
