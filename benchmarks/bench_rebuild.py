@@ -25,7 +25,17 @@ progress table (the clean build's rows, benchmarks/bench_review.progress_xlsx) p
 
 Targets (issue 15): one correction ≤ 1 s; peak memory < 1 GB. Other processes on the machine inflate wall time.
 
+With ``--against PATH`` (another checkout, e.g. ``git worktree add /tmp/before HEAD~1``), only the rebuild after
+one correction is timed — while watching (``--repeat`` rebuilds in one process) and as the whole command — by
+that checkout's code and this one's in turn, ``--rounds`` rounds, each on its own copy of the same project, and
+the medians and their ratio are printed: this machine's speed drifts by tens of per cent within an hour, and one
+rebuild varies by ±20 % from the next, so only figures taken side by side compare. This script drives both (the
+other checkout's ``kpi_report`` is imported in its children; one from before ``build --watch`` times the whole
+command only), with this interpreter and its packages; the other's modules are compiled first, as setup.sh
+compiles this one's.
+
 Usage: .venv/bin/python -m benchmarks.bench_rebuild [--measures 1000] [--years 2] [--repeat 3] [--profile CASE]
+                                                    [--against PATH [--rounds 4]]
 """
 
 from __future__ import annotations
@@ -35,6 +45,7 @@ import json
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -98,12 +109,13 @@ def one_build(root: Path, table: Path | None, profile: Path | None) -> dict[str,
     }
 
 
-def watching(root: Path, repeat: int) -> list[dict[str, Any]]:
+def watching(root: Path, repeat: int, seed: int = 100) -> list[dict[str, Any]]:
     """`build --watch`'s rebuilds: one process builds ``root`` once, then after each of ``repeat`` corrections
     (run as a child by :func:`main`; each rebuild is timed as in :func:`one_build`; the peak memory shown is
     the process's over all its builds, the first included). As the command does, the review's rendering
     processes are kept between builds and warmed after each one (api.watch), and a correction is built once
-    it has held still for the watch's interval (0.5 s)."""
+    it has held still for the watch's interval (0.5 s). ``seed``: the first correction's number (each rebuild's
+    is new: a text seen before would find its parts in the cache)."""
     import weasyprint  # noqa: F401
 
     from kpi_report.core.project import Project
@@ -115,7 +127,7 @@ def watching(root: Path, repeat: int) -> list[dict[str, Any]]:
         build(Project(root), FY, keep=keep)  # the watch's first build
         keep.prime()
         for k in range(repeat):
-            correct(root, 100 + k)
+            correct(root, seed + k)
             time.sleep(0.5)  # the watch waits until the folders hold still
             cpu, start = _cpu(keep.procs), time.perf_counter()
             result = build(Project(root), FY, keep=keep)
@@ -257,12 +269,24 @@ def main() -> None:
     parser.add_argument("--table", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--profile-to", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--watching", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--seed", type=int, default=100, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--against",
+        type=Path,
+        help="another checkout: its rebuilds timed in turn with this one's (see above)",
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=4, help="with --against: rounds (each runs both in turn)"
+    )
     args = parser.parse_args()
     if args.one:
         print(json.dumps(one_build(args.one, args.table, args.profile_to)))
         return
     if args.watching:
-        print(json.dumps(watching(args.watching, max(args.repeat, 1))))
+        print(json.dumps(watching(args.watching, max(args.repeat, 1), args.seed)))
+        return
+    if args.against is not None:
+        against(args, args.against.resolve())
         return
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "project"
@@ -324,6 +348,89 @@ def main() -> None:
                 )
         if args.profile:
             print(f"profile of the last '{args.profile}' build: {PROFILE}")
+
+
+# a child running this script with the tool's package taken from another checkout
+_WITH_TREE = (
+    "import sys; sys.path.insert(0, sys.argv.pop(1)); import kpi_report; sys.path[0] = sys.argv.pop(1); "
+    "sys.argv[0] = 'bench_rebuild'; from benchmarks.bench_rebuild import main; main()"
+)
+
+
+def _watching_child(tree: Path, root: Path, repeat: int, seed: int) -> list[dict[str, Any]] | None:
+    """:func:`watching` in a new process, with the code of the checkout ``tree`` (None: it has no build --watch)."""
+    command = [sys.executable, "-c", _WITH_TREE, str(tree), str(REPO), "--watching", str(root)]
+    command += ["--repeat", str(repeat), "--seed", str(seed)]
+    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=False)
+    if done.returncode:
+        last = done.stderr.strip().splitlines()[-1:] or [""]
+        if last[0].startswith(("ImportError", "ModuleNotFoundError")) or "argument 'keep'" in last[0]:
+            return None  # a checkout from before build --watch (no Workers to keep, no keep= to give)
+        raise SystemExit(f"{tree}: bench_rebuild --watching failed:\n{done.stderr[-2000:]}")
+    runs: list[dict[str, Any]] = json.loads(done.stdout.strip().splitlines()[-1])
+    return runs
+
+
+def against(args: argparse.Namespace, other: Path) -> None:
+    """The rebuild after one correction by ``other``'s code and this checkout's in turn (see the module's
+    docstring), with the medians and their ratio."""
+    label = other.name
+    trees = {"this": REPO, label: other}
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(other / "kpi_report")], check=False)
+    repeat, rounds = max(args.repeat, 1), max(args.rounds, 1)
+    with tempfile.TemporaryDirectory() as tmp:
+        roots = {name: Path(tmp) / f"project-{n}" for n, name in enumerate(trees)}
+        start = time.perf_counter()
+        summary = setup(roots["this"], args.measures, args.years)
+        shutil.copytree(roots["this"], roots[label], ignore=shutil.ignore_patterns("templates"))
+        # the other's project holds that checkout's templates, as setup gives this one this checkout's
+        shutil.copytree(other / "kpi_report" / "templates", roots[label] / "templates")
+        for name, tree in trees.items():  # the first build of each (not timed): every later one has a cache
+            command_seconds("build", "--fy", str(FY), "--project", str(roots[name]), tree=tree)
+        print(f"setup: {summary} and a first build by each, {time.perf_counter() - start:.1f} s (not timed)")
+        watched: dict[str, list[dict[str, Any]]] = {name: [] for name in trees}
+        whole: dict[str, list[float]] = {name: [] for name in trees}
+        print(
+            f"one correction: this checkout and {other} in turn, {rounds} rounds "
+            f"({repeat} rebuilds while watching, then {repeat} whole commands, each)",
+            flush=True,
+        )
+        for round_ in range(rounds):
+            order = list(trees) if round_ % 2 == 0 else list(trees)[::-1]  # neither always goes first
+            for name in order:
+                # the same corrections for both, each rebuild a new one
+                runs = _watching_child(trees[name], roots[name], repeat, 2000 + 100 * round_)
+                seconds = []
+                for k in range(repeat):
+                    correct(roots[name], 1000 + 100 * round_ + k)
+                    seconds.append(
+                        command_seconds(
+                            "build", "--fy", str(FY), "--project", str(roots[name]), tree=trees[name]
+                        )
+                    )
+                whole[name] += seconds
+                watched[name] += runs or []
+                shown = ", ".join(f"{r['seconds']:.2f}" for r in runs) if runs else "no build --watch"
+                print(
+                    f"  {name:<12} while watching {shown}; the whole command {', '.join(f'{s:.2f}' for s in seconds)}",
+                    flush=True,
+                )
+        cpu = {name: statistics.median(r["cpu"] for r in runs) for name, runs in watched.items() if runs}
+        for case, values in (
+            ("while watching", {name: [r["seconds"] for r in runs] for name, runs in watched.items()}),
+            ("the whole command", whole),
+        ):
+            medians = {name: statistics.median(v) for name, v in values.items() if v}
+            figures = [
+                f"{name} {medians[name]:.2f} s"
+                + (f" (CPU {cpu[name]:.2f} s)" if name in cpu and values is not whole else "")
+                if name in medians
+                else f"{name}: no build --watch"
+                for name in trees
+            ]
+            if len(medians) == len(trees):
+                figures.append(f"this / {label}: {medians['this'] / medians[label]:.2f} (below 1: faster)")
+            print(f"median, {case}: " + "; ".join(figures), flush=True)
 
 
 if __name__ == "__main__":

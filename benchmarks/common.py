@@ -28,12 +28,13 @@ def timed(label: str, report: Callable[[str], None] = print) -> Iterator[None]:
     report(f"{label}: {time.perf_counter() - start:.2f} s")
 
 
-def command_seconds(*args: str, exits: Collection[int] = (0,)) -> float:
-    """Wall seconds of ``kpi-report <args>`` as a user runs it: a new process, start-up and imports included.
-    An exit code outside ``exits`` stops the benchmark with the command's error output."""
+def command_seconds(*args: str, exits: Collection[int] = (0,), tree: Path = REPO) -> float:
+    """Wall seconds of ``kpi-report <args>`` as a user runs it: a new process, start-up and imports included
+    (``tree``: the checkout whose code runs). An exit code outside ``exits`` stops the benchmark with the
+    command's error output."""
     start = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "kpi_report", *args], capture_output=True, text=True, cwd=REPO, check=False
+        [sys.executable, "-m", "kpi_report", *args], capture_output=True, text=True, cwd=tree, check=False
     )
     seconds = time.perf_counter() - start
     if done.returncode not in exits:
