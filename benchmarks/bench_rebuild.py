@@ -27,12 +27,12 @@ Targets (issue 15): one correction ≤ 1 s; peak memory < 1 GB. Other processes 
 
 With ``--against PATH`` (another checkout, e.g. ``git worktree add /tmp/before HEAD~1``), only the rebuild after
 one correction is timed — while watching (``--repeat`` rebuilds in one process) and as the whole command — by
-that checkout's code and this one's in turn, ``--rounds`` rounds, each on its own copy of the same project, and
-the medians and their ratio are printed: this machine's speed drifts by tens of per cent within an hour, and one
-rebuild varies by ±20 % from the next, so only figures taken side by side compare. This script drives both (the
-other checkout's ``kpi_report`` is imported in its children; one from before ``build --watch`` times the whole
-command only), with this interpreter and its packages; the other's modules are compiled first, as setup.sh
-compiles this one's.
+that checkout's code and this one's in turn, ``--rounds`` rounds, each on its own copy of the same project, with
+LibreOffice printing the table once each round, and the medians and their ratio are printed: this machine's speed
+drifts by tens of per cent within an hour, and one rebuild varies by ±20 % from the next, so only figures taken
+side by side compare. This script drives both (the other checkout's ``kpi_report`` is imported in its children;
+one from before ``build --watch`` times the whole command only), with this interpreter and its packages; the
+other's modules are compiled first, as setup.sh compiles this one's.
 
 Usage: .venv/bin/python -m benchmarks.bench_rebuild [--measures 1000] [--years 2] [--repeat 3] [--profile CASE]
                                                     [--against PATH [--rounds 4]]
@@ -387,9 +387,12 @@ def against(args: argparse.Namespace, other: Path) -> None:
         shutil.copytree(other / "kpi_report" / "templates", roots[label] / "templates")
         for name, tree in trees.items():  # the first build of each (not timed): every later one has a cache
             command_seconds("build", "--fy", str(FY), "--project", str(roots[name]), tree=tree)
+        table = Path(tmp) / "progress-table.xlsx"  # the table LibreOffice prints, in each round
+        _child(roots["this"], table)
         print(f"setup: {summary} and a first build by each, {time.perf_counter() - start:.1f} s (not timed)")
         watched: dict[str, list[dict[str, Any]]] = {name: [] for name in trees}
         whole: dict[str, list[float]] = {name: [] for name in trees}
+        office: list[float] = []
         print(
             f"one correction: this checkout and {other} in turn, {rounds} rounds "
             f"({repeat} rebuilds while watching, then {repeat} whole commands, each)",
@@ -415,6 +418,13 @@ def against(args: argparse.Namespace, other: Path) -> None:
                     f"  {name:<12} while watching {shown}; the whole command {', '.join(f'{s:.2f}' for s in seconds)}",
                     flush=True,
                 )
+            printed = None if args.no_libreoffice else libreoffice(table, 1)
+            if printed is not None:
+                office += printed
+                print(
+                    f"  {'LibreOffice':<12} {printed[0]:.2f} s (the same progress table, xlsx → pdf)",
+                    flush=True,
+                )
         cpu = {name: statistics.median(r["cpu"] for r in runs) for name, runs in watched.items() if runs}
         for case, values in (
             ("while watching", {name: [r["seconds"] for r in runs] for name, runs in watched.items()}),
@@ -431,6 +441,8 @@ def against(args: argparse.Namespace, other: Path) -> None:
             if len(medians) == len(trees):
                 figures.append(f"this / {label}: {medians['this'] / medians[label]:.2f} (below 1: faster)")
             print(f"median, {case}: " + "; ".join(figures), flush=True)
+        if office:
+            print(f"median, LibreOffice printing the table: {statistics.median(office):.2f} s", flush=True)
 
 
 if __name__ == "__main__":
