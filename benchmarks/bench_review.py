@@ -34,6 +34,7 @@ from typing import Any
 
 from pypdf import PdfReader
 
+from benchmarks.common import REPO
 from benchmarks.synth_report import report_from_plan, synthetic_plan
 from kpi_report.core.files import new_xlsx, write_atomic
 from kpi_report.core.model import ProgressReport
@@ -42,7 +43,6 @@ from kpi_report.plan.master import load_plan
 from kpi_report.present.table import present
 from kpi_report.render.review.review import render_review
 
-REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "inputs" / "master.xlsx"
 HEADERS = ("施策番号", "名称", "内容", "所管課（関連課）", "進捗状況", "実施等状況")
 
